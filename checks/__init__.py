@@ -1,0 +1,1 @@
+"""Validation: manifest verification, the decoder's format rules, Great Expectations suites."""

@@ -1,0 +1,29 @@
+"""The one error type for a delivery that cannot be accepted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class DeliveryRejected(Exception):
+    """A delivery breaks a rule; nothing of it is loaded.
+
+    `file_name` and `source_row` (1-based line in the file, header = line 1) pinpoint the problem
+    where one place is at fault; `rule` is a short stable name data stewards can filter on.
+    """
+
+    delivery_dir: Path
+    rule: str
+    message: str
+    file_name: str | None = None
+    source_row: int | None = None
+
+    def __str__(self) -> str:
+        where = str(self.delivery_dir)
+        if self.file_name:
+            where += f"/{self.file_name}"
+        if self.source_row is not None:
+            where += f", line {self.source_row}"
+        return f"{where}: [{self.rule}] {self.message}"

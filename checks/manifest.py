@@ -1,0 +1,184 @@
+"""manifest.json: reading it and verifying a delivery's files against it (design §3)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from checks.errors import DeliveryRejected
+from kim.config import ProgrammeConfig, Provider
+from transforms.exchange_format import FORMAT_VERSION
+
+MANIFEST_NAME = "manifest.json"
+PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    rows: int
+    sha256: str
+    sheets: dict[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    delivery_dir: Path
+    provider: Provider
+    period: str
+    exported_at: datetime
+    format_version: str
+    files: dict[str, FileEntry]
+
+    @property
+    def content_key(self) -> str:
+        """Identifies the delivery's content: same files for the same provider and period."""
+        digest = hashlib.sha256(f"{self.provider.id}|{self.period}".encode())
+        for name in sorted(self.files):
+            digest.update(f"|{name}={self.files[name].sha256}".encode())
+        return digest.hexdigest()
+
+    @property
+    def delivery_id(self) -> str:
+        return f"{self.provider.id}_{self.period}_{self.content_key[:12]}"
+
+
+def sha256_of_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(delivery_dir: Path, config: ProgrammeConfig) -> Manifest:
+    """Parse and check manifest.json; the folder layout must agree with it."""
+    path = delivery_dir / MANIFEST_NAME
+
+    def reject(rule: str, message: str) -> DeliveryRejected:
+        return DeliveryRejected(delivery_dir, rule, message, file_name=MANIFEST_NAME)
+
+    if not path.is_file():
+        raise DeliveryRejected(
+            delivery_dir, "manifest_missing",
+            "no manifest.json: every delivery needs one (design §3, exchange format v1)",
+        )
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise reject("manifest_unreadable", f"manifest.json is not valid UTF-8 JSON: {error}") from None
+    if not isinstance(raw, dict):
+        raise reject("manifest_unreadable", "manifest.json must hold a JSON object")
+    for key in ("provider_id", "period", "exported_at", "format_version", "files"):
+        if key not in raw:
+            raise reject("manifest_field_missing", f"manifest.json has no '{key}'")
+
+    provider_id = str(raw["provider_id"])
+    if provider_id not in config.providers:
+        raise reject(
+            "provider_unknown",
+            f"provider '{provider_id}' is not configured in {config.path.name}; "
+            "ask the KI to add the provider before it delivers",
+        )
+    if provider_id != delivery_dir.parent.name:
+        raise reject(
+            "provider_mismatch",
+            f"manifest says provider '{provider_id}' but the delivery lies in folder "
+            f"'{delivery_dir.parent.name}'",
+        )
+    period = str(raw["period"])
+    if not PERIOD_PATTERN.match(period):
+        raise reject("period_invalid", f"period '{period}' is not YYYY-MM")
+    if period != delivery_dir.name:
+        raise reject(
+            "period_mismatch",
+            f"manifest says period '{period}' but the delivery lies in folder '{delivery_dir.name}'",
+        )
+    if str(raw["format_version"]) != FORMAT_VERSION:
+        raise reject(
+            "format_version",
+            f"format_version '{raw['format_version']}' is not supported (expected '{FORMAT_VERSION}')",
+        )
+    try:
+        exported_at = datetime.fromisoformat(str(raw["exported_at"]).replace("Z", "+00:00"))
+    except ValueError:
+        raise reject("exported_at_invalid", f"exported_at '{raw['exported_at']}' is not ISO 8601") from None
+    if exported_at.tzinfo is None:
+        raise reject("exported_at_invalid", "exported_at needs a time zone, e.g. +01:00 or Z")
+
+    files: dict[str, FileEntry] = {}
+    if not isinstance(raw["files"], dict) or not raw["files"]:
+        raise reject("manifest_files", "'files' must map each file name to {rows, sha256}")
+    for name, entry in raw["files"].items():
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise reject("manifest_files", f"file name '{name}' must be a plain name in the folder")
+        try:
+            files[name] = FileEntry(
+                rows=int(entry["rows"]),
+                sha256=str(entry["sha256"]).lower(),
+                sheets={str(k): int(v) for k, v in entry["sheets"].items()} if "sheets" in entry else None,
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise reject("manifest_files", f"entry for '{name}' needs integer 'rows' and 'sha256'") from None
+
+    return Manifest(
+        delivery_dir=delivery_dir,
+        provider=config.providers[provider_id],
+        period=period,
+        exported_at=exported_at,
+        format_version=FORMAT_VERSION,
+        files=files,
+    )
+
+
+def expected_files(provider: Provider) -> set[str]:
+    if provider.profile.format == "xlsx":
+        return {"export.xlsx"}
+    return {f"{table}.csv" for table in provider.tables}
+
+
+def verify_files(manifest: Manifest) -> None:
+    """Every expected file is listed and present, no stray files, checksums match.
+
+    Row counts are verified by the decoder, which is the one that counts rows.
+    """
+    delivery_dir = manifest.delivery_dir
+    expected = expected_files(manifest.provider)
+    listed = set(manifest.files)
+    for name in sorted(expected - listed):
+        raise DeliveryRejected(
+            delivery_dir, "file_missing",
+            f"manifest.json does not list '{name}', which provider '{manifest.provider.id}' must deliver",
+            file_name=MANIFEST_NAME,
+        )
+    for name in sorted(listed - expected):
+        raise DeliveryRejected(
+            delivery_dir, "file_unexpected",
+            f"'{name}' is not a table of exchange format v1 for this provider "
+            f"(expected: {', '.join(sorted(expected))})",
+            file_name=name,
+        )
+    present = {p.name for p in delivery_dir.iterdir() if p.is_file()} - {MANIFEST_NAME}
+    for name in sorted(present - listed):
+        raise DeliveryRejected(
+            delivery_dir, "file_unlisted", f"'{name}' lies in the delivery but is not in manifest.json",
+            file_name=name,
+        )
+    for name in sorted(listed):
+        path = delivery_dir / name
+        if not path.is_file():
+            raise DeliveryRejected(
+                delivery_dir, "file_missing", f"'{name}' is listed in manifest.json but missing",
+                file_name=name,
+            )
+        actual = sha256_of_file(path)
+        if actual != manifest.files[name].sha256:
+            raise DeliveryRejected(
+                delivery_dir, "checksum_mismatch",
+                f"sha256 is {actual}, manifest.json says {manifest.files[name].sha256}: "
+                "the file changed after export or was transferred incompletely; export again",
+                file_name=name,
+            )

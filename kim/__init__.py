@@ -1,0 +1,1 @@
+"""KIM Monitor: command line, settings and the programme configuration."""

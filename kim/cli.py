@@ -1,0 +1,206 @@
+"""The `kim` command line (design §7): demo, generate, run, check, report."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from kim.settings import PROJECT_ROOT, Settings
+
+app = typer.Typer(
+    help="KIM Monitor: provider deliveries -> DuckDB warehouse -> indicators -> German reports.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+LandingOption = Annotated[Optional[Path], typer.Option("--landing-dir", help="Landing folder [env KIM_LANDING_DIR].")]
+WarehouseOption = Annotated[Optional[Path], typer.Option("--warehouse", help="DuckDB file [env KIM_WAREHOUSE].")]
+ReportsOption = Annotated[Optional[Path], typer.Option("--reports-dir", help="Report folder [env KIM_REPORTS_DIR].")]
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="Programme configuration YAML [env KIM_CONFIG].")]
+KOption = Annotated[Optional[int], typer.Option("--suppression-k", help="Minimum cell size k [env KIM_SUPPRESSION_K].")]
+
+ENV_NAMES = {
+    "landing_dir": "KIM_LANDING_DIR",
+    "warehouse": "KIM_WAREHOUSE",
+    "reports_dir": "KIM_REPORTS_DIR",
+    "config": "KIM_CONFIG",
+    "suppression_k": "KIM_SUPPRESSION_K",
+}
+
+
+def _settings(**overrides: object) -> Settings:
+    """Settings from the environment; command-line options win and are exported to the environment
+    so that the Dagster definitions loaded in this process see the same values."""
+    for name, value in overrides.items():
+        if value is not None:
+            os.environ[ENV_NAMES[name]] = str(Path(value).resolve() if isinstance(value, Path) else value)
+    return Settings.from_env()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _generate(settings: Settings, months: int, seed: int, cases: int, end_period: str | None) -> list[Path]:
+    from kim.config import load_config
+    from synthetic import generate as generate_deliveries
+
+    config = load_config(settings.config)
+    with _progress() as progress:
+        task = progress.add_task("Generating deliveries", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return generate_deliveries(
+            config, settings.landing_dir, months=months, seed=seed, end_period=end_period,
+            total_cases=cases, progress=advance,
+        )
+
+
+def _run_pipeline() -> bool:
+    """Materialise every asset in this process, recorded in the Dagster instance (DAGSTER_HOME)."""
+    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    job = defs().resolve_job_def("kim_full_run")
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    failures = [event for event in result.all_events if event.is_failure]
+    for event in failures:
+        console.print(f"[red]failed:[/red] {event.step_key}: {event.message}")
+    for check in result.get_asset_check_evaluations():
+        if not check.passed:
+            console.print(
+                f"[red]check failed:[/red] {check.asset_key.to_user_string()} {check.check_name}: "
+                "downstream assets were not rebuilt; see dq.check_results"
+            )
+    return result.success and not failures
+
+
+def _print_reports(settings: Settings) -> None:
+    index = settings.reports_dir / "index.html"
+    if index.is_file():
+        console.print(f"[green]Reports:[/green] {index}")
+        print(index)  # stdout: the one thing scripts need
+
+
+@app.command()
+def generate(
+    months: Annotated[int, typer.Option(help="Monthly deliveries per provider.")] = 24,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 42,
+    cases: Annotated[int, typer.Option(help="Cases in total over all providers (tier S: 3000).")] = 3000,
+    end_period: Annotated[Optional[str], typer.Option(help="Last period YYYY-MM [config demo_end_period].")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Landing folder to write to [env KIM_LANDING_DIR].")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write synthetic deliveries for the configured providers (deterministic by seed)."""
+    settings = _settings(landing_dir=out, config=config)
+    started = time.perf_counter()
+    written = _generate(settings, months, seed, cases, end_period)
+    console.print(f"{len(written)} deliveries in {settings.landing_dir} ({time.perf_counter() - started:.1f} s)")
+
+
+@app.command()
+def run(
+    landing_dir: LandingOption = None,
+    warehouse: WarehouseOption = None,
+    reports_dir: ReportsOption = None,
+    config: ConfigOption = None,
+    suppression_k: KOption = None,
+) -> None:
+    """Materialise every asset headless: load deliveries, validate, compute indicators, render reports."""
+    settings = _settings(
+        landing_dir=landing_dir, warehouse=warehouse, reports_dir=reports_dir, config=config,
+        suppression_k=suppression_k,
+    )
+    ok = _run_pipeline()
+    _print_reports(settings)
+    if not ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    landing_dir: LandingOption = None,
+    warehouse: WarehouseOption = None,
+    reports_dir: ReportsOption = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the synthetic data.")] = 42,
+) -> None:
+    """Generate the default synthetic deliveries (Leverkusen, 24 months), run everything, show the reports."""
+    settings = _settings(landing_dir=landing_dir, warehouse=warehouse, reports_dir=reports_dir)
+    started = time.perf_counter()
+    _generate(settings, months=24, seed=seed, cases=3000, end_period=None)
+    ok = _run_pipeline()
+    console.print(f"Demo finished in {time.perf_counter() - started:.0f} s")
+    _print_reports(settings)
+    if not ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    warehouse: WarehouseOption = None,
+    reports_dir: ReportsOption = None,
+    config: ConfigOption = None,
+    suppression_k: KOption = None,
+    period: Annotated[Optional[str], typer.Option(help="Report month YYYY-MM [latest].")] = None,
+) -> None:
+    """Render the reports from the warehouse as it is, without loading anything."""
+    from kim.config import load_config
+    from reports.render import render_reports
+    from warehouse.migrate import connect
+
+    settings = _settings(warehouse=warehouse, reports_dir=reports_dir, config=config, suppression_k=suppression_k)
+    con = connect(settings.warehouse)
+    try:
+        render_reports(
+            con, settings.reports_dir, city=load_config(settings.config).city, k=settings.suppression_k,
+            period=period,
+        )
+    finally:
+        con.close()
+    _print_reports(settings)
+
+
+@app.command()
+def check(
+    delivery_dir: Annotated[Path, typer.Argument(help="A delivery folder <provider>/<YYYY-MM>/ to check.")],
+    config: ConfigOption = None,
+) -> None:
+    """A provider's self-check of an export before sending it: the same validation, no warehouse."""
+    from checks.errors import DeliveryRejected
+    from checks.self_check import self_check
+
+    settings = _settings(config=config)
+    try:
+        outcomes = self_check(delivery_dir.resolve(), settings.config)
+    except DeliveryRejected as rejection:
+        console.print(f"[red]REJECTED[/red] {rejection}")
+        raise typer.Exit(1) from None
+    failed = [(o.table, f) for o in outcomes for f in o.errors]
+    for table, failure in failed:
+        console.print(
+            f"[red]FAILED[/red] {table}: {failure.expectation} on '{failure.column}': "
+            f"{failure.unexpected_count} of {failure.element_count} rows"
+        )
+    if failed:
+        raise typer.Exit(1)
+    console.print(f"[green]OK[/green] {delivery_dir} passes every check of exchange format v1")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

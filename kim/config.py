@@ -1,0 +1,148 @@
+"""The programme configuration: providers, their profiles and the budget (design §3).
+
+Loaded from a YAML file (`KIM_CONFIG`, default `config/leverkusen.yaml`). Errors name the file and
+the entry so a KI analyst can fix the configuration without reading code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from transforms.exchange_format import TABLES, TABLES_BY_PROVIDER_KIND
+
+PROVIDER_KINDS = tuple(TABLES_BY_PROVIDER_KIND)
+
+
+class ConfigError(ValueError):
+    """The configuration file is invalid."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How one provider's export maps onto exchange format v1."""
+
+    name: str
+    format: str  # "csv" or "xlsx"
+    encoding: str = "utf-8-sig"
+    delimiter: str = ";"
+    date_format: str = "%d.%m.%Y"
+    # table -> {provider column name: exchange-format column name}
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    # column -> {provider code value: exchange-format code value}
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def column_renames(self, table: str) -> dict[str, str]:
+        return dict(self.columns.get(table, {}))
+
+    def provider_column_names(self, table: str) -> dict[str, str]:
+        """Exchange-format column name -> the provider's column name."""
+        return {canonical: own for own, canonical in self.columns.get(table, {}).items()}
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    name: str
+    kind: str
+    profile: Profile
+    fte: dict[int, float]
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return TABLES_BY_PROVIDER_KIND[self.kind]
+
+
+@dataclass(frozen=True)
+class ProgrammeConfig:
+    path: Path
+    city: str
+    demo_end_period: str
+    providers: dict[str, Provider]
+    budget: dict[int, dict[str, float]]
+
+    def provider(self, provider_id: str) -> Provider:
+        try:
+            return self.providers[provider_id]
+        except KeyError:
+            known = ", ".join(sorted(self.providers))
+            raise ConfigError(
+                f"provider '{provider_id}' is not configured in {self.path} (known: {known})"
+            ) from None
+
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "leverkusen.yaml"
+
+
+def _require(mapping: dict[str, Any], key: str, where: str) -> Any:
+    if key not in mapping:
+        raise ConfigError(f"{where}: missing key '{key}'")
+    return mapping[key]
+
+
+def _parse_profile(name: str, raw: dict[str, Any], path: Path) -> Profile:
+    where = f"{path}: profiles.{name}"
+    fmt = _require(raw, "format", where)
+    if fmt not in ("csv", "xlsx"):
+        raise ConfigError(f"{where}: format must be 'csv' or 'xlsx', not '{fmt}'")
+    columns = raw.get("columns") or {}
+    for table, renames in columns.items():
+        if table not in TABLES:
+            raise ConfigError(f"{where}.columns: unknown table '{table}'")
+        known = {column.name for column in TABLES[table]}
+        for own, canonical in renames.items():
+            if canonical not in known:
+                raise ConfigError(
+                    f"{where}.columns.{table}: '{own}' maps to unknown column '{canonical}'"
+                )
+    return Profile(
+        name=name,
+        format=fmt,
+        encoding=raw.get("encoding", "utf-8-sig"),
+        delimiter=raw.get("delimiter", ";"),
+        date_format=raw.get("date_format", "%d.%m.%Y"),
+        columns={t: {str(k): str(v) for k, v in m.items()} for t, m in columns.items()},
+        codes={c: {str(k): str(v) for k, v in m.items()} for c, m in (raw.get("codes") or {}).items()},
+    )
+
+
+def load_config(path: Path | str | None = None) -> ProgrammeConfig:
+    path = Path(path) if path else DEFAULT_CONFIG_PATH
+    if not path.is_file():
+        raise ConfigError(f"configuration file {path} does not exist (set KIM_CONFIG)")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    profiles = {
+        name: _parse_profile(name, spec, path)
+        for name, spec in (_require(raw, "profiles", str(path)) or {}).items()
+    }
+    providers: dict[str, Provider] = {}
+    for index, spec in enumerate(_require(raw, "providers", str(path))):
+        where = f"{path}: providers[{index}]"
+        provider_id = str(_require(spec, "id", where))
+        kind = _require(spec, "kind", where)
+        if kind not in PROVIDER_KINDS:
+            raise ConfigError(f"{where}: kind must be one of {PROVIDER_KINDS}, not '{kind}'")
+        profile_name = spec.get("profile", "reference")
+        if profile_name not in profiles:
+            raise ConfigError(f"{where}: unknown profile '{profile_name}'")
+        if provider_id == "all":
+            raise ConfigError(f"{where}: 'all' is reserved for the whole city")
+        if provider_id in providers:
+            raise ConfigError(f"{where}: duplicate provider id '{provider_id}'")
+        providers[provider_id] = Provider(
+            id=provider_id,
+            name=str(_require(spec, "name", where)),
+            kind=kind,
+            profile=profiles[profile_name],
+            fte={int(year): float(value) for year, value in (spec.get("fte") or {}).items()},
+        )
+    return ProgrammeConfig(
+        path=path,
+        city=str(raw.get("city", "")),
+        demo_end_period=str(raw.get("demo_end_period", "2026-10")),
+        providers=providers,
+        budget={int(y): dict(v) for y, v in (raw.get("budget") or {}).items()},
+    )

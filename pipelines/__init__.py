@@ -1,0 +1,1 @@
+"""Dagster definitions for KIM Monitor. Thin: every asset calls a tested function elsewhere."""

@@ -1,0 +1,80 @@
+"""Marts layer: dimensions, facts and marts.indicator_values, the table analysts query."""
+
+import dagster as dg
+
+from pipelines.defs.raw import RAW_DELIVERIES
+from pipelines.defs.resources import WAREHOUSE_POOL, KimSettingsResource, WarehouseResource
+from pipelines.defs.staging import staging_key
+from transforms.indicators import INDICATORS, build_indicator_values
+from warehouse.models import build_dim_providers, build_mart
+
+
+def marts_key(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["marts", name])
+
+
+@dg.asset(
+    key=marts_key("dim_providers"),
+    group_name="marts",
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    description="Configured providers (id, name, kind) and their funded FTE per year (dim_provider_years).",
+)
+def dim_providers(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as con:
+        rows = build_dim_providers(con, kim.programme_config())
+    return dg.MaterializeResult(metadata={"row_count": rows})
+
+
+# SQL models in warehouse/sql/marts/<name>.sql: (name, upstream assets, description).
+SQL_MODELS = (
+    ("dim_periods", [RAW_DELIVERIES], "Every calendar month from the first to the latest delivered period."),
+    ("fct_deliveries", [RAW_DELIVERIES, staging_key("current_deliveries")],
+     "One row per accepted delivery; is_current marks the provider's newest."),
+    ("fct_cases", [staging_key("cases"), staging_key("assignments")],
+     "One row per case, with the number of distinct case managers it had."),
+    ("fct_needs", [staging_key("needs")], "One row per need."),
+    ("fct_handovers", [staging_key("handovers")], "One row per handover, with delay_days."),
+    ("reporting_scaffold", [marts_key("dim_periods"), marts_key("dim_providers")],
+     "Every period x reporting unit (each case-delivering provider and 'all')."),
+)
+
+
+def _sql_model_asset(name: str, deps: list[dg.AssetKey], description: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=marts_key(name), group_name="marts", deps=deps, pool=WAREHOUSE_POOL, kinds={"duckdb"},
+        description=description,
+    )
+    def model(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        with warehouse.get_connection() as con:
+            rows = build_mart(con, name)
+        return dg.MaterializeResult(metadata={"row_count": rows})
+
+    return model
+
+
+sql_models = [_sql_model_asset(*model) for model in SQL_MODELS]
+
+
+@dg.asset(
+    key=marts_key("indicator_values"),
+    group_name="marts",
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    deps=[marts_key(name) for name, _, _ in SQL_MODELS],
+    description=(
+        "Every indicator of design §5 per period, provider (and 'all') and breakdown, long format "
+        "(design §4), with the small-cell suppression flag of design §6."
+    ),
+)
+def indicator_values(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as con:
+        values = build_indicator_values(con, kim.suppression_k)
+    return dg.MaterializeResult(
+        metadata={
+            "row_count": values.height,
+            "suppressed_rows": int(values["suppressed"].sum()),
+            "indicators": ", ".join(indicator.id for indicator in INDICATORS),
+            "periods": values["period"].n_unique(),
+        }
+    )

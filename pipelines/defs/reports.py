@@ -1,0 +1,34 @@
+"""Reports layer: the published German HTML reports and their index."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.defs.marts import marts_key
+from pipelines.defs.resources import WAREHOUSE_POOL, KimSettingsResource, WarehouseResource
+from reports.render import render_reports
+
+
+@dg.asset(
+    key=dg.AssetKey(["reports", "monthly_monitoring"]),
+    group_name="reports",
+    pool=WAREHOUSE_POOL,
+    kinds={"html"},
+    deps=[marts_key("indicator_values"), marts_key("fct_deliveries"), marts_key("dim_providers")],
+    description=(
+        "Monatsbericht: the monthly monitoring report for the latest period (German, self-contained "
+        "HTML with inline SVG charts, small cells suppressed) and index.html linking all reports."
+    ),
+)
+def monthly_monitoring_report(
+    warehouse: WarehouseResource, kim: KimSettingsResource
+) -> dg.MaterializeResult:
+    config = kim.programme_config()
+    with warehouse.get_connection() as con:
+        paths = render_reports(con, Path(kim.reports_dir), city=config.city, k=kim.suppression_k)
+    return dg.MaterializeResult(
+        metadata={
+            "report": dg.MetadataValue.path(str(paths["monthly"])),
+            "index": dg.MetadataValue.path(str(paths["index"])),
+        }
+    )

@@ -1,0 +1,179 @@
+"""Reading, verifying and loading deliveries: hand-written files in each dialect, and every way a
+delivery can be refused with the file, line and rule named."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from checks.errors import DeliveryRejected
+from transforms.delivery import read_delivery
+from warehouse.load import ingest_landing
+
+CASES_HEADER = (
+    "case_id;person_id;case_manager_id;opened_on;closed_on;closing_reason;birth_year;gender;"
+    "nationality;residence_status;arrival_year;district;referral_source"
+)
+CASE_ROWS = [
+    "C-1;P-aa;M-1;15.01.2026;;;1990;w;SYR;duldung;2015;wiesdorf;selbst",
+    "C-2;P-bb;M-1;20.01.2026;28.02.2026;umzug;1988;m;AFG;gestattung;;;jobcenter",
+]
+EMPTY_TABLES = {
+    "needs": "need_id;case_id;category;identified_on;status;resolved_on;unmet_reason",
+    "handovers": "handover_id;case_id;need_id;target_service;referred_on;first_contact_on;outcome",
+    "contacts": "contact_id;case_id;contact_on;channel;duration_minutes",
+    "assignments": "case_id;case_manager_id;assigned_from;assigned_to",
+}
+
+
+def write_delivery_files(
+    landing: Path, provider: str, period: str, files: dict[str, bytes], manifest_overrides: dict | None = None
+) -> Path:
+    folder = landing / provider / period
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = {}
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+        entries[name] = {
+            "rows": max(content.count(b"\n") - 1, 0) if content.endswith(b"\n") else content.count(b"\n"),
+            "sha256": hashlib.sha256(content).hexdigest(),
+        }
+    manifest = {
+        "provider_id": provider, "period": period, "exported_at": "2026-03-04T10:00:00+01:00",
+        "format_version": "1", "files": entries, **(manifest_overrides or {}),
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def reference_files(case_rows: list[str] = CASE_ROWS, header: str = CASES_HEADER) -> dict[str, bytes]:
+    files = {"cases.csv": ("\ufeff" + "\n".join([header, *case_rows]) + "\n").encode("utf-8")}
+    files.update({f"{t}.csv": (h + "\n").encode("utf-8") for t, h in EMPTY_TABLES.items()})
+    return files
+
+
+def rejection(landing: Path, provider: str, period: str, config) -> DeliveryRejected:
+    with pytest.raises(DeliveryRejected) as caught:
+        read_delivery(landing / provider / period, config)
+    return caught.value
+
+
+def test_reference_dialect_is_decoded_and_typed(tmp_path, config):
+    folder = write_delivery_files(tmp_path, "caritas", "2026-02", reference_files())
+    delivery = read_delivery(folder, config)
+    cases = delivery.tables["cases"]
+    assert cases["case_id"].to_list() == ["C-1", "C-2"]
+    assert cases["opened_on"].to_list() == [date(2026, 1, 15), date(2026, 1, 20)]
+    assert cases["closed_on"].to_list() == [None, date(2026, 2, 28)]
+    assert cases["arrival_year"].to_list() == [2015, None]
+    assert delivery.tables["needs"].height == 0
+
+
+def test_provider_profile_maps_encoding_delimiter_dates_columns_and_codes(tmp_path, config):
+    header = (
+        "Fallnummer,Personenkennung,Fallverantwortung,Fallbeginn,Fallende,Abschlussgrund,Geburtsjahr,"
+        "Geschlecht,Staatsangehoerigkeit,Aufenthaltsstatus,Einreisejahr,Stadtteil,Zugangsweg"
+    )
+    rows = ["AWO-7,P-cc,M-3,2026-01-15,,,1979,männlich,SYR,Aufenthaltsgestattung,2016,opladen,selbst"]
+    awo_headers = {
+        "needs": "Bedarfsnummer,Fallnummer,Bedarfsart,Festgestellt_am,Bedarfsstatus,Erledigt_am,Grund_nicht_gedeckt",
+        "handovers": "Vermittlungsnummer,Fallnummer,Bedarfsnummer,Zielstelle,Vermittelt_am,Erstkontakt_am,Ergebnis",
+        "contacts": "Kontaktnummer,Fallnummer,Kontakt_am,Kontaktart,Dauer_Minuten",
+        "assignments": "Fallnummer,Fallverantwortung,Zustaendig_ab,Zustaendig_bis",
+    }
+    files = {"cases.csv": ("\n".join([header, *rows]) + "\n").encode("cp1252")}
+    files.update({f"{t}.csv": (h + "\n").encode("cp1252") for t, h in awo_headers.items()})
+    folder = write_delivery_files(tmp_path, "awo", "2026-02", files)
+    cases = read_delivery(folder, config).tables["cases"]
+    assert cases.row(0, named=True) | {} == {
+        "case_id": "AWO-7", "person_id": "P-cc", "case_manager_id": "M-3",
+        "opened_on": date(2026, 1, 15), "closed_on": None, "closing_reason": None,
+        "birth_year": 1979, "gender": "m", "nationality": "SYR", "residence_status": "gestattung",
+        "arrival_year": 2016, "district": "opladen", "referral_source": "selbst",
+    }
+
+
+@pytest.mark.parametrize(
+    ("case_rows", "rule", "line"),
+    [
+        (["C-1;P-aa;M-1;2026-01-15;;;1990;w;SYR;duldung;;;selbst"], "date_format", 2),
+        ([CASE_ROWS[0], "C-2;P-bb;M-1;20.01.2026;;;neunzehn;m;AFG;duldung;;;selbst"], "integer", 3),
+        ([CASE_ROWS[0], ";P-bb;M-1;20.01.2026;;;1988;m;AFG;duldung;;;selbst"], "required", 3),
+        (["Max Mustermann;P-aa;M-1;15.01.2026;;;1990;w;SYR;duldung;;;selbst"], "id_format", 2),
+    ],
+)
+def test_bad_values_are_rejected_with_file_line_and_rule(tmp_path, config, case_rows, rule, line):
+    write_delivery_files(tmp_path, "caritas", "2026-02", reference_files(case_rows))
+    error = rejection(tmp_path, "caritas", "2026-02", config)
+    assert (error.rule, error.file_name, error.source_row) == (rule, "cases.csv", line)
+    assert "cases.csv" in str(error) and f"line {line}" in str(error)
+
+
+def test_unknown_column_is_refused_as_possible_identifier(tmp_path, config):
+    header = CASES_HEADER + ";Name"
+    rows = [row + ";Maria Muster" for row in CASE_ROWS]
+    write_delivery_files(tmp_path, "caritas", "2026-02", reference_files(rows, header))
+    error = rejection(tmp_path, "caritas", "2026-02", config)
+    assert error.rule == "column_unknown" and "'Name'" in error.message
+
+
+def test_checksum_row_count_provider_and_encoding_are_verified(tmp_path, config):
+    folder = write_delivery_files(tmp_path, "caritas", "2026-02", reference_files())
+    (folder / "cases.csv").write_bytes((folder / "cases.csv").read_bytes() + b"C-3;P-cc;M-1;01.02.2026;;;1990;w;SYR;duldung;;;selbst\n")
+    assert rejection(tmp_path, "caritas", "2026-02", config).rule == "checksum_mismatch"
+
+    write_delivery_files(tmp_path, "diakonie", "2026-02", reference_files(), {"files": {}})
+    assert rejection(tmp_path, "diakonie", "2026-02", config).rule == "manifest_files"
+
+    files = reference_files()
+    manifest_rows = {name: {"rows": 1, "sha256": hashlib.sha256(c).hexdigest()} for name, c in files.items()}
+    write_delivery_files(tmp_path, "stadt", "2026-02", files, {"files": manifest_rows})
+    error = rejection(tmp_path, "stadt", "2026-02", config)
+    assert (error.rule, error.file_name) == ("row_count_mismatch", "cases.csv")  # 2 rows, not 1
+
+    write_delivery_files(tmp_path, "unbekannt", "2026-02", reference_files())
+    assert rejection(tmp_path, "unbekannt", "2026-02", config).rule == "provider_unknown"
+
+    latin1 = reference_files(["C-1;P-aa;M-1;15.01.2026;;;1990;w;SYR;duldung;;Bürgerbusch;selbst"])
+    latin1["cases.csv"] = latin1["cases.csv"].decode("utf-8-sig").encode("cp1252")
+    write_delivery_files(tmp_path, "drk", "2026-02", latin1)
+    # drk is configured for XLSX: CSV files from it are the wrong files, named as such
+    assert rejection(tmp_path, "drk", "2026-02", config).rule == "file_missing"
+    write_delivery_files(tmp_path / "x", "caritas", "2026-02", latin1)
+    error = rejection(tmp_path / "x", "caritas", "2026-02", config)
+    assert (error.rule, error.file_name, error.source_row) == ("encoding", "cases.csv", 2)
+
+
+def table_counts(con) -> dict[str, int]:
+    tables = ["raw.deliveries", "raw.delivery_files", "raw.cases", "raw.needs", "dq.delivery_log"]
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}
+
+
+def test_loading_is_idempotent_and_a_rejected_delivery_changes_nothing(tmp_path, config, warehouse):
+    landing = tmp_path / "landing"
+    write_delivery_files(landing, "caritas", "2026-01", reference_files(CASE_ROWS[:1]))
+    first = ingest_landing(warehouse, landing, config, "k")
+    assert len(first.accepted) == 1
+    before = table_counts(warehouse)
+    assert ingest_landing(warehouse, landing, config, "k").duplicates == first.accepted
+    assert table_counts(warehouse) == before
+
+    # A broken February delivery: nothing of it is loaded, January stays, the log names the rule.
+    write_delivery_files(
+        landing, "caritas", "2026-02", reference_files(["C-1;P-aa;M-1;31.02.2026;;;1990;w;SYR;duldung;;;selbst"])
+    )
+    summary = ingest_landing(warehouse, landing, config, "k")
+    assert [r.rule for r in summary.rejected] == ["date_format"]
+    after = table_counts(warehouse)
+    assert after == before | {"dq.delivery_log": before["dq.delivery_log"] + 1}
+    logged = warehouse.execute(
+        "SELECT outcome, file_name, source_row, rule FROM dq.delivery_log WHERE outcome = 'rejected'"
+    ).fetchall()
+    assert logged == [("rejected", "cases.csv", 2, "date_format")]
+    # Re-running does not log the same rejection twice.
+    ingest_landing(warehouse, landing, config, "k")
+    assert table_counts(warehouse) == after

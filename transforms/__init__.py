@@ -1,0 +1,1 @@
+"""Pure shaping and indicator logic (Polars / DuckDB SQL). No Dagster imports here."""

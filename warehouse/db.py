@@ -1,0 +1,23 @@
+"""Small query helpers. They always drain the result: DuckDB 2 refuses further work on a
+connection (e.g. registering a frame) while a result is only partly fetched."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+
+
+def fetch_scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> Any:
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+def exists(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> bool:
+    return bool(con.execute(sql, params or []).fetchall())
+
+
+def fetch_polars(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None):
+    """A query's result as a Polars frame (via Arrow, no copy)."""
+    return con.sql(sql, params=list(params) if params else None).pl()

@@ -1,0 +1,59 @@
+"""Versioned schema migrations: numbered .sql files applied once each, in order, in a transaction."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+MIGRATIONS_PACKAGE = "warehouse.migrations"
+
+CREATE_MIGRATIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS main.schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       VARCHAR NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+)
+"""
+SELECT_APPLIED = "SELECT version FROM main.schema_migrations"
+RECORD_APPLIED = "INSERT INTO main.schema_migrations (version, name) VALUES (?, ?)"
+
+
+def available_migrations() -> list[tuple[int, str, str]]:
+    """(version, file name, SQL) for every migration file, ordered by version."""
+    found = []
+    for entry in resources.files(MIGRATIONS_PACKAGE).iterdir():
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            found.append((version, entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply every migration not yet applied; returns the names applied now."""
+    con.execute(CREATE_MIGRATIONS_TABLE)
+    applied = {row[0] for row in con.execute(SELECT_APPLIED).fetchall()}
+    newly_applied = []
+    for version, name, sql in available_migrations():
+        if version in applied:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(RECORD_APPLIED, [version, name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        newly_applied.append(name)
+    return newly_applied
+
+
+def connect(database: Path | str) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file (creating its folder) with every migration applied."""
+    database = Path(database)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(database))
+    migrate(con)
+    return con

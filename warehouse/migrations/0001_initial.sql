@@ -1,0 +1,90 @@
+-- 0001: schemas and the raw layer. Raw is append-only: one row set per accepted delivery.
+-- Ids are already pseudonymised (HMAC) when they arrive here; dates and ints are typed.
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS quarantine;
+CREATE SCHEMA IF NOT EXISTS dq;
+CREATE SCHEMA IF NOT EXISTS marts;
+
+CREATE TABLE raw.deliveries (
+    delivery_id      VARCHAR PRIMARY KEY,   -- <provider>_<period>_<content key prefix>
+    content_key      VARCHAR NOT NULL UNIQUE, -- sha256 over provider, period and every file's sha256
+    provider_id      VARCHAR NOT NULL,
+    period           VARCHAR NOT NULL,      -- YYYY-MM
+    exported_at      TIMESTAMPTZ NOT NULL,
+    format_version   VARCHAR NOT NULL,
+    landing_path     VARCHAR NOT NULL,
+    loaded_at        TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE raw.delivery_files (
+    delivery_id  VARCHAR NOT NULL,
+    file_name    VARCHAR NOT NULL,
+    sha256       VARCHAR NOT NULL,
+    row_count    BIGINT NOT NULL,
+    PRIMARY KEY (delivery_id, file_name)
+);
+
+CREATE TABLE raw.cases (
+    delivery_id VARCHAR NOT NULL, provider_id VARCHAR NOT NULL, source_row INTEGER NOT NULL,
+    case_id VARCHAR, person_id VARCHAR, case_manager_id VARCHAR,
+    opened_on DATE, closed_on DATE, closing_reason VARCHAR,
+    birth_year INTEGER, gender VARCHAR, nationality VARCHAR, residence_status VARCHAR,
+    arrival_year INTEGER, district VARCHAR, referral_source VARCHAR
+);
+
+CREATE TABLE raw.needs (
+    delivery_id VARCHAR NOT NULL, provider_id VARCHAR NOT NULL, source_row INTEGER NOT NULL,
+    need_id VARCHAR, case_id VARCHAR, category VARCHAR, identified_on DATE,
+    status VARCHAR, resolved_on DATE, unmet_reason VARCHAR
+);
+
+CREATE TABLE raw.handovers (
+    delivery_id VARCHAR NOT NULL, provider_id VARCHAR NOT NULL, source_row INTEGER NOT NULL,
+    handover_id VARCHAR, case_id VARCHAR, need_id VARCHAR, target_service VARCHAR,
+    referred_on DATE, first_contact_on DATE, outcome VARCHAR
+);
+
+CREATE TABLE raw.contacts (
+    delivery_id VARCHAR NOT NULL, provider_id VARCHAR NOT NULL, source_row INTEGER NOT NULL,
+    contact_id VARCHAR, case_id VARCHAR, contact_on DATE, channel VARCHAR,
+    duration_minutes INTEGER
+);
+
+CREATE TABLE raw.assignments (
+    delivery_id VARCHAR NOT NULL, provider_id VARCHAR NOT NULL, source_row INTEGER NOT NULL,
+    case_id VARCHAR, case_manager_id VARCHAR, assigned_from DATE, assigned_to DATE
+);
+
+CREATE TABLE raw.status_changes (
+    delivery_id VARCHAR NOT NULL, provider_id VARCHAR NOT NULL, source_row INTEGER NOT NULL,
+    person_id VARCHAR, changed_on DATE, status_from VARCHAR, status_to VARCHAR
+);
+
+-- Every delivery the pipeline looked at and what it decided, for data stewards.
+CREATE TABLE dq.delivery_log (
+    logged_at     TIMESTAMPTZ NOT NULL,
+    landing_path  VARCHAR NOT NULL,
+    provider_id   VARCHAR,
+    period        VARCHAR,
+    content_key   VARCHAR,
+    outcome       VARCHAR NOT NULL,   -- accepted | duplicate | rejected
+    delivery_id   VARCHAR,
+    file_name     VARCHAR,
+    source_row    INTEGER,
+    rule          VARCHAR,
+    message       VARCHAR
+);
+
+-- Results of the validation suites (asset checks), one row per expectation and run.
+CREATE TABLE dq.check_results (
+    checked_at        TIMESTAMPTZ NOT NULL,
+    table_name        VARCHAR NOT NULL,
+    suite_name        VARCHAR NOT NULL,
+    expectation       VARCHAR NOT NULL,
+    column_name       VARCHAR,
+    success           BOOLEAN NOT NULL,
+    unexpected_count  BIGINT,
+    element_count     BIGINT,
+    severity          VARCHAR NOT NULL
+);
