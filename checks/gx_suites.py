@@ -13,6 +13,7 @@ from functools import cache
 import duckdb
 
 from transforms.exchange_format import PRIMARY_KEYS, TABLES
+from warehouse.db import exists, fetch_scalar
 
 # Table names come from exchange_format.TABLES only, never from input.
 SELECT_STAGING_TABLE = "SELECT * EXCLUDE (delivery_id, source_row) FROM staging.{table}"
@@ -98,21 +99,29 @@ def validate_staging_table(con: duckdb.DuckDBPyConnection, table: str) -> SuiteO
     return SuiteOutcome(table=table, suite_name=suite.name, outcomes=outcomes)
 
 
+SELECT_DATA_VERSION = """
+SELECT sha256(coalesce(string_agg(delivery_id, ',' ORDER BY delivery_id), ''))
+FROM staging.current_deliveries
+"""
+RESULT_IS_RECORDED = "SELECT 1 FROM dq.check_results WHERE data_version = ? AND suite_name = ? LIMIT 1"
 INSERT_CHECK_RESULT = """
 INSERT INTO dq.check_results
-    (checked_at, table_name, suite_name, expectation, column_name, success, unexpected_count,
-     element_count, severity)
-VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?)
+    (checked_at, data_version, table_name, suite_name, expectation, column_name, success,
+     unexpected_count, element_count, severity)
+VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
 def record_outcome(con: duckdb.DuckDBPyConnection, outcome: SuiteOutcome) -> None:
-    """Keep the history of check results in dq.check_results."""
+    """Keep the history of check results in dq.check_results, once per state of the data."""
+    data_version = fetch_scalar(con, SELECT_DATA_VERSION)
+    if exists(con, RESULT_IS_RECORDED, [data_version, outcome.suite_name]):
+        return
     con.executemany(
         INSERT_CHECK_RESULT,
         [
-            [f"staging.{outcome.table}", outcome.suite_name, o.expectation, o.column, o.success,
-             o.unexpected_count, o.element_count, o.severity]
+            [data_version, f"staging.{outcome.table}", outcome.suite_name, o.expectation, o.column,
+             o.success, o.unexpected_count, o.element_count, o.severity]
             for o in outcome.outcomes
         ],
     )

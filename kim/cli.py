@@ -79,7 +79,7 @@ def _run_pipeline() -> bool:
     job = defs().resolve_job_def("kim_full_run")
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
-    failures = [event for event in result.all_events if event.is_failure]
+    failures = [event for event in result.all_events if event.is_step_failure]
     for event in failures:
         console.print(f"[red]failed:[/red] {event.step_key}: {event.message}")
     for check in result.get_asset_check_evaluations():

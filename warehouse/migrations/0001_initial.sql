@@ -76,9 +76,11 @@ CREATE TABLE dq.delivery_log (
     message       VARCHAR
 );
 
--- Results of the validation suites (asset checks), one row per expectation and run.
+-- Results of the validation suites (asset checks), one row per expectation and data version:
+-- re-checking unchanged data adds nothing, so the history shows each state of the data once.
 CREATE TABLE dq.check_results (
     checked_at        TIMESTAMPTZ NOT NULL,
+    data_version      VARCHAR NOT NULL,   -- sha256 over the current delivery ids
     table_name        VARCHAR NOT NULL,
     suite_name        VARCHAR NOT NULL,
     expectation       VARCHAR NOT NULL,
