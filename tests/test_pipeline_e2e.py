@@ -1,0 +1,156 @@
+"""End to end: generated deliveries → every Dagster asset materialised with real resources on a
+temporary warehouse → indicator values and the German report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from kim.settings import Settings
+from pipelines.definitions import defs as load_definitions
+from pipelines.defs.resources import build_resources
+from synthetic import generate
+from warehouse.migrate import connect
+
+pytestmark = pytest.mark.e2e
+
+MONTHS = 4
+CASES = 400
+
+
+@pytest.fixture(scope="module")
+def definitions() -> dg.Definitions:
+    return load_definitions()
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory, config) -> Settings:
+    root = tmp_path_factory.mktemp("e2e")
+    generate(config, root / "landing", months=MONTHS, seed=11, total_cases=CASES)
+    return Settings(
+        landing_dir=root / "landing", warehouse=root / "warehouse.duckdb", reports_dir=root / "reports",
+        config=config.path, pseudonym_key="e2e-key", suppression_k=5,
+    )
+
+
+def materialize_all(definitions: dg.Definitions, settings: Settings) -> dg.ExecuteInProcessResult:
+    assets = list(definitions.assets or []) + list(definitions.asset_checks or [])
+    with dg.instance_for_test() as instance:
+        return dg.materialize(assets, resources=build_resources(settings), instance=instance)
+
+
+def all_table_counts(database: Path) -> dict[str, int]:
+    con = connect(database)
+    try:
+        tables = con.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+            "WHERE table_schema IN ('raw', 'staging', 'quarantine', 'dq', 'marts')"
+        ).fetchall()
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for (t,) in tables}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def first_run(definitions, settings):
+    result = materialize_all(definitions, settings)
+    assert result.success
+    return result
+
+
+def test_every_asset_materialises_and_the_check_passes(first_run, definitions):
+    materialised = {event.asset_key for event in first_run.get_asset_materialization_events()}
+    expected = {key for assets_def in definitions.assets for key in assets_def.keys}
+    assert materialised == expected
+    checks = first_run.get_asset_check_evaluations()
+    assert [c.check_name for c in checks] == ["gx_suite_cases"] and all(c.passed for c in checks)
+
+
+def test_indicator_values_cover_every_period_and_unit(first_run, settings):
+    con = connect(settings.warehouse)
+    try:
+        periods = [p for (p,) in con.execute("SELECT period FROM marts.dim_periods ORDER BY 1").fetchall()]
+        assert len(periods) == MONTHS
+        units = con.execute(
+            "SELECT DISTINCT provider_id FROM marts.indicator_values WHERE indicator_id = 'cases_active' ORDER BY 1"
+        ).fetchall()
+        assert [u for (u,) in units] == ["all", "awo", "caritas", "diakonie", "drk", "stadt"]
+        # the city is the sum of its providers, for every additive count and month
+        mismatches = con.execute(
+            """
+            SELECT indicator_id, period FROM marts.indicator_values
+            WHERE indicator_id IN ('cases_active', 'cases_new', 'cases_closed') AND dimension = 'all'
+            GROUP BY ALL
+            HAVING sum(value) FILTER (WHERE provider_id = 'all') <> sum(value) FILTER (WHERE provider_id <> 'all')
+            """
+        ).fetchall()
+        assert mismatches == []
+        share_range = con.execute(
+            "SELECT min(value), max(value) FROM marts.indicator_values WHERE indicator_id = 'needs_unmet_share'"
+        ).fetchall()[0]
+        assert 0 <= share_range[0] <= share_range[1] <= 1
+        services = con.execute(
+            "SELECT count(DISTINCT dimension_value) FROM marts.indicator_values "
+            "WHERE indicator_id = 'handover_delay_median_days' AND dimension = 'target_service'"
+        ).fetchall()[0][0]
+        assert services >= 5
+    finally:
+        con.close()
+
+
+def test_report_is_written_in_german(first_run, settings):
+    last_period = "2026-10"
+    report = settings.reports_dir / f"monatsbericht_{last_period}.html"
+    html = report.read_text(encoding="utf-8")
+    assert "Monatsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026" in html
+    for heading in ("Überblick", "Fallzahlen im Verlauf", "Übergaben an andere Stellen", "Ungedeckte Bedarfe"):
+        assert heading in html
+    assert html.count("<svg") >= 2
+    assert report.name in (settings.reports_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_rerun_on_the_same_landing_folder_changes_no_row_count(first_run, definitions, settings):
+    before = all_table_counts(settings.warehouse)
+    assert before["raw.deliveries"] == MONTHS * 6
+    assert materialize_all(definitions, settings).success
+    assert all_table_counts(settings.warehouse) == before
+
+
+def test_a_failing_blocking_check_stops_the_marts(definitions, config, tmp_path):
+    """A delivery that decodes but breaks a code list reaches staging; the blocking GX check fails
+    and nothing downstream is rebuilt from it."""
+    from datetime import datetime, timezone
+
+    from synthetic import write_delivery
+    from tests.conftest import d, typed_table
+
+    bad_case = dict(
+        case_id="C-1", person_id="P-1", case_manager_id="M-1", opened_on=d("2026-01-05"),
+        birth_year=1990, gender="w", nationality="SYR", residence_status="illegal", referral_source="selbst",
+    )
+    provider = config.providers["caritas"]
+    tables = {t: typed_table(t, [bad_case] if t == "cases" else []) for t in provider.tables}
+    write_delivery(provider, "2026-01", tables, tmp_path / "landing", datetime(2026, 2, 3, tzinfo=timezone.utc))
+    settings = Settings(
+        landing_dir=tmp_path / "landing", warehouse=tmp_path / "w.duckdb", reports_dir=tmp_path / "reports",
+        config=config.path, pseudonym_key="k", suppression_k=5,
+    )
+    assets = list(definitions.assets or []) + list(definitions.asset_checks or [])
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(assets, resources=build_resources(settings), instance=instance, raise_on_error=False)
+    (check,) = result.get_asset_check_evaluations()
+    assert not check.passed
+    assert "expect_column_values_to_be_in_set on `residence_status`: 1 of 1 rows" in check.metadata["failures"].value
+    materialised = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
+    assert "staging/cases" in materialised
+    assert "marts/indicator_values" not in materialised and "reports/monthly_monitoring" not in materialised
+    con = connect(settings.warehouse)
+    try:
+        recorded = con.execute(
+            "SELECT column_name, unexpected_count FROM dq.check_results WHERE NOT success"
+        ).fetchall()
+    finally:
+        con.close()
+    assert recorded == [("residence_status", 1)]
