@@ -1,0 +1,239 @@
+"""Charts as inline SVG strings (Matplotlib, no pyplot, deterministic output).
+
+Every function takes only publishable numbers (see `reports.suppression.publishable`) and
+returns an `<svg>` element without XML prolog, with `role="img"`, a `<title>` and a `<desc>`
+referenced by `aria-labelledby`, ids prefixed by the chart id (several charts share one HTML
+page) and a scoped style block. Output is byte-identical for identical input.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Callable, Sequence
+from html import escape
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from reports import formatting as fmt
+
+# Okabe–Ito palette (distinguishable with colour-vision deficiencies); series are also told
+# apart by line style, markers, hatching and labels, never by colour alone.
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+DARK = "#1f2933"
+GREY = "#6b7280"
+LIGHT = "#e5e7eb"
+BAND = "#fdf3d8"
+
+FONT_STACK = ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"]
+WIDTH_IN = 9.2  # ≈ 880 px, the content width of the report layout
+
+RC = {
+    "svg.hashsalt": "kim-monitor",
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.sans-serif": FONT_STACK,
+    "font.size": 11,
+    "axes.titlesize": 12.5,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.titlepad": 10,
+    "axes.edgecolor": GREY,
+    "axes.labelcolor": DARK,
+    "xtick.color": DARK,
+    "ytick.color": DARK,
+    "text.color": DARK,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "hatch.linewidth": 1.0,
+    "path.simplify": False,
+}
+
+_ID_SAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def _to_svg(fig: Figure, chart_id: str, title: str, description: str) -> str:
+    buffer = io.StringIO()
+    with matplotlib.rc_context(RC):
+        fig.savefig(
+            buffer,
+            format="svg",
+            metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+        )
+    return _postprocess(buffer.getvalue(), chart_id, title, description)
+
+
+def _postprocess(svg: str, chart_id: str, title: str, description: str) -> str:
+    chart_id = _ID_SAFE.sub("-", chart_id)
+    svg = svg[svg.index("<svg"):]  # strip XML prolog and DOCTYPE
+    # Ids must be unique within the HTML page: prefix every id and every reference to it.
+    def local(match: re.Match[str]) -> str:
+        return f"{chart_id}-{_ID_SAFE.sub('-', match.group(2))}"
+
+    svg = re.sub(r'(\bid=")([^"]+)"', lambda m: f'id="{local(m)}"', svg)
+    svg = re.sub(r"(url\(#)([^)]+)\)", lambda m: f"url(#{local(m)})", svg)
+    svg = re.sub(r'(href="#)([^"]+)"', lambda m: f'href="#{local(m)}"', svg)
+    # Matplotlib's global "*{…}" rule would apply to the whole HTML page: scope it to this chart.
+    svg = svg.replace("*{stroke-linejoin", f"#{chart_id} *{{stroke-linejoin")
+    # Root element: scalable, accessible.
+    root_end = svg.index(">")
+    root = svg[:root_end]
+    match = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"', root)
+    natural_width = match.group(1) if match else None
+    root = re.sub(r'\s(width|height)="[^"]*"', "", root)
+    root += (
+        f' id="{chart_id}" class="chart" role="img" preserveAspectRatio="xMidYMid meet"'
+        f' aria-labelledby="{chart_id}-title {chart_id}-desc"'
+    )
+    if natural_width:
+        root += f' style="max-width: {natural_width}pt"'
+    head = (
+        f'<title id="{chart_id}-title">{escape(title)}</title>'
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
+    )
+    return root + ">" + head + svg[root_end + 1:].rstrip() + "\n"
+
+
+def _new_figure(height_in: float) -> Figure:
+    # Headless Agg canvas attached explicitly: no pyplot, no global backend switch.
+    with matplotlib.rc_context(RC):
+        fig = Figure(figsize=(WIDTH_IN, height_in), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _tick_positions(n: int) -> list[int]:
+    """About twelve month labels at most, always including the last (report) month."""
+    step = max(1, math.ceil(n / 12))
+    return [i for i in range(n) if (n - 1 - i) % step == 0]
+
+
+def trend_chart(
+    periods: Sequence[str],
+    active: dict[str, float],
+    new: dict[str, float],
+    closed: dict[str, float],
+    *,
+    report_period: str,
+    chart_id: str,
+    title: str,
+    description: str,
+) -> str:
+    """Active cases as a line (top) and new/closed cases per month as bars (bottom).
+
+    `periods` are all months on the axis; a month missing from a dict (not published) leaves a
+    gap instead of a value."""
+    n = len(periods)
+    xs = list(range(n))
+    nan = float("nan")
+    with matplotlib.rc_context(RC):
+        fig = _new_figure(5.6)
+        top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2.2]})
+        report_x = periods.index(report_period) if report_period in periods else None
+
+        for ax in (top, bottom):
+            ax.grid(axis="y", color=LIGHT, linewidth=0.8)
+            ax.set_axisbelow(True)
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.integer(v)))
+            if report_x is not None:
+                ax.axvspan(report_x - 0.5, report_x + 0.5, color=BAND, zorder=0, linewidth=0)
+
+        ys = [active.get(p, nan) for p in periods]
+        top.plot(xs, ys, color=BLUE, linewidth=2.2, marker="o", markersize=4, zorder=3,
+                 label="Aktive Fälle")
+        top.set_title("Aktive Fälle im Monat, Stadt gesamt")
+        top.set_ylim(bottom=0, top=max([v for v in ys if not math.isnan(v)] or [1]) * 1.18)
+        # Direct label for the report month (or the last published month).
+        label_x = report_x if report_x is not None and not math.isnan(ys[report_x]) else None
+        if label_x is None:
+            published = [i for i, v in enumerate(ys) if not math.isnan(v)]
+            label_x = published[-1] if published else None
+        if label_x is not None:
+            top.annotate(
+                fmt.integer(ys[label_x]), (label_x, ys[label_x]), xytext=(0, 9),
+                textcoords="offset points", ha="center", va="bottom", fontweight="bold",
+                color=BLUE,
+            )
+
+        width = 0.4
+        new_ys = [new.get(p, nan) for p in periods]
+        closed_ys = [closed.get(p, nan) for p in periods]
+        bottom.bar([x - width / 2 for x in xs], new_ys, width=width, color=BLUE,
+                   edgecolor=BLUE, label="Neue Fälle", zorder=3)
+        bottom.bar([x + width / 2 for x in xs], closed_ys, width=width, color="white",
+                   edgecolor=ORANGE, hatch="////", linewidth=1.0, label="Abgeschlossene Fälle",
+                   zorder=3)
+        bottom.set_title("Neue und abgeschlossene Fälle je Monat")
+        bar_max = max([v for v in new_ys + closed_ys if not math.isnan(v)] or [1])
+        bottom.set_ylim(0, bar_max * 1.35)
+        bottom.legend(loc="upper left", ncols=2, fontsize=10, handlelength=1.6,
+                      borderaxespad=0.1)
+
+        ticks = _tick_positions(n)
+        bottom.set_xticks(ticks, [fmt.month_short(periods[i]) for i in ticks])
+        bottom.set_xlim(-0.7, n - 0.3)
+        if report_x is not None:
+            top.text(report_x + 0.5, 1.01, "Berichtsmonat", transform=top.get_xaxis_transform(),
+                     ha="right", va="bottom", fontsize=9.5, color=GREY)
+        return _to_svg(fig, chart_id, title, description)
+
+
+def horizontal_bar_chart(
+    points: Sequence[tuple[str, float]],
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    axis_label: str,
+    value_format: Callable[[float], str],
+    reference: tuple[str, float] | None = None,
+    share_axis: bool = False,
+) -> str:
+    """Horizontal bars sorted from the largest value (top) to the smallest, value labels at the
+    bar ends, optional dashed reference line (e.g. the city-wide figure)."""
+    ordered = sorted(points, key=lambda p: (-p[1], p[0]))
+    labels = [label for label, _ in ordered]
+    values = [value for _, value in ordered]
+    n = len(ordered)
+    with matplotlib.rc_context(RC):
+        fig = _new_figure(0.38 * n + 1.35)
+        ax = fig.subplots()
+        ys = list(range(n))
+        ax.barh(ys, values, height=0.62, color=BLUE, zorder=3)
+        ax.set_yticks(ys, labels)
+        ax.invert_yaxis()
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        ax.grid(axis="x", color=LIGHT, linewidth=0.8)
+        ax.set_axisbelow(True)
+        top_value = max(values + ([reference[1]] if reference else []) + [0.0])
+        if share_axis:
+            upper = min(1.0, math.ceil(top_value * 1.2 * 10) / 10) or 0.1
+            ax.set_xlim(0, max(upper, top_value * 1.12))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.percent(v, 0)))
+        else:
+            ax.set_xlim(0, (top_value or 1) * 1.15)
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.decimal(v, 1)))
+        for y, value in zip(ys, values):
+            ax.annotate(value_format(value), (value, y), xytext=(4, 0), textcoords="offset points",
+                        va="center", ha="left", fontsize=10, color=DARK, zorder=5,
+                        bbox={"boxstyle": "square,pad=0.15", "facecolor": "white",
+                              "edgecolor": "none"})
+        if reference is not None:
+            ax.axvline(reference[1], color=DARK, linestyle=(0, (4, 3)), linewidth=1.3, zorder=4,
+                       label=reference[0])
+            ax.legend(loc="lower right", fontsize=10, handlelength=2.2,
+                      facecolor="white", framealpha=0.9, frameon=True, edgecolor=LIGHT)
+        ax.set_xlabel(axis_label)
+        # Title at the left edge of the figure (long category labels shift the axes right).
+        fig.suptitle(title, x=0.0, ha="left", fontsize=RC["axes.titlesize"],
+                     fontweight="bold")
+        ax.set_ylim(n - 0.5, -0.5)
+        return _to_svg(fig, chart_id, title, description)

@@ -1,0 +1,199 @@
+"""Display rules for small-cell suppression (design §6), applied before anything is rendered.
+
+The warehouse stores every figure together with a `suppressed` flag computed upstream (primary
+suppression of counts 1…k−1 and of shares/medians with a base below k, plus secondary
+suppression). This module turns a stored row into a `Cell` that holds only what may be
+published: the display text, a status, and — only when the figure may be shown — its numeric
+value (for sorting and charts). Templates and charts never receive a raw suppressed value.
+
+Signs (explained by `legend`):
+- "< k"  a count from 1 to k−1 (primary suppression);
+- "x"    a count hidden so that another hidden cell cannot be recovered from totals
+         (secondary suppression: stored value ≥ k or 0, but flagged);
+- "–"    a share, median, percentile or ratio that is hidden (base below k, or flagged);
+- "0"    exactly zero (never hidden by the primary rule);
+- "k. A." no figure stored for this month (keine Angabe).
+
+As a safety net the primary rule is also applied here to rows that arrive unflagged: a count
+from 1 to k−1 is always shown as "< k", a share/median whose base is below k always as "–".
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from reports import formatting as fmt
+from transforms.indicators import INDICATORS
+
+
+class Kind(enum.Enum):
+    COUNT = "count"  # a number of cases, needs, handovers …
+    SHARE = "share"  # a share in 0…1, numerator/denominator are counts
+    DAYS = "days"  # a median or percentile of days, denominator = observations
+    RATIO = "ratio"  # e.g. cases per funded FTE, numerator = a count
+    FLAG = "flag"  # 0/1 per provider (delivery_on_time), never suppressed
+
+
+# How each registered indicator is displayed, derived from the indicator registry so the two
+# cannot drift apart.
+_DISPLAY_KIND_OF = {"count": Kind.COUNT, "share": Kind.SHARE, "median": Kind.DAYS,
+                    "ratio": Kind.RATIO, "flag": Kind.FLAG}
+INDICATOR_KIND: dict[str, Kind] = {
+    indicator.id: _DISPLAY_KIND_OF[indicator.kind] for indicator in INDICATORS
+}
+
+
+def indicator_kind(indicator_id: str) -> Kind:
+    """Kind of an indicator; unknown ids are guessed from their name, defaulting to COUNT
+    (the strictest rule: a count from 1 to k−1 is never shown)."""
+    if indicator_id in INDICATOR_KIND:
+        return INDICATOR_KIND[indicator_id]
+    if indicator_id.endswith("_share"):
+        return Kind.SHARE
+    if indicator_id.endswith("_days"):
+        return Kind.DAYS
+    if "_per_" in indicator_id:
+        return Kind.RATIO
+    return Kind.COUNT
+
+
+Status = Literal["value", "zero", "primary", "secondary", "hidden", "missing"]
+
+SIGN_SECONDARY = "x"
+SIGN_HIDDEN = "–"
+SIGN_MISSING = "k. A."
+
+
+def sign_primary(k: int) -> str:
+    return f"< {k}"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A figure ready for publication. `value` is None whenever the figure must not be shown."""
+
+    text: str
+    status: Status
+    value: float | None = None
+    note: str = ""
+
+    @property
+    def hidden(self) -> bool:
+        return self.status in ("primary", "secondary", "hidden")
+
+    @property
+    def css_class(self) -> str:
+        return f"cell-{self.status}"
+
+    def __str__(self) -> str:  # so `{{ cell }}` in a template shows the display text only
+        return self.text
+
+
+MISSING = Cell(SIGN_MISSING, "missing", None, "Für diesen Monat liegen keine Angaben vor.")
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _primary(k: int) -> Cell:
+    return Cell(
+        sign_primary(k),
+        "primary",
+        None,
+        f"Aus Datenschutzgründen nicht ausgewiesen: Fallzahl zwischen 1 und {k - 1}.",
+    )
+
+
+def _secondary() -> Cell:
+    return Cell(
+        SIGN_SECONDARY,
+        "secondary",
+        None,
+        "Gesperrt, damit ein anderer verdeckter Wert nicht zurückgerechnet werden kann.",
+    )
+
+
+def _hidden(k: int) -> Cell:
+    return Cell(
+        SIGN_HIDDEN,
+        "hidden",
+        None,
+        f"Nicht ausgewiesen: weniger als {k} Fälle zugrunde oder zum Schutz anderer Werte.",
+    )
+
+
+def display(row: Mapping[str, Any] | None, kind: Kind, k: int) -> Cell:
+    """Apply the display rules of design §6 to one stored row (value, numerator, denominator,
+    suppressed). `row` None means no figure is stored."""
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    if row is None:
+        return MISSING
+    value = _number(row.get("value"))
+    if value is None:
+        return MISSING
+    suppressed = bool(row.get("suppressed"))
+    denominator = _number(row.get("denominator"))
+    numerator = _number(row.get("numerator"))
+
+    if kind is Kind.FLAG:
+        return Cell("ja" if value >= 0.5 else "nein", "value", value)
+
+    if kind is Kind.COUNT:
+        count = int(round(value))
+        if 1 <= count < k:  # primary, flagged upstream or not
+            return _primary(k)
+        if suppressed:
+            return _secondary()
+        if count == 0:
+            return Cell("0", "zero", 0.0)
+        return Cell(fmt.integer(count), "value", float(count))
+
+    # shares, medians/percentiles, ratios: hidden when flagged or the base is too small
+    if suppressed or (denominator is not None and denominator < k):
+        return _hidden(k)
+    if kind is Kind.RATIO and numerator is not None and 1 <= numerator < k:
+        return _hidden(k)
+    if kind is Kind.SHARE:
+        return Cell(fmt.percent(value), "value", value)
+    if kind is Kind.DAYS:
+        return Cell(fmt.decimal_fixed(value, 1), "value", value)
+    return Cell(fmt.decimal_fixed(value, 1), "value", value)
+
+
+def legend(k: int) -> list[tuple[str, str]]:
+    """(sign, German explanation) for every sign a report may show."""
+    return [
+        (sign_primary(k), f"Fallzahl zwischen 1 und {k - 1}; aus Datenschutzgründen nicht "
+                          "genau ausgewiesen."),
+        (SIGN_SECONDARY, "Fallzahl gesperrt, damit ein verdeckter Wert nicht aus Summen oder "
+                         "anderen Angaben zurückgerechnet werden kann (sekundäre Sperrung)."),
+        (SIGN_HIDDEN, f"Anteil, Median oder Quote nicht ausgewiesen, weil weniger als {k} Fälle "
+                      "zugrunde liegen oder um einen anderen verdeckten Wert zu schützen."),
+        ("0", "Genau null."),
+        (SIGN_MISSING, "Keine Angabe: Für diesen Monat liegt kein Wert vor."),
+    ]
+
+
+def publishable(items: Iterable[tuple[str, Cell]]) -> tuple[list[tuple[str, float]], list[str]]:
+    """Split labelled cells into chart points (only publishable values) and the labels of the
+    cells that were hidden (to be named under the chart). Missing cells are simply left out."""
+    points: list[tuple[str, float]] = []
+    omitted: list[str] = []
+    for label, cell in items:
+        if cell.hidden:
+            omitted.append(label)
+        elif cell.value is not None:
+            points.append((label, cell.value))
+    return points, omitted

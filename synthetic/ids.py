@@ -1,0 +1,80 @@
+"""Realistic-looking pseudonymous ids.
+
+Providers number their cases in their own style ('CV-000123', 'AWO2025-0042'); needs, handovers
+and contacts carry the case number plus a running suffix, as case-management software does.
+Person ids are the cross-provider pseudonym: random base32, so nothing about them is sequential.
+All ids match `transforms.exchange_format.ID_PATTERN`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+# Crockford base32: no I, L, O, U, so pseudonyms cannot be misread.
+BASE32_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+PERSON_ID_LENGTH = 12  # 60 bits
+
+
+@dataclass(frozen=True)
+class IdStyle:
+    """How a provider's software numbers cases and case managers."""
+
+    case_prefix: str
+    digits: int
+    # Numbering restarts every year and the year is part of the id ('AWO2025-0042').
+    per_year: bool
+    manager_prefix: str
+
+
+ID_STYLES = {
+    "caritas": IdStyle("CV-", 6, per_year=False, manager_prefix="CV-CM"),
+    "diakonie": IdStyle("DW-LEV-", 5, per_year=False, manager_prefix="DW-FK"),
+    "awo": IdStyle("AWO", 4, per_year=True, manager_prefix="AWO-FV"),
+    "drk": IdStyle("DRK-KIM-", 5, per_year=False, manager_prefix="DRK-MA"),
+    "stadt": IdStyle("LEV-", 5, per_year=True, manager_prefix="LEV-KM"),
+}
+
+# Suffixes of the records that belong to a case, and their zero-padded widths.
+NEED_SUFFIX = ("-B", 2)
+HANDOVER_SUFFIX = ("-V", 2)
+CONTACT_SUFFIX = ("-K", 3)
+
+
+def id_style(provider_id: str) -> IdStyle:
+    """The provider's style, or a neutral one derived from its id."""
+    if provider_id in ID_STYLES:
+        return ID_STYLES[provider_id]
+    stem = re.sub(r"[^A-Za-z0-9]", "", provider_id).upper()[:8] or "P"
+    return IdStyle(f"{stem}-", 6, per_year=False, manager_prefix=f"{stem}-CM")
+
+
+def random_pseudonyms(rng: np.random.Generator, count: int) -> np.ndarray:
+    """`count` distinct random base32 strings of PERSON_ID_LENGTH characters."""
+    numbers = rng.integers(0, 2 ** (5 * PERSON_ID_LENGTH), count, dtype=np.int64)
+    while True:  # redraw the (astronomically rare) collisions until all are distinct
+        _, first = np.unique(numbers, return_index=True)
+        duplicate = np.ones(count, dtype=bool)
+        duplicate[first] = False
+        if not duplicate.any():
+            break
+        numbers[duplicate] = rng.integers(0, 2 ** (5 * PERSON_ID_LENGTH), duplicate.sum())
+    shifts = 5 * np.arange(PERSON_ID_LENGTH - 1, -1, -1)
+    digits = (numbers[:, None] >> shifts[None, :]) & 31
+    characters = np.array(list(BASE32_ALPHABET))[digits]
+    return np.ascontiguousarray(characters).view(f"<U{PERSON_ID_LENGTH}").ravel()
+
+
+def numbered(prefix: pl.Expr | str, number: pl.Expr, digits: pl.Expr | int) -> pl.Expr:
+    """prefix + zero-padded number."""
+    prefix_expr = pl.lit(prefix) if isinstance(prefix, str) else prefix
+    return pl.concat_str([prefix_expr, number.cast(pl.String).str.zfill(digits)])
+
+
+def child_id(case_id: pl.Expr, rank: pl.Expr, suffix: tuple[str, int]) -> pl.Expr:
+    """Id of the rank-th (0-based) record of a kind within its case, e.g. 'CV-000123-B02'."""
+    marker, digits = suffix
+    return numbered(pl.concat_str([case_id, pl.lit(marker)]), rank + 1, digits)
