@@ -60,19 +60,20 @@ def percent(share: float, digits: int = 1) -> str:
     return format_percent(share, format=pattern, locale=LOCALE)
 
 
-def date_short(value: dt.date | dt.datetime | None) -> str:
-    """-> '05.11.2026'."""
+def _date(value: dt.date | dt.datetime | None, pattern: str) -> str:
+    """Format a date (or the date part of a datetime); '–' for None."""
     if value is None:
         return "–"
     if isinstance(value, dt.datetime):
         value = value.date()
-    return format_date(value, "dd.MM.yyyy", locale=LOCALE)
+    return format_date(value, pattern, locale=LOCALE)
+
+
+def date_short(value: dt.date | dt.datetime | None) -> str:
+    """-> '05.11.2026'."""
+    return _date(value, "dd.MM.yyyy")
 
 
 def date_long(value: dt.date | dt.datetime | None) -> str:
     """-> '5. November 2026'."""
-    if value is None:
-        return "–"
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return format_date(value, "d. MMMM yyyy", locale=LOCALE)
+    return _date(value, "d. MMMM yyyy")

@@ -24,7 +24,7 @@ import os
 import re
 import tempfile
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,77 @@ NEEDS_COLUMNS = (
     ColumnSpec("needs_unmet_share", "Anteil ungedeckt", always=True),
     ColumnSpec("needs_unmet_count", "Ungedeckte Bedarfe (Anzahl)"),
     ColumnSpec("needs_open_over_90d", "Seit über 90 Tagen offen"),
+)
+
+
+@dataclass(frozen=True)
+class BreakdownSpec:
+    """A city-wide breakdown of one indicator by a dimension: table plus bar chart.
+
+    `indicator_id` orders the rows and is the charted figure. Text templates may use
+    `{month}` (title, description) and `{overall}` (reference line label); `describe` turns
+    the publishable chart points and the month into the chart's text description."""
+
+    indicator_id: str
+    dimension: str
+    columns: tuple[ColumnSpec, ...]
+    total_label: str  # label of the total row of the table
+    omitted_what: str  # why bars are missing, named under the chart
+    chart_id: str
+    title: str
+    describe: Callable[[list[tuple[str, float]], str], str]
+    axis_label: str
+    reference_label: str
+    value_format: Callable[[float], str]
+    share_axis: bool = False
+
+
+def _describe_handovers(points: list[tuple[str, float]], month: str) -> str:
+    longest = max(points, key=lambda p: p[1])
+    shortest = min(points, key=lambda p: p[1])
+    return (
+        f"Balkendiagramm: Median der Wartezeit in Tagen je Zielstelle im {month}. "
+        f"Am längsten: {longest[0]} mit {fmt.decimal_fixed(longest[1])} Tagen; "
+        f"am kürzesten: {shortest[0]} mit {fmt.decimal_fixed(shortest[1])} Tagen."
+    )
+
+
+def _describe_needs(points: list[tuple[str, float]], month: str) -> str:
+    highest = max(points, key=lambda p: p[1])
+    return (
+        f"Balkendiagramm: Anteil der im {month} abgeschlossenen Bedarfe, die nicht "
+        f"gedeckt werden konnten, je Bedarfskategorie. Höchster Anteil: {highest[0]} "
+        f"mit {fmt.percent(highest[1])}."
+    )
+
+
+HANDOVER_SECTION = BreakdownSpec(
+    indicator_id="handover_delay_median_days",
+    dimension="target_service",
+    columns=HANDOVER_COLUMNS,
+    total_label="Alle Zielstellen",
+    omitted_what="zu wenige Übergaben",
+    chart_id="grafik-uebergaben",
+    title="Wartezeit bis zum ersten Termin nach Zielstelle, {month}",
+    describe=_describe_handovers,
+    axis_label="Median der Wartezeit in Tagen",
+    reference_label="Alle Zielstellen: {overall} Tage",
+    value_format=lambda v: fmt.decimal_fixed(v, 1),
+)
+
+NEEDS_SECTION = BreakdownSpec(
+    indicator_id="needs_unmet_share",
+    dimension="category",
+    columns=NEEDS_COLUMNS,
+    total_label="Alle Bedarfskategorien",
+    omitted_what="zu wenige abgeschlossene Bedarfe",
+    chart_id="grafik-bedarfe",
+    title="Anteil ungedeckter Bedarfe nach Bedarfskategorie, {month}",
+    describe=_describe_needs,
+    axis_label="Anteil nicht gedeckter Bedarfe",
+    reference_label="Alle Kategorien: {overall}",
+    value_format=fmt.percent,
+    share_axis=True,
 )
 
 UNIT = {Kind.DAYS: "Tage"}
@@ -290,6 +361,49 @@ def _omitted_note(omitted: list[str], what: str) -> str | None:
             "Die zugehörigen Werte sind auch in der Tabelle verdeckt.")
 
 
+def _breakdown_section(figures: _Figures, spec: BreakdownSpec,
+                       month: str) -> tuple[Table, ChartBlock]:
+    """Table (one row per dimension value plus the city total) and bar chart of `spec`.
+    Only publishable values become bars; hidden ones are named in the omitted note."""
+    dimension = spec.dimension
+    columns = _columns(spec.columns, figures)
+    codes = _sorted_breakdown(
+        figures, spec.indicator_id, dimension,
+        figures.dimension_values([c.indicator_id for c in columns], dimension),
+    )
+    table = Table(
+        columns,
+        [
+            Row(code, labels.code_label(dimension, code),
+                [figures.cell(c.indicator_id, "all", dimension, code) for c in columns])
+            for code in codes
+        ] + ([Row("all", spec.total_label,
+                  [figures.cell(c.indicator_id) for c in columns], total=True)]
+             if codes else []),
+    )
+    points, omitted = publishable(
+        (labels.code_label(dimension, code),
+         figures.cell(spec.indicator_id, "all", dimension, code))
+        for code in codes
+    )
+    note = _omitted_note(omitted, spec.omitted_what)
+    if not points:
+        return table, ChartBlock(None, note)
+    overall = figures.cell(spec.indicator_id)
+    svg = charts.horizontal_bar_chart(
+        points,
+        chart_id=spec.chart_id,
+        title=spec.title.format(month=month),
+        description=spec.describe(points, month),
+        axis_label=spec.axis_label,
+        value_format=spec.value_format,
+        reference=(spec.reference_label.format(overall=overall.text), overall.value)
+        if overall.value is not None else None,
+        share_axis=spec.share_axis,
+    )
+    return table, ChartBlock(Markup(svg), note)
+
+
 # --------------------------------------------------------------------------------------------
 # Monthly report
 
@@ -427,90 +541,9 @@ def build_monthly_context(con: Any, *, city: str, k: int, period: str) -> dict[s
              if closing_values else []),
     )
 
-    # ---- Übergaben
-    handover_columns = _columns(HANDOVER_COLUMNS, figures)
-    handover_codes = _sorted_breakdown(
-        figures, "handover_delay_median_days", "target_service",
-        figures.dimension_values([c.indicator_id for c in handover_columns], "target_service"),
-    )
-    handover_table = Table(
-        handover_columns,
-        [
-            Row(code, labels.code_label("target_service", code),
-                [figures.cell(c.indicator_id, "all", "target_service", code)
-                 for c in handover_columns])
-            for code in handover_codes
-        ] + ([Row("all", "Alle Zielstellen",
-                  [figures.cell(c.indicator_id) for c in handover_columns], total=True)]
-             if handover_codes else []),
-    )
-    points, omitted = publishable(
-        (labels.code_label("target_service", code),
-         figures.cell("handover_delay_median_days", "all", "target_service", code))
-        for code in handover_codes
-    )
-    handover_chart = ChartBlock(None, _omitted_note(omitted, "zu wenige Übergaben"))
-    if points:
-        overall = figures.cell("handover_delay_median_days")
-        longest = max(points, key=lambda p: p[1])
-        shortest = min(points, key=lambda p: p[1])
-        svg = charts.horizontal_bar_chart(
-            points,
-            chart_id="grafik-uebergaben",
-            title=f"Wartezeit bis zum ersten Termin nach Zielstelle, {month}",
-            description=(
-                f"Balkendiagramm: Median der Wartezeit in Tagen je Zielstelle im {month}. "
-                f"Am längsten: {longest[0]} mit {fmt.decimal_fixed(longest[1])} Tagen; "
-                f"am kürzesten: {shortest[0]} mit {fmt.decimal_fixed(shortest[1])} Tagen."
-            ),
-            axis_label="Median der Wartezeit in Tagen",
-            value_format=lambda v: fmt.decimal_fixed(v, 1),
-            reference=(f"Alle Zielstellen: {overall.text} Tage", overall.value)
-            if overall.value is not None else None,
-        )
-        handover_chart = ChartBlock(Markup(svg), handover_chart.omitted_note)
-
-    # ---- Ungedeckte Bedarfe
-    needs_columns = _columns(NEEDS_COLUMNS, figures)
-    need_codes = _sorted_breakdown(
-        figures, "needs_unmet_share", "category",
-        figures.dimension_values([c.indicator_id for c in needs_columns], "category"),
-    )
-    needs_table = Table(
-        needs_columns,
-        [
-            Row(code, labels.code_label("category", code),
-                [figures.cell(c.indicator_id, "all", "category", code) for c in needs_columns])
-            for code in need_codes
-        ] + ([Row("all", "Alle Bedarfskategorien",
-                  [figures.cell(c.indicator_id) for c in needs_columns], total=True)]
-             if need_codes else []),
-    )
-    points, omitted = publishable(
-        (labels.code_label("category", code),
-         figures.cell("needs_unmet_share", "all", "category", code))
-        for code in need_codes
-    )
-    needs_chart = ChartBlock(None, _omitted_note(omitted, "zu wenige abgeschlossene Bedarfe"))
-    if points:
-        overall = figures.cell("needs_unmet_share")
-        highest = max(points, key=lambda p: p[1])
-        svg = charts.horizontal_bar_chart(
-            points,
-            chart_id="grafik-bedarfe",
-            title=f"Anteil ungedeckter Bedarfe nach Bedarfskategorie, {month}",
-            description=(
-                f"Balkendiagramm: Anteil der im {month} abgeschlossenen Bedarfe, die nicht "
-                f"gedeckt werden konnten, je Bedarfskategorie. Höchster Anteil: {highest[0]} "
-                f"mit {fmt.percent(highest[1])}."
-            ),
-            axis_label="Anteil nicht gedeckter Bedarfe",
-            value_format=fmt.percent,
-            reference=(f"Alle Kategorien: {overall.text}", overall.value)
-            if overall.value is not None else None,
-            share_axis=True,
-        )
-        needs_chart = ChartBlock(Markup(svg), needs_chart.omitted_note)
+    # ---- Übergaben, Ungedeckte Bedarfe
+    handover_table, handover_chart = _breakdown_section(figures, HANDOVER_SECTION, month)
+    needs_table, needs_chart = _breakdown_section(figures, NEEDS_SECTION, month)
 
     # ---- Hinweise
     shown = [i for i in labels.INDICATOR if figures.has(i)]
