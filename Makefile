@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-from-lock
 # Dagster reads dagster.yaml from the project root; run history goes to the git-ignored var/.
 export DAGSTER_HOME := $(CURDIR)
+export KIM_DAGSTER_DIR := $(CURDIR)/var/dagster
 
 .PHONY: demo test dev check-defs lock clean
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -20,6 +21,8 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+# Settings warnings (e.g. the demo pseudonym key) are for people: one plain line, no source dump.
+warnings.formatwarning = lambda message, category, *args, **kwargs: f"Warning: {message}\n"
 
 LandingOption = Annotated[Optional[Path], typer.Option("--landing-dir", help="Landing folder [env KIM_LANDING_DIR].")]
 WarehouseOption = Annotated[Optional[Path], typer.Option("--warehouse", help="DuckDB file [env KIM_WAREHOUSE].")]
@@ -72,6 +75,7 @@ def _generate(settings: Settings, months: int, seed: int, cases: int, end_period
 def _run_pipeline() -> bool:
     """Materialise every asset in this process, recorded in the Dagster instance (DAGSTER_HOME)."""
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
+    os.environ.setdefault("KIM_DAGSTER_DIR", str(PROJECT_ROOT / "var" / "dagster"))
     import dagster as dg
 
     from pipelines.definitions import defs

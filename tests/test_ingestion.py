@@ -177,3 +177,17 @@ def test_loading_is_idempotent_and_a_rejected_delivery_changes_nothing(tmp_path,
     # Re-running does not log the same rejection twice.
     ingest_landing(warehouse, landing, config, "k")
     assert table_counts(warehouse) == after
+
+
+def test_a_different_pseudonym_key_is_refused(tmp_path, config, warehouse):
+    from warehouse.load import PseudonymKeyMismatch
+
+    landing = tmp_path / "landing"
+    write_delivery_files(landing, "caritas", "2026-01", reference_files())
+    ingest_landing(warehouse, landing, config, "the-ki-secret")
+    write_delivery_files(landing, "diakonie", "2026-01", reference_files())
+    before = table_counts(warehouse)
+    with pytest.raises(PseudonymKeyMismatch, match="KIM_PSEUDONYM_KEY"):
+        ingest_landing(warehouse, landing, config, "another-key")
+    assert table_counts(warehouse) == before
+    assert "the-ki-secret" not in str(warehouse.execute("SELECT * FROM raw.pseudonym_key").fetchall())

@@ -37,3 +37,8 @@ def pseudonymise_table(frame: pl.DataFrame, table: str, provider_id: str, key: s
             pl.col(column.name).replace_strict(mapping, default=None, return_dtype=pl.String)
         )
     return frame.with_columns(replacements) if replacements else frame
+
+
+def key_fingerprint(key: str) -> str:
+    """Identifies a key without revealing it."""
+    return keyed_hash(key.encode("utf-8"), "kim-monitor key fingerprint")

@@ -12,7 +12,8 @@ from checks.errors import DeliveryRejected
 from kim.config import ProgrammeConfig
 from transforms.delivery import DecodedDelivery, decode_delivery, find_delivery_dirs, read_verified_manifest
 from transforms.exchange_format import column_names
-from warehouse.db import exists
+from transforms.pseudonymise import key_fingerprint
+from warehouse.db import exists, fetch_scalar
 
 DELIVERY_IS_KNOWN = "SELECT delivery_id FROM raw.deliveries WHERE content_key = ?"
 INSERT_DELIVERY = """
@@ -34,6 +35,28 @@ WHERE landing_path = ? AND outcome = 'rejected' AND content_key IS NOT DISTINCT 
 """
 # Table names below come from exchange_format.TABLES, never from input.
 INSERT_RAW_ROWS = "INSERT INTO raw.{table} BY NAME SELECT ? AS delivery_id, ? AS provider_id, * FROM incoming"
+
+
+SELECT_KEY_FINGERPRINT = "SELECT fingerprint FROM raw.pseudonym_key"
+INSERT_KEY_FINGERPRINT = "INSERT INTO raw.pseudonym_key VALUES (?, now())"
+
+
+class PseudonymKeyMismatch(RuntimeError):
+    """The warehouse was built with another pseudonymisation key."""
+
+
+def ensure_pseudonym_key(con: duckdb.DuckDBPyConnection, key: str) -> None:
+    """Record the key's fingerprint on first load; refuse a different key afterwards."""
+    fingerprint = key_fingerprint(key)
+    recorded = fetch_scalar(con, SELECT_KEY_FINGERPRINT)
+    if recorded is None:
+        con.execute(INSERT_KEY_FINGERPRINT, [fingerprint])
+    elif recorded != fingerprint:
+        raise PseudonymKeyMismatch(
+            "KIM_PSEUDONYM_KEY is not the key this warehouse was built with: loading would give "
+            "the same person and case a second pseudonym. Set the original key, or start a new "
+            "warehouse (KIM_WAREHOUSE) and load every delivery again."
+        )
 
 
 @dataclass
@@ -101,6 +124,7 @@ def ingest_landing(
 ) -> IngestSummary:
     """Load every new delivery in the landing folder. A rejected delivery changes nothing in raw.*;
     the provider's previous accepted delivery stays current."""
+    ensure_pseudonym_key(con, pseudonym_key)
     summary = IngestSummary()
     delivery_dirs = find_delivery_dirs(landing_dir)
     for done, delivery_dir in enumerate(delivery_dirs, start=1):

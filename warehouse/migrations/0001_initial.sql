@@ -17,6 +17,13 @@ CREATE TABLE raw.deliveries (
     loaded_at        TIMESTAMPTZ NOT NULL
 );
 
+-- Fingerprint of the pseudonymisation key the warehouse was built with: loading with another key
+-- would give the same person two pseudonyms, so it is refused.
+CREATE TABLE raw.pseudonym_key (
+    fingerprint  VARCHAR NOT NULL,
+    recorded_at  TIMESTAMPTZ NOT NULL
+);
+
 CREATE TABLE raw.delivery_files (
     delivery_id  VARCHAR NOT NULL,
     file_name    VARCHAR NOT NULL,
