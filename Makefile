@@ -27,9 +27,9 @@ test: $(STAMP) check-defs
 check-defs: $(STAMP)
 	$(BIN)/dg check defs
 
-## dev: the Dagster UI on http://localhost:3000 with the asset graph
+## dev: the Dagster UI on http://localhost:3000 with the asset graph (demo mode: synthetic data)
 dev: $(STAMP)
-	$(BIN)/dagster dev
+	KIM_DEMO_MODE=1 $(BIN)/dagster dev
 
 ## lock: re-resolve the dependencies of pyproject.toml into requirements.lock
 lock:

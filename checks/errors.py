@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -19,6 +20,8 @@ class DeliveryRejected(Exception):
     message: str
     file_name: str | None = None
     source_row: int | None = None
+    # Row-level problems behind a rejection (a polars frame of transforms.decode.VIOLATION_SCHEMA).
+    violations: Any = None
 
     def __str__(self) -> str:
         where = str(self.delivery_dir)

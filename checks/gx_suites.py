@@ -99,9 +99,13 @@ def validate_staging_table(con: duckdb.DuckDBPyConnection, table: str) -> SuiteO
     return SuiteOutcome(table=table, suite_name=suite.name, outcomes=outcomes)
 
 
+# The state of the data a suite saw: the current deliveries and the validated table's content
+# (the table name comes from exchange_format.TABLES).
 SELECT_DATA_VERSION = """
-SELECT sha256(coalesce(string_agg(delivery_id, ',' ORDER BY delivery_id), ''))
-FROM staging.current_deliveries
+SELECT sha256(
+    coalesce((SELECT string_agg(delivery_id, ',' ORDER BY delivery_id) FROM staging.current_deliveries), '')
+    || ':' || (SELECT coalesce(sum(hash(t)), 0)::VARCHAR FROM staging.{table} t)
+)
 """
 RESULT_IS_RECORDED = "SELECT 1 FROM dq.check_results WHERE data_version = ? AND suite_name = ? LIMIT 1"
 INSERT_CHECK_RESULT = """
@@ -114,7 +118,7 @@ VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)
 
 def record_outcome(con: duckdb.DuckDBPyConnection, outcome: SuiteOutcome) -> None:
     """Keep the history of check results in dq.check_results, once per state of the data."""
-    data_version = fetch_scalar(con, SELECT_DATA_VERSION)
+    data_version = fetch_scalar(con, SELECT_DATA_VERSION.format(table=outcome.table))
     if exists(con, RESULT_IS_RECORDED, [data_version, outcome.suite_name]):
         return
     con.executemany(

@@ -33,17 +33,6 @@ class Manifest:
     format_version: str
     files: dict[str, FileEntry]
 
-    @property
-    def content_key(self) -> str:
-        """Identifies the delivery's content: same files for the same provider and period."""
-        digest = hashlib.sha256(f"{self.provider.id}|{self.period}".encode())
-        for name in sorted(self.files):
-            digest.update(f"|{name}={self.files[name].sha256}".encode())
-        return digest.hexdigest()
-
-    @property
-    def delivery_id(self) -> str:
-        return f"{self.provider.id}_{self.period}_{self.content_key[:12]}"
 
 
 def sha256_of_file(path: Path) -> str:
@@ -52,6 +41,23 @@ def sha256_of_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def folder_digest(delivery_dir: Path) -> dict[str, str]:
+    """sha256 of every file in a delivery folder, manifest included."""
+    return {p.name: sha256_of_file(p) for p in sorted(delivery_dir.iterdir()) if p.is_file()}
+
+
+def content_key(delivery_dir: Path, digest: dict[str, str]) -> str:
+    """Identifies what was delivered: the same files in the same provider/period folder."""
+    key = hashlib.sha256(f"{delivery_dir.parent.name}|{delivery_dir.name}".encode())
+    for name in sorted(digest):
+        key.update(f"|{name}={digest[name]}".encode())
+    return key.hexdigest()
+
+
+def delivery_id(delivery_dir: Path, key: str) -> str:
+    return f"{delivery_dir.parent.name}_{delivery_dir.name}_{key[:12]}"
 
 
 def read_manifest(delivery_dir: Path, config: ProgrammeConfig) -> Manifest:
@@ -140,7 +146,7 @@ def expected_files(provider: Provider) -> set[str]:
     return {f"{table}.csv" for table in provider.tables}
 
 
-def verify_files(manifest: Manifest) -> None:
+def verify_files(manifest: Manifest, digest: dict[str, str]) -> None:
     """Every expected file is listed and present, no stray files, checksums match.
 
     Row counts are verified by the decoder, which is the one that counts rows.
@@ -161,20 +167,19 @@ def verify_files(manifest: Manifest) -> None:
             f"(expected: {', '.join(sorted(expected))})",
             file_name=name,
         )
-    present = {p.name for p in delivery_dir.iterdir() if p.is_file()} - {MANIFEST_NAME}
+    present = set(digest) - {MANIFEST_NAME}
     for name in sorted(present - listed):
         raise DeliveryRejected(
             delivery_dir, "file_unlisted", f"'{name}' lies in the delivery but is not in manifest.json",
             file_name=name,
         )
     for name in sorted(listed):
-        path = delivery_dir / name
-        if not path.is_file():
+        if name not in digest:
             raise DeliveryRejected(
                 delivery_dir, "file_missing", f"'{name}' is listed in manifest.json but missing",
                 file_name=name,
             )
-        actual = sha256_of_file(path)
+        actual = digest[name]
         if actual != manifest.files[name].sha256:
             raise DeliveryRejected(
                 delivery_dir, "checksum_mismatch",

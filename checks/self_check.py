@@ -1,29 +1,110 @@
-"""A provider's self-check (`kim check`): the pipeline's own validation on an in-memory warehouse."""
+"""A provider's self-check (`kim check`): the pipeline's own checks on an in-memory warehouse."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
+from checks.errors import DeliveryRejected
 from checks.gx_suites import SuiteOutcome, validate_staging_table
+from checks.manifest import content_key, folder_digest
+from checks.rules import delivery_rule_title, render
 from kim.config import load_config
-from transforms.delivery import read_delivery
+from transforms.delivery import DEFAULT_MAX_BAD_ROW_SHARE, DecodedDelivery, assess, read_delivery
 from warehouse.load import load_delivery
 from warehouse.migrate import migrate
 from warehouse.models import build_staging
 
 
-def self_check(delivery_dir: Path, config_path: Path) -> list[SuiteOutcome]:
-    """Raises DeliveryRejected for format errors; returns the validation outcome of every table."""
+@dataclass
+class SelfCheckReport:
+    delivery: DecodedDelivery
+    rejection: DeliveryRejected | None  # set when too many rows break rules
+    suite_outcomes: list[SuiteOutcome]
+
+    @property
+    def passed(self) -> bool:
+        return (
+            self.rejection is None
+            and self.delivery.violations.is_empty()
+            and all(outcome.success for outcome in self.suite_outcomes)
+        )
+
+
+def self_check(delivery_dir: Path, config_path: Path,
+               max_bad_row_share: float = DEFAULT_MAX_BAD_ROW_SHARE) -> SelfCheckReport:
+    """Raises DeliveryRejected for problems of the whole delivery; otherwise reports every bad row
+    and the validation suites' outcome on the rows the pipeline would accept."""
     delivery = read_delivery(delivery_dir, load_config(config_path))
+    try:
+        assess(delivery, max_bad_row_share)
+        rejection = None
+    except DeliveryRejected as too_many:
+        rejection = too_many
     con = duckdb.connect(":memory:")
     try:
         migrate(con)
         # A throwaway key: nothing is kept, but the data takes the same path as in production.
-        load_delivery(con, delivery.pseudonymised(secrets.token_hex(16)))
+        key = content_key(delivery_dir, folder_digest(delivery_dir))
+        load_delivery(con, delivery.pseudonymised(secrets.token_hex(16)), key, datetime.now(timezone.utc))
         build_staging(con)
-        return [validate_staging_table(con, table) for table in delivery.tables]
+        outcomes = [validate_staging_table(con, table) for table in delivery.tables]
     finally:
         con.close()
+    return SelfCheckReport(delivery, rejection, outcomes)
+
+
+def _where(delivery_dir: Path, file_name: str | None, line: int | None, column: str | None = None) -> str:
+    where = f"{delivery_dir.parent.name}/{delivery_dir.name}"
+    if file_name:
+        where += f"/{file_name}"
+    if line is not None:
+        where += f", Zeile/line {line}"
+    if column:
+        where += f", Spalte/column '{column}'"
+    return where
+
+
+def format_rejection(rejection: DeliveryRejected) -> str:
+    """A rejected delivery, for people: where, the rule in German and English, the detail."""
+    return "\n".join([
+        "ABGELEHNT / REJECTED: " + _where(rejection.delivery_dir, rejection.file_name, rejection.source_row),
+        f"  [{rejection.rule}] {delivery_rule_title(rejection.rule, 'de')} / {delivery_rule_title(rejection.rule, 'en')}",
+        f"  {rejection.message}",
+    ])
+
+
+def format_report(report: SelfCheckReport) -> str:
+    """Every problem of a readable delivery, with file, line, column and rule in German and English."""
+    delivery = report.delivery
+    folder = delivery.manifest.delivery_dir
+    lines = []
+    for v in delivery.violations.iter_rows(named=True):
+        lines.append(f"{_where(folder, v['file_name'], v['source_row'], v['column_name'])} [{v['rule']}]")
+        lines.append("  de: " + render(v["rule"], "de", v["column_name"], v["value"], v["expected"]))
+        lines.append("  en: " + render(v["rule"], "en", v["column_name"], v["value"], v["expected"]))
+    for outcome in report.suite_outcomes:
+        for failure in outcome.errors:
+            lines.append(
+                f"{_where(folder, delivery.file_names.get(outcome.table), None, failure.column)} "
+                f"[{failure.expectation}] Prüfregel verletzt / expectation failed: "
+                f"{failure.unexpected_count} von/of {failure.element_count}"
+            )
+    bad, total = delivery.bad_rows.height, delivery.total_rows
+    if report.rejection is not None:
+        lines.append(
+            f"ABGELEHNT / REJECTED: {bad} von {total} Zeilen fehlerhaft – mehr als zulässig; "
+            f"{bad} of {total} rows are bad – more than allowed"
+        )
+    elif bad:
+        lines.append(
+            f"Die Lieferung würde angenommen, {bad} Zeilen kämen in die Quarantäne / "
+            f"the delivery would be accepted with {bad} rows in quarantine"
+        )
+    if report.passed:
+        lines.append(f"OK: {_where(folder, None, None)} erfüllt alle Regeln / passes every rule ({total} Zeilen/rows)")
+    return "\n".join(lines)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -21,8 +20,6 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
-# Settings warnings (e.g. the demo pseudonym key) are for people: one plain line, no source dump.
-warnings.formatwarning = lambda message, category, *args, **kwargs: f"Warning: {message}\n"
 
 LandingOption = Annotated[Optional[Path], typer.Option("--landing-dir", help="Landing folder [env KIM_LANDING_DIR].")]
 WarehouseOption = Annotated[Optional[Path], typer.Option("--warehouse", help="DuckDB file [env KIM_WAREHOUSE].")]
@@ -145,6 +142,9 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed of the synthetic data.")] = 42,
 ) -> None:
     """Generate the default synthetic deliveries (Leverkusen, 24 months), run everything, show the reports."""
+    os.environ["KIM_DEMO_MODE"] = "1"
+    if not os.environ.get("KIM_PSEUDONYM_KEY"):
+        console.print("Demo mode: synthetic data, pseudonyms made with the public demo key.")
     settings = _settings(landing_dir=landing_dir, warehouse=warehouse, reports_dir=reports_dir)
     started = time.perf_counter()
     _generate(settings, months=24, seed=seed, cases=3000, end_period=None)
@@ -185,25 +185,23 @@ def check(
     delivery_dir: Annotated[Path, typer.Argument(help="A delivery folder <provider>/<YYYY-MM>/ to check.")],
     config: ConfigOption = None,
 ) -> None:
-    """A provider's self-check of an export before sending it: the same validation, no warehouse."""
+    """A provider's self-check of an export before sending it: the same validation, no warehouse.
+
+    Prints every problem with file, line, column and rule (German and English); exit code 0 when
+    the delivery passes, 1 when it does not.
+    """
     from checks.errors import DeliveryRejected
-    from checks.self_check import self_check
+    from checks.self_check import format_rejection, format_report, self_check
 
     settings = _settings(config=config)
     try:
-        outcomes = self_check(delivery_dir.resolve(), settings.config)
+        report = self_check(delivery_dir.resolve(), settings.config)
     except DeliveryRejected as rejection:
-        console.print(f"[red]REJECTED[/red] {rejection}")
+        typer.echo(format_rejection(rejection))
         raise typer.Exit(1) from None
-    failed = [(o.table, f) for o in outcomes for f in o.errors]
-    for table, failure in failed:
-        console.print(
-            f"[red]FAILED[/red] {table}: {failure.expectation} on '{failure.column}': "
-            f"{failure.unexpected_count} of {failure.element_count} rows"
-        )
-    if failed:
+    typer.echo(format_report(report))
+    if not report.passed:
         raise typer.Exit(1)
-    console.print(f"[green]OK[/green] {delivery_dir} passes every check of exchange format v1")
 
 
 def main() -> None:  # pragma: no cover - console entry point

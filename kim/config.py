@@ -29,7 +29,11 @@ class Profile:
     format: str  # "csv" or "xlsx"
     encoding: str = "utf-8-sig"
     delimiter: str = ";"
+    quote: str = '"'
     date_format: str = "%d.%m.%Y"
+    # The decimal separator of numbers. Exchange format v1 has whole numbers only, so a separator
+    # in a number is an error; it is configured so the message can say what was seen.
+    decimal_separator: str = ","
     # table -> {provider column name: exchange-format column name}
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     # column -> {provider code value: exchange-format code value}
@@ -103,7 +107,9 @@ def _parse_profile(name: str, raw: dict[str, Any], path: Path) -> Profile:
         format=fmt,
         encoding=raw.get("encoding", "utf-8-sig"),
         delimiter=raw.get("delimiter", ";"),
+        quote=raw.get("quote", '"'),
         date_format=raw.get("date_format", "%d.%m.%Y"),
+        decimal_separator=raw.get("decimal_separator", ","),
         columns={t: {str(k): str(v) for k, v in m.items()} for t, m in columns.items()},
         codes={c: {str(k): str(v) for k, v in m.items()} for c, m in (raw.get("codes") or {}).items()},
     )

@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
-# Only for local demo runs: production runs must set KIM_PSEUDONYM_KEY to the KI's secret.
+# Only for synthetic demo data (KIM_DEMO_MODE=1, set by `kim demo` and `make dev`): real runs
+# must set KIM_PSEUDONYM_KEY to the KI's secret. A warehouse remembers its key's fingerprint, so
+# demo and real data can never be mixed in one warehouse.
 DEMO_PSEUDONYM_KEY = "kim-demo-key-not-for-production"
+
+
+class MissingPseudonymKey(RuntimeError):
+    """No pseudonymisation key outside demo mode."""
+
+
+def require_pseudonym_key(key: str | None) -> str:
+    if not key:
+        raise MissingPseudonymKey(
+            "KIM_PSEUDONYM_KEY is not set. Set it to the KI's secret key before loading real "
+            "deliveries; for synthetic demo data run `kim demo` (or set KIM_DEMO_MODE=1)."
+        )
+    return key
+
+
+def demo_mode() -> bool:
+    return os.environ.get("KIM_DEMO_MODE") == "1"
 
 
 @dataclass(frozen=True)
@@ -19,7 +37,7 @@ class Settings:
     warehouse: Path
     reports_dir: Path
     config: Path
-    pseudonym_key: str
+    pseudonym_key: str | None
     suppression_k: int
 
     @classmethod
@@ -30,17 +48,10 @@ class Settings:
             "warehouse": Path(env.get("KIM_WAREHOUSE", DEFAULT_DATA_DIR / "warehouse.duckdb")),
             "reports_dir": Path(env.get("KIM_REPORTS_DIR", DEFAULT_DATA_DIR / "reports")),
             "config": Path(env.get("KIM_CONFIG", PROJECT_ROOT / "config" / "leverkusen.yaml")),
-            "pseudonym_key": env.get("KIM_PSEUDONYM_KEY", ""),
+            "pseudonym_key": env.get("KIM_PSEUDONYM_KEY") or (DEMO_PSEUDONYM_KEY if demo_mode() else None),
             "suppression_k": int(env.get("KIM_SUPPRESSION_K", "5")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if not values["pseudonym_key"]:
-            warnings.warn(
-                "KIM_PSEUDONYM_KEY is not set: using the public demo key. "
-                "Set KIM_PSEUDONYM_KEY to the KI's secret for real deliveries.",
-                stacklevel=2,
-            )
-            values["pseudonym_key"] = DEMO_PSEUDONYM_KEY
         settings = cls(**values)  # type: ignore[arg-type]
         if settings.suppression_k < 2:
             raise ValueError("KIM_SUPPRESSION_K must be at least 2")

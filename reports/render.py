@@ -10,7 +10,7 @@ Only these warehouse columns are read (queries in reports/sql/*.sql, all paramet
                            value, numerator, denominator, suppressed)
     marts.dim_providers(provider_id, provider_name, provider_kind)
     marts.dim_periods(period)
-    marts.fct_deliveries(provider_id, period, exported_at, loaded_at, is_current)
+    marts.fct_deliveries(provider_id, period, exported_at, loaded_at, is_current, state)
 
 Every figure passes through `reports.suppression.display` before it reaches a template or a
 chart, so no suppressed value is ever rendered.

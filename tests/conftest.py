@@ -13,6 +13,7 @@ import pytest
 
 from checks.manifest import FileEntry, Manifest
 from kim.config import ProgrammeConfig, load_config
+from transforms.decode import no_violations
 from transforms.delivery import DecodedDelivery
 from transforms.exchange_format import TABLES
 from warehouse.load import load_delivery
@@ -51,7 +52,11 @@ def load_hand_built_delivery(
 ) -> str:
     """Load typed rows through the real loading path (pseudonymisation included), bypassing files."""
     provider = config.providers[provider_id]
-    frames = {table: typed_table(table, tables.get(table, [])) for table in provider.tables}
+    frames = {
+        table: typed_table(table, tables.get(table, [])).with_row_index("source_row", offset=2)
+        .with_columns(pl.col("source_row").cast(pl.Int64))
+        for table in provider.tables
+    }
     year, month = map(int, period.split("-"))
     manifest = Manifest(
         delivery_dir=Path("/hand-built") / provider_id / period,
@@ -62,8 +67,9 @@ def load_hand_built_delivery(
         files={f"{t}.csv": FileEntry(rows=f.height, sha256=hashlib.sha256(repr(f.rows()).encode()).hexdigest())
                for t, f in frames.items()},
     )
-    assert load_delivery(con, DecodedDelivery(manifest, frames).pseudonymised(TEST_KEY))
-    return manifest.delivery_id
+    delivery = DecodedDelivery(manifest, frames, no_violations(), {t: f"{t}.csv" for t in frames})
+    content = hashlib.sha256(f"{provider_id}|{period}|{sorted(manifest.files.items())}".encode()).hexdigest()
+    return load_delivery(con, delivery.pseudonymised(TEST_KEY), content, manifest.exported_at)
 
 
 def build_warehouse_models(con: duckdb.DuckDBPyConnection, config: ProgrammeConfig, k: int = 5) -> pl.DataFrame:

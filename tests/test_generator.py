@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from checks.errors import DeliveryRejected
 from kim.config import Provider, load_config
 from synthetic import generate, write_delivery
 from synthetic.generator import month_periods
@@ -188,8 +189,10 @@ def test_tables_without_rows_are_written_with_header_only(config, tmp_path):
         manifest = json.loads((folder / "manifest.json").read_text())
         assert all(entry["rows"] == 0 for entry in manifest["files"].values())
         assert manifest["exported_at"] == "2026-11-04T09:13:00+00:00"
-        tables = read_delivery(provider, folder)
-        assert all(frame.height == 0 for frame in tables.values())
+        # The files are readable; the pipeline then refuses a snapshot without cases.
+        with pytest.raises(DeliveryRejected) as refused:
+            read_delivery(provider, folder)
+        assert refused.value.rule == "cases_empty"
 
 
 # --- Content -------------------------------------------------------------------------------
@@ -268,6 +271,8 @@ def test_generated_deliveries_pass_the_validation(config, landing):
     from checks.self_check import self_check
 
     for provider in config.providers.values():
-        outcomes = self_check(landing / provider.id / END_PERIOD, config.path)
-        assert {o.table for o in outcomes} == set(provider.tables)
-        assert [(o.table, e.expectation, e.column) for o in outcomes for e in o.errors] == []
+        report = self_check(landing / provider.id / END_PERIOD, config.path)
+        assert report.delivery.violations.is_empty(), report.delivery.violations
+        assert {o.table for o in report.suite_outcomes} == set(provider.tables)
+        assert [(o.table, e.expectation, e.column) for o in report.suite_outcomes for e in o.errors] == []
+        assert report.passed

@@ -88,8 +88,8 @@ def test_provider_profile_maps_encoding_delimiter_dates_columns_and_codes(tmp_pa
     files = {"cases.csv": ("\n".join([header, *rows]) + "\n").encode("cp1252")}
     files.update({f"{t}.csv": (h + "\n").encode("cp1252") for t, h in awo_headers.items()})
     folder = write_delivery_files(tmp_path, "awo", "2026-02", files)
-    cases = read_delivery(folder, config).tables["cases"]
-    assert cases.row(0, named=True) | {} == {
+    cases = read_delivery(folder, config).tables["cases"].drop("source_row")
+    assert cases.row(0, named=True) == {
         "case_id": "AWO-7", "person_id": "P-cc", "case_manager_id": "M-3",
         "opened_on": date(2026, 1, 15), "closed_on": None, "closing_reason": None,
         "birth_year": 1979, "gender": "m", "nationality": "SYR", "residence_status": "gestattung",
@@ -98,27 +98,27 @@ def test_provider_profile_maps_encoding_delimiter_dates_columns_and_codes(tmp_pa
 
 
 @pytest.mark.parametrize(
-    ("case_rows", "rule", "line"),
+    ("case_rows", "rule", "line", "column"),
     [
-        (["C-1;P-aa;M-1;2026-01-15;;;1990;w;SYR;duldung;;;selbst"], "date_format", 2),
-        ([CASE_ROWS[0], "C-2;P-bb;M-1;20.01.2026;;;neunzehn;m;AFG;duldung;;;selbst"], "integer", 3),
-        ([CASE_ROWS[0], ";P-bb;M-1;20.01.2026;;;1988;m;AFG;duldung;;;selbst"], "required", 3),
-        (["Max Mustermann;P-aa;M-1;15.01.2026;;;1990;w;SYR;duldung;;;selbst"], "id_format", 2),
+        (["C-1;P-aa;M-1;2026-01-15;;;1990;w;SYR;duldung;;;selbst"], "date_format", 2, "opened_on"),
+        ([CASE_ROWS[0], "C-2;P-bb;M-1;20.01.2026;;;neunzehn;m;AFG;duldung;;;selbst"], "integer", 3, "birth_year"),
+        ([CASE_ROWS[0], ";P-bb;M-1;20.01.2026;;;1988;m;AFG;duldung;;;selbst"], "required", 3, "case_id"),
+        (["Max.Mustermann;P-aa;M-1;15.01.2026;;;1990;w;SYR;duldung;;;selbst"], "id_format", 2, "case_id"),
     ],
 )
-def test_bad_values_are_rejected_with_file_line_and_rule(tmp_path, config, case_rows, rule, line):
-    write_delivery_files(tmp_path, "caritas", "2026-02", reference_files(case_rows))
-    error = rejection(tmp_path, "caritas", "2026-02", config)
-    assert (error.rule, error.file_name, error.source_row) == (rule, "cases.csv", line)
-    assert "cases.csv" in str(error) and f"line {line}" in str(error)
+def test_bad_values_are_row_violations_with_line_column_and_rule(tmp_path, config, case_rows, rule, line, column):
+    folder = write_delivery_files(tmp_path, "caritas", "2026-02", reference_files(case_rows))
+    violations = read_delivery(folder, config).violations
+    first = violations.row(0, named=True)
+    assert (first["rule"], first["file_name"], first["source_row"], first["column_name"]) == (rule, "cases.csv", line, column)
 
 
 def test_unknown_column_is_refused_as_possible_identifier(tmp_path, config):
-    header = CASES_HEADER + ";Name"
-    rows = [row + ";Maria Muster" for row in CASE_ROWS]
+    header = CASES_HEADER + ";Lieblingsfarbe"
+    rows = [row + ";blau" for row in CASE_ROWS]
     write_delivery_files(tmp_path, "caritas", "2026-02", reference_files(rows, header))
     error = rejection(tmp_path, "caritas", "2026-02", config)
-    assert error.rule == "column_unknown" and "'Name'" in error.message
+    assert error.rule == "column_unknown" and "'Lieblingsfarbe'" in error.message
 
 
 def test_checksum_row_count_provider_and_encoding_are_verified(tmp_path, config):
@@ -148,9 +148,15 @@ def test_checksum_row_count_provider_and_encoding_are_verified(tmp_path, config)
     assert (error.rule, error.file_name, error.source_row) == ("encoding", "cases.csv", 2)
 
 
+DATA_TABLES = ["raw.delivery_files", "raw.cases", "raw.needs", "quarantine.rejected_rows"]
+
+
 def table_counts(con) -> dict[str, int]:
-    tables = ["raw.deliveries", "raw.delivery_files", "raw.cases", "raw.needs", "dq.delivery_log"]
-    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in DATA_TABLES}
+
+
+def register(con) -> list[tuple]:
+    return con.execute("SELECT period, state, rejection_rule FROM raw.deliveries ORDER BY period, state").fetchall()
 
 
 def test_loading_is_idempotent_and_a_rejected_delivery_changes_nothing(tmp_path, config, warehouse):
@@ -162,21 +168,42 @@ def test_loading_is_idempotent_and_a_rejected_delivery_changes_nothing(tmp_path,
     assert ingest_landing(warehouse, landing, config, "k").duplicates == first.accepted
     assert table_counts(warehouse) == before
 
-    # A broken February delivery: nothing of it is loaded, January stays, the log names the rule.
+    # A broken February delivery (1 of 1 case bad): nothing of it is loaded, January stays current,
+    # and the register says why.
     write_delivery_files(
         landing, "caritas", "2026-02", reference_files(["C-1;P-aa;M-1;31.02.2026;;;1990;w;SYR;duldung;;;selbst"])
     )
     summary = ingest_landing(warehouse, landing, config, "k")
-    assert [r.rule for r in summary.rejected] == ["date_format"]
-    after = table_counts(warehouse)
-    assert after == before | {"dq.delivery_log": before["dq.delivery_log"] + 1}
-    logged = warehouse.execute(
-        "SELECT outcome, file_name, source_row, rule FROM dq.delivery_log WHERE outcome = 'rejected'"
-    ).fetchall()
-    assert logged == [("rejected", "cases.csv", 2, "date_format")]
-    # Re-running does not log the same rejection twice.
+    assert [r.rule for r in summary.rejected] == ["too_many_bad_rows"]
+    assert table_counts(warehouse) == before
+    assert register(warehouse) == [("2026-01", "accepted", None), ("2026-02", "rejected", "too_many_bad_rows")]
+    # Re-running does not register the same rejection twice.
     ingest_landing(warehouse, landing, config, "k")
-    assert table_counts(warehouse) == after
+    assert len(register(warehouse)) == 2
+
+    # A corrected February delivery supersedes January.
+    write_delivery_files(landing, "caritas", "2026-02", reference_files(CASE_ROWS))
+    assert len(ingest_landing(warehouse, landing, config, "k").accepted) == 1
+    assert register(warehouse) == [
+        ("2026-01", "superseded", None), ("2026-02", "accepted", None), ("2026-02", "rejected", "too_many_bad_rows"),
+    ]
+
+
+def test_bad_rows_under_the_threshold_go_to_quarantine(tmp_path, config, warehouse):
+    # 120 cases, one with an unknown code: 1 of 120 rows is bad (0.8 %) -> accepted, row quarantined
+    rows = [f"C-{i};P-{i};M-1;15.01.2026;;;1990;w;SYR;duldung;;;selbst" for i in range(120)]
+    rows[5] = rows[5].replace(";w;", ";weiblich;")
+    landing = tmp_path / "landing"
+    write_delivery_files(landing, "caritas", "2026-02", reference_files(rows))
+    summary = ingest_landing(warehouse, landing, config, "k")
+    assert len(summary.accepted) == 1 and summary.quarantined_rows == 1
+    assert warehouse.execute("SELECT count(*) FROM raw.cases").fetchall() == [(119,)]
+    quarantined = warehouse.execute(
+        "SELECT table_name, file_name, source_row, column_name, rule, value, length(record_key) "
+        "FROM quarantine.rejected_rows"
+    ).fetchall()
+    assert quarantined == [("cases", "cases.csv", 7, "gender", "code_list", "weiblich", 32)]
+    assert warehouse.execute("SELECT total_rows, quarantined_rows FROM raw.deliveries").fetchall() == [(120, 1)]
 
 
 def test_a_different_pseudonym_key_is_refused(tmp_path, config, warehouse):
@@ -191,3 +218,14 @@ def test_a_different_pseudonym_key_is_refused(tmp_path, config, warehouse):
         ingest_landing(warehouse, landing, config, "another-key")
     assert table_counts(warehouse) == before
     assert "the-ki-secret" not in str(warehouse.execute("SELECT * FROM raw.pseudonym_key").fetchall())
+
+
+def test_every_run_without_a_key_is_refused_outside_demo_mode(monkeypatch):
+    from kim.settings import DEMO_PSEUDONYM_KEY, MissingPseudonymKey, Settings, require_pseudonym_key
+
+    monkeypatch.delenv("KIM_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("KIM_DEMO_MODE", raising=False)
+    with pytest.raises(MissingPseudonymKey, match="KIM_PSEUDONYM_KEY is not set"):
+        require_pseudonym_key(Settings.from_env().pseudonym_key)
+    monkeypatch.setenv("KIM_DEMO_MODE", "1")
+    assert Settings.from_env().pseudonym_key == DEMO_PSEUDONYM_KEY

@@ -119,33 +119,29 @@ def test_rerun_on_the_same_landing_folder_changes_no_row_count(first_run, defini
 
 
 def test_a_failing_blocking_check_stops_the_marts(definitions, config, tmp_path):
-    """A delivery that decodes but breaks a code list reaches staging; the blocking GX check fails
-    and nothing downstream is rebuilt from it."""
-    from datetime import datetime, timezone
-
-    from synthetic import write_delivery
-    from tests.conftest import d, typed_table
-
-    bad_case = dict(
-        case_id="C-1", person_id="P-1", case_manager_id="M-1", opened_on=d("2026-01-05"),
-        birth_year=1990, gender="w", nationality="SYR", residence_status="illegal", referral_source="selbst",
-    )
-    provider = config.providers["caritas"]
-    tables = {t: typed_table(t, [bad_case] if t == "cases" else []) for t in provider.tables}
-    write_delivery(provider, "2026-01", tables, tmp_path / "landing", datetime(2026, 2, 3, tzinfo=timezone.utc))
+    """The GX suite guards the marts against anything wrong in staging that ingestion did not stop
+    (here: a raw row corrupted after loading). The blocking check fails and nothing downstream of
+    staging/cases is rebuilt."""
+    generate(config, tmp_path / "landing", months=2, seed=5, total_cases=150)
     settings = Settings(
         landing_dir=tmp_path / "landing", warehouse=tmp_path / "w.duckdb", reports_dir=tmp_path / "reports",
         config=config.path, pseudonym_key="k", suppression_k=5,
     )
+    assert materialize_all(definitions, settings).success
+    con = connect(settings.warehouse)
+    con.execute("UPDATE raw.cases SET residence_status = 'illegal' WHERE source_row = 2")
+    con.close()
+
     assets = list(definitions.assets or []) + list(definitions.asset_checks or [])
     with dg.instance_for_test() as instance:
         result = dg.materialize(assets, resources=build_resources(settings), instance=instance, raise_on_error=False)
     (check,) = result.get_asset_check_evaluations()
     assert not check.passed
-    assert "expect_column_values_to_be_in_set on `residence_status`: 1 of 1 rows" in check.metadata["failures"].value
+    failures = check.metadata["failures"].value
+    assert "expect_column_values_to_be_in_set on `residence_status`: 5 of" in failures  # one row per provider
     materialised = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
     assert "staging/cases" in materialised
-    assert "marts/indicator_values" not in materialised and "reports/monthly_monitoring" not in materialised
+    assert not materialised & {"marts/fct_cases", "marts/indicator_values", "reports/monthly_monitoring"}
     con = connect(settings.warehouse)
     try:
         recorded = con.execute(
@@ -153,4 +149,4 @@ def test_a_failing_blocking_check_stops_the_marts(definitions, config, tmp_path)
         ).fetchall()
     finally:
         con.close()
-    assert recorded == [("residence_status", 1)]
+    assert recorded == [("residence_status", 5)]

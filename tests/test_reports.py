@@ -39,7 +39,7 @@ CREATE TABLE marts.dim_providers (provider_id VARCHAR, provider_name VARCHAR,
     provider_kind VARCHAR);
 CREATE TABLE marts.dim_periods (period VARCHAR, period_start DATE, period_end DATE);
 CREATE TABLE marts.fct_deliveries (delivery_id VARCHAR, provider_id VARCHAR, period VARCHAR,
-    exported_at TIMESTAMPTZ, loaded_at TIMESTAMPTZ, is_current BOOLEAN);
+    exported_at TIMESTAMPTZ, loaded_at TIMESTAMPTZ, is_current BOOLEAN, state VARCHAR DEFAULT 'accepted');
 """
 
 EVIL_NAME = "AWO <script>alert(1)</script>"
@@ -91,7 +91,11 @@ def build_warehouse(path: Path, indicator_rows, *, providers=PROVIDERS, periods=
                                                    tzinfo=dt.timezone.utc)
                     deliveries.append((f"{pid}-{p}", pid, p, exported,
                                        exported + dt.timedelta(hours=3), p == last))
-    con.executemany("INSERT INTO marts.fct_deliveries VALUES (?, ?, ?, ?, ?, ?)", deliveries)
+    con.executemany(
+        "INSERT INTO marts.fct_deliveries (delivery_id, provider_id, period, exported_at, loaded_at, is_current) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        deliveries,
+    )
     return con
 
 

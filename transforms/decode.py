@@ -1,67 +1,174 @@
 """Decode a provider's export into typed exchange-format tables (design §3).
 
-The profile absorbs the provider's quirks: encoding, delimiter, date format, column names and code
-values. Every rule broken raises DeliveryRejected naming the file, the line and the rule.
+The profile absorbs the provider's quirks: encoding, delimiter, quote, date format, column names
+and code values. Structural problems (unreadable file, missing or unknown column, identifiers)
+reject the delivery at once; a value that breaks a rule makes its row a *violation*, collected for
+the quarantine and the provider's self-check.
 """
 
 from __future__ import annotations
 
+import csv
+import html
 import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
+from checks import pii
 from checks.errors import DeliveryRejected
 from kim.config import Profile
 from transforms.exchange_format import ID_PATTERN, TABLES, Column
 
 # Line 1 of a file is its header, so data row i (0-based) sits on line i + 2.
-HEADER_LINES = 1
+FIRST_DATA_LINE = 2
+# A field larger than this is no code, id or date: a sign of a broken or hostile export.
+MAX_FIELD_CHARS = 10_000
+EARLIEST_PLAUSIBLE_DATE = date(1950, 1, 1)
+EARLIEST_YEAR = 1900
+
+VIOLATION_SCHEMA = {
+    "table_name": pl.String,
+    "file_name": pl.String,
+    "source_row": pl.Int64,
+    "column_name": pl.String,
+    "rule": pl.String,
+    "value": pl.String,
+    "expected": pl.String,
+}
 
 
-def _line_of(row_index: int) -> int:
-    return row_index + HEADER_LINES + 1
+def no_violations() -> pl.DataFrame:
+    return pl.DataFrame(schema=VIOLATION_SCHEMA)
+
+
+@dataclass
+class DecodedTable:
+    frame: pl.DataFrame  # source_row + exchange-format columns, typed
+    violations: pl.DataFrame  # VIOLATION_SCHEMA
+
+
+def _reject(path: Path, rule: str, message: str, line: int | None = None, file_name: str | None = None):
+    return DeliveryRejected(path.parent, rule, message, file_name=file_name or path.name, source_row=line)
 
 
 def read_csv_table(path: Path, profile: Profile) -> pl.DataFrame:
-    """Read one CSV file as all-text columns; empty field = missing."""
+    """Read one CSV file strictly as text columns; empty field = missing.
+
+    The csv module (C) parses; it is strict on quoting and reports the line of a problem.
+    """
     content = path.read_bytes()
+    if not content:
+        raise _reject(path, "file_empty", "the file is empty: it needs at least the header line", 1)
+    if b"\x00" in content:
+        line = content[: content.index(b"\x00")].count(b"\n") + 1
+        raise _reject(path, "nul_byte", "the file contains a NUL byte: it is binary or damaged; export again", line)
+    crlf = content.count(b"\r\n")
+    if crlf and crlf != content.count(b"\n"):
+        bare_lf = re.search(rb"(?<!\r)\n", content)
+        raise _reject(
+            path, "line_endings_mixed",
+            "lines end partly with CRLF and partly with LF: the file was put together from "
+            "several sources or edited by hand; export it again in one piece",
+            content[: bare_lf.start()].count(b"\n") + 1,
+        )
     try:
         text = content.decode(profile.encoding)
     except UnicodeDecodeError as error:
         line = content[: error.start].count(b"\n") + 1
-        raise DeliveryRejected(
-            path.parent, "encoding",
-            f"byte {content[error.start]:#04x} is not valid {profile.encoding}; "
-            f"export the file as {profile.encoding} or correct the provider's profile",
-            file_name=path.name, source_row=line,
+        raise _reject(
+            path, "encoding",
+            f"byte {content[error.start]:#04x} is not valid {profile.encoding}; export the file as "
+            f"{profile.encoding} or correct the provider's profile", line,
         ) from None
-    try:
-        return pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            separator=profile.delimiter,
-            quote_char='"',
-            infer_schema=False,
-            empty_string_is_null=True,
+    if "\ufeff" in text:
+        line = text[: text.index("\ufeff")].count("\n") + 1
+        raise _reject(path, "bom_inside", "a byte-order mark (BOM) inside the file: files were concatenated", line)
+    if not text.endswith("\n"):
+        # The last line of a complete export ends with a line break; without it the file may have
+        # been cut off while it was written.
+        raise _reject(
+            path, "truncated", "the last line does not end with a line break: the file seems cut "
+            "off (still being written or transferred incompletely); export again",
+            text.count("\n") + 1,
         )
-    except pl.exceptions.PolarsError as error:
-        raise DeliveryRejected(
-            path.parent, "csv_malformed",
-            f"not readable as CSV with delimiter '{profile.delimiter}': {error}",
-            file_name=path.name,
-        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=profile.delimiter,
+                        quotechar=profile.quote, strict=True)
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        rule = "field_too_large" if "field larger" in str(error) else "csv_malformed"
+        raise _reject(path, rule, f"not readable as CSV ({error}); check delimiter and quoting", reader.line_num) from None
+    header, records = rows[0], rows[1:]
+    lengths = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
+    wrong = np.flatnonzero(lengths != len(header))
+    if wrong.size:
+        index = int(wrong[0])
+        raise _reject(
+            path, "field_count",
+            f"line has {lengths[index]} fields, the header has {len(header)}: a line is cut off "
+            f"or the delimiter '{profile.delimiter}' appears unquoted in a value", index + FIRST_DATA_LINE,
+        )
+    _reject_duplicate_headers(header, path, path.name)
+    frame = pl.DataFrame(records, schema={name: pl.String for name in header}, orient="row")
+    return frame.with_columns(pl.all().replace("", None))
+
+
+def _reject_duplicate_headers(header: list[str], path: Path, file_name: str) -> None:
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise _reject(path, "column_duplicate", f"column '{name}' appears twice in the header", 1, file_name)
+        seen.add(name)
 
 
 def read_xlsx_tables(path: Path) -> dict[str, pl.DataFrame]:
-    """Read every sheet of a workbook; sheet name = table name."""
+    """Read every sheet of a workbook; sheet name = table name. Formulas are refused: an export
+    holds values, and a formula's result depends on the program that opens it."""
+    import fastexcel
+
     try:
-        sheets = pl.read_excel(path, sheet_id=0, engine="calamine")
-    except Exception as error:  # fastexcel raises its own error types
-        raise DeliveryRejected(
-            path.parent, "xlsx_unreadable", f"not a readable XLSX workbook: {error}",
-            file_name=path.name,
-        ) from None
-    return {name: frame for name, frame in sheets.items()}
+        workbook = fastexcel.read_excel(str(path))
+        formulas = first_formula_cells(path)
+    except Exception as error:  # fastexcel and zipfile raise their own error types
+        raise _reject(path, "xlsx_unreadable", f"not a readable XLSX workbook: {error}") from None
+    frames = {}
+    for sheet_name in workbook.sheet_names:
+        file_name = f"{path.name}[{sheet_name}]"
+        if sheet_name in formulas:
+            raise _reject(path, "xlsx_formula",
+                          f"cell {formulas[sheet_name]} holds a formula; export values only", None, file_name)
+        sheet = workbook.load_sheet(sheet_name, header_row=0)
+        _reject_duplicate_headers([c.name for c in sheet.available_columns()], path, file_name)
+        frames[sheet_name] = sheet.to_polars()
+    return frames
+
+
+def first_formula_cells(path: Path) -> dict[str, str]:
+    """Sheet name -> the first cell holding a formula. fastexcel reads cached values only, so
+    formulas are found in the sheet XML (<f> elements), via the workbook's sheet relations."""
+    with zipfile.ZipFile(path) as archive:
+        workbook_xml = archive.read("xl/workbook.xml").decode("utf-8")
+        relations_xml = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+        targets = dict(re.findall(r'<Relationship[^>]*Id="([^"]+)"[^>]*Target="([^"]+)"', relations_xml))
+        targets.update({rid: target for target, rid in
+                        re.findall(r'<Relationship[^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', relations_xml)})
+        found = {}
+        for name, relation in re.findall(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', workbook_xml):
+            target = targets.get(relation, "").lstrip("/")
+            member = target if target.startswith("xl/") else f"xl/{target}"
+            if member not in archive.namelist():
+                continue
+            cell = re.search(r'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[ >/]', archive.read(member).decode("utf-8", "replace"))
+            if cell:
+                found[html.unescape(name)] = cell.group(1)
+    return found
 
 
 def normalise_xlsx_cell_types(frame: pl.DataFrame) -> pl.DataFrame:
@@ -69,9 +176,9 @@ def normalise_xlsx_cell_types(frame: pl.DataFrame) -> pl.DataFrame:
     converted = []
     for name, dtype in frame.schema.items():
         column = pl.col(name)
-        if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+        if isinstance(dtype, pl.Datetime):
             converted.append(column.dt.date())
-        elif dtype == pl.Date:
+        elif dtype == pl.Date or dtype == pl.String:
             converted.append(column)
         elif dtype.is_float():
             # Excel stores every number as a float; whole numbers are ints or numeric ids.
@@ -80,69 +187,70 @@ def normalise_xlsx_cell_types(frame: pl.DataFrame) -> pl.DataFrame:
                 pl.when(whole).then(column.cast(pl.Int64).cast(pl.String))
                 .otherwise(column.cast(pl.String)).alias(name)
             )
-        elif dtype == pl.String:
-            converted.append(column)
         else:
             converted.append(column.cast(pl.String))
     return frame.select(converted)
 
 
-def _first_failure(frame: pl.DataFrame, failed: pl.Expr) -> int | None:
-    hit = frame.with_row_index("_row").filter(failed).select("_row").head(1)
-    return None if hit.is_empty() else int(hit.item())
+@dataclass(frozen=True)
+class _Check:
+    rule: str
+    failed: pl.Expr  # true where the row breaks the rule
+    value: pl.Expr | None  # what to show (None: never show the value, e.g. for ids)
+    expected: str | None = None
 
 
-def _decode_column(
-    frame: pl.DataFrame, column: Column, profile: Profile, file_name: str, delivery_dir: Path
-) -> pl.Expr:
+def _column_checks(column: Column, dtype: pl.DataType, profile: Profile, export_date: date) -> tuple[pl.Expr, list[_Check]]:
+    """The typed expression for a column and the checks of its values."""
     name = column.name
     source = pl.col(name)
-    dtype = frame.schema[name]
-
-    def reject(rule: str, failed: pl.Expr, message: str) -> None:
-        row = _first_failure(frame, failed)
-        if row is not None:
-            value = frame[name][row]
-            raise DeliveryRejected(
-                delivery_dir, rule, f"column '{name}' value '{value}': {message}",
-                file_name=file_name, source_row=_line_of(row),
-            )
-
+    checks = []
     if column.required:
-        reject("required", source.is_null(), "a value is required")
-
+        checks.append(_Check("required", source.is_null(), None))
     if column.type == "date":
         if dtype == pl.Date:
-            return source
-        text = source.str.strip_chars()
-        parsed = text.str.strptime(pl.Date, profile.date_format, strict=False)
-        reject(
-            "date_format", text.is_not_null() & parsed.is_null(),
-            f"not a date in the profile's format {profile.date_format}",
-        )
-        return parsed.alias(name)
-    if column.type == "int":
-        text = source.str.strip_chars()
-        parsed = text.cast(pl.Int32, strict=False)
-        reject("integer", text.is_not_null() & parsed.is_null(), "not a whole number")
-        return parsed.alias(name)
+            typed = source
+        else:
+            text = source.str.strip_chars()
+            typed = text.str.strptime(pl.Date, profile.date_format, strict=False)
+            checks.append(_Check("date_format", text.is_not_null() & typed.is_null(), text, profile.date_format))
+        checks.append(_Check("date_implausible", typed < EARLIEST_PLAUSIBLE_DATE, typed.cast(pl.String),
+                             EARLIEST_PLAUSIBLE_DATE.isoformat()))
+        checks.append(_Check("date_in_future", typed > export_date, typed.cast(pl.String), export_date.isoformat()))
+        return typed.alias(name), checks
     text = source.str.strip_chars()
+    if column.type == "int":
+        typed = text.cast(pl.Int32, strict=False)
+        checks.append(_Check("integer", text.is_not_null() & typed.is_null(), text))
+        low, high = _int_range(name, export_date)
+        checks.append(_Check("out_of_range", ~typed.is_between(low, high), typed.cast(pl.String), f"{low}…{high}"))
+        return typed.alias(name), checks
     if column.type == "id":
-        reject(
-            "id_format", text.is_not_null() & ~text.str.contains(ID_PATTERN),
-            "ids must be pseudonyms of at most 64 characters from A-Z, a-z, 0-9, '_' and '-'",
-        )
-        return text.alias(name)
-    if column.type == "code" and name in profile.codes:
-        # Codes the profile does not know pass through unchanged; validation flags them.
-        return text.replace(profile.codes[name]).alias(name)
-    return text.alias(name)
+        checks.append(_Check("id_format", text.is_not_null() & ~text.str.contains(ID_PATTERN), None))
+        return text.alias(name), checks
+    if column.type == "code":
+        mapped = text.replace(profile.codes[name]) if name in profile.codes else text
+        if column.codes:
+            checks.append(_Check("code_list", mapped.is_not_null() & ~mapped.is_in(list(column.codes)),
+                                 text, ", ".join(column.codes)))
+        return mapped.alias(name), checks
+    if name == "nationality":
+        checks.append(_Check("nationality_format", text.is_not_null() & ~text.str.contains(r"^[A-Z]{3}$"), text))
+    return text.alias(name), checks
+
+
+def _int_range(name: str, export_date: date) -> tuple[int, int]:
+    if name == "duration_minutes":
+        return 1, 600
+    return EARLIEST_YEAR, export_date.year  # birth_year, arrival_year
 
 
 def decode_table(
-    frame: pl.DataFrame, table: str, profile: Profile, file_name: str, delivery_dir: Path
-) -> pl.DataFrame:
-    """Rename to exchange-format columns and type every column; reject on the first broken rule."""
+    frame: pl.DataFrame, table: str, profile: Profile, file_name: str, delivery_dir: Path, export_date: date
+) -> DecodedTable:
+    """Rename to exchange-format columns, guard against identifiers, type every column and collect
+    the rows that break a value rule."""
+    pii.check_headers(frame.columns, delivery_dir, file_name)
     frame = frame.rename(profile.column_renames(table), strict=False)
     known = [column.name for column in TABLES[table]]
     unknown = [name for name in frame.columns if name not in known]
@@ -163,6 +271,25 @@ def decode_table(
                     file_name=file_name, source_row=1,
                 )
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column.name))
-    return frame.select(
-        _decode_column(frame, column, profile, file_name, delivery_dir) for column in TABLES[table]
-    )
+    pii.check_values(frame, {c.name: c.type for c in TABLES[table]}, delivery_dir, file_name)
+
+    frame = frame.with_row_index("source_row", offset=FIRST_DATA_LINE).with_columns(pl.col("source_row").cast(pl.Int64))
+    typed_columns, violation_frames = [], []
+    for column in TABLES[table]:
+        typed, checks = _column_checks(column, frame.schema[column.name], profile, export_date)
+        typed_columns.append(typed)
+        for check in checks:
+            failed = frame.filter(check.failed.fill_null(False))
+            if failed.height:
+                violation_frames.append(failed.select(
+                    pl.lit(table).alias("table_name"),
+                    pl.lit(file_name).alias("file_name"),
+                    "source_row",
+                    pl.lit(column.name).alias("column_name"),
+                    pl.lit(check.rule).alias("rule"),
+                    (check.value if check.value is not None else pl.lit(None)).cast(pl.String).alias("value"),
+                    pl.lit(check.expected, dtype=pl.String).alias("expected"),
+                ))
+    typed_frame = frame.select("source_row", *typed_columns)
+    violations = pl.concat(violation_frames) if violation_frames else no_violations()
+    return DecodedTable(typed_frame, violations.cast(VIOLATION_SCHEMA))

@@ -1,42 +1,61 @@
-"""Load deliveries from the landing folder into raw.* — one transaction per delivery, idempotent."""
+"""Load deliveries from the landing folder into raw.* — one transaction per delivery, idempotent.
+
+Every delivery seen is registered in raw.deliveries with its state. A rejected delivery adds only
+its register entry; an accepted one adds its good rows to raw.* and its bad rows to quarantine.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
 from checks.errors import DeliveryRejected
+from checks.manifest import MANIFEST_NAME, content_key, delivery_id, folder_digest
 from kim.config import ProgrammeConfig
-from transforms.delivery import DecodedDelivery, decode_delivery, find_delivery_dirs, read_verified_manifest
+from transforms.delivery import (
+    DEFAULT_MAX_BAD_ROW_SHARE,
+    DecodedDelivery,
+    assess,
+    decode_delivery,
+    find_delivery_dirs,
+    read_verified_manifest,
+)
 from transforms.exchange_format import column_names
 from transforms.pseudonymise import key_fingerprint
 from warehouse.db import exists, fetch_scalar
 
-DELIVERY_IS_KNOWN = "SELECT delivery_id FROM raw.deliveries WHERE content_key = ?"
-INSERT_DELIVERY = """
+DELIVERY_IS_KNOWN = "SELECT 1 FROM raw.deliveries WHERE content_key = ?"
+REGISTER_DELIVERY = """
 INSERT INTO raw.deliveries
-    (delivery_id, content_key, provider_id, period, exported_at, format_version, landing_path, loaded_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, now())
+    (delivery_id, content_key, provider_id, period, exported_at, received_at, registered_at, state,
+     total_rows, quarantined_rows, rejection_rule, rejection_file, rejection_line, rejection_message,
+     landing_path)
+VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+# The newest accepted delivery of a provider is 'accepted', the older ones 'superseded'.
+UPDATE_PROVIDER_STATES = """
+UPDATE raw.deliveries AS d SET state = ranked.new_state
+FROM (
+    SELECT delivery_id,
+           CASE WHEN row_number() OVER (
+                    PARTITION BY provider_id ORDER BY period DESC, exported_at DESC, registered_at DESC
+                ) = 1 THEN 'accepted' ELSE 'superseded' END AS new_state
+    FROM raw.deliveries
+    WHERE provider_id = ? AND state <> 'rejected'
+) AS ranked
+WHERE d.delivery_id = ranked.delivery_id AND d.state <> ranked.new_state
 """
 INSERT_DELIVERY_FILE = "INSERT INTO raw.delivery_files VALUES (?, ?, ?, ?)"
-INSERT_LOG = """
-INSERT INTO dq.delivery_log
-    (logged_at, landing_path, provider_id, period, content_key, outcome, delivery_id, file_name,
-     source_row, rule, message)
-VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-# A rejected delivery is decided once per content: re-runs do not log it again.
-REJECTION_IS_LOGGED = """
-SELECT 1 FROM dq.delivery_log
-WHERE landing_path = ? AND outcome = 'rejected' AND content_key IS NOT DISTINCT FROM ? AND message = ?
-"""
 # Table names below come from exchange_format.TABLES, never from input.
 INSERT_RAW_ROWS = "INSERT INTO raw.{table} BY NAME SELECT ? AS delivery_id, ? AS provider_id, * FROM incoming"
-
-
+INSERT_QUARANTINE = """
+INSERT INTO quarantine.rejected_rows BY NAME
+SELECT ? AS delivery_id, ? AS provider_id, * FROM incoming
+"""
 SELECT_KEY_FINGERPRINT = "SELECT fingerprint FROM raw.pseudonym_key"
 INSERT_KEY_FINGERPRINT = "INSERT INTO raw.pseudonym_key VALUES (?, now())"
 
@@ -64,55 +83,89 @@ class IngestSummary:
     accepted: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     rejected: list[DeliveryRejected] = field(default_factory=list)
+    quarantined_rows: int = 0
 
 
-def load_delivery(con: duckdb.DuckDBPyConnection, delivery: DecodedDelivery) -> bool:
-    """Insert a pseudonymised delivery into raw.* in one transaction.
+def received_at(delivery_dir: Path) -> datetime:
+    """When the delivery arrived: the manifest's modification time (it is written last)."""
+    marker = delivery_dir / MANIFEST_NAME
+    stamp = (marker if marker.exists() else delivery_dir).stat().st_mtime
+    return datetime.fromtimestamp(stamp, tz=timezone.utc)
 
-    Returns False (and changes nothing) when the same content was loaded before.
-    """
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, sql: str, frame, params: list) -> None:
+    con.register("incoming", frame.to_arrow())
+    try:
+        con.execute(sql, params)
+    finally:
+        con.unregister("incoming")
+
+
+def load_delivery(con: duckdb.DuckDBPyConnection, delivery: DecodedDelivery, key: str, received: datetime) -> str:
+    """Register a pseudonymised, assessed delivery and insert its rows in one transaction."""
     manifest = delivery.manifest
-    if exists(con, DELIVERY_IS_KNOWN, [manifest.content_key]):
-        return False
+    provider_id = manifest.provider.id
+    identifier = delivery_id(manifest.delivery_dir, key)
+    quarantine = delivery.quarantine_rows()
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
-            INSERT_DELIVERY,
-            [manifest.delivery_id, manifest.content_key, manifest.provider.id, manifest.period,
-             manifest.exported_at, manifest.format_version, str(manifest.delivery_dir)],
+            REGISTER_DELIVERY,
+            [identifier, key, provider_id, manifest.period, manifest.exported_at, received, "superseded",
+             delivery.total_rows, delivery.bad_rows.height, None, None, None, None, str(manifest.delivery_dir)],
         )
         for name, entry in sorted(manifest.files.items()):
-            con.execute(INSERT_DELIVERY_FILE, [manifest.delivery_id, name, entry.sha256, entry.rows])
-        for table, frame in delivery.tables.items():
-            incoming = frame.with_row_index("source_row", offset=2).select(
-                "source_row", *column_names(table)
-            )
-            con.register("incoming", incoming.to_arrow())
-            try:
-                con.execute(INSERT_RAW_ROWS.format(table=table), [manifest.delivery_id, manifest.provider.id])
-            finally:
-                con.unregister("incoming")
-        con.execute(
-            INSERT_LOG,
-            [str(manifest.delivery_dir), manifest.provider.id, manifest.period, manifest.content_key,
-             "accepted", manifest.delivery_id, None, None, None, None],
-        )
+            con.execute(INSERT_DELIVERY_FILE, [identifier, name, entry.sha256, entry.rows])
+        for table in delivery.tables:
+            rows = delivery.accepted_rows(table).select("source_row", *column_names(table))
+            _insert_frame(con, INSERT_RAW_ROWS.format(table=table), rows, [identifier, provider_id])
+        if quarantine.height:
+            _insert_frame(con, INSERT_QUARANTINE, quarantine, [identifier, provider_id])
+        con.execute(UPDATE_PROVIDER_STATES, [provider_id])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return True
+    return identifier
 
 
-def _log_rejection(con: duckdb.DuckDBPyConnection, rejection: DeliveryRejected) -> None:
-    path = str(rejection.delivery_dir)
-    if exists(con, REJECTION_IS_LOGGED, [path, None, rejection.message]):
-        return
+def register_rejection(con: duckdb.DuckDBPyConnection, rejection: DeliveryRejected, key: str,
+                       exported_at: datetime | None) -> str:
+    folder = rejection.delivery_dir
+    identifier = delivery_id(folder, key)
     con.execute(
-        INSERT_LOG,
-        [path, rejection.delivery_dir.parent.name, rejection.delivery_dir.name, None, "rejected", None,
-         rejection.file_name, rejection.source_row, rejection.rule, rejection.message],
+        REGISTER_DELIVERY,
+        [identifier, key, folder.parent.name, folder.name, exported_at, received_at(folder), "rejected",
+         None, None, rejection.rule, rejection.file_name, rejection.source_row, rejection.message, str(folder)],
     )
+    return identifier
+
+
+def ingest_delivery(
+    con: duckdb.DuckDBPyConnection,
+    delivery_dir: Path,
+    config: ProgrammeConfig,
+    pseudonym_key: str,
+    summary: IngestSummary,
+    max_bad_row_share: float = DEFAULT_MAX_BAD_ROW_SHARE,
+) -> None:
+    """Register one delivery folder: skip it if seen, else accept (with quarantine) or reject."""
+    digest = folder_digest(delivery_dir)
+    key = content_key(delivery_dir, digest)
+    if exists(con, DELIVERY_IS_KNOWN, [key]):
+        summary.duplicates.append(delivery_id(delivery_dir, key))
+        return
+    manifest = None
+    try:
+        manifest = read_verified_manifest(delivery_dir, config, digest)
+        decoded = decode_delivery(manifest)
+        assess(decoded, max_bad_row_share)
+    except DeliveryRejected as rejection:
+        register_rejection(con, rejection, key, manifest.exported_at if manifest else None)
+        summary.rejected.append(rejection)
+        return
+    summary.accepted.append(load_delivery(con, decoded.pseudonymised(pseudonym_key), key, received_at(delivery_dir)))
+    summary.quarantined_rows += decoded.bad_rows.height
 
 
 def ingest_landing(
@@ -121,25 +174,15 @@ def ingest_landing(
     config: ProgrammeConfig,
     pseudonym_key: str,
     progress: Callable[[int, int], None] | None = None,
+    max_bad_row_share: float = DEFAULT_MAX_BAD_ROW_SHARE,
 ) -> IngestSummary:
-    """Load every new delivery in the landing folder. A rejected delivery changes nothing in raw.*;
-    the provider's previous accepted delivery stays current."""
+    """Load every new delivery in the landing folder. A rejected delivery changes nothing in raw.*
+    but its register entry; the provider's previous accepted delivery stays current."""
     ensure_pseudonym_key(con, pseudonym_key)
     summary = IngestSummary()
     delivery_dirs = find_delivery_dirs(landing_dir)
     for done, delivery_dir in enumerate(delivery_dirs, start=1):
-        try:
-            manifest = read_verified_manifest(delivery_dir, config)
-            # Checksums identify the content: a delivery loaded before is not decoded again.
-            if exists(con, DELIVERY_IS_KNOWN, [manifest.content_key]):
-                summary.duplicates.append(manifest.delivery_id)
-            elif load_delivery(con, decode_delivery(manifest).pseudonymised(pseudonym_key)):
-                summary.accepted.append(manifest.delivery_id)
-            else:
-                summary.duplicates.append(manifest.delivery_id)
-        except DeliveryRejected as rejection:
-            summary.rejected.append(rejection)
-            _log_rejection(con, rejection)
+        ingest_delivery(con, delivery_dir, config, pseudonym_key, summary, max_bad_row_share)
         if progress:
             progress(done, len(delivery_dirs))
     return summary

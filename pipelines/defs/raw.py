@@ -32,7 +32,7 @@ def raw_deliveries(
 
     with warehouse.get_connection() as con:
         summary = ingest_landing(
-            con, Path(kim.landing_dir), kim.programme_config(), kim.pseudonym_key, progress=log_progress
+            con, Path(kim.landing_dir), kim.programme_config(), kim.require_pseudonym_key(), progress=log_progress
         )
         total = row_count(con, "raw.deliveries")
     for rejection in summary.rejected:

@@ -11,7 +11,7 @@ from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
 
 from kim.config import ProgrammeConfig, load_config
-from kim.settings import Settings
+from kim.settings import Settings, require_pseudonym_key
 from warehouse.migrate import migrate
 
 # Every asset that writes the warehouse runs in this pool; dagster.yaml limits pools to one slot,
@@ -45,11 +45,14 @@ class KimSettingsResource(dg.ConfigurableResource):
     landing_dir: str
     reports_dir: str
     config_path: str
-    pseudonym_key: str
+    pseudonym_key: str | None = None
     suppression_k: int = 5
 
     def programme_config(self) -> ProgrammeConfig:
         return load_config(self.config_path)
+
+    def require_pseudonym_key(self) -> str:
+        return require_pseudonym_key(self.pseudonym_key)
 
 
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:

@@ -6,15 +6,25 @@ CREATE SCHEMA IF NOT EXISTS quarantine;
 CREATE SCHEMA IF NOT EXISTS dq;
 CREATE SCHEMA IF NOT EXISTS marts;
 
+-- The delivery register: every delivery the pipeline has seen, accepted or not.
+-- state: accepted (the provider's current delivery), superseded (accepted, a newer one exists),
+-- rejected (nothing of it was loaded; rejection_* say why).
 CREATE TABLE raw.deliveries (
-    delivery_id      VARCHAR PRIMARY KEY,   -- <provider>_<period>_<content key prefix>
-    content_key      VARCHAR NOT NULL UNIQUE, -- sha256 over provider, period and every file's sha256
-    provider_id      VARCHAR NOT NULL,
-    period           VARCHAR NOT NULL,      -- YYYY-MM
-    exported_at      TIMESTAMPTZ NOT NULL,
-    format_version   VARCHAR NOT NULL,
-    landing_path     VARCHAR NOT NULL,
-    loaded_at        TIMESTAMPTZ NOT NULL
+    delivery_id        VARCHAR PRIMARY KEY,     -- <provider>_<period>_<content key prefix>
+    content_key        VARCHAR NOT NULL UNIQUE, -- sha256 over the folder and every file's sha256
+    provider_id        VARCHAR NOT NULL,        -- as the folder names it
+    period             VARCHAR NOT NULL,        -- as the folder names it
+    exported_at        TIMESTAMPTZ,             -- from manifest.json (NULL if unreadable)
+    received_at        TIMESTAMPTZ NOT NULL,    -- when manifest.json arrived in the landing folder
+    registered_at      TIMESTAMPTZ NOT NULL,    -- when the pipeline first looked at it
+    state              VARCHAR NOT NULL,
+    total_rows         BIGINT,
+    quarantined_rows   BIGINT,
+    rejection_rule     VARCHAR,
+    rejection_file     VARCHAR,
+    rejection_line     INTEGER,
+    rejection_message  VARCHAR,
+    landing_path       VARCHAR NOT NULL
 );
 
 -- Fingerprint of the pseudonymisation key the warehouse was built with: loading with another key
@@ -68,26 +78,26 @@ CREATE TABLE raw.status_changes (
     person_id VARCHAR, changed_on DATE, status_from VARCHAR, status_to VARCHAR
 );
 
--- Every delivery the pipeline looked at and what it decided, for data stewards.
-CREATE TABLE dq.delivery_log (
-    logged_at     TIMESTAMPTZ NOT NULL,
-    landing_path  VARCHAR NOT NULL,
-    provider_id   VARCHAR,
-    period        VARCHAR,
-    content_key   VARCHAR,
-    outcome       VARCHAR NOT NULL,   -- accepted | duplicate | rejected
-    delivery_id   VARCHAR,
-    file_name     VARCHAR,
-    source_row    INTEGER,
-    rule          VARCHAR,
-    message       VARCHAR
+-- Rows of accepted deliveries that broke a rule: kept out of raw and staging, listed here with
+-- the file, line, column and rule. record_key is the row's pseudonymised key (never a raw id).
+CREATE TABLE quarantine.rejected_rows (
+    delivery_id   VARCHAR NOT NULL,
+    provider_id   VARCHAR NOT NULL,
+    table_name    VARCHAR NOT NULL,
+    file_name     VARCHAR NOT NULL,
+    source_row    BIGINT NOT NULL,
+    column_name   VARCHAR,
+    rule          VARCHAR NOT NULL,
+    value         VARCHAR,
+    expected      VARCHAR,
+    record_key    VARCHAR
 );
 
 -- Results of the validation suites (asset checks), one row per expectation and data version:
 -- re-checking unchanged data adds nothing, so the history shows each state of the data once.
 CREATE TABLE dq.check_results (
     checked_at        TIMESTAMPTZ NOT NULL,
-    data_version      VARCHAR NOT NULL,   -- sha256 over the current delivery ids
+    data_version      VARCHAR NOT NULL,   -- sha256 over the current delivery ids and table content
     table_name        VARCHAR NOT NULL,
     suite_name        VARCHAR NOT NULL,
     expectation       VARCHAR NOT NULL,

@@ -1,8 +1,7 @@
--- Each provider's newest accepted delivery: latest period, then latest export, then latest load.
--- Rejected deliveries never reach raw.deliveries, so the previous accepted one stays current.
+-- Each provider's current delivery: the newest accepted one (latest period, then latest export).
+-- The register keeps exactly one 'accepted' delivery per provider; rejected deliveries are never
+-- current, so after a rejection the previous accepted delivery stays current.
 CREATE OR REPLACE TABLE staging.current_deliveries AS
-SELECT delivery_id, provider_id, period, exported_at, loaded_at
+SELECT delivery_id, provider_id, period, exported_at, received_at
 FROM raw.deliveries
-QUALIFY row_number() OVER (
-    PARTITION BY provider_id ORDER BY period DESC, exported_at DESC, loaded_at DESC
-) = 1
+WHERE state = 'accepted'

@@ -1,0 +1,97 @@
+"""PII guard (design §6): refuse a delivery that carries a direct identifier.
+
+A header that names an identifier, or a value that looks like one, rejects the whole delivery.
+The reason names the file, line and column, never the value itself.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import polars as pl
+
+from checks.errors import DeliveryRejected
+
+# Normalised (lower case, no accents, letters and digits only) header words that name a direct
+# identifier, in German and English. A header matches when it equals or contains one of them.
+IDENTIFIER_HEADER_TERMS: dict[str, str] = {
+    **dict.fromkeys(["name", "vorname", "nachname", "familienname", "geburtsname", "rufname",
+                     "firstname", "lastname", "surname", "fullname", "givenname"], "a name"),
+    **dict.fromkeys(["geburtsdatum", "geburtstag", "geboren", "birthdate", "dateofbirth", "dob",
+                     "birthday"], "a birth date"),
+    **dict.fromkeys(["adresse", "anschrift", "strasse", "hausnummer", "postleitzahl", "plz",
+                     "wohnort", "address", "street", "postcode", "zipcode"], "an address"),
+    **dict.fromkeys(["telefon", "telefonnummer", "handy", "mobilnummer", "mobil", "phone",
+                     "mobile", "fax"], "a phone number"),
+    **dict.fromkeys(["email", "mail", "emailadresse"], "an e-mail address"),
+    **dict.fromkeys(["iban", "bic", "kontonummer", "bankverbindung"], "bank details"),
+    **dict.fromkeys(["steuerid", "steueridentifikationsnummer", "steuernummer", "taxid",
+                     "sozialversicherungsnummer", "svnummer", "rentenversicherungsnummer",
+                     "passnummer", "passport", "ausweisnummer", "personalausweis", "idcard",
+                     "aznr", "auslaenderzentralregister", "azrnummer"], "an official identity number"),
+    **dict.fromkeys(["bemerkung", "bemerkungen", "notiz", "notizen", "kommentar", "freitext",
+                     "anmerkung", "comment", "notes", "remarks", "freetext"], "free text"),
+}
+
+EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+IBAN = r"^[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}$"
+# A phone number: optional +, then digits with the usual separators, at least 7 digits overall.
+PHONE = r"^(?:\+|00|0)[0-9][0-9 ()/.\-]{5,}[0-9]$"
+FULL_DATE = r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$|^\d{4}-\d{2}-\d{2}"
+# Free text: four or more words in a field that holds codes or ids.
+FREE_TEXT = r"\S+\s+\S+\s+\S+\s+\S+"
+
+
+def normalise_header(header: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", header.casefold().replace("ß", "ss"))
+    return re.sub(r"[^a-z0-9]", "", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def identifier_kind(header: str) -> str | None:
+    """What kind of direct identifier a column header names, or None."""
+    normalised = normalise_header(header)
+    for term, kind in IDENTIFIER_HEADER_TERMS.items():
+        # short terms must match exactly: "dob" or "plz" inside a longer word is no evidence
+        if normalised == term or (len(term) >= 5 and term in normalised):
+            return kind
+    return None
+
+
+def check_headers(headers: list[str], delivery_dir: Path, file_name: str) -> None:
+    for header in headers:
+        kind = identifier_kind(header)
+        if kind:
+            raise DeliveryRejected(
+                delivery_dir, "pii_column",
+                f"column '{header}' looks like {kind}, a direct identifier. Such data must never "
+                "leave the provider: remove the column from the export",
+                file_name=file_name, source_row=1,
+            )
+
+
+def _value_checks(column_type: str) -> list[tuple[str, str]]:
+    """(regex, what it looks like) for the values of a column of this exchange-format type."""
+    checks = [(EMAIL, "an e-mail address"), (IBAN, "an IBAN")]
+    if column_type in ("code", "text"):
+        checks += [(PHONE, "a phone number"), (FREE_TEXT, "free text")]
+    if column_type == "int":
+        checks += [(FULL_DATE, "a full date (e.g. a birth date) where a year is expected")]
+    return checks
+
+
+def check_values(frame: pl.DataFrame, column_types: dict[str, str], delivery_dir: Path, file_name: str) -> None:
+    """Refuse the delivery at the first value that looks like a direct identifier."""
+    for column, column_type in column_types.items():
+        if column not in frame.columns or frame.schema[column] != pl.String:
+            continue
+        for pattern, kind in _value_checks(column_type):
+            hits = frame.select(pl.arg_where(pl.col(column).str.contains(pattern).fill_null(False)))
+            if hits.height:
+                raise DeliveryRejected(
+                    delivery_dir, "pii_value",
+                    f"column '{column}' holds a value that looks like {kind}. Direct identifiers "
+                    "must never leave the provider: correct the export",
+                    file_name=file_name, source_row=int(hits.item(0, 0)) + 2,
+                )

@@ -1,0 +1,138 @@
+"""Every rule a delivery can break, with its German and English text.
+
+Data stewards and providers see these texts (`kim check`, the delivery register, quarantine);
+the rule id is the stable name to filter on. Templates take {column}, {value}, {expected}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    german: str
+    english: str
+    # "delivery": the whole delivery is rejected; "row": the row goes to quarantine.
+    level: str = "row"
+
+
+RULES: dict[str, Rule] = {
+    # --- rows ---------------------------------------------------------------------------------
+    "required": Rule("Pflichtfeld '{column}' ist leer", "required field '{column}' is empty"),
+    "date_format": Rule(
+        "'{column}': '{value}' ist kein gültiges Datum im Format {expected}",
+        "'{column}': '{value}' is not a valid date in the format {expected}",
+    ),
+    "date_implausible": Rule(
+        "'{column}': Datum {value} liegt vor {expected} (zweistellige Jahreszahl?)",
+        "'{column}': date {value} is before {expected} (two-digit year?)",
+    ),
+    "date_in_future": Rule(
+        "'{column}': Datum {value} liegt nach dem Exportdatum {expected}",
+        "'{column}': date {value} is after the export date {expected}",
+    ),
+    "date_order": Rule(
+        "'{column}' ({value}) liegt vor '{expected}'", "'{column}' ({value}) is before '{expected}'"
+    ),
+    "integer": Rule(
+        "'{column}': '{value}' ist keine ganze Zahl (keine Nachkommastellen)",
+        "'{column}': '{value}' is not a whole number (no decimals allowed)",
+    ),
+    "out_of_range": Rule(
+        "'{column}': {value} liegt außerhalb von {expected}", "'{column}': {value} is outside {expected}"
+    ),
+    "id_format": Rule(
+        "'{column}': Kennung ist kein Pseudonym (höchstens 64 Zeichen aus A-Z, a-z, 0-9, _ und -)",
+        "'{column}': id is not a pseudonym (at most 64 characters from A-Z, a-z, 0-9, _ and -)",
+    ),
+    "code_list": Rule(
+        "'{column}': unbekannter Wert '{value}'; erlaubt: {expected}",
+        "'{column}': unknown value '{value}'; expected one of: {expected}",
+    ),
+    "nationality_format": Rule(
+        "'{column}': '{value}' ist kein ISO-3166-Alpha-3-Code (z. B. SYR, XXA, XXX)",
+        "'{column}': '{value}' is not an ISO 3166 alpha-3 code (e.g. SYR, XXA, XXX)",
+    ),
+    "closing_reason_iff_closed": Rule(
+        "Abschlussgrund ist genau dann anzugeben, wenn ein Abschlussdatum (closed_on) gesetzt ist",
+        "closing_reason is required if and only if closed_on is set",
+    ),
+    "resolved_on_iff_terminal": Rule(
+        "Erledigungsdatum ist genau dann anzugeben, wenn der Status gedeckt oder nicht_gedeckt ist",
+        "resolved_on is required if and only if status is gedeckt or nicht_gedeckt",
+    ),
+    "unmet_reason_iff_unmet": Rule(
+        "Grund (unmet_reason) ist genau dann anzugeben, wenn der Status nicht_gedeckt ist",
+        "unmet_reason is required if and only if status is nicht_gedeckt",
+    ),
+    "duplicate_key": Rule(
+        "Schlüssel ({expected}) kommt mehrfach vor", "key ({expected}) occurs more than once"
+    ),
+    "orphan_reference": Rule(
+        "'{column}' verweist auf einen nicht gelieferten Datensatz in {expected}",
+        "'{column}' refers to a record missing from {expected}",
+    ),
+    "parent_quarantined": Rule(
+        "'{column}' verweist auf einen zurückgewiesenen Datensatz in {expected}",
+        "'{column}' refers to a rejected record in {expected}",
+    ),
+    # --- whole delivery -----------------------------------------------------------------------
+    "too_many_bad_rows": Rule(
+        "{value} fehlerhafte Zeilen ({expected}) – mehr als zulässig; die Lieferung wird abgelehnt",
+        "{value} bad rows ({expected}) – more than allowed; the delivery is rejected",
+        level="delivery",
+    ),
+}
+
+
+def render(rule: str, language: str, column: str | None = None, value: object = None,
+           expected: object = None) -> str:
+    template = RULES[rule].german if language == "de" else RULES[rule].english
+    return template.format(column=column or "", value="" if value is None else value,
+                           expected="" if expected is None else expected)
+
+
+# Titles of the rules that reject a whole delivery; the detailed reason (file, line, column) is in
+# the rejection's message.
+DELIVERY_RULE_TITLES: dict[str, tuple[str, str]] = {
+    "manifest_missing": ("manifest.json fehlt", "manifest.json is missing"),
+    "manifest_unreadable": ("manifest.json ist nicht lesbar", "manifest.json is unreadable"),
+    "manifest_field_missing": ("Pflichtangabe in manifest.json fehlt", "manifest.json lacks a field"),
+    "manifest_files": ("Dateiliste in manifest.json ist ungültig", "file list in manifest.json is invalid"),
+    "provider_unknown": ("Träger ist nicht eingerichtet", "provider is not configured"),
+    "provider_mismatch": ("Träger passt nicht zum Ordner", "provider does not match the folder"),
+    "period_invalid": ("Zeitraum ist nicht JJJJ-MM", "period is not YYYY-MM"),
+    "period_mismatch": ("Zeitraum passt nicht zum Ordner", "period does not match the folder"),
+    "format_version": ("Formatversion wird nicht unterstützt", "format version not supported"),
+    "exported_at_invalid": ("Exportzeitpunkt ist ungültig", "export time is invalid"),
+    "file_missing": ("Datei fehlt", "file is missing"),
+    "file_unexpected": ("Datei gehört nicht zum Austauschformat", "file is not part of the exchange format"),
+    "file_unlisted": ("Datei fehlt in manifest.json", "file is not listed in manifest.json"),
+    "checksum_mismatch": ("Prüfsumme stimmt nicht", "checksum does not match"),
+    "row_count_mismatch": ("Zeilenzahl stimmt nicht mit manifest.json überein", "row count differs from manifest.json"),
+    "file_empty": ("Datei ist leer", "file is empty"),
+    "nul_byte": ("Datei enthält NUL-Bytes", "file contains NUL bytes"),
+    "line_endings_mixed": ("Zeilenenden gemischt (CRLF und LF)", "mixed line endings (CRLF and LF)"),
+    "encoding": ("Falsche Zeichenkodierung", "wrong character encoding"),
+    "bom_inside": ("Byte-Order-Mark mitten in der Datei", "byte-order mark inside the file"),
+    "truncated": ("Datei ist abgeschnitten", "file is cut off"),
+    "csv_malformed": ("CSV-Struktur ist fehlerhaft", "malformed CSV"),
+    "field_too_large": ("Feld ist zu groß", "field is too large"),
+    "field_count": ("Falsche Anzahl Felder in einer Zeile", "wrong number of fields in a line"),
+    "column_duplicate": ("Spalte kommt doppelt vor", "duplicate column"),
+    "column_unknown": ("Unbekannte Spalte", "unknown column"),
+    "column_missing": ("Pflichtspalte fehlt", "required column is missing"),
+    "pii_column": ("Spalte mit direkt identifizierenden Daten", "column with direct identifiers"),
+    "pii_value": ("Wert sieht aus wie ein direktes Identifikationsmerkmal", "value looks like a direct identifier"),
+    "xlsx_unreadable": ("Arbeitsmappe ist nicht lesbar", "workbook is unreadable"),
+    "xlsx_formula": ("Arbeitsmappe enthält Formeln", "workbook contains formulas"),
+    "sheet_missing": ("Tabellenblatt fehlt", "sheet is missing"),
+    "cases_empty": ("Keine Fälle geliefert", "no cases delivered"),
+    "too_many_bad_rows": ("Zu viele fehlerhafte Zeilen", "too many bad rows"),
+}
+
+
+def delivery_rule_title(rule: str, language: str) -> str:
+    german, english = DELIVERY_RULE_TITLES.get(rule, (rule, rule))
+    return german if language == "de" else english

@@ -1,0 +1,98 @@
+"""Every entry of the broken-delivery corpus: `kim check` prints the exact error, and loading it
+into a warehouse that already holds a good delivery changes no data, only the register."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kim.cli import app
+from synthetic import generate
+from tests.bad_delivery_corpus import CORPUS, PERIOD, build_entry
+from warehouse.load import ingest_landing
+from warehouse.migrate import connect
+from warehouse.models import build_staging
+
+KEY = "corpus-key"
+
+
+@pytest.fixture(scope="module")
+def good_landing(tmp_path_factory, config) -> Path:
+    landing = tmp_path_factory.mktemp("good")
+    generate(config, landing, months=1, total_cases=120, seed=3, end_period=PERIOD)
+    return landing
+
+
+@pytest.fixture(scope="module")
+def good_warehouse(tmp_path_factory, good_landing, config) -> Path:
+    path = tmp_path_factory.mktemp("warehouse") / "good.duckdb"
+    con = connect(path)
+    summary = ingest_landing(con, good_landing, config, KEY)
+    assert summary.rejected == [] and summary.quarantined_rows == 0
+    build_staging(con)
+    con.close()
+    return path
+
+
+def data_checksums(con) -> dict[str, tuple]:
+    """count and an order-independent hash of every table but the register."""
+    tables = [
+        f"{schema}.{name}" for schema, name in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema IN ('raw', 'staging', 'quarantine', 'dq', 'marts') ORDER BY ALL"
+        ).fetchall()
+        if (schema, name) != ("raw", "deliveries")
+    ]
+    return {t: con.execute(f"SELECT count(*), coalesce(sum(hash(r)), 0) FROM {t} r").fetchall()[0] for t in tables}
+
+
+def test_the_corpus_is_large_enough():
+    assert len(CORPUS) >= 30
+    assert len({entry.name for entry in CORPUS}) == len(CORPUS)
+
+
+@pytest.mark.parametrize("entry", CORPUS, ids=[entry.name for entry in CORPUS])
+def test_broken_delivery(entry, good_landing, good_warehouse, config, tmp_path):
+    folder = build_entry(entry, good_landing, tmp_path / "landing")
+
+    # 1. the provider's self-check names file, line, rule and the problem
+    result = CliRunner().invoke(app, ["check", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert entry.fragment in result.output
+    shown_rule = entry.row_rule or entry.rule
+    assert f"[{shown_rule}]" in result.output
+    if entry.file_name:
+        assert f"/{entry.file_name}" in result.output
+    if entry.line is not None:
+        assert f"Zeile/line {entry.line}" in result.output
+
+    # 2. the pipeline rejects it and changes no data
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(good_warehouse, warehouse)
+    con = connect(warehouse)
+    try:
+        before = data_checksums(con)
+        current_before = con.execute("SELECT delivery_id FROM raw.deliveries WHERE state = 'accepted' ORDER BY 1").fetchall()
+        summary = ingest_landing(con, tmp_path / "landing", config, KEY)
+        build_staging(con)
+        assert summary.accepted == []
+        (rejection,) = summary.rejected
+        assert (rejection.rule, rejection.file_name) == (entry.rule, entry.file_name)
+        if entry.line is not None:
+            assert rejection.source_row == entry.line
+        assert entry.fragment in rejection.message
+        assert data_checksums(con) == before
+        register = con.execute(
+            "SELECT state, rejection_rule, rejection_file, rejection_line, rejection_message FROM raw.deliveries "
+            "WHERE landing_path = ?", [str(folder)]
+        ).fetchall()
+        assert register == [("rejected", entry.rule, entry.file_name, rejection.source_row, rejection.message)]
+        current_after = con.execute("SELECT delivery_id FROM raw.deliveries WHERE state = 'accepted' ORDER BY 1").fetchall()
+        assert current_after == current_before
+        # seen again: not registered twice
+        assert ingest_landing(con, tmp_path / "landing", config, KEY).rejected == []
+    finally:
+        con.close()
