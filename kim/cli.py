@@ -69,17 +69,28 @@ def _generate(settings: Settings, months: int, seed: int, cases: int, end_period
         )
 
 
-def _run_pipeline() -> bool:
-    """Materialise every asset in this process, recorded in the Dagster instance (DAGSTER_HOME)."""
+def _run_pipeline(settings: Settings) -> bool:
+    """Load new deliveries and materialise everything after them in this process, recorded in the
+    Dagster instance (DAGSTER_HOME), so the runs show in `dagster dev`."""
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
     os.environ.setdefault("KIM_DAGSTER_DIR", str(PROJECT_ROOT / "var" / "dagster"))
     import dagster as dg
 
     from pipelines.definitions import defs
+    from pipelines.runner import run_pipeline
 
-    job = defs().resolve_job_def("kim_full_run")
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    with dg.DagsterInstance.get() as instance, _progress() as progress:
+        task = progress.add_task("Loading deliveries", total=None)
+        run = run_pipeline(
+            defs(), settings, instance, progress=lambda done, total: progress.update(task, completed=done, total=total)
+        )
+    ingest, result = run.ingest, run.result
+    console.print(
+        f"Deliveries: {len(ingest.accepted)} accepted, {len(ingest.duplicates)} already loaded, "
+        f"{len(ingest.rejected)} rejected; {ingest.quarantined_rows} rows in quarantine"
+    )
+    for rejection in ingest.rejected:
+        console.print(f"[yellow]rejected:[/yellow] {rejection}")
     failures = [event for event in result.all_events if event.is_step_failure]
     for event in failures:
         console.print(f"[red]failed:[/red] {event.step_key}: {event.message}")
@@ -128,7 +139,7 @@ def run(
         landing_dir=landing_dir, warehouse=warehouse, reports_dir=reports_dir, config=config,
         suppression_k=suppression_k,
     )
-    ok = _run_pipeline()
+    ok = _run_pipeline(settings)
     _print_reports(settings)
     if not ok:
         raise typer.Exit(1)
@@ -148,7 +159,7 @@ def demo(
     settings = _settings(landing_dir=landing_dir, warehouse=warehouse, reports_dir=reports_dir)
     started = time.perf_counter()
     _generate(settings, months=24, seed=seed, cases=3000, end_period=None)
-    ok = _run_pipeline()
+    ok = _run_pipeline(settings)
     console.print(f"Demo finished in {time.perf_counter() - started:.0f} s")
     _print_reports(settings)
     if not ok:

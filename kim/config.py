@@ -65,6 +65,7 @@ class ProgrammeConfig:
     path: Path
     city: str
     demo_end_period: str
+    first_period: str
     providers: dict[str, Provider]
     budget: dict[int, dict[str, float]]
 
@@ -149,6 +150,7 @@ def load_config(path: Path | str | None = None) -> ProgrammeConfig:
         path=path,
         city=str(raw.get("city", "")),
         demo_end_period=str(raw.get("demo_end_period", "2026-10")),
+        first_period=str(raw.get("first_period", "2024-01")),
         providers=providers,
         budget={int(y): dict(v) for y, v in (raw.get("budget") or {}).items()},
     )

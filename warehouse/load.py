@@ -56,6 +56,12 @@ INSERT_QUARANTINE = """
 INSERT INTO quarantine.rejected_rows BY NAME
 SELECT ? AS delivery_id, ? AS provider_id, * FROM incoming
 """
+# The register entry of the newest content seen in a delivery folder.
+SELECT_REGISTER_ENTRY = """
+SELECT delivery_id, state, exported_at, total_rows, quarantined_rows, rejection_rule, rejection_file,
+       rejection_line, rejection_message
+FROM raw.deliveries WHERE landing_path = ? ORDER BY registered_at DESC LIMIT 1
+"""
 SELECT_KEY_FINGERPRINT = "SELECT fingerprint FROM raw.pseudonym_key"
 INSERT_KEY_FINGERPRINT = "INSERT INTO raw.pseudonym_key VALUES (?, now())"
 
@@ -84,6 +90,7 @@ class IngestSummary:
     duplicates: list[str] = field(default_factory=list)
     rejected: list[DeliveryRejected] = field(default_factory=list)
     quarantined_rows: int = 0
+    landing_paths: list[str] = field(default_factory=list)  # folders registered now
 
 
 def received_at(delivery_dir: Path) -> datetime:
@@ -141,6 +148,13 @@ def register_rejection(con: duckdb.DuckDBPyConnection, rejection: DeliveryReject
     return identifier
 
 
+def delivery_register_entry(con: duckdb.DuckDBPyConnection, delivery_dir: Path) -> dict | None:
+    result = con.execute(SELECT_REGISTER_ENTRY, [str(delivery_dir)])
+    names = [column[0] for column in result.description]
+    rows = result.fetchall()
+    return dict(zip(names, rows[0])) if rows else None
+
+
 def ingest_delivery(
     con: duckdb.DuckDBPyConnection,
     delivery_dir: Path,
@@ -163,9 +177,11 @@ def ingest_delivery(
     except DeliveryRejected as rejection:
         register_rejection(con, rejection, key, manifest.exported_at if manifest else None)
         summary.rejected.append(rejection)
+        summary.landing_paths.append(str(delivery_dir))
         return
     summary.accepted.append(load_delivery(con, decoded.pseudonymised(pseudonym_key), key, received_at(delivery_dir)))
     summary.quarantined_rows += decoded.bad_rows.height
+    summary.landing_paths.append(str(delivery_dir))
 
 
 def ingest_landing(
