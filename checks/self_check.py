@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from checks.errors import DeliveryRejected
-from checks.gx_suites import SuiteOutcome, validate_staging_table
+from checks.validation import CheckOutcome, validate_staging
 from checks.manifest import content_key, folder_digest
 from checks.rules import delivery_rule_title, render
 from kim.config import load_config
@@ -24,14 +24,14 @@ from warehouse.models import build_staging
 class SelfCheckReport:
     delivery: DecodedDelivery
     rejection: DeliveryRejected | None  # set when too many rows break rules
-    suite_outcomes: list[SuiteOutcome]
+    check_outcomes: list[CheckOutcome]
 
     @property
     def passed(self) -> bool:
         return (
             self.rejection is None
             and self.delivery.violations.is_empty()
-            and all(outcome.success for outcome in self.suite_outcomes)
+            and all(outcome.success for outcome in self.check_outcomes)
         )
 
 
@@ -52,7 +52,7 @@ def self_check(delivery_dir: Path, config_path: Path,
         key = content_key(delivery_dir, folder_digest(delivery_dir))
         load_delivery(con, delivery.pseudonymised(secrets.token_hex(16)), key, datetime.now(timezone.utc))
         build_staging(con)
-        outcomes = [validate_staging_table(con, table) for table in delivery.tables]
+        outcomes = [outcome for table in delivery.tables for outcome in validate_staging(con, table)]
     finally:
         con.close()
     return SelfCheckReport(delivery, rejection, outcomes)
@@ -87,13 +87,12 @@ def format_report(report: SelfCheckReport) -> str:
         lines.append(f"{_where(folder, v['file_name'], v['source_row'], v['column_name'])} [{v['rule']}]")
         lines.append("  de: " + render(v["rule"], "de", v["column_name"], v["value"], v["expected"]))
         lines.append("  en: " + render(v["rule"], "en", v["column_name"], v["value"], v["expected"]))
-    for outcome in report.suite_outcomes:
-        for failure in outcome.errors:
-            lines.append(
-                f"{_where(folder, delivery.file_names.get(outcome.table), None, failure.column)} "
-                f"[{failure.expectation}] Prüfregel verletzt / expectation failed: "
-                f"{failure.unexpected_count} von/of {failure.element_count}"
-            )
+    for failure in (o for o in report.check_outcomes if not o.success):
+        lines.append(
+            f"{_where(folder, delivery.file_names.get(failure.table), None, failure.column)} "
+            f"[{failure.expectation}] {failure.description} / expectation failed: "
+            f"{failure.unexpected_count} von/of {failure.element_count}"
+        )
     bad, total = delivery.bad_rows.height, delivery.total_rows
     if report.rejection is not None:
         lines.append(

@@ -100,10 +100,10 @@ def _postprocess(svg: str, chart_id: str, title: str, description: str) -> str:
     return root + ">" + head + svg[root_end + 1:].rstrip() + "\n"
 
 
-def _new_figure(height_in: float) -> Figure:
+def _new_figure(height_in: float, width_in: float = WIDTH_IN) -> Figure:
     # Headless Agg canvas attached explicitly: no pyplot, no global backend switch.
     with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(WIDTH_IN, height_in), layout="constrained")
+        fig = Figure(figsize=(width_in, height_in), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
@@ -236,4 +236,78 @@ def horizontal_bar_chart(
         fig.suptitle(title, x=0.0, ha="left", fontsize=RC["axes.titlesize"],
                      fontweight="bold")
         ax.set_ylim(n - 0.5, -0.5)
+        return _to_svg(fig, chart_id, title, description)
+
+
+def small_multiples_bar_chart(
+    periods: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[dict[str, float]]]],
+    *,
+    panel_titles: Sequence[str],
+    report_period: str,
+    chart_id: str,
+    title: str,
+    description: str,
+    width_in: float = WIDTH_IN,
+    label_width_in: float = 2.3,
+) -> str:
+    """A grid of small bar charts: one row per entity (e.g. a provider), one column per measure.
+
+    `rows` holds (row label, one {period: value} dict per measure); row labels may contain line
+    breaks. A period missing from a dict is marked with a grey "×" on the baseline instead of a
+    bar, so "no data" never looks like zero. Each column shares its y-axis across rows so
+    entities can be compared; the report month is highlighted. The layout is computed, not
+    constrained (constrained layout is slow for many panels)."""
+    n_rows = max(1, len(rows))
+    n_cols = max(1, len(panel_titles))
+    n = len(periods)
+    xs = list(range(n))
+    styles = [
+        {"color": BLUE, "edgecolor": BLUE},
+        {"color": "white", "edgecolor": ORANGE, "hatch": "////", "linewidth": 1.0},
+    ]
+    panel_in, top_in, bottom_in = 0.95, 0.45, 0.45
+    height_in = panel_in * n_rows + top_in + bottom_in
+    with matplotlib.rc_context(RC):
+        fig = Figure(figsize=(width_in, height_in))
+        FigureCanvasAgg(fig)
+        fig.subplots_adjust(left=label_width_in / width_in, right=1 - 0.12 / width_in,
+                            top=1 - top_in / height_in, bottom=bottom_in / height_in,
+                            hspace=0.28, wspace=0.12)
+        axes = fig.subplots(n_rows, n_cols, sharex=True, sharey="col", squeeze=False)
+        report_x = periods.index(report_period) if report_period in periods else None
+        col_max = [
+            max([v for _, series in rows for v in series[c].values()] + [0.0])
+            for c in range(n_cols)
+        ]
+        for r, (label, series) in enumerate(rows):
+            for c in range(n_cols):
+                ax = axes[r][c]
+                values = series[c]
+                ax.grid(axis="y", color=LIGHT, linewidth=0.8)
+                ax.set_axisbelow(True)
+                if report_x is not None:
+                    ax.axvspan(report_x - 0.5, report_x + 0.5, color=BAND, zorder=0,
+                               linewidth=0)
+                present = [(x, values[p]) for x, p in zip(xs, periods) if p in values]
+                if present:
+                    ax.bar([x for x, _ in present], [v for _, v in present], width=0.62,
+                           zorder=3, **styles[c % len(styles)])
+                missing = [x for x, p in zip(xs, periods) if p not in values]
+                if missing:  # drawn a little above the baseline, clear of the tick marks
+                    ax.scatter(missing, [0.14] * len(missing), marker="x", s=20, color=GREY,
+                               linewidths=1.1, zorder=4, transform=ax.get_xaxis_transform())
+                ax.set_ylim(0, col_max[c] * 1.15 if col_max[c] > 0 else 1.0)
+                ax.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.integer(v)))
+                ax.tick_params(axis="both", labelsize=9)
+                if r == 0:
+                    ax.set_title(panel_titles[c], fontsize=11)
+            axes[r][0].annotate(label, xy=(0, 0.5), xycoords="axes fraction", xytext=(-26, 0),
+                                textcoords="offset points", ha="right", va="center",
+                                fontsize=10, color=DARK)
+        ticks = [i for i in range(n) if (n - 1 - i) % (2 if n > 8 else 1) == 0]
+        for c in range(n_cols):
+            axes[-1][c].set_xticks(ticks, [fmt.month_short(periods[i]) for i in ticks])
+            axes[-1][c].set_xlim(-0.7, n - 0.3)
         return _to_svg(fig, chart_id, title, description)

@@ -258,3 +258,23 @@ def indicator_label(indicator_id: str) -> str:
 
 def dimension_label(dimension: str) -> str:
     return DIMENSION.get(dimension, dimension)
+
+
+# Tables of exchange format v1 (design §3), as data stewards and providers name them.
+EXCHANGE_TABLE: dict[str, str] = {
+    "cases": "Fälle",
+    "needs": "Bedarfe",
+    "handovers": "Übergaben",
+    "contacts": "Kontakte",
+    "assignments": "Zuständigkeiten",
+    "status_changes": "Statuswechsel",
+}
+
+
+def table_label(table: str | None) -> str:
+    """'staging.cases' or 'cases' -> 'Fälle (cases)'; unknown tables as they are."""
+    if not table:
+        return "–"
+    short = table.rsplit(".", 1)[-1]
+    german = EXCHANGE_TABLE.get(short)
+    return f"{german} ({short})" if german else table

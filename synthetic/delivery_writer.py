@@ -86,6 +86,11 @@ def write_delivery(
     }
     text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     _write_atomically(delivery_dir / MANIFEST_NAME, text.encode("utf-8"))
+    # Synthetic deliveries arrive when they are exported: the landing folder's file times are what
+    # the pipeline reads as the arrival (received_at, delivery_on_time).
+    arrival = exported_at.timestamp()
+    for name in [*manifest_files, MANIFEST_NAME]:
+        os.utime(delivery_dir / name, (arrival, arrival))
     return delivery_dir
 
 

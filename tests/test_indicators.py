@@ -6,6 +6,8 @@ delivers 2026-02. Periods: 2026-01 and 2026-02 (P1 = January, P2 = February).
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from tests.conftest import build_warehouse_models, d, load_hand_built_delivery
@@ -79,6 +81,7 @@ def values(warehouse, config):
     load_hand_built_delivery(
         warehouse, config, "caritas", "2026-02",
         {"cases": CARITAS_CASES, "handovers": CARITAS_HANDOVERS, "needs": CARITAS_NEEDS},
+        exported_at=datetime(2026, 3, 12, 9, 0, tzinfo=timezone.utc),  # arrives after the 10th: late
     )
     load_hand_built_delivery(
         warehouse, config, "diakonie", "2026-02",
@@ -176,3 +179,28 @@ def test_raw_never_holds_provider_ids(warehouse, values):
     ids = {row[0] for row in warehouse.execute("SELECT case_id FROM raw.cases").fetchall()}
     assert ids.isdisjoint({"c1", "c2", "c3", "c4", "c5", "d1", "d2"})
     assert all(len(i) == 32 for i in ids)
+
+
+def test_delivery_on_time(values):
+    # caritas: January arrived 5 Feb (due 10 Feb) -> 1; February arrived 12 Mar (due 10 Mar) -> 0
+    assert value(values, "delivery_on_time", "2026-01", "caritas") == 1
+    assert value(values, "delivery_on_time", "2026-02", "caritas") == 0
+    # diakonie: no January delivery -> 0; February arrived 5 Mar -> 1
+    assert value(values, "delivery_on_time", "2026-01", "diakonie") == 0
+    assert value(values, "delivery_on_time", "2026-02", "diakonie") == 1
+    # a flag about providers, not people: never suppressed, and no city-wide row
+    assert values[("delivery_on_time", "2026-01", "caritas", "all", "all")][3] is False
+    assert ("delivery_on_time", "2026-01", "all", "all", "all") not in values
+
+
+def test_delivery_timeliness_statuses(warehouse, values):
+    rows = warehouse.execute(
+        "SELECT provider_id, period, due_on, status FROM marts.delivery_timeliness "
+        "WHERE period IN ('2026-01', '2026-02') AND provider_id IN ('caritas', 'diakonie') ORDER BY ALL"
+    ).fetchall()
+    assert rows == [
+        ("caritas", "2026-01", d("2026-02-10"), "fristgerecht"),
+        ("caritas", "2026-02", d("2026-03-10"), "verspaetet"),
+        ("diakonie", "2026-01", d("2026-02-10"), "fehlt"),
+        ("diakonie", "2026-02", d("2026-03-10"), "fristgerecht"),
+    ]

@@ -36,6 +36,8 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("needs_unmet_share", "share", "share",
               "Of needs resolved in the month (gedeckt or nicht_gedeckt), the share nicht_gedeckt; "
               "also by category."),
+    Indicator("delivery_on_time", "flag", "0/1",
+              "Per provider: 1 if a delivery for the month arrived by the 10th day after its end."),
 )
 
 SCHEMA = {
@@ -96,7 +98,8 @@ def compute_indicator_values(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
             .cast(SCHEMA)
         )
         frames.append(observed)
-        frames.append(_rows_without_observations(indicator, observed, scaffold))
+        if indicator.kind != "flag":  # flags exist per provider only, where the month was due
+            frames.append(_rows_without_observations(indicator, observed, scaffold))
     return pl.concat(frames, how="vertical")
 
 

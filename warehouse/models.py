@@ -31,6 +31,7 @@ MART_MODELS = (
     "fct_needs",
     "fct_handovers",
     "reporting_scaffold",
+    "delivery_timeliness",
 )
 
 

@@ -37,6 +37,9 @@ SQL_MODELS = (
     ("fct_handovers", [staging_key("handovers")], "One row per handover, with delay_days."),
     ("reporting_scaffold", [marts_key("dim_periods"), marts_key("dim_providers")],
      "Every period x reporting unit (each case-delivering provider and 'all')."),
+    ("delivery_timeliness", [RAW_DELIVERIES, marts_key("dim_periods"), marts_key("dim_providers")],
+     "Per provider and month due: fristgerecht, verspaetet, fehlt or offen (delivery by the 10th "
+     "day after the month's end)."),
 )
 
 
@@ -77,4 +80,38 @@ def indicator_values(warehouse: WarehouseResource, kim: KimSettingsResource) -> 
             "indicators": ", ".join(indicator.id for indicator in INDICATORS),
             "periods": values["period"].n_unique(),
         }
+    )
+
+
+OVERDUE_SQL = """
+SELECT t.provider_id, t.period, t.due_on
+FROM marts.delivery_timeliness t
+WHERE t.status = 'fehlt'
+  AND t.period = (SELECT max(period) FROM marts.delivery_timeliness WHERE status <> 'offen')
+ORDER BY t.provider_id
+"""
+
+
+@dg.asset_check(
+    asset=marts_key("delivery_timeliness"),
+    name="no_delivery_overdue",
+    blocking=False,
+    description=(
+        "Freshness of the providers' deliveries: warns when a provider's delivery for the last month "
+        "that is due (by the 10th of the following month) has not arrived."
+    ),
+)
+def no_delivery_overdue(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as con:
+        overdue = con.execute(OVERDUE_SQL).fetchall()
+    return dg.AssetCheckResult(
+        passed=not overdue,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "overdue_providers": len(overdue),
+            "overdue": dg.MetadataValue.md(
+                "\n".join(f"- {provider}: {period} was due on {due:%d.%m.%Y}" for provider, period, due in overdue)
+                or "none"
+            ),
+        },
     )

@@ -6,7 +6,10 @@ import dagster as dg
 
 from pipelines.defs.marts import marts_key
 from pipelines.defs.resources import WAREHOUSE_POOL, KimSettingsResource, WarehouseResource
+from pipelines.defs.staging import staging_key
+from reports import render_data_quality_report
 from reports.render import render_reports
+from transforms.exchange_format import TABLES
 
 
 @dg.asset(
@@ -32,3 +35,23 @@ def monthly_monitoring_report(
             "index": dg.MetadataValue.path(str(paths["index"])),
         }
     )
+
+
+@dg.asset(
+    key=dg.AssetKey(["reports", "data_quality"]),
+    group_name="reports",
+    pool=WAREHOUSE_POOL,
+    kinds={"html"},
+    deps=[marts_key("fct_deliveries"), marts_key("delivery_timeliness"), marts_key("dim_providers"),
+          *[staging_key(table) for table in TABLES]],
+    description=(
+        "Datenqualitätsbericht (internal, for data stewards): per provider and delivery the state, "
+        "rejection reasons, failing checks with sample keys, quarantine, completeness per column, "
+        "timeliness and the trend of errors. May show pseudonymised record keys; not for publication."
+    ),
+)
+def data_quality_report(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
+    config = kim.programme_config()
+    with warehouse.get_connection() as con:
+        path = render_data_quality_report(con, Path(kim.reports_dir), city=config.city)
+    return dg.MaterializeResult(metadata={"report": dg.MetadataValue.path(str(path))})

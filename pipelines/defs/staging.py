@@ -1,14 +1,15 @@
-"""Staging layer: typed tables holding each provider's newest accepted delivery, and their checks."""
+"""Staging layer: typed tables holding each provider's current delivery, and their checks."""
 
 import dagster as dg
 
-from checks.gx_suites import record_outcome, validate_staging_table
+from checks.validation import CheckOutcome, record_outcomes, shift_outcomes, validate_staging
 from pipelines.defs.raw import RAW_DELIVERIES
 from pipelines.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from transforms.exchange_format import TABLES
 from warehouse.models import build_staging
 
 STAGING_DESCRIPTIONS = {
-    "current_deliveries": "Each provider's newest accepted delivery, the one all figures use.",
+    "current_deliveries": "Each provider's current delivery (the newest accepted one), the one all figures use.",
     "cases": "Cases of the current deliveries (exchange format v1 table `cases`).",
     "needs": "Needs identified in the cases, with status and unmet reason.",
     "handovers": "Referrals to other services with first contact and outcome.",
@@ -16,6 +17,7 @@ STAGING_DESCRIPTIONS = {
     "assignments": "Case-manager history per case.",
     "status_changes": "Residence-status changes delivered by the Ausländerbehörde (abh).",
 }
+FAILURES_SHOWN = 10
 
 
 def staging_key(table: str) -> dg.AssetKey:
@@ -39,39 +41,56 @@ def staging_tables(warehouse: WarehouseResource):
         yield dg.MaterializeResult(asset_key=staging_key(name), metadata={"row_count": counts[name]})
 
 
-def _gx_check(table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=staging_key(table),
-        name=f"gx_suite_{table}",
-        blocking=True,
-        pool=WAREHOUSE_POOL,
-        description=(
-            f"Great Expectations suite for staging.{table}: key unique per provider, required "
-            "columns not null, code values in the code lists of exchange format v1. Blocking: "
-            "marts are not rebuilt from data that fails it."
+def check_metadata(outcomes: list[CheckOutcome]) -> dict:
+    failed = [o for o in outcomes if not o.success]
+    return {
+        "deliveries_checked": len({o.delivery_id for o in outcomes}),
+        "checks": len(outcomes),
+        "failed": len(failed),
+        "unexpected_rows": sum(o.unexpected_count or 0 for o in failed),
+        "failures": dg.MetadataValue.md(
+            "\n".join(
+                f"- {o.provider_id}: {o.description} (`{o.expectation}` on `{o.column}`): "
+                f"{o.unexpected_count if o.unexpected_count is not None else o.observed_value}"
+                + (f" — e.g. {', '.join(o.sample_keys[:3])}" if o.sample_keys else "")
+                for o in failed[:FAILURES_SHOWN]
+            ) or "none"
         ),
+    }
+
+
+def _staging_check(table: str, kind: str, run, blocking: bool, severity: dg.AssetCheckSeverity,
+                   description: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=staging_key(table), name=f"{kind}_{table}", blocking=blocking, pool=WAREHOUSE_POOL,
+        description=description,
     )
     def check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
-            outcome = validate_staging_table(con, table)
-            record_outcome(con, outcome)
-        failed = [o for o in outcome.outcomes if not o.success]
+            outcomes = run(con, table)
+            record_outcomes(con, outcomes)
         return dg.AssetCheckResult(
-            passed=outcome.success,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={
-                "expectations": len(outcome.outcomes),
-                "failed": len(failed),
-                "failures": dg.MetadataValue.md(
-                    "\n".join(
-                        f"- {o.expectation} on `{o.column}`: {o.unexpected_count} of {o.element_count} rows"
-                        for o in failed
-                    ) or "none"
-                ),
-            },
+            passed=all(o.success for o in outcomes), severity=severity, metadata=check_metadata(outcomes)
         )
 
     return check
 
 
-gx_suite_cases = _gx_check("cases")
+contract_checks = [
+    _staging_check(
+        table, "contract", validate_staging, True, dg.AssetCheckSeverity.ERROR,
+        f"Exchange-format contract for staging.{table}, per provider's current delivery: Great "
+        "Expectations suite (checks/contract.py: keys, required fields, types, code lists, ranges, "
+        "required-iff, date order, no date after the export) and references between tables (SQL). "
+        "Blocking: marts are not rebuilt from data that fails it.",
+    )
+    for table in TABLES
+]
+shift_checks = [
+    _staging_check(
+        table, "shifts", shift_outcomes, False, dg.AssetCheckSeverity.WARN,
+        f"Warns when staging.{table} shifts suddenly against the provider's previous delivery: "
+        "20 % fewer rows, or a code value's share moving by 15 percentage points. Not blocking.",
+    )
+    for table in TABLES
+]

@@ -93,17 +93,23 @@ CREATE TABLE quarantine.rejected_rows (
     record_key    VARCHAR
 );
 
--- Results of the validation suites (asset checks), one row per expectation and data version:
--- re-checking unchanged data adds nothing, so the history shows each state of the data once.
+-- Results of the validation suites (asset checks): one row per expectation, delivery and state of
+-- the data. Re-checking unchanged data adds nothing, so the history shows each state once.
 CREATE TABLE dq.check_results (
     checked_at        TIMESTAMPTZ NOT NULL,
-    data_version      VARCHAR NOT NULL,   -- sha256 over the current delivery ids and table content
-    table_name        VARCHAR NOT NULL,
+    data_version      VARCHAR NOT NULL,   -- sha256 over the delivery and the checked rows
+    delivery_id       VARCHAR NOT NULL,
+    provider_id       VARCHAR NOT NULL,
+    table_name        VARCHAR NOT NULL,   -- e.g. staging.cases
     suite_name        VARCHAR NOT NULL,
-    expectation       VARCHAR NOT NULL,
+    expectation       VARCHAR NOT NULL,   -- e.g. expect_column_values_to_be_in_set
     column_name       VARCHAR,
+    description       VARCHAR,            -- the rule in plain German, for data stewards
+    severity          VARCHAR NOT NULL,   -- error (blocks the marts) | warning
     success           BOOLEAN NOT NULL,
+    observed_value    VARCHAR,
     unexpected_count  BIGINT,
     element_count     BIGINT,
-    severity          VARCHAR NOT NULL
+    sample_keys       VARCHAR[],          -- up to 5 pseudonymised record keys of failing rows
+    duration_ms       DOUBLE
 );

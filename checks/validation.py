@@ -1,0 +1,229 @@
+"""Validate staging: the contract suites (GX, errors), references (SQL, errors) and shifts between
+consecutive deliveries (SQL, warnings), one delivery at a time — each provider's current one.
+Every outcome is kept in dq.check_results."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+
+import duckdb
+import polars as pl
+
+from checks.contract import ContractRule, contract_rules
+from checks.sql_checks import (
+    CODE_COUNTS_SQL,
+    NEED_BEFORE_CASE_SQL,
+    ORPHANS_SQL,
+    PREVIOUS_DELIVERY_SQL,
+    REFERENCE_CHECKS,
+    ROW_COUNTS_SQL,
+)
+from transforms.exchange_format import PRIMARY_KEYS, TABLES
+from warehouse.db import exists, fetch_polars, fetch_scalar
+
+SAMPLE_KEYS = 5
+ROW_DROP_WARNING = 0.20  # a delivery with 20 % fewer rows than the one before
+SHARE_JUMP_WARNING = 0.15  # a code value's share moving by 15 percentage points
+SHARE_JUMP_MIN_ROWS = 30  # below this, shares jump by chance
+
+CURRENT_DELIVERIES_SQL = "SELECT delivery_id, provider_id, exported_at FROM staging.current_deliveries ORDER BY provider_id"
+# Rows of one delivery in a staging table (the table name comes from exchange_format.TABLES).
+DELIVERY_ROWS_SQL = "SELECT * EXCLUDE (delivery_id, provider_id, source_row) FROM staging.{table} WHERE delivery_id = ?"
+DATA_VERSION_SQL = """
+SELECT sha256(? || ':' || coalesce(sum(hash(t)), 0)::VARCHAR) FROM staging.{table} t WHERE t.delivery_id = ?
+"""
+RESULT_IS_RECORDED = "SELECT 1 FROM dq.check_results WHERE data_version = ? AND suite_name = ? LIMIT 1"
+INSERT_RESULT = """
+INSERT INTO dq.check_results
+    (checked_at, data_version, delivery_id, provider_id, table_name, suite_name, expectation,
+     column_name, description, severity, success, observed_value, unexpected_count, element_count,
+     sample_keys, duration_ms)
+VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    delivery_id: str
+    provider_id: str
+    table: str
+    suite_name: str
+    expectation: str
+    column: str | None
+    description: str
+    severity: str  # "error" blocks the marts; "warning" is reported only
+    success: bool
+    observed_value: str | None = None
+    unexpected_count: int | None = None
+    element_count: int | None = None
+    sample_keys: list[str] = field(default_factory=list)
+    duration_ms: float = 0.0
+
+
+@cache
+def _batch_definition():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("staging")
+    return source.add_dataframe_asset("delivery_rows").add_batch_definition_whole_dataframe("one_delivery")
+
+
+def _column_of(config) -> str | None:
+    kwargs = config.kwargs
+    if "column" in kwargs:
+        return kwargs["column"]
+    columns = kwargs.get("column_list") or [kwargs.get("column_A"), kwargs.get("column_B")]
+    return ",".join(c for c in columns if c) or None
+
+
+def _sample_keys(result: dict, key: str) -> list[str]:
+    rows = result.get("unexpected_index_list") or []
+    return [str(row[key]) for row in rows[:SAMPLE_KEYS] if isinstance(row, dict) and key in row]
+
+
+def validate_delivery(con: duckdb.DuckDBPyConnection, table: str, delivery_id: str, provider_id: str,
+                      export_date: date) -> list[CheckOutcome]:
+    """The GX contract suite on one delivery's rows of a staging table (handed over via Arrow)."""
+    rows = con.execute(DELIVERY_ROWS_SQL.format(table=table), [delivery_id]).df()
+    return validate_rows(rows, table, delivery_id, provider_id, export_date)
+
+
+def validate_rows(rows, table: str, delivery_id: str, provider_id: str, export_date: date,
+                  rules: list[ContractRule] | None = None) -> list[CheckOutcome]:
+    """The GX contract suite (or some of its rules) on a pandas frame of one delivery's rows."""
+    import great_expectations as gx
+
+    key = PRIMARY_KEYS[table][0]
+    rules = contract_rules(table, export_date) if rules is None else rules
+    for rule in rules:
+        # the German text travels with the expectation, so results map back to it whatever their order
+        rule.expectation.meta = {"description_de": rule.description_de}
+    suite = gx.ExpectationSuite(name=f"contract_{table}", expectations=[rule.expectation for rule in rules])
+    started = time.perf_counter()
+    result = _batch_definition().get_batch(batch_parameters={"dataframe": rows}).validate(
+        suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [key],
+                              "partial_unexpected_count": SAMPLE_KEYS},
+    )
+    per_rule_ms = (time.perf_counter() - started) * 1000 / max(len(rules), 1)
+    outcomes = []
+    for expectation_result in result.results:
+        details = expectation_result.result or {}
+        observed = details.get("observed_value")
+        outcomes.append(CheckOutcome(
+            delivery_id=delivery_id, provider_id=provider_id, table=table, suite_name=suite.name,
+            expectation=expectation_result.expectation_config.type,
+            column=_column_of(expectation_result.expectation_config),
+            description=(expectation_result.expectation_config.meta or {}).get("description_de", ""),
+            severity="error", success=bool(expectation_result.success),
+            observed_value=None if observed is None else str(observed),
+            unexpected_count=details.get("unexpected_count"), element_count=details.get("element_count", len(rows)),
+            sample_keys=_sample_keys(details, key), duration_ms=per_rule_ms,
+        ))
+    return outcomes
+
+
+def _sql_outcomes(frame: pl.DataFrame, table: str, suite: str, expectation: str, column: str, text: str,
+                  severity: str = "error") -> list[CheckOutcome]:
+    return [
+        CheckOutcome(
+            delivery_id=row["delivery_id"], provider_id=row["provider_id"], table=table, suite_name=suite,
+            expectation=expectation, column=column, description=text, severity=severity,
+            success=row["unexpected"] == 0, unexpected_count=row["unexpected"], element_count=row["total"],
+            sample_keys=list(row["samples"] or []),
+        )
+        for row in frame.iter_rows(named=True)
+    ]
+
+
+def reference_outcomes(con: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutcome]:
+    """References from `table` to its parents, and needs identified before their case opened."""
+    outcomes = []
+    for child, column, parent, parent_key, text in REFERENCE_CHECKS:
+        if child == table:
+            frame = fetch_polars(con, ORPHANS_SQL.format(
+                child=child, column=column, parent=parent, parent_key=parent_key, child_key=PRIMARY_KEYS[child][0]))
+            outcomes += _sql_outcomes(frame, table, f"references_{table}", "reference_exists", column, text)
+    if table == "needs":
+        frame = fetch_polars(con, NEED_BEFORE_CASE_SQL)
+        outcomes += _sql_outcomes(frame, table, "references_needs", "need_not_before_case", "identified_on",
+                                  "Bedarf nicht vor Beginn seines Falls festgestellt")
+    return outcomes
+
+
+def shift_outcomes(con: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutcome]:
+    """Warnings for sudden shifts between a provider's current and previous delivery."""
+    outcomes = []
+    counts = fetch_polars(con, ROW_COUNTS_SQL.format(previous=PREVIOUS_DELIVERY_SQL, table=table))
+    for row in counts.iter_rows(named=True):
+        dropped = row["previous_rows"] > 0 and row["current_rows"] < (1 - ROW_DROP_WARNING) * row["previous_rows"]
+        outcomes.append(CheckOutcome(
+            delivery_id=row["current_id"], provider_id=row["provider_id"], table=table, suite_name=f"shifts_{table}",
+            expectation="row_count_not_dropping", column=None,
+            description=f"Zeilenzahl fällt gegenüber der vorigen Lieferung um höchstens {ROW_DROP_WARNING:.0%}",
+            severity="warning", success=not dropped,
+            observed_value=f"{row['previous_rows']} -> {row['current_rows']}", element_count=row["current_rows"],
+        ))
+    pairs = counts.select("provider_id", "current_id", "previous_id")
+    ids = pairs["current_id"].to_list() + pairs["previous_id"].to_list()
+    for column in (c.name for c in TABLES[table] if c.codes):
+        shares = fetch_polars(con, CODE_COUNTS_SQL.format(table=table, column=column), [ids]).with_columns(
+            share=pl.col("n") / pl.col("n").sum().over("delivery_id"), rows=pl.col("n").sum().over("delivery_id")
+        )
+        current = pairs.join(shares.rename({"delivery_id": "current_id"}), on="current_id")
+        previous = pairs.join(shares.rename({"delivery_id": "previous_id"}), on="previous_id")
+        compared = current.join(previous, on=["provider_id", "current_id", "code"], how="full", coalesce=True, suffix="_previous")
+        compared = compared.with_columns(
+            jump=(pl.col("share").fill_null(0) - pl.col("share_previous").fill_null(0)).abs(),
+            base=pl.min_horizontal(pl.col("rows").max().over("provider_id"), pl.col("rows_previous").max().over("provider_id")),
+        )
+        for provider_id, group in compared.group_by("provider_id", maintain_order=True):
+            worst = group.sort("jump", descending=True).row(0, named=True)
+            jumped = worst["jump"] > SHARE_JUMP_WARNING and (worst["base"] or 0) >= SHARE_JUMP_MIN_ROWS
+            outcomes.append(CheckOutcome(
+                delivery_id=worst["current_id"], provider_id=provider_id[0], table=table, suite_name=f"shifts_{table}",
+                expectation="code_share_stable", column=column,
+                description=f"Anteil eines Werts von {column} ändert sich um höchstens {SHARE_JUMP_WARNING * 100:.0f} Prozentpunkte",
+                severity="warning", success=not jumped,
+                observed_value=f"{worst['code']}: {(worst['share_previous'] or 0):.0%} -> {(worst['share'] or 0):.0%}",
+            ))
+    return outcomes
+
+
+def current_deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, date]]:
+    return [(d, p, exported.date()) for d, p, exported in con.execute(CURRENT_DELIVERIES_SQL).fetchall()]
+
+
+def validate_staging(con: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutcome]:
+    """Errors for `table`: the contract suite per current delivery (with rows) and references."""
+    outcomes = []
+    delivering = set(fetch_polars(con, f"SELECT DISTINCT delivery_id FROM staging.{table}")["delivery_id"].to_list())
+    for delivery_id, provider_id, export_date in current_deliveries(con):
+        if delivery_id in delivering:
+            outcomes += validate_delivery(con, table, delivery_id, provider_id, export_date)
+    return outcomes + reference_outcomes(con, table)
+
+
+def record_outcomes(con: duckdb.DuckDBPyConnection, outcomes: list[CheckOutcome]) -> None:
+    """Keep outcomes in dq.check_results, once per suite and state of a delivery's rows."""
+    rows = []
+    by_suite: dict[tuple[str, str, str], list[CheckOutcome]] = {}
+    for outcome in outcomes:
+        by_suite.setdefault((outcome.delivery_id, outcome.table, outcome.suite_name), []).append(outcome)
+    for (delivery_id, table, suite), group in by_suite.items():
+        version = fetch_scalar(con, DATA_VERSION_SQL.format(table=table), [delivery_id, delivery_id])
+        if exists(con, RESULT_IS_RECORDED, [version, suite]):
+            continue
+        rows += [
+            [version, o.delivery_id, o.provider_id, f"staging.{o.table}", o.suite_name, o.expectation, o.column,
+             o.description, o.severity, o.success, o.observed_value, o.unexpected_count, o.element_count,
+             o.sample_keys, o.duration_ms]
+            for o in group
+        ]
+    if rows:
+        con.executemany(INSERT_RESULT, rows)

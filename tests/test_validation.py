@@ -1,0 +1,160 @@
+"""The validation contract: for every expectation of every table's suite, a passing and a failing
+fixture (the failing one made from the passing one by breaking exactly that rule); the SQL checks;
+and the history of results."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from checks.contract import REQUIRED_IFF, contract_rules
+from checks.validation import record_outcomes, reference_outcomes, shift_outcomes, validate_rows
+from synthetic import generate
+from transforms.exchange_format import TABLES
+from warehouse.load import ingest_landing
+from warehouse.migrate import connect
+from warehouse.models import build_staging
+
+END = "2026-10"
+EXPORT_DATE = date(2026, 11, 5)
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory, config):
+    root = tmp_path_factory.mktemp("validation")
+    generate(config, root / "landing", months=2, seed=21, total_cases=300, end_period=END)
+    con = connect(root / "w.duckdb")
+    ingest_landing(con, root / "landing", config, "k")
+    build_staging(con)
+    yield con
+    con.close()
+
+
+def delivery_rows(con, table: str) -> pd.DataFrame:
+    """One current delivery's rows of a staging table, as the suite sees them."""
+    provider = "abh" if table == "status_changes" else "caritas"
+    return con.execute(
+        f"SELECT * EXCLUDE (delivery_id, provider_id, source_row) FROM staging.{table} "
+        "WHERE provider_id = ? ORDER BY source_row", [provider]
+    ).df()
+
+
+def first_row(rows: pd.DataFrame, condition: str | None) -> int:
+    matching = rows.query(condition) if condition else rows
+    return matching.index[0]
+
+
+def required_iff_condition(table: str, column: str, kind: str) -> str | None:
+    for rule_table, rule_column, condition, _ in REQUIRED_IFF:
+        if (rule_table, rule_column) == (table, column):
+            return condition if kind == "expect_column_values_to_not_be_null" else f"not ({condition})"
+    return None
+
+
+def break_rule(rows: pd.DataFrame, table: str, expectation) -> pd.DataFrame:
+    """A copy of `rows` in which exactly this expectation's rule is broken (on one row)."""
+    broken = rows.copy()
+    configuration = expectation.configuration
+    kind, kwargs = configuration.type, configuration.kwargs
+    column = kwargs.get("column")
+    condition = required_iff_condition(table, column, kind) if kwargs.get("row_condition") else None
+    if kind == "expect_column_values_to_be_unique":
+        broken.loc[broken.index[1], column] = broken.loc[broken.index[0], column]
+    elif kind == "expect_compound_columns_to_be_unique":
+        for name in kwargs["column_list"]:
+            broken.loc[broken.index[1], name] = broken.loc[broken.index[0], name]
+    elif kind == "expect_column_values_to_not_be_null":
+        broken.loc[first_row(rows, condition), column] = None
+    elif kind == "expect_column_values_to_be_null":
+        sample = rows[column].dropna().iloc[0] if rows[column].notna().any() else "kein_angebot"
+        broken.loc[first_row(rows, condition), column] = sample
+    elif kind == "expect_column_values_to_match_regex":
+        broken.loc[first_row(rows, f"{column}.notnull()"), column] = "Not A Pseudonym"
+    elif kind == "expect_column_values_to_be_in_type_list":
+        broken[column] = broken[column].astype(str)
+    elif kind == "expect_column_values_to_be_between":
+        too_late = pd.Timestamp(EXPORT_DATE + timedelta(days=1)) if str(rows[column].dtype).startswith("datetime") else 99_999
+        broken.loc[first_row(rows, f"{column}.notnull()"), column] = too_late
+    elif kind == "expect_column_values_to_be_in_set":
+        broken.loc[first_row(rows, f"{column}.notnull()"), column] = "gibt_es_nicht"
+    elif kind == "expect_column_pair_values_a_to_be_greater_than_b":
+        a, b = kwargs["column_A"], kwargs["column_B"]
+        index = first_row(rows, f"{a}.notnull() and {b}.notnull()")
+        broken.loc[index, a] = rows.loc[index, b] - pd.Timedelta(days=1)
+    else:
+        raise AssertionError(f"no fixture for {kind}: add one")
+    return broken
+
+
+CASES = [
+    (table, index)
+    for table in TABLES
+    for index, _ in enumerate(contract_rules(table, EXPORT_DATE))
+]
+
+
+@pytest.mark.parametrize(("table", "index"), CASES, ids=[f"{t}-{i}" for t, i in CASES])
+def test_every_expectation_passes_good_rows_and_fails_broken_ones(staged, table, index):
+    rows = delivery_rows(staged, table)
+    rule = contract_rules(table, EXPORT_DATE)[index]
+    description = rule.description_de
+
+    def outcome_of(frame):
+        (outcome,) = validate_rows(frame, table, "d", "p", EXPORT_DATE, rules=[rule])
+        assert outcome.description == description
+        return outcome
+
+    assert outcome_of(rows).success, description
+    failed = outcome_of(break_rule(rows, table, rule.expectation))
+    assert not failed.success, description
+    if failed.unexpected_count is not None and "unique" not in failed.expectation:
+        assert failed.unexpected_count == 1
+
+
+def test_references_between_tables_are_checked(staged):
+    assert all(o.success for o in reference_outcomes(staged, "needs"))
+    staged.execute("CREATE TEMP TABLE saved AS SELECT * FROM staging.needs")
+    try:
+        staged.execute(
+            "UPDATE staging.needs SET case_id = 'ffffffffffffffffffffffffffffffff' "
+            "WHERE need_id = (SELECT min(need_id) FROM staging.needs WHERE provider_id = 'awo')"
+        )
+        failed = [o for o in reference_outcomes(staged, "needs") if not o.success]
+        assert [(o.provider_id, o.expectation, o.unexpected_count) for o in failed] == [("awo", "reference_exists", 1)]
+        assert len(failed[0].sample_keys) == 1
+    finally:
+        staged.execute("DELETE FROM staging.needs; INSERT INTO staging.needs SELECT * FROM saved; DROP TABLE saved")
+
+
+def test_a_sudden_drop_in_rows_warns(staged):
+    assert all(o.success for o in shift_outcomes(staged, "contacts") if o.expectation == "row_count_not_dropping")
+    current = staged.execute("SELECT delivery_id FROM staging.current_deliveries WHERE provider_id = 'stadt'").fetchall()[0][0]
+    staged.execute("CREATE TEMP TABLE saved AS SELECT * FROM raw.contacts WHERE delivery_id = ?", [current])
+    try:
+        staged.execute("DELETE FROM raw.contacts WHERE delivery_id = ? AND source_row % 2 = 0", [current])
+        warned = [o for o in shift_outcomes(staged, "contacts") if not o.success]
+        assert [(o.provider_id, o.severity, o.expectation) for o in warned] == [("stadt", "warning", "row_count_not_dropping")]
+    finally:
+        staged.execute("DELETE FROM raw.contacts WHERE delivery_id = ?", [current])
+        staged.execute("INSERT INTO raw.contacts SELECT * FROM saved; DROP TABLE saved")
+
+
+def test_results_are_kept_once_per_state_of_the_data(staged):
+    from checks.validation import validate_staging
+
+    count = "SELECT count(*) FROM dq.check_results"
+    before = staged.execute(count).fetchall()[0][0]
+    outcomes = validate_staging(staged, "assignments")
+    record_outcomes(staged, outcomes)
+    after_first = staged.execute(count).fetchall()[0][0]
+    assert after_first == before + len(outcomes)
+    record_outcomes(staged, validate_staging(staged, "assignments"))
+    assert staged.execute(count).fetchall()[0][0] == after_first
+    stored = staged.execute(
+        "SELECT provider_id, table_name, severity, success, description FROM dq.check_results "
+        "WHERE expectation = 'expect_column_values_to_not_be_null' AND column_name = 'case_id' ORDER BY provider_id"
+    ).fetchall()
+    assert [row[0] for row in stored] == ["awo", "caritas", "diakonie", "drk", "stadt"]
+    assert stored[0][1:] == ("staging.assignments", "error", True, "Pflichtfeld case_id ist gefüllt")
