@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-from-lock
 export DAGSTER_HOME := $(CURDIR)
 export KIM_DAGSTER_DIR := $(CURDIR)/var/dagster
 
-.PHONY: demo test dev check-defs lock clean
+.PHONY: demo test dev check-defs bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ check-defs: $(STAMP)
 ## dev: the Dagster UI on http://localhost:3000 with the asset graph (demo mode: synthetic data)
 dev: $(STAMP)
 	KIM_DEMO_MODE=1 $(BIN)/dagster dev
+
+## bench: the benchmark at tier S (TIER=M for a large city); ratios against the load in the same run
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --tier $(or $(TIER),S)
 
 ## lock: re-resolve the dependencies of pyproject.toml into requirements.lock
 lock:

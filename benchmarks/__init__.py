@@ -1,0 +1,1 @@
+"""The project's performance benchmark (`python -m benchmarks.run --tier S|M`); see README.md."""
