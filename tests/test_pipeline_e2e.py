@@ -159,3 +159,15 @@ def test_a_failing_blocking_check_stops_the_marts(definitions, config, tmp_path)
     finally:
         con.close()
     assert recorded == [("residence_status", 1)]
+    # the history keeps both runs: the passing result of the first and the failing one of the second
+    states = connect(settings.warehouse)
+    try:
+        history = states.execute(
+            "SELECT success, count(DISTINCT data_version) FROM dq.check_results "
+            "WHERE suite_name = 'contract_cases' AND provider_id = 'caritas' "
+            "AND expectation = 'expect_column_values_to_be_in_set' AND column_name = 'residence_status' "
+            "GROUP BY success ORDER BY success"
+        ).fetchall()
+    finally:
+        states.close()
+    assert history == [(False, 1), (True, 1)]

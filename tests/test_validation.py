@@ -158,3 +158,20 @@ def test_results_are_kept_once_per_state_of_the_data(staged):
     ).fetchall()
     assert [row[0] for row in stored] == ["awo", "caritas", "diakonie", "drk", "stadt"]
     assert stored[0][1:] == ("staging.assignments", "error", True, "Pflichtfeld case_id ist gefüllt")
+
+
+def test_a_jumping_code_share_warns(staged):
+    def code_share_warnings():
+        return [o for o in shift_outcomes(staged, "contacts") if o.expectation == "code_share_stable" and not o.success]
+
+    assert code_share_warnings() == []
+    current = staged.execute("SELECT delivery_id FROM staging.current_deliveries WHERE provider_id = 'caritas'").fetchall()[0][0]
+    staged.execute("CREATE TEMP TABLE saved AS SELECT * FROM raw.contacts WHERE delivery_id = ?", [current])
+    try:
+        staged.execute("UPDATE raw.contacts SET channel = 'video' WHERE delivery_id = ?", [current])
+        (warning,) = code_share_warnings()
+        assert (warning.provider_id, warning.column, warning.severity) == ("caritas", "channel", "warning")
+        assert warning.observed_value.startswith("video: ") and warning.observed_value.endswith("-> 100%")
+    finally:
+        staged.execute("DELETE FROM raw.contacts WHERE delivery_id = ?", [current])
+        staged.execute("INSERT INTO raw.contacts SELECT * FROM saved; DROP TABLE saved")
