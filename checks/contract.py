@@ -20,14 +20,21 @@ DATE_DTYPES = ["datetime64[us]", "datetime64[ns]", "datetime64[ms]", "datetime64
 INT_DTYPES = ["int32", "int64", "Int32Dtype", "Int64Dtype"]  # numpy, and pandas nullable
 INT_RANGES = {"duration_minutes": (1, 600)}
 
-# (table, column, condition as pandas query, the column must be set where the condition holds and
-# empty where it does not, German text)
-REQUIRED_IFF = (
-    ("cases", "closing_reason", "closed_on.notnull()", "Abschlussgrund genau dann, wenn ein Abschlussdatum gesetzt ist"),
-    ("needs", "resolved_on", "status in ['gedeckt', 'nicht_gedeckt']",
-     "Erledigungsdatum genau dann, wenn der Bedarf gedeckt oder nicht gedeckt ist"),
-    ("needs", "unmet_reason", "status == 'nicht_gedeckt'", "Grund genau dann, wenn der Bedarf nicht gedeckt ist"),
-)
+TERMINAL_NEED_STATUS = ["gedeckt", "nicht_gedeckt"]
+
+
+def required_iff():
+    """(table, column, rows where it must be set, rows where it must be empty, German text)."""
+    from great_expectations.expectations.row_conditions import Column as C
+
+    return (
+        ("cases", "closing_reason", C("closed_on").is_not_null(), C("closed_on").is_null(),
+         "Abschlussgrund genau dann, wenn ein Abschlussdatum gesetzt ist"),
+        ("needs", "resolved_on", C("status").is_in(TERMINAL_NEED_STATUS), C("status").is_not_in(TERMINAL_NEED_STATUS),
+         "Erledigungsdatum genau dann, wenn der Bedarf gedeckt oder nicht gedeckt ist"),
+        ("needs", "unmet_reason", C("status") == "nicht_gedeckt", C("status") != "nicht_gedeckt",
+         "Grund genau dann, wenn der Bedarf nicht gedeckt ist"),
+    )
 # (table, later, earlier, German text)
 DATE_ORDER = (
     ("cases", "closed_on", "opened_on", "Abschluss nicht vor Fallbeginn"),
@@ -41,10 +48,6 @@ DATE_ORDER = (
 class ContractRule:
     expectation: object  # a gx.expectations.Expectation
     description_de: str
-
-
-def _negate(condition: str) -> str:
-    return f"not ({condition})"
 
 
 def contract_rules(table: str, export_date: date) -> list[ContractRule]:
@@ -88,15 +91,13 @@ def contract_rules(table: str, export_date: date) -> list[ContractRule]:
         elif name == "nationality":
             rules.append(ContractRule(e.ExpectColumnValuesToMatchRegex(column=name, regex=NATIONALITY_PATTERN),
                                       "Staatsangehörigkeit ist ein ISO-3166-Alpha-3-Code"))
-    for rule_table, column, condition, text in REQUIRED_IFF:
+    for rule_table, column, must_be_set, must_be_empty, text in required_iff():
         if rule_table == table:
             rules.append(ContractRule(
-                e.ExpectColumnValuesToNotBeNull(column=column, row_condition=condition, condition_parser="pandas"),
-                f"{text} (gesetzt)",
+                e.ExpectColumnValuesToNotBeNull(column=column, row_condition=must_be_set), f"{text} (gesetzt)"
             ))
             rules.append(ContractRule(
-                e.ExpectColumnValuesToBeNull(column=column, row_condition=_negate(condition), condition_parser="pandas"),
-                f"{text} (leer)",
+                e.ExpectColumnValuesToBeNull(column=column, row_condition=must_be_empty), f"{text} (leer)"
             ))
     for rule_table, later, earlier, text in DATE_ORDER:
         if rule_table == table:

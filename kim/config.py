@@ -31,8 +31,7 @@ class Profile:
     delimiter: str = ";"
     quote: str = '"'
     date_format: str = "%d.%m.%Y"
-    # The decimal separator of numbers. Exchange format v1 has whole numbers only, so a separator
-    # in a number is an error; it is configured so the message can say what was seen.
+    # The decimal separator of numbers. v1 numbers are whole: "45,00" is read as 45, "45,5" is an error.
     decimal_separator: str = ","
     # table -> {provider column name: exchange-format column name}
     columns: dict[str, dict[str, str]] = field(default_factory=dict)

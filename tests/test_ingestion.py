@@ -113,6 +113,13 @@ def test_bad_values_are_row_violations_with_line_column_and_rule(tmp_path, confi
     assert (first["rule"], first["file_name"], first["source_row"], first["column_name"]) == (rule, "cases.csv", line, column)
 
 
+def test_whole_numbers_with_zero_decimals_are_read(tmp_path, config):
+    rows = ["C-1;P-aa;M-1;15.01.2026;;;1990,00;w;SYR;duldung;2015,0;;selbst"]
+    delivery = read_delivery(write_delivery_files(tmp_path, "caritas", "2026-02", reference_files(rows)), config)
+    assert delivery.violations.is_empty()
+    assert delivery.tables["cases"].select("birth_year", "arrival_year").row(0) == (1990, 2015)
+
+
 def test_unknown_column_is_refused_as_possible_identifier(tmp_path, config):
     header = CASES_HEADER + ";Lieblingsfarbe"
     rows = [row + ";blau" for row in CASE_ROWS]

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from checks.contract import REQUIRED_IFF, contract_rules
+from checks.contract import contract_rules
 from checks.validation import record_outcomes, reference_outcomes, shift_outcomes, validate_rows
 from synthetic import generate
 from transforms.exchange_format import TABLES
@@ -46,11 +46,17 @@ def first_row(rows: pd.DataFrame, condition: str | None) -> int:
     return matching.index[0]
 
 
-def required_iff_condition(table: str, column: str, kind: str) -> str | None:
-    for rule_table, rule_column, condition, _ in REQUIRED_IFF:
-        if (rule_table, rule_column) == (table, column):
-            return condition if kind == "expect_column_values_to_not_be_null" else f"not ({condition})"
-    return None
+# Rows where a required-iff column must be set (pandas query), to pick a row to break.
+MUST_BE_SET = {
+    ("cases", "closing_reason"): "closed_on.notnull()",
+    ("needs", "resolved_on"): "status in ['gedeckt', 'nicht_gedeckt']",
+    ("needs", "unmet_reason"): "status == 'nicht_gedeckt'",
+}
+
+
+def required_iff_condition(table: str, column: str, kind: str) -> str:
+    condition = MUST_BE_SET[(table, column)]
+    return condition if kind == "expect_column_values_to_not_be_null" else f"not ({condition})"
 
 
 def break_rule(rows: pd.DataFrame, table: str, expectation) -> pd.DataFrame:

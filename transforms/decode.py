@@ -220,7 +220,10 @@ def _column_checks(column: Column, dtype: pl.DataType, profile: Profile, export_
         return typed.alias(name), checks
     text = source.str.strip_chars()
     if column.type == "int":
-        typed = text.cast(pl.Int32, strict=False)
+        # Some exports write whole numbers with zero decimals ("45,00"): read as 45. Other decimals
+        # are an error, v1 numbers are whole.
+        whole = text.str.replace(re.escape(profile.decimal_separator) + "0+$", "")
+        typed = whole.cast(pl.Int32, strict=False)
         checks.append(_Check("integer", text.is_not_null() & typed.is_null(), text))
         low, high = _int_range(name, export_date)
         checks.append(_Check("out_of_range", ~typed.is_between(low, high), typed.cast(pl.String), f"{low}…{high}"))
