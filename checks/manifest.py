@@ -60,8 +60,9 @@ def delivery_id(delivery_dir: Path, key: str) -> str:
     return f"{delivery_dir.parent.name}_{delivery_dir.name}_{key[:12]}"
 
 
-def read_manifest(delivery_dir: Path, config: ProgrammeConfig) -> Manifest:
-    """Parse and check manifest.json; the folder layout must agree with it."""
+def read_manifest(delivery_dir: Path, config: ProgrammeConfig, check_folder: bool = True) -> Manifest:
+    """Parse and check manifest.json; in the landing folder, the folder layout must agree with it
+    (`check_folder=False` for a provider's self-check of an export folder named as they like)."""
     path = delivery_dir / MANIFEST_NAME
 
     def reject(rule: str, message: str) -> DeliveryRejected:
@@ -89,7 +90,7 @@ def read_manifest(delivery_dir: Path, config: ProgrammeConfig) -> Manifest:
             f"provider '{provider_id}' is not configured in {config.path.name}; "
             "ask the KI to add the provider before it delivers",
         )
-    if provider_id != delivery_dir.parent.name:
+    if check_folder and provider_id != delivery_dir.parent.name:
         raise reject(
             "provider_mismatch",
             f"manifest says provider '{provider_id}' but the delivery lies in folder "
@@ -98,7 +99,7 @@ def read_manifest(delivery_dir: Path, config: ProgrammeConfig) -> Manifest:
     period = str(raw["period"])
     if not PERIOD_PATTERN.match(period):
         raise reject("period_invalid", f"period '{period}' is not YYYY-MM")
-    if period != delivery_dir.name:
+    if check_folder and period != delivery_dir.name:
         raise reject(
             "period_mismatch",
             f"manifest says period '{period}' but the delivery lies in folder '{delivery_dir.name}'",

@@ -39,7 +39,9 @@ def self_check(delivery_dir: Path, config_path: Path,
                max_bad_row_share: float = DEFAULT_MAX_BAD_ROW_SHARE) -> SelfCheckReport:
     """Raises DeliveryRejected for problems of the whole delivery; otherwise reports every bad row
     and the validation suites' outcome on the rows the pipeline would accept."""
-    delivery = read_delivery(delivery_dir, load_config(config_path))
+    # A provider checks an export before putting it into landing/<provider>/<YYYY-MM>/, so the
+    # folder may be named as they like; the manifest says whose delivery and which month it is.
+    delivery = read_delivery(delivery_dir, load_config(config_path), check_folder=False)
     try:
         assess(delivery, max_bad_row_share)
         rejection = None

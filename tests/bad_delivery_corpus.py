@@ -34,6 +34,9 @@ class CorpusEntry:
     row_rule: str | None = None  # for too_many_bad_rows: the rule of the first bad row
     refresh_manifest: bool = True  # recompute rows and checksums after the mutation
     folder: tuple[str, str] | None = None  # (provider folder, period folder) if not the default
+    # A defect of where the delivery was put in the landing folder: the provider's self-check
+    # (`kim check`) looks at an export folder named as they like and cannot see it.
+    landing_only: bool = False
 
 
 # --- editing helpers ---------------------------------------------------------------------------
@@ -234,7 +237,7 @@ CORPUS: tuple[CorpusEntry, ...] = (
     CorpusEntry("unlisted_extra_file", C, lambda folder: (folder / "notes.txt").write_text("x"), "file_unlisted", "notes.txt", None,
                 "is not in manifest.json"),
     CorpusEntry("provider_id_mismatch", C, edit_manifest(lambda m: m.update(provider_id="diakonie")), "provider_mismatch",
-                "manifest.json", None, "lies in folder 'caritas'"),
+                "manifest.json", None, "lies in folder 'caritas'", landing_only=True),
     CorpusEntry("unknown_provider", C, edit_manifest(lambda m: m.update(provider_id="hilfswerk")), "provider_unknown",
                 "manifest.json", None, "provider 'hilfswerk' is not configured", folder=("hilfswerk", PERIOD)),
     CorpusEntry("period_not_yyyy_mm", C, edit_manifest(lambda m: m.update(period="10/2026")), "period_invalid",

@@ -60,6 +60,24 @@ def test_broken_delivery(entry, good_landing, good_warehouse, config, tmp_path):
 
     # 1. the provider's self-check names file, line, rule and the problem
     result = CliRunner().invoke(app, ["check", str(folder)])
+    if entry.landing_only:
+        assert result.exit_code == 0 and "OK:" in result.output, result.output
+    else:
+        check_output(entry, result)
+
+    # 2. the pipeline rejects it and changes no data
+    assert_rejected_without_change(entry, folder, good_warehouse, config, tmp_path)
+
+
+def test_kim_check_takes_an_export_folder_named_as_the_provider_likes(good_landing, tmp_path):
+    export = tmp_path / "Export vom 03.11.2026"
+    shutil.copytree(good_landing / "awo" / PERIOD, export)
+    result = CliRunner().invoke(app, ["check", str(export)])
+    assert result.exit_code == 0, result.output
+    assert "erfüllt alle Regeln / passes every rule" in result.output
+
+
+def check_output(entry, result) -> None:
     assert result.exit_code == 1, result.output
     assert entry.fragment in result.output
     shown_rule = entry.row_rule or entry.rule
@@ -69,7 +87,8 @@ def test_broken_delivery(entry, good_landing, good_warehouse, config, tmp_path):
     if entry.line is not None:
         assert f"Zeile/line {entry.line}" in result.output
 
-    # 2. the pipeline rejects it and changes no data
+
+def assert_rejected_without_change(entry, folder, good_warehouse, config, tmp_path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(good_warehouse, warehouse)
     con = connect(warehouse)

@@ -75,16 +75,17 @@ def _check_row_count(manifest: Manifest, file_name: str, counted: int, listed: i
         )
 
 
-def read_verified_manifest(delivery_dir: Path, config: ProgrammeConfig, digest: dict[str, str] | None = None) -> Manifest:
+def read_verified_manifest(delivery_dir: Path, config: ProgrammeConfig, digest: dict[str, str] | None = None,
+                           check_folder: bool = True) -> Manifest:
     """The manifest, with every file present and matching its checksum."""
-    manifest = read_manifest(delivery_dir, config)
+    manifest = read_manifest(delivery_dir, config, check_folder)
     verify_files(manifest, digest if digest is not None else folder_digest(delivery_dir))
     return manifest
 
 
-def read_delivery(delivery_dir: Path, config: ProgrammeConfig) -> DecodedDelivery:
+def read_delivery(delivery_dir: Path, config: ProgrammeConfig, check_folder: bool = True) -> DecodedDelivery:
     """Verify and decode a delivery; raises DeliveryRejected for problems of the whole delivery."""
-    return decode_delivery(read_verified_manifest(delivery_dir, config))
+    return decode_delivery(read_verified_manifest(delivery_dir, config, check_folder=check_folder))
 
 
 def _raw_tables(manifest: Manifest) -> dict[str, tuple[str, pl.DataFrame]]:
