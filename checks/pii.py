@@ -14,6 +14,8 @@ import polars as pl
 
 from checks.errors import DeliveryRejected
 
+FIRST_DATA_LINE = 2  # line 1 is the header
+
 # Normalised (lower case, no accents, letters and digits only) header words that name a direct
 # identifier, in German and English. A header matches when it equals or contains one of them.
 IDENTIFIER_HEADER_TERMS: dict[str, str] = {
@@ -81,10 +83,37 @@ def _value_checks(column_type: str) -> list[tuple[str, str]]:
     return checks
 
 
-def check_values(frame: pl.DataFrame, column_types: dict[str, str], delivery_dir: Path, file_name: str) -> None:
-    """Refuse the delivery at the first value that looks like a direct identifier."""
+# A header cell that reads like a column name; anything else (ids, dates, numbers) is probably a
+# data row where the header should be, and is never repeated in a message.
+COLUMN_NAME = re.compile(r"^[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß0-9_ .()/-]{0,49}$")
+# Codes without a code list (district) are short words: anything else may be a name or an address.
+FREE_CODE = r"^[A-Za-z0-9_-]{1,40}$"
+
+
+def shown_column_name(name: str, position: int) -> str:
+    """A header cell for a message: its text if it reads like a name, else only its position."""
+    if COLUMN_NAME.match(name) and sum(c.isdigit() for c in name) <= 2:
+        return repr(name)
+    return f"column {position + 1} (its header looks like data: is the header row missing?)"
+
+
+def check_values(frame: pl.DataFrame, column_types: dict[str, str], delivery_dir: Path, file_name: str,
+                 free_codes: tuple[str, ...] = ()) -> None:
+    """Refuse the delivery at the first value that looks like a direct identifier. `free_codes` are
+    code columns without a code list, which must hold short code words."""
     for column, column_type in column_types.items():
-        if column not in frame.columns or frame.schema[column] != pl.String:
+        if column not in frame.columns:
+            continue
+        dtype = frame.schema[column]
+        if dtype == pl.Date and column_type != "date":
+            # a workbook cell holding a date where a year, code or id belongs: a full (birth) date
+            raise DeliveryRejected(
+                delivery_dir, "pii_value",
+                f"column '{column}' holds a full date where {column_type} values are expected (a birth "
+                "date?). Direct identifiers must never leave the provider: correct the export",
+                file_name=file_name, source_row=FIRST_DATA_LINE,
+            )
+        if dtype != pl.String:
             continue
         for pattern, kind in _value_checks(column_type):
             hits = frame.select(pl.arg_where(pl.col(column).str.contains(pattern).fill_null(False)))
@@ -93,5 +122,14 @@ def check_values(frame: pl.DataFrame, column_types: dict[str, str], delivery_dir
                     delivery_dir, "pii_value",
                     f"column '{column}' holds a value that looks like {kind}. Direct identifiers "
                     "must never leave the provider: correct the export",
-                    file_name=file_name, source_row=int(hits.item(0, 0)) + 2,
+                    file_name=file_name, source_row=int(hits.item(0, 0)) + FIRST_DATA_LINE,
+                )
+        if column in free_codes:
+            hits = frame.select(pl.arg_where((~pl.col(column).str.contains(FREE_CODE)).fill_null(False)))
+            if hits.height:
+                raise DeliveryRejected(
+                    delivery_dir, "pii_value",
+                    f"column '{column}' holds a value that is no code word (letters, digits, '_', '-'): "
+                    "it may be a name, an address or free text. Correct the export",
+                    file_name=file_name, source_row=int(hits.item(0, 0)) + FIRST_DATA_LINE,
                 )

@@ -122,6 +122,7 @@ DELIVERY_RULE_TITLES: dict[str, tuple[str, str]] = {
     "field_count": ("Falsche Anzahl Felder in einer Zeile", "wrong number of fields in a line"),
     "column_duplicate": ("Spalte kommt doppelt vor", "duplicate column"),
     "column_unknown": ("Unbekannte Spalte", "unknown column"),
+    "header_missing": ("Kopfzeile fehlt oder passt nicht zum Profil", "header row missing or not matching the profile"),
     "column_missing": ("Pflichtspalte fehlt", "required column is missing"),
     "pii_column": ("Spalte mit direkt identifizierenden Daten", "column with direct identifiers"),
     "pii_value": ("Wert sieht aus wie ein direktes Identifikationsmerkmal", "value looks like a direct identifier"),

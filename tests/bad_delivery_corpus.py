@@ -190,7 +190,7 @@ CORPUS: tuple[CorpusEntry, ...] = (
     CorpusEntry("extra_unknown_column", C, add_column("contacts", "Raum", "A1"), "column_unknown", "contacts.csv", 1,
                 "'Raum' are not part of exchange format v1"),
     CorpusEntry("duplicate_column", C, edit_rows("cases", lambda h, r: (h + ["gender"], [x + [x[h.index("gender")]] for x in r])),
-                "column_duplicate", "cases.csv", 1, "column 'gender' appears twice"),
+                "column_duplicate", "cases.csv", 1, "'gender' appears twice"),
     CorpusEntry("nul_bytes", C, insert_at_line("contacts.csv", 3, b"\x00"),
                 "nul_byte", "contacts.csv", 3, "NUL byte"),
     CorpusEntry("crlf_lf_mix", C, edit_bytes("needs.csv", lambda b: b.replace(b"\n", b"\r\n", 2)),
@@ -257,7 +257,14 @@ CORPUS: tuple[CorpusEntry, ...] = (
                 "looks like a full date"),
     CorpusEntry("free_text_in_code_field", C, set_field("cases", 0, "district", "wohnt bei ihrer Tante in Opladen"),
                 "pii_value", "cases.csv", 2, "looks like free text"),
+    CorpusEntry("header_row_missing", C, edit_bytes("cases.csv", lambda b: b.split(b"\n", 1)[1]), "header_missing",
+                "cases.csv", 1, "is the header row missing"),
+    CorpusEntry("name_in_a_code_without_list", C, set_field("cases", 1, "district", "Hans Mueller"), "pii_value",
+                "cases.csv", 3, "column 'district' holds a value that is no code word"),
     # workbooks
+    CorpusEntry("xlsx_birth_date_cell_in_year", D, rewrite_workbook(
+        lambda s: {k: v.with_columns(pl.date(1990, 3, 12).alias("birth_year")) if k == "cases" else v for k, v in s.items()}),
+                "pii_value", "export.xlsx[cases]", 2, "holds a full date where int values are expected"),
     CorpusEntry("xlsx_missing_sheet", D, rewrite_workbook(lambda s: {k: v for k, v in s.items() if k != "contacts"}),
                 "sheet_missing", "export.xlsx", None, "the workbook has no sheet 'contacts'"),
     CorpusEntry("xlsx_formula_cell", D, rewrite_workbook(lambda s: s, formula="=A2"), "xlsx_formula",

@@ -102,7 +102,11 @@ def assert_rejected_without_change(entry, folder, good_warehouse, config, tmp_pa
         assert (rejection.rule, rejection.file_name) == (entry.rule, entry.file_name)
         if entry.line is not None:
             assert rejection.source_row == entry.line
-        assert entry.fragment in rejection.message
+        if entry.row_rule:
+            # the register keeps no delivered value (kim check shows it to the provider)
+            assert f"{entry.row_rule} " in rejection.message
+        else:
+            assert entry.fragment in rejection.message
         assert data_checksums(con) == before
         register = con.execute(
             "SELECT state, rejection_rule, rejection_file, rejection_line, rejection_message FROM raw.deliveries "
@@ -115,3 +119,21 @@ def assert_rejected_without_change(entry, folder, good_warehouse, config, tmp_pa
         assert ingest_landing(con, tmp_path / "landing", config, KEY).rejected == []
     finally:
         con.close()
+
+
+def test_the_register_keeps_no_delivered_value(good_landing, good_warehouse, config, tmp_path):
+    """A value that breaks a rule could be a name typed into a code field: kim check shows it to the
+    provider, but neither the register nor the quarantine keeps it."""
+    entry = next(e for e in CORPUS if e.name == "unknown_code_value")
+    folder = build_entry(entry, good_landing, tmp_path / "landing")
+    assert "Duldung §60b" in CliRunner().invoke(app, ["check", str(folder)]).output
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(good_warehouse, warehouse)
+    con = connect(warehouse)
+    try:
+        (rejection,) = ingest_landing(con, tmp_path / "landing", config, KEY).rejected
+        stored = con.execute("SELECT rejection_message FROM raw.deliveries WHERE state = 'rejected'").fetchall()
+    finally:
+        con.close()
+    assert "Duldung" not in rejection.message and "Duldung" not in stored[0][0]
+    assert "unknown value '…'" in stored[0][0]

@@ -121,10 +121,14 @@ def read_csv_table(path: Path, profile: Profile) -> pl.DataFrame:
 
 
 def _reject_duplicate_headers(header: list[str], path: Path, file_name: str) -> None:
+    if any(not name.strip() for name in header):
+        raise _reject(path, "header_missing",
+                      "the first line has empty cells, so it is no header: is the header row missing?", 1, file_name)
     seen: set[str] = set()
-    for name in header:
+    for position, name in enumerate(header):
         if name in seen:
-            raise _reject(path, "column_duplicate", f"column '{name}' appears twice in the header", 1, file_name)
+            raise _reject(path, "column_duplicate",
+                          f"{pii.shown_column_name(name, position)} appears twice in the header", 1, file_name)
         seen.add(name)
 
 
@@ -256,11 +260,20 @@ def decode_table(
     pii.check_headers(frame.columns, delivery_dir, file_name)
     frame = frame.rename(profile.column_renames(table), strict=False)
     known = [column.name for column in TABLES[table]]
-    unknown = [name for name in frame.columns if name not in known]
+    unknown = [pii.shown_column_name(name, i) for i, name in enumerate(frame.columns) if name not in known]
+    if len(unknown) > len(frame.columns) // 2:
+        # Most "column names" are unknown: the first line is data, not a header. Its cells are never
+        # repeated in the message (they may be ids).
+        raise DeliveryRejected(
+            delivery_dir, "header_missing",
+            f"the first line does not name the columns of table '{table}' (expected: "
+            f"{', '.join(known)}): is the header row missing, or the profile '{profile.name}' wrong?",
+            file_name=file_name, source_row=1,
+        )
     if unknown:
         raise DeliveryRejected(
             delivery_dir, "column_unknown",
-            f"column(s) {', '.join(repr(c) for c in unknown)} are not part of exchange format v1 "
+            f"column(s) {', '.join(unknown)} are not part of exchange format v1 "
             f"table '{table}' and not mapped by profile '{profile.name}'. Columns that could "
             "identify a person must never be exported; rename or remove them",
             file_name=file_name, source_row=1,
@@ -274,7 +287,10 @@ def decode_table(
                     file_name=file_name, source_row=1,
                 )
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column.name))
-    pii.check_values(frame, {c.name: c.type for c in TABLES[table]}, delivery_dir, file_name)
+    pii.check_values(
+        frame, {c.name: c.type for c in TABLES[table]}, delivery_dir, file_name,
+        free_codes=tuple(c.name for c in TABLES[table] if c.type == "code" and not c.codes),
+    )
 
     frame = frame.with_row_index("source_row", offset=FIRST_DATA_LINE).with_columns(pl.col("source_row").cast(pl.Int64))
     typed_columns, violation_frames = [], []

@@ -53,7 +53,9 @@ class DecodedDelivery:
         )
 
     def quarantine_rows(self) -> pl.DataFrame:
-        """Violations with the (pseudonymised, once `pseudonymised` was applied) record key."""
+        """Violations with the (pseudonymised, once `pseudonymised` was applied) record key. The
+        delivered value is not kept: it might be a name where a code belongs; the provider sees it
+        in `kim check`."""
         keyed = []
         for table, frame in self.tables.items():
             key_column = PRIMARY_KEYS[table][0]
@@ -62,7 +64,8 @@ class DecodedDelivery:
                     frame.select("source_row", pl.col(key_column).alias("record_key")), on="source_row", how="left"
                 )
             )
-        return pl.concat(keyed) if keyed else self.violations.with_columns(record_key=pl.lit(None, pl.String))
+        rows = pl.concat(keyed) if keyed else self.violations.with_columns(record_key=pl.lit(None, pl.String))
+        return rows.with_columns(value=pl.lit(None, dtype=pl.String))
 
 
 def _check_row_count(manifest: Manifest, file_name: str, counted: int, listed: int, what: str) -> None:
@@ -156,7 +159,8 @@ def assess(delivery: DecodedDelivery, max_bad_row_share: float = DEFAULT_MAX_BAD
     by_rule = delivery.violations.group_by("rule").len().sort("len", descending=True)
     share = f"{bad / delivery.total_rows:.1%} of {delivery.total_rows}, allowed {max_bad_row_share:.1%}"
     examples = "; ".join(
-        f"{v['file_name']} line {v['source_row']}: {render(v['rule'], 'en', v['column_name'], v['value'], v['expected'])}"
+        # the register keeps this message: values are masked, `kim check` shows them to the provider
+        f"{v['file_name']} line {v['source_row']}: {render(v['rule'], 'en', v['column_name'], '…', v['expected'])}"
         for v in delivery.violations.head(EXAMPLES_IN_REJECTION).iter_rows(named=True)
     )
     first = delivery.violations.row(0, named=True)
