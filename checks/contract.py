@@ -11,16 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from transforms.decode import EARLIEST_PLAUSIBLE_DATE, EARLIEST_YEAR
-from transforms.exchange_format import PRIMARY_KEYS, TABLES
+from transforms.decode import EARLIEST_PLAUSIBLE_DATE
+from transforms.exchange_format import PRIMARY_KEYS, TABLES, TERMINAL_NEED_STATUS, int_range
 
 PSEUDONYM_PATTERN = r"^[0-9a-f]{32}$"
 NATIONALITY_PATTERN = r"^[A-Z]{3}$"
 DATE_DTYPES = ["datetime64[us]", "datetime64[ns]", "datetime64[ms]", "datetime64[s]"]
 INT_DTYPES = ["int32", "int64", "Int32Dtype", "Int64Dtype"]  # numpy, and pandas nullable
-INT_RANGES = {"duration_minutes": (1, 600)}
 
-TERMINAL_NEED_STATUS = ["gedeckt", "nicht_gedeckt"]
 
 
 def required_iff():
@@ -30,7 +28,7 @@ def required_iff():
     return (
         ("cases", "closing_reason", C("closed_on").is_not_null(), C("closed_on").is_null(),
          "Abschlussgrund genau dann, wenn ein Abschlussdatum gesetzt ist"),
-        ("needs", "resolved_on", C("status").is_in(TERMINAL_NEED_STATUS), C("status").is_not_in(TERMINAL_NEED_STATUS),
+        ("needs", "resolved_on", C("status").is_in(list(TERMINAL_NEED_STATUS)), C("status").is_not_in(list(TERMINAL_NEED_STATUS)),
          "Erledigungsdatum genau dann, wenn der Bedarf gedeckt oder nicht gedeckt ist"),
         ("needs", "unmet_reason", C("status") == "nicht_gedeckt", C("status") != "nicht_gedeckt",
          "Grund genau dann, wenn der Bedarf nicht gedeckt ist"),
@@ -80,7 +78,7 @@ def contract_rules(table: str, export_date: date) -> list[ContractRule]:
                 f"{name} liegt zwischen {EARLIEST_PLAUSIBLE_DATE:%d.%m.%Y} und dem Exportdatum",
             ))
         elif column.type == "int":
-            low, high = INT_RANGES.get(name, (EARLIEST_YEAR, export_date.year))
+            low, high = int_range(name, export_date.year)
             rules.append(ContractRule(e.ExpectColumnValuesToBeInTypeList(column=name, type_list=INT_DTYPES),
                                       f"{name} ist eine ganze Zahl"))
             rules.append(ContractRule(e.ExpectColumnValuesToBeBetween(column=name, min_value=low, max_value=high),

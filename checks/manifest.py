@@ -6,7 +6,8 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 from checks.errors import DeliveryRejected
@@ -41,6 +42,15 @@ def sha256_of_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+# The programme's time zone: a delivery's export date is the local calendar day of exported_at.
+LOCAL_TIME_ZONE = ZoneInfo("Europe/Berlin")
+
+
+def local_export_date(exported_at: datetime) -> date:
+    """The export's calendar day in the city's time zone (no date in a delivery may be later)."""
+    return exported_at.astimezone(LOCAL_TIME_ZONE).date()
 
 
 def folder_digest(delivery_dir: Path) -> dict[str, str]:

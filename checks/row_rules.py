@@ -6,16 +6,15 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.decode import VIOLATION_SCHEMA, no_violations
-from transforms.exchange_format import PRIMARY_KEYS
+from transforms.exchange_format import PRIMARY_KEYS, TERMINAL_NEED_STATUS
 
-TERMINAL_NEED_STATUS = ["gedeckt", "nicht_gedeckt"]
 
 # (table, rule, column shown, condition that breaks the rule)
 ROW_CONDITIONS: tuple[tuple[str, str, str, pl.Expr], ...] = (
     ("cases", "closing_reason_iff_closed", "closing_reason",
      pl.col("closed_on").is_null() != pl.col("closing_reason").is_null()),
     ("needs", "resolved_on_iff_terminal", "resolved_on",
-     pl.col("status").is_in(TERMINAL_NEED_STATUS) != pl.col("resolved_on").is_not_null()),
+     pl.col("status").is_in(list(TERMINAL_NEED_STATUS)) != pl.col("resolved_on").is_not_null()),
     ("needs", "unmet_reason_iff_unmet", "unmet_reason",
      (pl.col("status") == "nicht_gedeckt") != pl.col("unmet_reason").is_not_null()),
 )

@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 
 from checks.contract import ContractRule, contract_rules
+from checks.manifest import local_export_date
 from checks.sql_checks import (
     CODE_COUNTS_SQL,
     NEED_BEFORE_CASE_SQL,
@@ -196,7 +197,7 @@ def shift_outcomes(con: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutc
 
 
 def current_deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, date]]:
-    return [(d, p, exported.date()) for d, p, exported in con.execute(CURRENT_DELIVERIES_SQL).fetchall()]
+    return [(d, p, local_export_date(exported)) for d, p, exported in con.execute(CURRENT_DELIVERIES_SQL).fetchall()]
 
 
 def validate_staging(con: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutcome]:

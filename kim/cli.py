@@ -104,6 +104,9 @@ def _run_pipeline(settings: Settings) -> bool:
 
 
 def _print_reports(settings: Settings) -> None:
+    internal = settings.internal_reports / "index.html"
+    if internal.is_file():
+        console.print(f"[yellow]Internal reports (data stewards only):[/yellow] {internal}")
     index = settings.reports_dir / "index.html"
     if index.is_file():
         console.print(f"[green]Reports:[/green] {index}")

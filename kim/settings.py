@@ -39,6 +39,13 @@ class Settings:
     config: Path
     pseudonym_key: str | None
     suppression_k: int
+    # Internal reports (data quality) never go next to the published ones; default: a folder
+    # "internal-reports" beside the reports folder.
+    internal_reports_dir: Path | None = None
+
+    @property
+    def internal_reports(self) -> Path:
+        return self.internal_reports_dir or self.reports_dir.parent / "internal-reports"
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -48,6 +55,7 @@ class Settings:
             "warehouse": Path(env.get("KIM_WAREHOUSE", DEFAULT_DATA_DIR / "warehouse.duckdb")),
             "reports_dir": Path(env.get("KIM_REPORTS_DIR", DEFAULT_DATA_DIR / "reports")),
             "config": Path(env.get("KIM_CONFIG", PROJECT_ROOT / "config" / "leverkusen.yaml")),
+            "internal_reports_dir": Path(env["KIM_INTERNAL_REPORTS_DIR"]) if env.get("KIM_INTERNAL_REPORTS_DIR") else None,
             "pseudonym_key": env.get("KIM_PSEUDONYM_KEY") or (DEMO_PSEUDONYM_KEY if demo_mode() else None),
             "suppression_k": int(env.get("KIM_SUPPRESSION_K", "5")),
         }

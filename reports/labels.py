@@ -135,16 +135,6 @@ CODE_LISTS: dict[str, dict[str, str]] = {
 }
 
 # Names of indicator breakdowns (marts.indicator_values.dimension).
-DIMENSION: dict[str, str] = {
-    "all": "Insgesamt",
-    "target_service": "Zielstelle",
-    "category": "Bedarfskategorie",
-    "closing_reason": "Abschlussgrund",
-    "unmet_reason": "Grund für ungedeckten Bedarf",
-    "category_reason": "Bedarfskategorie und Grund",
-    "residence_status": "Aufenthaltsstatus",
-}
-
 # Indicator names as used in table headers and key figures (design §5).
 INDICATOR: dict[str, str] = {
     "cases_active": "Aktive Fälle",
@@ -255,9 +245,6 @@ def code_order(code_list: str, code: str) -> int:
 def indicator_label(indicator_id: str) -> str:
     return INDICATOR.get(indicator_id, indicator_id)
 
-
-def dimension_label(dimension: str) -> str:
-    return DIMENSION.get(dimension, dimension)
 
 
 # Tables of exchange format v1 (design §3), as data stewards and providers name them.

@@ -9,7 +9,7 @@ value (for sorting and charts). Templates and charts never receive a raw suppres
 Signs (explained by `legend`):
 - "< k"  a count from 1 to k−1 (primary suppression);
 - "x"    a count hidden so that another hidden cell cannot be recovered from totals
-         (secondary suppression: stored value ≥ k or 0, but flagged);
+         (secondary suppression: a stored count flagged to protect another hidden cell);
 - "–"    a share, median, percentile or ratio that is hidden (base below k, or flagged);
 - "0"    exactly zero (never hidden by the primary rule);
 - "k. A." no figure stored for this month (keine Angabe).

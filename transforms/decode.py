@@ -23,14 +23,13 @@ import polars as pl
 from checks import pii
 from checks.errors import DeliveryRejected
 from kim.config import Profile
-from transforms.exchange_format import ID_PATTERN, TABLES, Column
+from transforms.exchange_format import ID_PATTERN, TABLES, Column, int_range
 
 # Line 1 of a file is its header, so data row i (0-based) sits on line i + 2.
 FIRST_DATA_LINE = 2
 # A field larger than this is no code, id or date: a sign of a broken or hostile export.
 MAX_FIELD_CHARS = 10_000
 EARLIEST_PLAUSIBLE_DATE = date(1950, 1, 1)
-EARLIEST_YEAR = 1900
 
 VIOLATION_SCHEMA = {
     "table_name": pl.String,
@@ -229,7 +228,7 @@ def _column_checks(column: Column, dtype: pl.DataType, profile: Profile, export_
         whole = text.str.replace(re.escape(profile.decimal_separator) + "0+$", "")
         typed = whole.cast(pl.Int32, strict=False)
         checks.append(_Check("integer", text.is_not_null() & typed.is_null(), text))
-        low, high = _int_range(name, export_date)
+        low, high = int_range(name, export_date.year)
         checks.append(_Check("out_of_range", ~typed.is_between(low, high), typed.cast(pl.String), f"{low}…{high}"))
         return typed.alias(name), checks
     if column.type == "id":
@@ -244,12 +243,6 @@ def _column_checks(column: Column, dtype: pl.DataType, profile: Profile, export_
     if name == "nationality":
         checks.append(_Check("nationality_format", text.is_not_null() & ~text.str.contains(r"^[A-Z]{3}$"), text))
     return text.alias(name), checks
-
-
-def _int_range(name: str, export_date: date) -> tuple[int, int]:
-    if name == "duration_minutes":
-        return 1, 600
-    return EARLIEST_YEAR, export_date.year  # birth_year, arrival_year
 
 
 def decode_table(

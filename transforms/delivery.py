@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from checks.errors import DeliveryRejected
-from checks.manifest import Manifest, folder_digest, read_manifest, verify_files
+from checks.manifest import Manifest, folder_digest, local_export_date, read_manifest, verify_files
 from checks.row_rules import cascade_to_children, cross_column_violations
 from checks.rules import render
 from kim.config import ProgrammeConfig
@@ -125,7 +125,7 @@ def _raw_tables(manifest: Manifest) -> dict[str, tuple[str, pl.DataFrame]]:
 def decode_delivery(manifest: Manifest) -> DecodedDelivery:
     """Decode the files of a verified delivery and find every row that breaks a rule."""
     provider = manifest.provider
-    export_date = manifest.exported_at.date()
+    export_date = local_export_date(manifest.exported_at)
     tables, file_names, violations = {}, {}, []
     for table, (file_name, raw) in _raw_tables(manifest).items():
         decoded = decode_table(raw, table, provider.profile, file_name, manifest.delivery_dir, export_date)

@@ -58,6 +58,18 @@ HANDOVER_OUTCOME = ("offen", "erfolgreich", "abgelehnt", "nicht_wahrgenommen")
 CONTACT_CHANNEL = ("persoenlich", "telefon", "video", "hausbesuch", "begleitung", "schriftlich")
 GENDER = ("w", "m", "d", "x")
 
+# Need statuses after which a need is resolved (resolved_on required iff one of these).
+TERMINAL_NEED_STATUS = ("gedeckt", "nicht_gedeckt")
+# Whole-number ranges: duration_minutes 1…600; years (birth_year, arrival_year) from EARLIEST_YEAR
+# to the export year.
+DURATION_RANGE = (1, 600)
+EARLIEST_YEAR = 1900
+
+
+def int_range(column: str, export_year: int) -> tuple[int, int]:
+    return DURATION_RANGE if column == "duration_minutes" else (EARLIEST_YEAR, export_year)
+
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "cases": (
         Column("case_id", "id", id_scope="provider"),

@@ -1,8 +1,10 @@
 """Small-cell suppression (design §6), computed once into marts.indicator_values.suppressed.
 
 Primary: a count from 1 to k-1 is hidden; a share or median whose base is below k is hidden.
-Secondary: where exactly one count in a row or column is hidden and the total is published,
-the reader could recover it by subtraction, so the smallest other non-zero count is hidden too.
+Secondary: where exactly one count in a row or column is hidden, the reader could recover it by
+subtraction from the total, so the smallest other non-zero count is hidden too (whether or not the
+total itself is shown: hiding more is safe), repeated until no row or column has a single hidden
+count.
 Zero is never hidden (it singles nobody out).
 """
 
@@ -16,7 +18,6 @@ SECONDARY_GROUPS = (
     (pl.col("provider_id") != "all", ["indicator_id", "period", "dimension", "dimension_value"]),
     (pl.col("dimension") != "all", ["indicator_id", "period", "provider_id", "dimension"]),
 )
-MAX_SECONDARY_ROUNDS = 5
 
 
 def primary_suppression(kind: pl.Expr, k: int) -> pl.Expr:
@@ -58,8 +59,8 @@ def apply_suppression(values: pl.DataFrame, kinds: dict[str, str], k: int) -> pl
         .with_columns(suppressed=primary_suppression(kind, k))
     )
     is_count = kind == "count"
-    for _ in range(MAX_SECONDARY_ROUNDS):
+    # Each round only hides more cells, so this ends; it stops when no single hidden cell is left.
+    while True:
         frame, marked = _secondary_round(frame, is_count)
         if not marked:
-            break
-    return frame.drop("_row")
+            return frame.drop("_row")

@@ -1,4 +1,5 @@
-"""Reports layer: the published German HTML reports and their index."""
+"""Reports layer: the published German HTML reports (KIM_REPORTS_DIR) and the internal ones for
+data stewards (KIM_INTERNAL_REPORTS_DIR), each folder with its own index."""
 
 from pathlib import Path
 
@@ -53,5 +54,5 @@ def monthly_monitoring_report(
 def data_quality_report(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
     config = kim.programme_config()
     with warehouse.get_connection() as con:
-        path = render_data_quality_report(con, Path(kim.reports_dir), city=config.city)
+        path = render_data_quality_report(con, Path(kim.internal_reports_dir), city=config.city)
     return dg.MaterializeResult(metadata={"report": dg.MetadataValue.path(str(path))})

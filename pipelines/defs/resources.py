@@ -44,6 +44,7 @@ class KimSettingsResource(dg.ConfigurableResource):
 
     landing_dir: str
     reports_dir: str
+    internal_reports_dir: str
     config_path: str
     pseudonym_key: str | None = None
     suppression_k: int = 5
@@ -64,6 +65,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         "kim": KimSettingsResource(
             landing_dir=str(settings.landing_dir),
             reports_dir=str(settings.reports_dir),
+            internal_reports_dir=str(settings.internal_reports),
             config_path=str(settings.config),
             pseudonym_key=key,
             suppression_k=settings.suppression_k,
