@@ -19,7 +19,7 @@ from transforms.decode import (
     read_xlsx_tables,
 )
 from transforms.exchange_format import PRIMARY_KEYS, TABLES
-from transforms.pseudonymise import pseudonymise_table
+from transforms.pseudonymise import Pseudonymiser
 
 XLSX_FILE = "export.xlsx"
 # The share of bad rows up to which a delivery is accepted (bad rows go to quarantine).
@@ -46,10 +46,11 @@ class DecodedDelivery:
         bad = self.bad_rows.filter(pl.col("table_name") == table).select("source_row")
         return self.tables[table].join(bad, on="source_row", how="anti")
 
-    def pseudonymised(self, key: str) -> "DecodedDelivery":
+    def pseudonymised(self, key: str | Pseudonymiser) -> "DecodedDelivery":
+        pseudonymiser = key if isinstance(key, Pseudonymiser) else Pseudonymiser(key)
         provider_id = self.manifest.provider.id
         return replace(
-            self, tables={t: pseudonymise_table(f, t, provider_id, key) for t, f in self.tables.items()}
+            self, tables={t: pseudonymiser.table(f, t, provider_id) for t, f in self.tables.items()}
         )
 
     def quarantine_rows(self) -> pl.DataFrame:

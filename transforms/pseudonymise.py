@@ -17,26 +17,41 @@ def keyed_hash(key: bytes, message: str) -> str:
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX_CHARS]
 
 
-def _hash_values(values: pl.Series, key: bytes, scope_prefix: str) -> dict[str, str]:
-    # One HMAC per distinct id, not per row: ids repeat a lot (case_id in contacts).
-    distinct = values.drop_nulls().unique().to_list()
-    return {value: keyed_hash(key, scope_prefix + value) for value in distinct}
+class Pseudonymiser:
+    """HMAC pseudonyms under one key, remembering those already made: a provider's monthly
+    snapshots repeat the same ids, so consecutive deliveries reuse them. The memory holds only
+    pseudonyms being made now and is never written anywhere; `forget()` empties it (between
+    providers, to bound its size)."""
 
+    def __init__(self, key: str) -> None:
+        self._key = key.encode("utf-8")
+        self._known: dict[str, str] = {}
 
-def pseudonymise_table(frame: pl.DataFrame, table: str, provider_id: str, key: str) -> pl.DataFrame:
-    """Hash every id column. Provider-scoped ids are hashed together with the provider id, so equal
-    case numbers at two providers stay distinct; person ids are cross-provider and hashed alone."""
-    key_bytes = key.encode("utf-8")
-    replacements = []
-    for column in TABLES[table]:
-        if column.type != "id":
-            continue
-        prefix = f"{provider_id}\x1f" if column.id_scope == "provider" else "person\x1f"
-        mapping = _hash_values(frame[column.name], key_bytes, prefix)
-        replacements.append(
-            pl.col(column.name).replace_strict(mapping, default=None, return_dtype=pl.String)
-        )
-    return frame.with_columns(replacements) if replacements else frame
+    def forget(self) -> None:
+        self._known.clear()
+
+    def _mapping(self, values: pl.Series, scope_prefix: str) -> dict[str, str]:
+        # One HMAC per distinct id not seen before, not per row: ids repeat a lot.
+        distinct = values.drop_nulls().unique().to_list()
+        known = self._known
+        for value in distinct:
+            message = scope_prefix + value
+            if message not in known:
+                known[message] = keyed_hash(self._key, message)
+        return {value: known[scope_prefix + value] for value in distinct}
+
+    def table(self, frame: pl.DataFrame, table: str, provider_id: str) -> pl.DataFrame:
+        """Hash every id column. Provider-scoped ids are hashed together with the provider id, so
+        equal case numbers at two providers stay distinct; person ids are cross-provider and
+        hashed alone."""
+        replacements = []
+        for column in TABLES[table]:
+            if column.type != "id":
+                continue
+            prefix = f"{provider_id}\x1f" if column.id_scope == "provider" else "person\x1f"
+            mapping = self._mapping(frame[column.name], prefix)
+            replacements.append(pl.col(column.name).replace_strict(mapping, default=None, return_dtype=pl.String))
+        return frame.with_columns(replacements) if replacements else frame
 
 
 def key_fingerprint(key: str) -> str:

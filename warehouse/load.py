@@ -25,7 +25,7 @@ from transforms.delivery import (
     read_verified_manifest,
 )
 from transforms.exchange_format import column_names
-from transforms.pseudonymise import key_fingerprint
+from transforms.pseudonymise import Pseudonymiser, key_fingerprint
 from warehouse.db import exists, fetch_scalar
 
 DELIVERY_IS_KNOWN = "SELECT 1 FROM raw.deliveries WHERE content_key = ?"
@@ -159,7 +159,7 @@ def ingest_delivery(
     con: duckdb.DuckDBPyConnection,
     delivery_dir: Path,
     config: ProgrammeConfig,
-    pseudonym_key: str,
+    pseudonym_key: str | Pseudonymiser,
     summary: IngestSummary,
     max_bad_row_share: float = DEFAULT_MAX_BAD_ROW_SHARE,
 ) -> None:
@@ -197,8 +197,11 @@ def ingest_landing(
     ensure_pseudonym_key(con, pseudonym_key)
     summary = IngestSummary()
     delivery_dirs = find_delivery_dirs(landing_dir)
+    pseudonymiser = Pseudonymiser(pseudonym_key)
     for done, delivery_dir in enumerate(delivery_dirs, start=1):
-        ingest_delivery(con, delivery_dir, config, pseudonym_key, summary, max_bad_row_share)
+        if done > 1 and delivery_dir.parent != delivery_dirs[done - 2].parent:
+            pseudonymiser.forget()  # folders come provider by provider: bound the memory
+        ingest_delivery(con, delivery_dir, config, pseudonymiser, summary, max_bad_row_share)
         if progress:
             progress(done, len(delivery_dirs))
     return summary
