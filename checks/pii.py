@@ -115,21 +115,19 @@ def check_values(frame: pl.DataFrame, column_types: dict[str, str], delivery_dir
             )
         if dtype != pl.String:
             continue
-        for pattern, kind in _value_checks(column_type):
-            hits = frame.select(pl.arg_where(pl.col(column).str.contains(pattern).fill_null(False)))
-            if hits.height:
-                raise DeliveryRejected(
-                    delivery_dir, "pii_value",
-                    f"column '{column}' holds a value that looks like {kind}. Direct identifiers "
-                    "must never leave the provider: correct the export",
-                    file_name=file_name, source_row=int(hits.item(0, 0)) + FIRST_DATA_LINE,
-                )
+        checks = [
+            (pl.col(column).str.contains(pattern),
+             f"holds a value that looks like {kind}. Direct identifiers must never leave the provider")
+            for pattern, kind in _value_checks(column_type)
+        ]
         if column in free_codes:
-            hits = frame.select(pl.arg_where((~pl.col(column).str.contains(FREE_CODE)).fill_null(False)))
+            checks.append((~pl.col(column).str.contains(FREE_CODE),
+                           "holds a value that is no code word (letters, digits, '_', '-'): it may be a name, "
+                           "an address or free text"))
+        for suspicious, what in checks:
+            hits = frame.select(pl.arg_where(suspicious.fill_null(False)))
             if hits.height:
                 raise DeliveryRejected(
-                    delivery_dir, "pii_value",
-                    f"column '{column}' holds a value that is no code word (letters, digits, '_', '-'): "
-                    "it may be a name, an address or free text. Correct the export",
+                    delivery_dir, "pii_value", f"column '{column}' {what}: correct the export",
                     file_name=file_name, source_row=int(hits.item(0, 0)) + FIRST_DATA_LINE,
                 )
