@@ -50,7 +50,7 @@ from checks import rules as rule_texts
 from reports import charts
 from reports import formatting as fmt
 from reports import labels
-from reports.render import ChartBlock, _query, _write_atomic, environment, render_index
+from reports.render import ChartBlock, environment, newest_period, render_index, run_query, write_atomic
 from transforms.exchange_format import TABLES, TABLES_BY_PROVIDER_KIND
 
 DQ_PREFIX = "datenqualitaet_"
@@ -356,7 +356,7 @@ def _period_label(period: Any) -> str:
 
 def _inputs(con: Any) -> Inputs:
     inputs = Inputs()
-    for row in _query(con, "dq_relations"):
+    for row in run_query(con, "dq_relations"):
         key = f"{row['table_schema']}.{row['table_name']}"
         inputs.relations.setdefault(key, []).append(row["column_name"])
     return inputs
@@ -364,17 +364,13 @@ def _inputs(con: Any) -> Inputs:
 
 def latest_dq_period(con: Any) -> str:
     """Newest period in marts.fct_deliveries that is not rejected, else the newest of all."""
-    rows = _query(con, "dq_period")
-    period = rows[0]["period"] if rows else None
-    if period is None:
-        raise ValueError("marts.fct_deliveries holds no delivery: there is no period to report on")
-    return str(period)
+    return newest_period(con, "dq_period", "marts.fct_deliveries holds no delivery: there is no period to report on")
 
 
 def _providers(con: Any, deliveries: Iterable[Mapping[str, Any]]) -> list[Provider]:
     providers = [Provider(r["provider_id"], r["provider_name"] or r["provider_id"],
                           r["provider_kind"])
-                 for r in _query(con, "providers")]
+                 for r in run_query(con, "providers")]
     known = {p.provider_id for p in providers}
     unknown = sorted({d["provider_id"] for d in deliveries} - known)
     return providers + [Provider(pid, f"{pid} (nicht eingerichtet)", None) for pid in unknown]
@@ -474,7 +470,7 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
     window_start = fmt.parse_period(first)
     inputs = _inputs(con)
 
-    deliveries = _query(con, "dq_deliveries")
+    deliveries = run_query(con, "dq_deliveries")
     providers = _providers(con, deliveries)
     by_provider: dict[str, list[dict[str, Any]]] = {p.provider_id: [] for p in providers}
     for d in deliveries:
@@ -488,11 +484,11 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
     has_quarantine = inputs.has("quarantine.rejected_rows")
     has_timeliness = inputs.has("marts.delivery_timeliness")
 
-    check_summary = ({r["delivery_id"]: r for r in _query(con, "dq_check_summary")}
+    check_summary = ({r["delivery_id"]: r for r in run_query(con, "dq_check_summary")}
                      if has_checks else {})
-    failures = (_query(con, "dq_check_failures", {"delivery_ids": reference_ids})
+    failures = (run_query(con, "dq_check_failures", {"delivery_ids": reference_ids})
                 if has_checks and reference_ids else [])
-    timeliness_rows = (_query(con, "dq_timeliness", {"first": first, "last": last})
+    timeliness_rows = (run_query(con, "dq_timeliness", {"first": first, "last": last})
                        if has_timeliness else [])
     timeliness = {(r["provider_id"], r["period"]): r for r in timeliness_rows}
 
@@ -658,7 +654,7 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
     quarantine_rows: list[QuarantineRow] = []
     quarantine_total = 0
     if has_quarantine and reference_ids:
-        for g in _query(con, "dq_quarantine_summary", {"delivery_ids": reference_ids}):
+        for g in run_query(con, "dq_quarantine_summary", {"delivery_ids": reference_ids}):
             quarantine_total += g["row_count"]
             text = _rule_text(g["rule"], g["column_name"], g["example_value"],
                               g["example_expected"])
@@ -671,7 +667,7 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
             ))
         order = {p.provider_id: i for i, p in enumerate(providers)}
         quarantine_groups.sort(key=lambda g: order.get(g.provider_id, len(order)))
-        for r in _query(con, "dq_quarantine_rows",
+        for r in run_query(con, "dq_quarantine_rows",
                         {"delivery_ids": reference_ids, "limit": QUARANTINE_ROW_LIMIT}):
             quarantine_rows.append(QuarantineRow(
                 provider_id=r["provider_id"], name=names.get(r["provider_id"], r["provider_id"]),
@@ -849,7 +845,7 @@ def render_data_quality_report(con: Any, reports_dir: Path, *, city: str,
     context = build_data_quality_context(con, city=city, period=period)
     page = environment().get_template(TEMPLATE).render(**context)
     path = Path(reports_dir) / f"{DQ_PREFIX}{period}.html"
-    _write_atomic(path, page)
+    write_atomic(path, page)
     render_index(reports_dir, city=city)
     return path
 

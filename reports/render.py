@@ -255,7 +255,7 @@ def _sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _query(con: Any, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+def run_query(con: Any, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     cursor = con.execute(_sql(name), dict(params or {}))
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
@@ -274,7 +274,7 @@ def environment() -> jinja2.Environment:
     )
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     """Write via a temporary file in the same folder, so readers never see half a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -288,12 +288,17 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def latest_period(con: Any) -> str:
-    rows = _query(con, "latest_period")
+def newest_period(con: Any, query: str, empty_message: str) -> str:
+    """The period a report covers by default: the first row of `query`, or ValueError."""
+    rows = run_query(con, query)
     period = rows[0]["period"] if rows else None
     if period is None:
-        raise ValueError("marts.indicator_values is empty: there is no period to report on")
+        raise ValueError(empty_message)
     return str(period)
+
+
+def latest_period(con: Any) -> str:
+    return newest_period(con, "latest_period", "marts.indicator_values is empty: there is no period to report on")
 
 
 class _Figures:
@@ -414,11 +419,11 @@ def build_monthly_context(con: Any, *, city: str, k: int, period: str) -> dict[s
     month = fmt.month_year(period)
     previous = fmt.previous_period(period)
 
-    figures = _Figures(_query(con, "indicator_values_for_period", {"period": period}), k)
-    series_rows = _query(con, "city_series", {"period": period})
-    providers = _query(con, "providers")
-    deliveries = {row["provider_id"]: row for row in _query(con, "newest_deliveries")}
-    periods = [row["period"] for row in _query(con, "periods", {"period": period})]
+    figures = _Figures(run_query(con, "indicator_values_for_period", {"period": period}), k)
+    series_rows = run_query(con, "city_series", {"period": period})
+    providers = run_query(con, "providers")
+    deliveries = {row["provider_id"]: row for row in run_query(con, "newest_deliveries")}
+    periods = [row["period"] for row in run_query(con, "periods", {"period": period})]
     series_periods = sorted({row["period"] for row in series_rows})
     periods = sorted(set(periods) | set(series_periods))
 
@@ -586,7 +591,7 @@ def render_monthly(con: Any, reports_dir: Path, *, city: str, k: int,
     context = build_monthly_context(con, city=city, k=k, period=period)
     page = environment().get_template("monatsbericht.html.j2").render(**context)
     path = Path(reports_dir) / f"{MONTHLY_PREFIX}{period}.html"
-    _write_atomic(path, page)
+    write_atomic(path, page)
     return path
 
 
@@ -662,7 +667,7 @@ def render_index(reports_dir: Path, *, city: str) -> Path:
         count=len(files),
     )
     path = reports_dir / INDEX_NAME
-    _write_atomic(path, page)
+    write_atomic(path, page)
     return path
 
 
