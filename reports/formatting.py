@@ -54,6 +54,11 @@ def decimal_fixed(value: float, digits: int = 1) -> str:
     return format_decimal(value, format=pattern, locale=LOCALE)
 
 
+def euro(value: float) -> str:
+    """1234567.8 -> '1.234.568 €' (whole euros)."""
+    return format_decimal(round(value), format="#,##0", locale=LOCALE) + "\u00a0€"
+
+
 def percent(share: float, digits: int = 1) -> str:
     """0.125 -> '12,5 %' (share in 0…1)."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + " %"

@@ -36,14 +36,25 @@ class Kind(enum.Enum):
     DAYS = "days"  # a median or percentile of days, denominator = observations
     RATIO = "ratio"  # e.g. cases per funded FTE, numerator = a count
     FLAG = "flag"  # 0/1 per provider (delivery_on_time), never suppressed
+    MONEY = "money"  # EUR of the programme budget, never suppressed (not about people)
+    MONEY_SHARE = "money_share"  # a share of two budget figures, never suppressed
+    MONEY_PER_CASE = "money_per_case"  # EUR per case, denominator = cases: hidden below k
 
 
 # How each registered indicator is displayed, derived from the indicator registry so the two
 # cannot drift apart.
 _DISPLAY_KIND_OF = {"count": Kind.COUNT, "share": Kind.SHARE, "median": Kind.DAYS,
-                    "ratio": Kind.RATIO, "flag": Kind.FLAG}
+                    "ratio": Kind.RATIO, "flag": Kind.FLAG, "per_case": Kind.MONEY_PER_CASE}
+
+
+def _display_kind(kind: str, unit: str) -> Kind:
+    if kind == "amount":
+        return Kind.MONEY_SHARE if unit == "share" else Kind.MONEY
+    return _DISPLAY_KIND_OF[kind]
+
+
 INDICATOR_KIND: dict[str, Kind] = {
-    indicator.id: _DISPLAY_KIND_OF[indicator.kind] for indicator in INDICATORS
+    indicator.id: _display_kind(indicator.kind, indicator.unit) for indicator in INDICATORS
 }
 
 
@@ -149,6 +160,10 @@ def display(row: Mapping[str, Any] | None, kind: Kind, k: int) -> Cell:
 
     if kind is Kind.FLAG:
         return Cell("ja" if value >= 0.5 else "nein", "value", value)
+    if kind is Kind.MONEY:
+        return Cell(fmt.euro(value), "value", value)
+    if kind is Kind.MONEY_SHARE:
+        return Cell(fmt.percent(value), "value", value)
 
     if kind is Kind.COUNT:
         count = int(round(value))
@@ -169,6 +184,8 @@ def display(row: Mapping[str, Any] | None, kind: Kind, k: int) -> Cell:
         return Cell(fmt.percent(value), "value", value)
     if kind is Kind.DAYS:
         return Cell(fmt.decimal_fixed(value, 1), "value", value)
+    if kind is Kind.MONEY_PER_CASE:
+        return Cell(fmt.euro(value), "value", value)
     return Cell(fmt.decimal_fixed(value, 1), "value", value)
 
 

@@ -1,4 +1,10 @@
-"""Indicators of design §5, computed in DuckDB into the long table marts.indicator_values (§4)."""
+"""Indicators of design §5 (and a few beyond it), computed in DuckDB into the long table
+marts.indicator_values (§4).
+
+Each indicator is one SQL file in transforms/sql/indicators/<id>.sql that reads the marts facts
+and the temporary table `target_periods` (the months being computed), so the same SQL serves a
+full rebuild and the recomputation of a range of month partitions.
+"""
 
 from __future__ import annotations
 
@@ -14,31 +20,83 @@ from warehouse.db import fetch_polars
 
 INDICATOR_SQL_PACKAGE = "transforms.sql.indicators"
 
-IndicatorKind = Literal["count", "ratio", "share", "median", "flag"]
+# count: a number of cases/people (numerator = value); ratio: a count divided by a public number
+# (numerator = the count); share: numerator / denominator; median: a statistic over `denominator`
+# observations; per_case: money per case (denominator = cases); amount: money; flag: 0/1 about a
+# provider. The kind decides suppression (design §6) and how months without observations are filled.
+IndicatorKind = Literal["count", "ratio", "share", "median", "per_case", "amount", "flag"]
 
 
 @dataclass(frozen=True)
 class Indicator:
     id: str
     kind: IndicatorKind
-    unit: str  # "cases", "share", "days", …
+    unit: str  # "cases", "share", "days", "EUR", …
+    breakdowns: tuple[str, ...]
     description: str
+    source: str = "design §5"
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("cases_active", "count", "cases",
+    Indicator("cases_active", "count", "cases", (),
               "Cases open at any time in the month: opened_on <= end(P) and not closed before start(P)."),
-    Indicator("cases_new", "count", "cases", "Cases opened in the month."),
-    Indicator("cases_closed", "count", "cases", "Cases closed in the month; also by closing_reason."),
-    Indicator("handover_delay_median_days", "median", "days",
-              "Median days from referral to first contact, over handovers with first contact in the "
-              "month; also by target_service."),
-    Indicator("needs_unmet_share", "share", "share",
-              "Of needs resolved in the month (gedeckt or nicht_gedeckt), the share nicht_gedeckt; "
-              "also by category."),
-    Indicator("delivery_on_time", "flag", "0/1",
+    Indicator("persons_active", "count", "persons", (),
+              "Distinct persons with an active case; a person with cases at two providers counts once "
+              "in 'all'.", "beyond design"),
+    Indicator("cases_new", "count", "cases", ("residence_status", "referral_source", "district"),
+              "Cases opened in the month."),
+    Indicator("cases_closed", "count", "cases", ("closing_reason", "duration_band"),
+              "Cases closed in the month; by closing_reason and by duration band at closure."),
+    Indicator("focus_group_share_new", "share", "share", (),
+              "Of the cases opened in the month, the share with residence status duldung or gestattung at intake."),
+    Indicator("caseload_per_fte", "ratio", "cases per FTE", (),
+              "Cases active on the last day of the month divided by the provider's funded FTE that year."),
+    Indicator("caseload_band_case_managers", "count", "case managers", ("caseload_band",),
+              "Case managers by their number of active cases on the last day of the month "
+              "(< 30, 30-49, 50-69, >= 70); a distribution only.", "beyond design"),
+    Indicator("handover_delay_median_days", "median", "days", ("target_service",),
+              "Median days from referral to first contact, over handovers with first contact in the month."),
+    Indicator("handover_delay_p90_days", "median", "days", ("target_service",),
+              "90th percentile of the same delays."),
+    Indicator("handover_within_14d_share", "share", "share", ("target_service",),
+              "Of the same handovers, the share with a first contact within 14 days."),
+    Indicator("handovers_pending_over_30d", "count", "handovers", ("target_service",),
+              "Handovers referred more than 30 days before the month's end without a first contact by then "
+              "(declined and not attended ones excluded)."),
+    Indicator("handover_contact_km_median_days", "median", "days", ("target_service",),
+              "Kaplan-Meier median days to first contact as of the month's end, over handovers referred in "
+              "the 12 months up to it; pending handovers are censored, not dropped.", "beyond design"),
+    Indicator("needs_unmet_share", "share", "share", ("category",),
+              "Of needs resolved in the month (gedeckt or nicht_gedeckt), the share nicht_gedeckt."),
+    Indicator("needs_unmet_count", "count", "needs", ("category", "unmet_reason", "category_reason"),
+              "Needs resolved as nicht_gedeckt in the month; category_reason is '<category>|<unmet_reason>'."),
+    Indicator("needs_open_over_90d", "count", "needs", ("category",),
+              "Needs identified at least 90 days before the month's end and not resolved by then."),
+    Indicator("time_to_first_need_median_days", "median", "days", (),
+              "Over cases opened in the month that have a need: median days from opening to the first need."),
+    Indicator("cm_continuity_share", "share", "share", (),
+              "Of the cases closed in the month, the share with exactly one case manager in their assignments."),
+    Indicator("status_change_retained_share", "share", "share", ("status_to",),
+              "Of residence-status changes in the month of persons with an active case, the share whose case "
+              "is still open at the month's end or was closed with ziele_erreicht or weitervermittelt."),
+    Indicator("delivery_on_time", "flag", "0/1", (),
               "Per provider: 1 if a delivery for the month arrived by the 10th day after its end."),
+    Indicator("budget_funding_granted", "amount", "EUR", (),
+              "State funding granted for the month's year (a provider's part by its share of funded FTE).",
+              "budget"),
+    Indicator("budget_actual_cost", "amount", "EUR", (),
+              "Actual cost of the month's year (a provider's part by its share of funded FTE).", "budget"),
+    Indicator("budget_funding_coverage_share", "amount", "share", (),
+              "Funding granted divided by actual cost for the month's year.", "budget"),
+    Indicator("cost_per_active_case", "per_case", "EUR per case", (),
+              "Cost of the year up to the month's end divided by the cases active from 1 January to then.",
+              "budget"),
+    Indicator("cost_per_closed_case", "per_case", "EUR per case", (),
+              "Cost of the year up to the month's end divided by the cases closed from 1 January to then.",
+              "budget"),
 )
+INDICATORS_BY_ID = {indicator.id: indicator for indicator in INDICATORS}
+KINDS = {indicator.id: indicator.kind for indicator in INDICATORS}
 
 SCHEMA = {
     "indicator_id": pl.String,
@@ -50,18 +108,34 @@ SCHEMA = {
     "numerator": pl.Int64,
     "denominator": pl.Int64,
 }
-SELECT_SCAFFOLD = "SELECT period, provider_id FROM marts.reporting_scaffold"
-REPLACE_INDICATOR_VALUES = """
-CREATE OR REPLACE TABLE marts.indicator_values AS
-SELECT indicator_id::VARCHAR AS indicator_id, period::VARCHAR AS period,
-       provider_id::VARCHAR AS provider_id, dimension::VARCHAR AS dimension,
-       dimension_value::VARCHAR AS dimension_value, value::DOUBLE AS value,
-       numerator::BIGINT AS numerator, denominator::BIGINT AS denominator,
-       suppressed::BOOLEAN AS suppressed
+KEY_COLUMNS = ["indicator_id", "period", "provider_id", "dimension", "dimension_value"]
+
+# The months being computed; every indicator's SQL joins this table instead of marts.dim_periods.
+CREATE_TARGET_PERIODS = """
+CREATE OR REPLACE TEMP TABLE target_periods AS
+SELECT period, period_start, period_end
+FROM marts.dim_periods
+WHERE period BETWEEN coalesce($first_period, '0000-00') AND coalesce($last_period, '9999-99')
+"""
+DROP_TARGET_PERIODS = "DROP TABLE IF EXISTS temp.main.target_periods"
+# Observation sets several indicators share (transforms/sql/indicators/observations_<name>.sql),
+# created as temporary views over target_periods.
+SHARED_OBSERVATIONS = ("handover_first_contacts",)
+DROP_SHARED_OBSERVATIONS = "DROP VIEW IF EXISTS temp.main.{name}"
+SELECT_SCAFFOLD = "SELECT period, provider_id FROM marts.reporting_scaffold JOIN target_periods USING (period)"
+
+# Full rebuild: every row goes. Range: only the rows of the months recomputed.
+DELETE_ALL_VALUES = "DELETE FROM marts.indicator_values"
+DELETE_VALUES_IN_RANGE = "DELETE FROM marts.indicator_values WHERE period BETWEEN $first_period AND $last_period"
+INSERT_VALUES = """
+INSERT INTO marts.indicator_values
+SELECT indicator_id, period, provider_id, dimension, dimension_value, value, numerator, denominator, suppressed
 FROM computed_indicator_values
-ORDER BY indicator_id, period, provider_id, dimension, dimension_value
 """
 REPLACE_DIM_INDICATORS = "CREATE OR REPLACE TABLE marts.dim_indicators AS SELECT * FROM indicator_registry"
+
+# Kinds whose months without observations still get an explicit row (count 0, or no value on base 0).
+FILLED_KINDS = {"count": "zero", "share": "empty", "median": "empty"}
 
 
 def indicator_sql(indicator_id: str) -> str:
@@ -73,49 +147,85 @@ def _rows_without_observations(indicator: Indicator, observed: pl.DataFrame, sca
     missing = scaffold.join(
         observed.filter(pl.col("dimension") == "all"), on=["period", "provider_id"], how="anti"
     )
-    counts = indicator.kind in ("count", "ratio", "flag")
+    zero = FILLED_KINDS[indicator.kind] == "zero"
     return missing.select(
         pl.lit(indicator.id).alias("indicator_id"),
         "period",
         "provider_id",
         pl.lit("all").alias("dimension"),
         pl.lit("all").alias("dimension_value"),
-        pl.lit(0.0 if counts else None, dtype=pl.Float64).alias("value"),
-        pl.lit(0 if counts else None, dtype=pl.Int64).alias("numerator"),
-        pl.lit(None if counts else 0, dtype=pl.Int64).alias("denominator"),
+        pl.lit(0.0 if zero else None, dtype=pl.Float64).alias("value"),
+        pl.lit(0 if zero else None, dtype=pl.Int64).alias("numerator"),
+        pl.lit(None if zero else 0, dtype=pl.Int64).alias("denominator"),
     )
 
 
-def compute_indicator_values(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every indicator for every period and reporting unit, without suppression."""
-    scaffold = fetch_polars(con, SELECT_SCAFFOLD)
-    frames = []
-    for indicator in INDICATORS:
-        observed = (
-            fetch_polars(con, indicator_sql(indicator.id))
-            .with_columns(pl.lit(indicator.id).alias("indicator_id"))
-            .select(list(SCHEMA))
-            .cast(SCHEMA)
-        )
-        frames.append(observed)
-        if indicator.kind != "flag":  # flags exist per provider only, where the month was due
-            frames.append(_rows_without_observations(indicator, observed, scaffold))
-    return pl.concat(frames, how="vertical")
+def compute_indicator_values(
+    con: duckdb.DuckDBPyConnection, first_period: str | None = None, last_period: str | None = None
+) -> pl.DataFrame:
+    """Every indicator for the months first_period..last_period (None: open end), every reporting
+    unit and breakdown, without suppression."""
+    con.execute(CREATE_TARGET_PERIODS, {"first_period": first_period, "last_period": last_period})
+    try:
+        for name in SHARED_OBSERVATIONS:
+            con.execute(indicator_sql(f"observations_{name}"))
+        scaffold = fetch_polars(con, SELECT_SCAFFOLD)
+        frames = []
+        for indicator in INDICATORS:
+            observed = (
+                fetch_polars(con, indicator_sql(indicator.id))
+                .with_columns(pl.lit(indicator.id).alias("indicator_id"))
+                .select(list(SCHEMA))
+                .cast(SCHEMA)
+            )
+            frames.append(observed)
+            if indicator.kind in FILLED_KINDS:
+                frames.append(_rows_without_observations(indicator, observed, scaffold))
+    finally:
+        for name in SHARED_OBSERVATIONS:  # names from the constant above, never from input
+            con.execute(DROP_SHARED_OBSERVATIONS.format(name=name))
+        con.execute(DROP_TARGET_PERIODS)
+    return pl.concat(frames, how="vertical").sort(KEY_COLUMNS)
 
 
-def build_indicator_values(con: duckdb.DuckDBPyConnection, k: int) -> pl.DataFrame:
-    """Compute, suppress and store marts.indicator_values (and marts.dim_indicators)."""
-    kinds = {indicator.id: indicator.kind for indicator in INDICATORS}
-    values = apply_suppression(compute_indicator_values(con), kinds, k)
-    registry = pl.DataFrame(
-        [vars(indicator) for indicator in INDICATORS],
-        schema={"id": pl.String, "kind": pl.String, "unit": pl.String, "description": pl.String},
+def indicator_registry() -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {**vars(indicator), "breakdowns": ", ".join(indicator.breakdowns)}
+            for indicator in INDICATORS
+        ],
+        schema={"id": pl.String, "kind": pl.String, "unit": pl.String, "breakdowns": pl.String,
+                "description": pl.String, "source": pl.String},
     ).rename({"id": "indicator_id"})
+
+
+def suppressed_indicator_values(
+    con: duckdb.DuckDBPyConnection, k: int, first_period: str | None = None, last_period: str | None = None
+) -> pl.DataFrame:
+    """compute_indicator_values with the `suppressed` flag of design §6 set."""
+    return apply_suppression(compute_indicator_values(con, first_period, last_period), KINDS, k)
+
+
+def build_indicator_values(
+    con: duckdb.DuckDBPyConnection, k: int, first_period: str | None = None, last_period: str | None = None
+) -> pl.DataFrame:
+    """Compute, suppress and store marts.indicator_values (and marts.dim_indicators).
+
+    Without a range this is a full rebuild (rows of months no longer delivered go too); with one,
+    only the rows of those months are replaced. Suppression works within one indicator and month,
+    so recomputing a range gives exactly the rows a full rebuild would."""
+    values = suppressed_indicator_values(con, k, first_period, last_period)
+    full = first_period is None and last_period is None
     con.register("computed_indicator_values", values.to_arrow())
-    con.register("indicator_registry", registry.to_arrow())
+    con.register("indicator_registry", indicator_registry().to_arrow())
     try:
         con.execute("BEGIN TRANSACTION")
-        con.execute(REPLACE_INDICATOR_VALUES)
+        if full:
+            con.execute(DELETE_ALL_VALUES)
+        else:
+            con.execute(DELETE_VALUES_IN_RANGE, {"first_period": first_period or "0000-00",
+                                                 "last_period": last_period or "9999-99"})
+        con.execute(INSERT_VALUES)
         con.execute(REPLACE_DIM_INDICATORS)
         con.execute("COMMIT")
     except Exception:

@@ -30,6 +30,9 @@ MART_MODELS = (
     "fct_cases",
     "fct_needs",
     "fct_handovers",
+    "fct_assignments",
+    "fct_status_changes",
+    "fct_budget_months",
     "reporting_scaffold",
     "delivery_timeliness",
 )
@@ -65,7 +68,8 @@ def build_mart(con: duckdb.DuckDBPyConnection, name: str) -> int:
 
 
 def build_dim_providers(con: duckdb.DuckDBPyConnection, config: ProgrammeConfig) -> int:
-    """marts.dim_providers and marts.dim_provider_years (funded FTE) from the configuration."""
+    """marts.dim_providers, marts.dim_provider_years (funded FTE) and marts.dim_budget_years (the
+    programme budget) from the configuration."""
     providers = pl.DataFrame(
         {
             "provider_id": [p.id for p in config.providers.values()],
@@ -82,12 +86,21 @@ def build_dim_providers(con: duckdb.DuckDBPyConnection, config: ProgrammeConfig)
         ],
         schema={"provider_id": pl.String, "year": pl.Int32, "funded_fte": pl.Float64},
     )
-    con.register("config_providers", providers.to_arrow())
-    con.register("config_provider_years", years.to_arrow())
+    budget = pl.DataFrame(
+        [
+            {"year": year, "funding_granted": figures.get("funding_granted"), "actual_cost": figures.get("actual_cost")}
+            for year, figures in sorted(config.budget.items())
+        ],
+        schema={"year": pl.Int32, "funding_granted": pl.Float64, "actual_cost": pl.Float64},
+    )
+    tables = {"dim_providers": providers, "dim_provider_years": years, "dim_budget_years": budget}
+    for name, frame in tables.items():
+        con.register(f"config_{name}", frame.to_arrow())
     try:
-        con.execute("CREATE OR REPLACE TABLE marts.dim_providers AS SELECT * FROM config_providers")
-        con.execute("CREATE OR REPLACE TABLE marts.dim_provider_years AS SELECT * FROM config_provider_years")
+        for name in tables:
+            # `name` comes from the dict above, never from input.
+            con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS SELECT * FROM config_{name}")
     finally:
-        con.unregister("config_providers")
-        con.unregister("config_provider_years")
+        for name in tables:
+            con.unregister(f"config_{name}")
     return providers.height

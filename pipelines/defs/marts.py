@@ -18,7 +18,7 @@ def marts_key(name: str) -> dg.AssetKey:
     group_name="marts",
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
-    description="Configured providers (id, name, kind) and their funded FTE per year (dim_provider_years).",
+    description="Configured providers (id, name, kind), their funded FTE per year (dim_provider_years) and the programme budget per year (dim_budget_years).",
 )
 def dim_providers(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
@@ -31,10 +31,18 @@ SQL_MODELS = (
     ("dim_periods", [RAW_DELIVERIES], "Every calendar month from the first to the latest delivered period."),
     ("fct_deliveries", [RAW_DELIVERIES, staging_key("current_deliveries")],
      "One row per accepted delivery; is_current marks the provider's newest."),
-    ("fct_cases", [staging_key("cases"), staging_key("assignments")],
-     "One row per case, with the number of distinct case managers it had."),
+    ("fct_cases", [staging_key("cases"), staging_key("assignments"), staging_key("needs")],
+     "One row per case, with its number of distinct case managers, focus-group flag, duration band "
+     "at closure and first identified need."),
     ("fct_needs", [staging_key("needs")], "One row per need."),
     ("fct_handovers", [staging_key("handovers")], "One row per handover, with delay_days."),
+    ("fct_assignments", [staging_key("assignments")],
+     "One row per case-manager assignment (case manager ids are pseudonyms; publish distributions only)."),
+    ("fct_status_changes", [staging_key("status_changes")],
+     "One row per residence-status change delivered by the Ausländerbehörde."),
+    ("fct_budget_months", [marts_key("dim_periods"), marts_key("dim_providers"), marts_key("fct_cases")],
+     "Budget per month and reporting unit, year to date: funding, cost (a provider's part by its "
+     "share of funded FTE), cost to date, cases active and closed to date."),
     ("reporting_scaffold", [marts_key("dim_periods"), marts_key("dim_providers")],
      "Every period x reporting unit (each case-delivering provider and 'all')."),
     ("delivery_timeliness", [RAW_DELIVERIES, marts_key("dim_periods"), marts_key("dim_providers")],

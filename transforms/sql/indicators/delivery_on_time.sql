@@ -4,5 +4,5 @@ SELECT t.period, t.provider_id, 'all' AS dimension, 'all' AS dimension_value,
        CASE WHEN t.status = 'fristgerecht' THEN 1.0 ELSE 0.0 END AS value,
        NULL::BIGINT AS numerator, NULL::BIGINT AS denominator
 FROM marts.delivery_timeliness t
-JOIN marts.dim_periods p USING (period)
+JOIN target_periods p USING (period)
 WHERE t.status <> 'offen'
