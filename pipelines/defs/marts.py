@@ -2,11 +2,17 @@
 
 import dagster as dg
 
+from kim.config import load_config
+from kim.settings import Settings
+from pipelines.defs.partitions import month_partitions
 from pipelines.defs.raw import RAW_DELIVERIES
 from pipelines.defs.resources import WAREHOUSE_POOL, KimSettingsResource, WarehouseResource
 from pipelines.defs.staging import staging_key
 from transforms.indicators import INDICATORS, build_indicator_values
+from warehouse.incremental import config_fingerprint, plan_indicator_recompute, record_indicator_build
 from warehouse.models import build_dim_providers, build_mart
+
+MONTH_PARTITIONS = month_partitions(load_config(Settings.from_env().config))
 
 
 def marts_key(name: str) -> dg.AssetKey:
@@ -71,22 +77,37 @@ sql_models = [_sql_model_asset(*model) for model in SQL_MODELS]
     key=marts_key("indicator_values"),
     group_name="marts",
     pool=WAREHOUSE_POOL,
-    kinds={"duckdb"},
-    deps=[marts_key(name) for name, _, _ in SQL_MODELS],
+    kinds={"duckdb", "polars"},
+    deps=[marts_key(name) for name, _, _ in SQL_MODELS] + [marts_key("dim_providers")],
+    partitions_def=MONTH_PARTITIONS,
+    # A range of months is one run: the facts are shared, and suppression works per month.
+    backfill_policy=dg.BackfillPolicy.single_run(),
     description=(
         "Every indicator of design §5 per period, provider (and 'all') and breakdown, long format "
-        "(design §4), with the small-cell suppression flag of design §6."
+        "(design §4), with the small-cell suppression flag of design §6. One partition per month: "
+        "a run replaces the rows of its months only; marts.indicator_builds logs every build."
     ),
 )
-def indicator_values(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
+def indicator_values(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, kim: KimSettingsResource
+) -> dg.MaterializeResult:
+    months = context.partition_key_range
+    k = kim.suppression_k
+    fingerprint = config_fingerprint(kim.programme_config())
     with warehouse.get_connection() as con:
-        values = build_indicator_values(con, kim.suppression_k)
+        plan = plan_indicator_recompute(con, fingerprint, k)
+        values = build_indicator_values(con, k, months.start, months.end)
+        record_indicator_build(con, plan, fingerprint, k, months.start, months.end)
+    if not plan.covered_by(months.start, months.end):
+        context.log.warning(f"Months outside {months.start}..{months.end} still need recomputing: {plan.describe()}")
     return dg.MaterializeResult(
         metadata={
             "row_count": values.height,
-            "suppressed_rows": int(values["suppressed"].sum()),
+            "suppressed_rows": int(values["suppressed"].sum()) if values.height else 0,
+            "months": f"{months.start}..{months.end}",
+            "months_with_data": values["period"].n_unique(),
+            "plan": plan.describe(),
             "indicators": ", ".join(indicator.id for indicator in INDICATORS),
-            "periods": values["period"].n_unique(),
         }
     )
 

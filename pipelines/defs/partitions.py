@@ -17,3 +17,9 @@ def delivery_partitions(config: ProgrammeConfig) -> dg.MultiPartitionsDefinition
 
 def delivery_partition_key(provider_id: str, period: str) -> dg.MultiPartitionKey:
     return dg.MultiPartitionKey({"period": period, "provider": provider_id})
+
+
+def month_partitions(config: ProgrammeConfig) -> dg.MonthlyPartitionsDefinition:
+    """One partition per reporting month, from the programme's first month to the current one
+    (a month's figures can be computed as soon as a delivery for it arrives)."""
+    return dg.MonthlyPartitionsDefinition(start_date=config.first_period, fmt="%Y-%m", end_offset=1)
