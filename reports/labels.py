@@ -111,6 +111,20 @@ GENDER: dict[str, str] = {
     "x": "Unbekannt oder ohne Angabe",
 }
 
+DURATION_BAND: dict[str, str] = {
+    "bis_3_monate": "bis 3 Monate",
+    "3_bis_6_monate": "über 3 bis 6 Monate",
+    "6_bis_12_monate": "über 6 bis 12 Monate",
+    "ueber_12_monate": "über 12 Monate",
+}
+
+CASELOAD_BAND: dict[str, str] = {
+    "unter_30": "unter 30 Fälle",
+    "30_bis_49": "30 bis 49 Fälle",
+    "50_bis_69": "50 bis 69 Fälle",
+    "ab_70": "70 Fälle und mehr",
+}
+
 PROVIDER_KIND: dict[str, str] = {
     "wohlfahrt": "Wohlfahrtsverband",
     "stadt": "Stadtverwaltung",
@@ -132,6 +146,8 @@ CODE_LISTS: dict[str, dict[str, str]] = {
     "channel": CONTACT_CHANNEL,
     "gender": GENDER,
     "provider_kind": PROVIDER_KIND,
+    "duration_band": DURATION_BAND,
+    "caseload_band": CASELOAD_BAND,
 }
 
 # Names of indicator breakdowns (marts.indicator_values.dimension).
@@ -140,12 +156,15 @@ INDICATOR: dict[str, str] = {
     "cases_active": "Aktive Fälle",
     "cases_new": "Neue Fälle",
     "cases_closed": "Abgeschlossene Fälle",
+    "persons_active": "Begleitete Personen",
     "focus_group_share_new": "Anteil Duldung/Gestattung an neuen Fällen",
     "caseload_per_fte": "Fälle je Vollzeitstelle",
     "handover_delay_median_days": "Median Wartezeit Übergabe (Tage)",
     "handover_delay_p90_days": "Wartezeit Übergabe, 90-%-Wert (Tage)",
     "handover_within_14d_share": "Anteil Übergaben innerhalb von 14 Tagen",
     "handovers_pending_over_30d": "Übergaben seit über 30 Tagen ohne Ersttermin",
+    "handover_contact_km_median_days": "Median Wartezeit Übergabe inkl. offener Übergaben (Kaplan-Meier, Tage)",
+    "caseload_band_case_managers": "Fallverantwortliche nach Fallzahl",
     "needs_unmet_share": "Anteil ungedeckter Bedarfe",
     "needs_unmet_count": "Ungedeckte Bedarfe (Anzahl)",
     "needs_open_over_90d": "Bedarfe seit über 90 Tagen offen",
@@ -153,6 +172,11 @@ INDICATOR: dict[str, str] = {
     "cm_continuity_share": "Anteil Fälle mit durchgehend einer Fallverantwortung",
     "status_change_retained_share": "Anteil weiter begleiteter Personen nach Statuswechsel",
     "delivery_on_time": "Lieferung fristgerecht",
+    "budget_funding_granted": "Bewilligte Förderung (EUR)",
+    "budget_actual_cost": "Tatsächliche Kosten (EUR)",
+    "budget_funding_coverage_share": "Deckungsgrad der Förderung",
+    "cost_per_active_case": "Kosten je begleitetem Fall (EUR, seit Jahresbeginn)",
+    "cost_per_closed_case": "Kosten je abgeschlossenem Fall (EUR, seit Jahresbeginn)",
 }
 
 # Plain-German definitions for the methodology section (design §5).
@@ -217,6 +241,36 @@ INDICATOR_DEFINITION: dict[str, str] = {
     ),
     "delivery_on_time": (
         "Eine Lieferung für den Berichtsmonat ist bis zum 10. Tag nach Monatsende eingegangen."
+    ),
+    "persons_active": (
+        "Personen mit mindestens einem im Berichtsmonat offenen Fall. Wer bei zwei Trägern "
+        "begleitet wird, zählt stadtweit nur einmal."
+    ),
+    "handover_contact_km_median_days": (
+        "Wartezeit von der Weitervermittlung bis zum ersten Termin für alle Übergaben der "
+        "letzten zwölf Monate, geschätzt nach Kaplan-Meier: Übergaben ohne Termin zählen mit der "
+        "bisherigen Wartezeit (zensiert), statt wegzufallen. Kein Wert, solange weniger als die "
+        "Hälfte einen Termin hatte."
+    ),
+    "caseload_band_case_managers": (
+        "Verteilung der Fallverantwortlichen nach der Zahl ihrer am Monatsende offenen Fälle "
+        "(unter 30, 30 bis 49, 50 bis 69, 70 und mehr). Nie Angaben zu einzelnen Personen."
+    ),
+    "budget_funding_granted": (
+        "Für das Jahr bewilligte Landesförderung; der Anteil eines Trägers nach seinem Anteil an "
+        "den geförderten Vollzeitstellen."
+    ),
+    "budget_actual_cost": (
+        "Tatsächliche Kosten des Jahres; der Anteil eines Trägers nach seinem Anteil an den "
+        "geförderten Vollzeitstellen."
+    ),
+    "budget_funding_coverage_share": "Bewilligte Förderung geteilt durch die tatsächlichen Kosten des Jahres.",
+    "cost_per_active_case": (
+        "Kosten seit Jahresbeginn (Jahreskosten anteilig nach Monaten) geteilt durch die Fälle, "
+        "die seit Jahresbeginn offen waren."
+    ),
+    "cost_per_closed_case": (
+        "Kosten seit Jahresbeginn geteilt durch die seit Jahresbeginn abgeschlossenen Fälle."
     ),
 }
 

@@ -199,3 +199,38 @@ def test_the_pipeline_recomputes_only_new_months_and_matches_a_full_rebuild(defi
         assert same_as_full_rebuild(con)
     finally:
         con.close()
+
+
+def test_revisions_show_how_last_months_figures_moved(warehouse, config):
+    """caritas' February delivery back-dates the closure of x1 to 25 January; diakonie (January
+    only) does not change. The revisions compare vintage 2024-01 with the current figures."""
+    from warehouse.revisions import build_indicator_revisions
+
+    january = [CASES[0], dict(CASES[1], closed_on=d("2024-01-20"), closing_reason="abbruch")]
+    load(warehouse, config, "2024-01", january)
+    load(warehouse, config, "2024-01", CASES, provider="diakonie")
+    load(warehouse, config, "2024-02", [dict(CASES[0], closed_on=d("2024-01-25"), closing_reason="umzug"), january[1]])
+    incremental_build(warehouse, config)
+    revisions = build_indicator_revisions(warehouse, config, K)
+    assert (revisions.previous_vintage, revisions.current_vintage) == ("2024-01", "2024-02")
+    rows = warehouse.execute(
+        "SELECT provider_id, dimension, dimension_value, previous_value, current_value, previous_vintage, "
+        "current_vintage FROM marts.indicator_revisions WHERE indicator_id = 'cases_closed' ORDER BY ALL"
+    ).fetchall()
+    # January: caritas closed 1 case (x2) as reported in January, 2 (x1 and x2) as reported now
+    assert rows == [
+        ("all", "all", "all", 1.0, 2.0, "2024-01", "2024-02"),
+        ("all", "closing_reason", "umzug", None, 1.0, "2024-01", "2024-02"),  # a new breakdown cell
+        # x2 (Jul 2023 - 20 Jan) and now x1 (Jun 2023 - 25 Jan) both ran 6 to 12 months
+        ("all", "duration_band", "6_bis_12_monate", 1.0, 2.0, "2024-01", "2024-02"),
+        ("caritas", "all", "all", 1.0, 2.0, "2024-01", "2024-02"),
+        ("caritas", "closing_reason", "umzug", None, 1.0, "2024-01", "2024-02"),
+        ("caritas", "duration_band", "6_bis_12_monate", 1.0, 2.0, "2024-01", "2024-02"),
+    ]
+    # diakonie's figures did not move; February has no previous figure and is no revision
+    assert warehouse.execute(
+        "SELECT count(*) FROM marts.indicator_revisions WHERE provider_id = 'diakonie' OR period = '2024-02'"
+    ).fetchall()[0][0] == 0
+    # the vintage database is gone, the warehouse is the current database again
+    assert warehouse.execute("SELECT current_database()").fetchall()[0][0] == "warehouse"
+    assert "vintage" not in {row[0] for row in warehouse.execute("SELECT database_name FROM duckdb_databases()").fetchall()}

@@ -11,6 +11,7 @@ from pipelines.defs.staging import staging_key
 from transforms.indicators import INDICATORS, build_indicator_values
 from warehouse.incremental import config_fingerprint, plan_indicator_recompute, record_indicator_build
 from warehouse.models import build_dim_providers, build_mart
+from warehouse.revisions import build_indicator_revisions
 
 MONTH_PARTITIONS = month_partitions(load_config(Settings.from_env().config))
 
@@ -108,6 +109,31 @@ def indicator_values(
             "months_with_data": values["period"].n_unique(),
             "plan": plan.describe(),
             "indicators": ", ".join(indicator.id for indicator in INDICATORS),
+        }
+    )
+
+
+@dg.asset(
+    key=marts_key("indicator_revisions"),
+    group_name="marts",
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "polars"},
+    deps=[marts_key("indicator_values")],
+    description=(
+        "How each figure moved between the previous vintage (the month before the newest delivered "
+        "month, as it was reported) and the current figures: previous and current value, numerator, "
+        "denominator and suppression side by side, for every indicator, month, unit and breakdown "
+        "that changed (providers back-date closures and first contacts)."
+    ),
+)
+def indicator_revisions(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as con:
+        revisions = build_indicator_revisions(con, kim.programme_config(), kim.suppression_k)
+    return dg.MaterializeResult(
+        metadata={
+            "row_count": revisions.rows,
+            "previous_vintage": revisions.previous_vintage or "",
+            "current_vintage": revisions.current_vintage or "",
         }
     )
 
