@@ -13,6 +13,7 @@ from pipelines.definitions import defs as load_definitions
 from pipelines.defs.raw import RAW_DELIVERIES
 from pipelines.runner import run_pipeline
 from synthetic import generate
+from transforms.indicators import INDICATORS
 from warehouse.migrate import connect
 
 pytestmark = pytest.mark.e2e
@@ -99,6 +100,27 @@ def test_indicator_values_cover_every_period_and_unit(first_run, settings):
             "WHERE indicator_id = 'handover_delay_median_days' AND dimension = 'target_service'"
         ).fetchall()[0][0]
         assert services >= 5
+        # one row per key (the table has no primary key constraint; the build must guarantee it)
+        duplicates = con.execute(
+            "SELECT count(*) - count(DISTINCT (indicator_id, period, provider_id, dimension, dimension_value)) "
+            "FROM marts.indicator_values"
+        ).fetchall()[0][0]
+        assert duplicates == 0
+        # every registered indicator has figures for the generated data
+        present = {i for (i,) in con.execute("SELECT DISTINCT indicator_id FROM marts.indicator_values").fetchall()}
+        assert {indicator.id for indicator in INDICATORS} - present == set()
+        # breakdown cells of a count add up to their total (missing values are 'unbekannt', not dropped)
+        unbalanced = con.execute(
+            """
+            SELECT indicator_id, period, provider_id, b.dimension FROM marts.indicator_values b
+            JOIN marts.indicator_values t USING (indicator_id, period, provider_id)
+            WHERE b.dimension <> 'all' AND t.dimension = 'all'
+              AND indicator_id IN ('cases_new', 'cases_closed', 'needs_unmet_count', 'needs_open_over_90d',
+                                   'handovers_pending_over_30d', 'caseload_band_case_managers')
+            GROUP BY ALL HAVING sum(b.value) <> any_value(t.value)
+            """
+        ).fetchall()
+        assert unbalanced == []
     finally:
         con.close()
 
