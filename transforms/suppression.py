@@ -1,66 +1,413 @@
 """Small-cell suppression (design §6), computed once into marts.indicator_values.suppressed.
 
-Primary: a count from 1 to k-1 is hidden; a share or median whose base is below k is hidden.
-Secondary: where exactly one count in a row or column is hidden, the reader could recover it by
-subtraction from the total, so the smallest other non-zero count is hidden too (whether or not the
-total itself is shown: hiding more is safe), repeated until no row or column has a single hidden
-count.
-Zero is never hidden (it singles nobody out).
+Primary (vectorised): a count or ratio whose count (numerator) is 1..k-1 is hidden; a share,
+median or per-case figure whose base (denominator) is below k, 0 and missing included, is hidden;
+flags and amounts are never hidden (they are about providers and money, not people). Zero is never
+hidden: it singles nobody out.
+
+Secondary: "no hidden cell can be recomputed from published cells and totals". Hiding one more cell
+per row or column is not enough: a hidden cell joining two otherwise protected blocks, or a pattern
+spread over several breakdowns of the same provider totals, is still the solution of a set of
+linear equations. So, per (indicator_id, period) of an additive kind (count, ratio: the count is
+the numerator; share: numerator and denominator both add up, the hiding pattern is the same), the
+cells are modelled as a linear system:
+
+- for each reporting row r (every provider and 'all') and each breakdown D:
+  sum over values v of cell(r, D, v) = cell(r, 'all', 'all');
+- for each column (D, v), ('all', 'all') included:
+  sum over providers p of cell(p, D, v) = cell('all', D, v);
+- for a crossed breakdown (CROSSED_DIMENSIONS, e.g. category_reason = 'category|unmet_reason'),
+  its cells also add up to each of its two parents' cells in the same row.
+
+The unknowns are the hidden cells; everything else is known to the reader. A breakdown cell the
+SQL did not emit has no observations, so it is a known zero; so is a cell without a value (a share
+over 0, a ratio without FTE): it publishes nothing and is not part of the sums. Only equations that
+hold on the stored figures are used: a breakdown that leaves observations out (a NULL value the
+SQL's UNPIVOT drops), an 'all' that is not the providers' sum (distinct persons), or a total not in
+the frame gives the reader no equation. A hidden cell is determined iff its unit vector lies in the
+row space of the equations restricted to the hidden columns, i.e. iff it is zero in every vector of
+their null space.
+
+Repair is greedy. While a hidden cell is determined, hide one more published cell with a positive
+base (numerator for count/ratio, denominator for share) that shares an equation with a determined
+cell: among those that make at least one determined cell undetermined, the one with the smallest
+base per cell it frees (on a synthetic year ~10 % fewer cells than plain smallest-base-first). If
+no single cell frees any, hide the first cell of the cheapest pair that does, else the smallest
+cell next to the determined cell with the smallest base, and go on. The hidden set only grows, so
+this ends; and it ends protected: if every positive cell in the equations of the hidden cells were
+hidden, the true figures would be a null-space vector that is non-zero in every hidden cell.
+
+Cost: only groups with a hidden cell are looked at. The state of a group (which cells are
+determined, and how) is updated per hidden cell with sparse matrix-vector products
+(`_Determinacy`), never re-factorised, so a group of 13 providers x 12 values takes a few
+milliseconds. The property tests check the result against exact rational arithmetic. Medians and
+per-case figures get no secondary suppression (they do not add up).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import polars as pl
 
 KEY_COLUMNS = ["indicator_id", "period", "provider_id", "dimension", "dimension_value"]
-# A row of provider cells adds up to the 'all' row; a column of breakdown cells to dimension 'all'.
-SECONDARY_GROUPS = (
-    (pl.col("provider_id") != "all", ["indicator_id", "period", "dimension", "dimension_value"]),
-    (pl.col("dimension") != "all", ["indicator_id", "period", "provider_id", "dimension"]),
-)
+GROUP_COLUMNS = ["indicator_id", "period"]
+
+COUNT_KINDS = ("count", "ratio")  # primary on the numerator (a count of people or cases)
+BASE_KINDS = ("share", "median", "per_case")  # primary on the denominator (number of observations)
+NEVER_SUPPRESSED = ("flag", "amount")
+KINDS = COUNT_KINDS + BASE_KINDS + NEVER_SUPPRESSED
+# Kinds whose cells add up over providers and breakdown values, and the column holding the amount
+# that adds up (and that decides which published cell is cheapest to hide).
+SECONDARY_BASE = {"count": "numerator", "ratio": "numerator", "share": "denominator"}
+# A crossed breakdown whose value is '<value of first>|<value of second>': its cells add up to the
+# cells of both parents, which a reader can use too.
+CROSSED_DIMENSIONS: dict[str, tuple[str, str]] = {"category_reason": ("category", "unmet_reason")}
+CROSSED_SEPARATOR = "|"
+
+TOLERANCE = 1e-9
+SPAN_TOLERANCE = 1e-9  # on the squared distance of a cell's column from the span of the hidden ones
+PAIR_TRIALS = 16  # first cells tried when looking for a pair of cells to hide
 
 
 def primary_suppression(kind: pl.Expr, k: int) -> pl.Expr:
     return (
-        pl.when(kind.is_in(["count", "ratio"]))
+        pl.when(kind.is_in(COUNT_KINDS))
         .then(pl.col("numerator").is_between(1, k - 1).fill_null(False))
-        .when(kind.is_in(["share", "median"]))
+        .when(kind.is_in(BASE_KINDS))
         .then(pl.col("denominator").fill_null(0) < k)
         .otherwise(False)
     )
 
 
-def _secondary_round(frame: pl.DataFrame, is_count: pl.Expr) -> tuple[pl.DataFrame, int]:
-    marked_total = 0
-    for in_scope, group_keys in SECONDARY_GROUPS:
-        protectable = ~pl.col("suppressed") & (pl.col("numerator") > 0)
-        picks = (
-            frame.filter(is_count & in_scope)
-            .group_by(group_keys)
-            .agg(
-                hidden=pl.col("suppressed").sum(),
-                pick=pl.col("_row").filter(protectable).sort_by(pl.col("numerator").filter(protectable)).first(),
-            )
-            .filter((pl.col("hidden") == 1) & pl.col("pick").is_not_null())
-            .get_column("pick")
+class _Equations:
+    """The equations of one group as a sparse incidence: which equations each cell is in (with
+    its coefficient) and which cells each equation holds."""
+
+    def __init__(self, equation: np.ndarray, cell: np.ndarray, coefficient: np.ndarray, n_cells: int):
+        self.size = int(equation.max()) + 1 if equation.size else 0
+        by_cell = np.lexsort((equation, cell))
+        self.cell_start = np.searchsorted(cell[by_cell], np.arange(n_cells + 1))
+        self.cell_equation = equation[by_cell]
+        self.cell_coefficient = coefficient[by_cell]
+        by_equation = np.argsort(equation, kind="stable")
+        self.equation_start = np.searchsorted(equation[by_equation], np.arange(self.size + 1))
+        self.equation_cell = cell[by_equation]
+        self.norm2 = np.bincount(cell, weights=coefficient**2, minlength=n_cells)
+
+    def _entries(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the cells' entries in the by-cell arrays, and each segment's length."""
+        starts = self.cell_start[cells]
+        lengths = self.cell_start[cells + 1] - starts
+        positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        return positions, lengths
+
+    def products(self, matrix: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """matrix.T @ A[:, cells] for A the dense equations-by-cells matrix."""
+        positions, lengths = self._entries(cells)
+        terms = matrix[self.cell_equation[positions]] * self.cell_coefficient[positions][:, None]
+        result = np.zeros((cells.size, matrix.shape[1]))
+        filled = lengths > 0
+        if filled.any():
+            result[filled] = np.add.reduceat(terms, (np.cumsum(lengths) - lengths)[filled], axis=0)
+        return result.T
+
+    def entries(self, cell: int) -> tuple[np.ndarray, np.ndarray]:
+        """The equations holding `cell`, and its coefficients there."""
+        start, stop = self.cell_start[cell], self.cell_start[cell + 1]
+        return self.cell_equation[start:stop], self.cell_coefficient[start:stop]
+
+    def near(self, cells: np.ndarray) -> np.ndarray:
+        """Mask of the cells that share an equation with one of `cells` (indices)."""
+        positions, _ = self._entries(cells)
+        equations = np.unique(self.cell_equation[positions])
+        starts = self.equation_start[equations]
+        lengths = self.equation_start[equations + 1] - starts
+        members = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        mask = np.zeros(self.norm2.size, dtype=bool)
+        mask[self.equation_cell[members]] = True
+        return mask
+
+
+class _Determinacy:
+    """Which hidden cells the equations pin down, updated one hidden cell at a time.
+
+    With A_H the equation columns of the hidden cells: `basis` holds an orthonormal basis of the
+    column space of A_H, and for each determined cell i, a column of `recipe` holds a w with
+    w.T @ A_H = e_i (the combination of equations a reader would use). Hiding cell c, column a:
+    - a in the column space: A_H @ y = a for some y, so (y, -1) is a new null vector; y_i = w_i.T @ a
+      for a determined i, so exactly the cells with w_i.T @ a != 0 become undetermined;
+    - otherwise the null space does not grow, so c is determined and nothing is freed; with q the
+      part of a outside the column space, l = q / |q|^2 has l.T @ A_H = 0 and l.T @ a = 1: it is c's
+      recipe, and the other recipes are corrected by a multiple of l.
+    Sparse matrix-vector products only, so no factorisation per step.
+    """
+
+    def __init__(self, equations: _Equations, hidden: Sequence[int]):
+        self.equations = equations
+        # Both have at most one column per equation; preallocated, the first columns are in use.
+        self._basis = np.empty((equations.size, equations.size))
+        self._recipe = np.empty((equations.size, equations.size))
+        self.rank = 0
+        self.determined: list[int] = []
+        for cell in hidden:
+            self.hide(int(cell))
+
+    @property
+    def basis(self) -> np.ndarray:
+        return self._basis[:, : self.rank]
+
+    @property
+    def recipe(self) -> np.ndarray:
+        return self._recipe[:, : len(self.determined)]
+
+    def copy(self) -> _Determinacy:
+        """A trial copy. It shares the basis buffer: it only ever writes beyond self.rank."""
+        clone = object.__new__(_Determinacy)
+        clone.equations, clone._basis, clone.rank = self.equations, self._basis, self.rank
+        clone._recipe = np.empty_like(self._recipe)
+        clone._recipe[:, : len(self.determined)] = self.recipe
+        clone.determined = list(self.determined)
+        return clone
+
+    def _in_span(self, cells: np.ndarray) -> np.ndarray:
+        """Whether each cell's column lies in the column space of the hidden cells."""
+        coordinates = self.equations.products(self.basis, cells)
+        return self.equations.norm2[cells] - (coordinates**2).sum(axis=0) < SPAN_TOLERANCE
+
+    def freed(self, candidates: np.ndarray) -> np.ndarray:
+        """freed[j, c]: hiding candidates[c] would make determined[j] undetermined."""
+        uses = self.equations.products(self.recipe, candidates)
+        return (np.abs(uses) > TOLERANCE) & self._in_span(candidates)
+
+    def hide(self, cell: int) -> None:
+        rows, coefficients = self.equations.entries(cell)
+        basis, recipe = self.basis, self.recipe
+        coordinates = coefficients @ basis[rows]
+        uses = coefficients @ recipe[rows]
+        if self.equations.norm2[cell] - coordinates @ coordinates < SPAN_TOLERANCE:
+            still = np.abs(uses) < TOLERANCE
+            if not still.all():
+                self.determined = [i for i, keep in zip(self.determined, still) if keep]
+                self._recipe[:, : len(self.determined)] = recipe[:, still]
+            return
+        outside = basis @ -coordinates
+        outside[rows] += coefficients
+        outside -= basis @ (outside @ basis)  # once more, against rounding
+        size2 = outside @ outside
+        recipe -= np.outer(outside / size2, uses)
+        self._recipe[:, len(self.determined)] = outside / size2
+        self.determined.append(cell)
+        self._basis[:, self.rank] = outside / np.sqrt(size2)
+        self.rank += 1
+
+
+def _cheapest(cells: np.ndarray, base: np.ndarray) -> int:
+    return int(min(cells, key=lambda i: (base[i], i)))
+
+
+def _secondary_cells(equations: _Equations, hidden: np.ndarray, hideable: np.ndarray,
+                     base: np.ndarray) -> list[int]:
+    """Cells (indices into the group) to hide so that no hidden cell is determined."""
+    hidden = hidden.copy()
+
+    def near(cells: Sequence[int]) -> np.ndarray:
+        """Cells still hideable that share an equation with one of `cells`."""
+        return np.flatnonzero(equations.near(np.asarray(cells, dtype=np.int64)) & hideable & ~hidden)
+
+    state = _Determinacy(equations, np.flatnonzero(hidden))
+    added: list[int] = []
+
+    def hide(cell: int) -> None:
+        hidden[cell] = True
+        added.append(cell)
+        state.hide(cell)
+
+    while state.determined:
+        candidates = near(state.determined)
+        freed = state.freed(candidates)
+        rows = list(state.determined)
+        progressed = False
+        # A freeing cell lies in the span of the hidden ones, so hiding it changes neither the span
+        # nor the remaining recipes: the same table of effects serves the next pick.
+        while candidates.size:
+            frees = freed.sum(axis=0)
+            useful = np.flatnonzero(frees)
+            if not useful.size:
+                break
+            best = min(useful, key=lambda j: (base[candidates[j]] / frees[j], candidates[j]))
+            rank = state.rank
+            hide(int(candidates[best]))
+            progressed = True
+            if state.rank != rank or not state.determined:
+                break  # done, or rounding disagreed about the span: evaluate afresh
+            position = {cell: j for j, cell in enumerate(rows)}
+            freed = freed[[position[cell] for cell in state.determined]]
+            rows = list(state.determined)
+            still = np.isin(candidates, near(rows))
+            candidates, freed = candidates[still], freed[:, still]
+        if progressed:
+            continue
+        pick = _first_of_pair(state, hidden, base, near)
+        if pick is None:
+            break  # nothing left that could protect the cell (cannot happen, see above)
+        hide(pick)
+    return added
+
+
+def _first_of_pair(state: _Determinacy, hidden: np.ndarray, base: np.ndarray, near) -> int | None:
+    """No single cell frees a determined one. Look for the cheapest pair that does: its first cell
+    is one of the PAIR_TRIALS smallest cells next to a determined cell. Without one, the smallest
+    cell next to the determined cell with the smallest base, else the smallest anywhere next to a
+    hidden cell; the loop then goes on from there."""
+    first = near(state.determined)
+    best: tuple[float, int] | None = None
+    for one in sorted(first.tolist(), key=lambda i: (base[i], i))[:PAIR_TRIALS]:
+        if best is not None and base[one] >= best[0]:
+            break
+        trial = state.copy()
+        trial.hide(one)
+        hidden[one] = True
+        second = near(np.flatnonzero(hidden))
+        hidden[one] = False
+        if second.size:
+            before = [j for j, i in enumerate(trial.determined) if i != one]
+            frees = trial.freed(second)[before].any(axis=0)
+            if frees.any():
+                cost = base[one] + base[_cheapest(second[frees], base)]
+                if best is None or cost < best[0]:
+                    best = (cost, one)
+    if best is not None:
+        return best[1]
+    beside = near([_cheapest(np.array(state.determined), base)])
+    if beside.size:
+        return _cheapest(beside, base)
+    if first.size:
+        return _cheapest(first, base)
+    anywhere = near(np.flatnonzero(hidden))
+    return _cheapest(anywhere, base) if anywhere.size else None
+
+
+def _equations(provider: np.ndarray, dimension: np.ndarray, dimension_value: np.ndarray,
+               row: np.ndarray, dim: np.ndarray, col: np.ndarray, base: np.ndarray) -> _Equations:
+    """The equations of one group that hold on its figures; cells absent from it are zeros."""
+    n = provider.size
+    n_dims = int(dim.max()) + 1
+    cells = np.arange(n)
+    is_all_row = provider == "all"
+    is_total = dimension == "all"
+    total_dim = int(dim[is_total][0]) if is_total.any() else -1
+    equation, cell, coefficient = [], [], []
+
+    def add(keys: np.ndarray, members: np.ndarray, sign: float) -> None:
+        equation.append(keys)
+        cell.append(members)
+        coefficient.append(np.full(members.size, sign))
+
+    # Per row and breakdown, the values add up to the row's total.
+    add(row[~is_total] * n_dims + dim[~is_total], cells[~is_total], 1.0)
+    for d in range(n_dims):
+        if d != total_dim:
+            add(row[is_total] * n_dims + d, cells[is_total], -1.0)
+    # Per (dimension, value), the providers add up to 'all'.
+    offset = (int(row.max()) + 1) * n_dims
+    add(offset + col[~is_all_row], cells[~is_all_row], 1.0)
+    add(offset + col[is_all_row], cells[is_all_row], -1.0)
+    # Per row and value of a parent, the crossed cells add up to the parent's cell.
+    offset += int(col.max()) + 1
+    names = set(dimension.tolist())
+    for crossed, parents in CROSSED_DIMENSIONS.items():
+        if crossed not in names:
+            continue
+        members = np.flatnonzero(dimension == crossed)
+        parts = [str(v).split(CROSSED_SEPARATOR, 1) for v in dimension_value[members]]
+        for position, parent in enumerate(parents):
+            if parent not in names:
+                continue
+            keys: dict[tuple[int, str], int] = {}
+            own = np.flatnonzero(dimension == parent)
+            whole = [offset + keys.setdefault((int(row[i]), str(dimension_value[i])), len(keys)) for i in own]
+            split = [(i, p) for i, p in zip(members, parts) if len(p) == 2]
+            add(np.array([offset + keys.setdefault((int(row[i]), p[position]), len(keys)) for i, p in split],
+                         dtype=np.int64), np.array([i for i, _ in split], dtype=np.int64), 1.0)
+            add(np.array(whole, dtype=np.int64), own, -1.0)
+            offset += len(keys)
+
+    equation, cell, coefficient = (np.concatenate(parts) for parts in (equation, cell, coefficient))
+    # Only equations that hold on the figures are a reader's: a breakdown that leaves some
+    # observations out (an empty value the SQL drops), or a total not in the data, gives none.
+    residual = np.bincount(equation, weights=coefficient * base[cell], minlength=offset)
+    holds = np.abs(residual) < 0.5
+    keep = holds[equation]
+    _, equation = np.unique(equation[keep], return_inverse=True)
+    return _Equations(equation.reshape(-1), cell[keep], coefficient[keep], n)
+
+
+def _secondary_suppression(frame: pl.DataFrame) -> list[int]:
+    """`_row` ids of the cells to hide in addition to the primary ones."""
+    base = pl.lit(0, dtype=pl.Int64)
+    for kind, column in SECONDARY_BASE.items():
+        base = pl.when(pl.col("_kind") == kind).then(pl.col(column)).otherwise(base)
+    # A cell without a value or with a base of 0 is a known zero: never an unknown, never hidden to
+    # protect another cell, and not part of the sums (a ratio's 'all' counts only providers with FTE).
+    informative = pl.col("value").is_not_null() & (base.fill_null(0) > 0)
+    cells = (
+        frame.filter(pl.col("_kind").is_in(list(SECONDARY_BASE)))
+        .with_columns(
+            _base=pl.when(informative).then(base).otherwise(0).cast(pl.Float64),
+            _unknown=pl.col("suppressed") & informative,
+            _hideable=~pl.col("suppressed") & informative,
         )
-        if picks.len():
-            frame = frame.with_columns(pl.col("suppressed") | pl.col("_row").is_in(picks.implode()))
-            marked_total += picks.len()
-    return frame, marked_total
+        .filter(pl.col("_unknown").any().over(GROUP_COLUMNS))
+        .with_columns(
+            _r=pl.col("provider_id").rank("dense").over(GROUP_COLUMNS).cast(pl.Int64) - 1,
+            _d=pl.col("dimension").rank("dense").over(GROUP_COLUMNS).cast(pl.Int64) - 1,
+            _c=pl.concat_str(pl.col("dimension"), pl.lit("\x1f"), pl.col("dimension_value").fill_null("\x00"))
+            .rank("dense").over(GROUP_COLUMNS).cast(pl.Int64) - 1,
+            # The frame is sorted by KEY_COLUMNS, so each group is one run of rows.
+            _group=((pl.col("indicator_id") != pl.col("indicator_id").shift())
+                    | (pl.col("period") != pl.col("period").shift())).fill_null(True).cum_sum(),
+        )
+    )
+    if cells.is_empty():
+        return []
+    group = cells.get_column("_group").to_numpy()
+    bounds = np.flatnonzero(np.diff(group)) + 1
+    columns = {
+        name: cells.get_column(name).to_numpy()
+        for name in ["_row", "provider_id", "dimension", "dimension_value", "_r", "_d", "_c",
+                     "_unknown", "_hideable", "_base"]
+    }
+    extra: list[int] = []
+    for start, stop in zip(np.r_[0, bounds], np.r_[bounds, group.size]):
+        part = {name: array[start:stop] for name, array in columns.items()}
+        equations = _equations(part["provider_id"], part["dimension"], part["dimension_value"],
+                               part["_r"], part["_d"], part["_c"], part["_base"])
+        if not equations.size:
+            continue  # no totals in the data: nothing to subtract from
+        picked = _secondary_cells(equations, part["_unknown"].astype(bool), part["_hideable"].astype(bool),
+                                  part["_base"])
+        extra.extend(int(i) for i in part["_row"][picked])
+    return extra
 
 
 def apply_suppression(values: pl.DataFrame, kinds: dict[str, str], k: int) -> pl.DataFrame:
-    """Set the `suppressed` column; `kinds` maps indicator_id to count|ratio|share|median|flag."""
+    """Set the `suppressed` column; `kinds` maps indicator_id to one of KINDS."""
+    unknown_kinds = sorted(set(kinds.values()) - set(KINDS))
+    if unknown_kinds:
+        raise ValueError(f"unknown indicator kind(s) {unknown_kinds}; expected one of {list(KINDS)}")
+    unknown_ids = sorted(set(values.get_column("indicator_id").unique().to_list()) - set(kinds), key=str)
+    if unknown_ids:
+        raise ValueError(f"no kind for indicator(s) {unknown_ids}: cannot decide their suppression")
     kind = pl.col("indicator_id").replace_strict(kinds, return_dtype=pl.String)
     frame = (
         values.sort(KEY_COLUMNS)
         .with_row_index("_row")
-        .with_columns(suppressed=primary_suppression(kind, k))
+        .with_columns(_kind=kind)
+        .with_columns(suppressed=primary_suppression(pl.col("_kind"), k))
     )
-    is_count = kind == "count"
-    # Each round only hides more cells, so this ends; it stops when no single hidden cell is left.
-    while True:
-        frame, marked = _secondary_round(frame, is_count)
-        if not marked:
-            return frame.drop("_row")
+    extra = _secondary_suppression(frame)
+    if extra:
+        frame = frame.with_columns(pl.col("suppressed") | pl.col("_row").is_in(extra))
+    return frame.drop("_row", "_kind")
