@@ -375,3 +375,66 @@ def test_caseload_bands_per_case_manager(tmp_path, config):
     con.close()
     # s1 29 -> unter_30; s2 30 and s3 49 -> 30_bis_49; s4 50 -> 50_bis_69; s5 70 -> ab_70
     assert rows == {"all": 5.0, "unter_30": 1.0, "30_bis_49": 2.0, "50_bis_69": 1.0, "ab_70": 1.0}
+
+
+def test_yearly_figures_of_the_leap_month_dataset(tmp_path_factory, config):
+    """The same dataset per year: 2024 reaches from February (first delivered month) to March."""
+    from transforms.indicators import build_yearly_indicator_values
+    from warehouse.migrate import connect
+
+    con = connect(tmp_path_factory.mktemp("yearly") / "warehouse.duckdb")
+    load_hand_built_delivery(con, config, "caritas", P2, {
+        "cases": CARITAS_CASES, "assignments": CARITAS_ASSIGNMENTS, "handovers": CARITAS_HANDOVERS,
+        "needs": CARITAS_NEEDS})
+    load_hand_built_delivery(con, config, "diakonie", P1, {
+        "cases": DIAKONIE_CASES, "assignments": DIAKONIE_ASSIGNMENTS, "handovers": DIAKONIE_HANDOVERS,
+        "needs": DIAKONIE_NEEDS})
+    build_warehouse_models(con, config, k=5)
+    build_yearly_indicator_values(con, 5)
+    rows = con.execute(
+        "SELECT indicator_id, provider_id, dimension, dimension_value, value, numerator, denominator, suppressed "
+        "FROM marts.indicator_values_yearly WHERE period = '2024'"
+    ).fetchall()
+    con.close()
+    yearly = {row[:4]: row[4:] for row in rows}
+    # open on some day of 1 Feb - 31 Mar: caritas A1-A7, diakonie B1, B2
+    assert yearly[("cases_active", "all", "all", "all")][:2] == (9.0, 9)
+    # opened: A2, A3 (Feb), A5 (Mar), B1 (Feb)
+    assert yearly[("cases_new", "all", "all", "all")][:2] == (4.0, 4)
+    # resolved Feb-Mar: N1, N4, NB1 unmet, NB2, N2 met, N5 unmet -> 4 / 6
+    assert yearly[("needs_unmet_share", "all", "all", "all")][:3] == (pytest.approx(4 / 6), 4, 6)
+    # first contacts Feb-Mar: 14, 15, 28, 1, 35 -> median 15
+    assert yearly[("handover_delay_median_days", "all", "all", "all")][:3] == (15.0, None, 5)
+    # the budget of the year to date comes from the last month (March): cost 781,000 * 3/12 over 9 cases
+    assert yearly[("cost_per_active_case", "all", "all", "all")][0] == pytest.approx(781_000 * 3 / 12 / 9)
+    assert ("delivery_on_time", "caritas", "all", "all") not in yearly
+    assert yearly[("cases_new", "all", "all", "all")][3] is True  # 4 < 5
+
+
+def test_a_year_total_of_a_flow_is_hidden_when_a_month_is(tmp_path, config):
+    """stadt opens 2 cases in January (hidden), 6 in February and 7 in March: 15 in the year is not
+    small, but 15 - 6 - 7 gives January's 2 away, so the year's figure is hidden."""
+    from transforms.indicators import build_yearly_indicator_values
+    from warehouse.migrate import connect
+
+    cases = [case(f"s{m}-{i}", f"ps{m}-{i}", f"2024-0{m}-1{i % 9}") for m, n in ((1, 2), (2, 6), (3, 7))
+             for i in range(n)]
+    con = connect(tmp_path / "warehouse.duckdb")
+    load_hand_built_delivery(con, config, "stadt", "2024-03", {"cases": cases})
+    load_hand_built_delivery(con, config, "caritas", "2024-01", {"cases": []})
+    build_warehouse_models(con, config, k=5)
+    build_yearly_indicator_values(con, 5)
+    monthly = dict(con.execute(
+        "SELECT period, suppressed FROM marts.indicator_values WHERE indicator_id = 'cases_new' "
+        "AND provider_id = 'stadt' AND dimension = 'all'").fetchall())
+    year = con.execute(
+        "SELECT value, suppressed FROM marts.indicator_values_yearly WHERE indicator_id = 'cases_new' "
+        "AND provider_id = 'stadt' AND dimension = 'all'").fetchall()
+    active = con.execute(
+        "SELECT value, suppressed FROM marts.indicator_values_yearly WHERE indicator_id = 'cases_active' "
+        "AND provider_id = 'stadt' AND dimension = 'all'").fetchall()
+    con.close()
+    assert monthly == {"2024-01": True, "2024-02": False, "2024-03": False}
+    assert year == [(15.0, True)]
+    # a stock is not a sum of months: cases active in the year stay published
+    assert active == [(15.0, False)]

@@ -35,6 +35,9 @@ class Indicator:
     breakdowns: tuple[str, ...]
     description: str
     source: str = "design §5"
+    # The yearly figure is the sum of the monthly ones (a flow: new cases, closures, resolved needs,
+    # first contacts): a hidden month could be recovered from the year, so the year is hidden too.
+    additive_over_months: bool = False
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -44,11 +47,11 @@ INDICATORS: tuple[Indicator, ...] = (
               "Distinct persons with an active case; a person with cases at two providers counts once "
               "in 'all'.", "beyond design"),
     Indicator("cases_new", "count", "cases", ("residence_status", "referral_source", "district"),
-              "Cases opened in the month."),
+              "Cases opened in the month.", additive_over_months=True),
     Indicator("cases_closed", "count", "cases", ("closing_reason", "duration_band"),
-              "Cases closed in the month; by closing_reason and by duration band at closure."),
+              "Cases closed in the month; by closing_reason and by duration band at closure.", additive_over_months=True),
     Indicator("focus_group_share_new", "share", "share", (),
-              "Of the cases opened in the month, the share with residence status duldung or gestattung at intake."),
+              "Of the cases opened in the month, the share with residence status duldung or gestattung at intake.", additive_over_months=True),
     Indicator("caseload_per_fte", "ratio", "cases per FTE", (),
               "Cases active on the last day of the month divided by the provider's funded FTE that year."),
     Indicator("caseload_band_case_managers", "count", "case managers", ("caseload_band",),
@@ -59,7 +62,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("handover_delay_p90_days", "median", "days", ("target_service",),
               "90th percentile of the same delays."),
     Indicator("handover_within_14d_share", "share", "share", ("target_service",),
-              "Of the same handovers, the share with a first contact within 14 days."),
+              "Of the same handovers, the share with a first contact within 14 days.", additive_over_months=True),
     Indicator("handovers_pending_over_30d", "count", "handovers", ("target_service",),
               "Handovers referred more than 30 days before the month's end without a first contact by then "
               "(declined and not attended ones excluded)."),
@@ -67,18 +70,18 @@ INDICATORS: tuple[Indicator, ...] = (
               "Kaplan-Meier median days to first contact as of the month's end, over handovers referred in "
               "the 12 months up to it; pending handovers are censored, not dropped.", "beyond design"),
     Indicator("needs_unmet_share", "share", "share", ("category",),
-              "Of needs resolved in the month (gedeckt or nicht_gedeckt), the share nicht_gedeckt."),
+              "Of needs resolved in the month (gedeckt or nicht_gedeckt), the share nicht_gedeckt.", additive_over_months=True),
     Indicator("needs_unmet_count", "count", "needs", ("category", "unmet_reason", "category_reason"),
-              "Needs resolved as nicht_gedeckt in the month; category_reason is '<category>|<unmet_reason>'."),
+              "Needs resolved as nicht_gedeckt in the month; category_reason is '<category>|<unmet_reason>'.", additive_over_months=True),
     Indicator("needs_open_over_90d", "count", "needs", ("category",),
               "Needs identified at least 90 days before the month's end and not resolved by then."),
     Indicator("time_to_first_need_median_days", "median", "days", (),
               "Over cases opened in the month that have a need: median days from opening to the first need."),
     Indicator("cm_continuity_share", "share", "share", (),
-              "Of the cases closed in the month, the share with exactly one case manager in their assignments."),
+              "Of the cases closed in the month, the share with exactly one case manager in their assignments.", additive_over_months=True),
     Indicator("status_change_retained_share", "share", "share", ("status_to",),
               "Of residence-status changes in the month of persons with an active case, the share whose case "
-              "is still open at the month's end or was closed with ziele_erreicht or weitervermittelt."),
+              "is still open at the month's end or was closed with ziele_erreicht or weitervermittelt.", additive_over_months=True),
     Indicator("delivery_on_time", "flag", "0/1", (),
               "Per provider: 1 if a delivery for the month arrived by the 10th day after its end."),
     Indicator("budget_funding_granted", "amount", "EUR", (),
@@ -116,6 +119,14 @@ CREATE OR REPLACE TEMP TABLE target_periods AS
 SELECT period, period_start, period_end
 FROM marts.dim_periods
 WHERE period BETWEEN coalesce($first_period, '0000-00') AND coalesce($last_period, '9999-99')
+"""
+# Years instead of months: the same indicator SQL then gives yearly figures (a year reaches from
+# its first to its last delivered month, so the current year is the year to date).
+CREATE_TARGET_YEARS = """
+CREATE OR REPLACE TEMP TABLE target_periods AS
+SELECT strftime(period_start, '%Y') AS period, min(period_start) AS period_start, max(period_end) AS period_end
+FROM marts.dim_periods
+GROUP BY 1
 """
 DROP_TARGET_PERIODS = "DROP TABLE IF EXISTS temp.main.target_periods"
 # Observation sets several indicators share (transforms/sql/indicators/observations_<name>.sql),
@@ -161,17 +172,21 @@ def _rows_without_observations(indicator: Indicator, observed: pl.DataFrame, sca
 
 
 def compute_indicator_values(
-    con: duckdb.DuckDBPyConnection, first_period: str | None = None, last_period: str | None = None
+    con: duckdb.DuckDBPyConnection, first_period: str | None = None, last_period: str | None = None,
+    indicators: tuple[Indicator, ...] = INDICATORS, yearly: bool = False,
 ) -> pl.DataFrame:
     """Every indicator for the months first_period..last_period (None: open end), every reporting
-    unit and breakdown, without suppression."""
-    con.execute(CREATE_TARGET_PERIODS, {"first_period": first_period, "last_period": last_period})
+    unit and breakdown, without suppression. `yearly`: for every year instead."""
+    if yearly:
+        con.execute(CREATE_TARGET_YEARS)
+    else:
+        con.execute(CREATE_TARGET_PERIODS, {"first_period": first_period, "last_period": last_period})
     try:
         for name in SHARED_OBSERVATIONS:
             con.execute(indicator_sql(f"observations_{name}"))
         scaffold = fetch_polars(con, SELECT_SCAFFOLD)
         frames = []
-        for indicator in INDICATORS:
+        for indicator in indicators:
             observed = (
                 fetch_polars(con, indicator_sql(indicator.id))
                 .with_columns(pl.lit(indicator.id).alias("indicator_id"))
@@ -234,4 +249,61 @@ def build_indicator_values(
     finally:
         con.unregister("computed_indicator_values")
         con.unregister("indicator_registry")
+    return values
+
+
+# --------------------------------------------------------------------------------------------
+# Yearly figures (marts.indicator_values_yearly, for the annual evaluation report)
+
+# Monthly per year: not meaningful (delivery_on_time), or already year to date in their December or
+# latest month (the budget).
+YEARLY_FROM_LAST_MONTH = ("amount", "per_case")
+YEARLY_SKIPPED = ("flag",)
+SELECT_MONTHLY_SUPPRESSION = """
+SELECT indicator_id, substr(period, 1, 4) AS period, provider_id, dimension, dimension_value,
+       bool_or(suppressed) AS hidden_elsewhere
+FROM marts.indicator_values
+WHERE indicator_id IN (SELECT unnest($indicators::VARCHAR[]))
+GROUP BY ALL
+"""
+SELECT_LAST_MONTH_OF_YEAR = """
+SELECT indicator_id, substr(period, 1, 4) AS period, provider_id, dimension, dimension_value, value,
+       numerator, denominator
+FROM marts.indicator_values
+WHERE indicator_id IN (SELECT unnest($indicators::VARCHAR[]))
+  AND period IN (SELECT max(period) FROM marts.dim_periods GROUP BY substr(period, 1, 4))
+"""
+REPLACE_YEARLY_VALUES = """
+CREATE OR REPLACE TABLE marts.indicator_values_yearly AS
+SELECT indicator_id, period, provider_id, dimension, dimension_value, value, numerator, denominator, suppressed
+FROM computed_yearly_values
+ORDER BY indicator_id, period, provider_id, dimension, dimension_value
+"""
+
+
+def build_yearly_indicator_values(con: duckdb.DuckDBPyConnection, k: int) -> pl.DataFrame:
+    """marts.indicator_values_yearly: the indicators per year (`period` = 'YYYY'), same columns as
+    marts.indicator_values. Reads marts.indicator_values, so it runs after the monthly figures.
+
+    Suppression: as for months, plus a year's figure of a flow indicator (additive_over_months)
+    is hidden when one of its months is hidden in marts.indicator_values — the monthly reports
+    publish the other months, and year minus published months would give the hidden one away."""
+    computed = [i for i in INDICATORS if i.kind not in YEARLY_FROM_LAST_MONTH + YEARLY_SKIPPED]
+    from_last_month = [i.id for i in INDICATORS if i.kind in YEARLY_FROM_LAST_MONTH]
+    flows = [i.id for i in INDICATORS if i.additive_over_months]
+    values = pl.concat(
+        [
+            compute_indicator_values(con, indicators=tuple(computed), yearly=True),
+            fetch_polars(con, SELECT_LAST_MONTH_OF_YEAR.replace("$indicators", "?"), [from_last_month]).cast(SCHEMA),
+        ],
+        how="vertical",
+    )
+    hidden_months = fetch_polars(con, SELECT_MONTHLY_SUPPRESSION.replace("$indicators", "?"), [flows])
+    values = values.join(hidden_months, on=KEY_COLUMNS, how="left")
+    values = apply_suppression(values, KINDS, k)
+    con.register("computed_yearly_values", values.to_arrow())
+    try:
+        con.execute(REPLACE_YEARLY_VALUES)
+    finally:
+        con.unregister("computed_yearly_values")
     return values

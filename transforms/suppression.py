@@ -392,8 +392,15 @@ def _secondary_suppression(frame: pl.DataFrame) -> list[int]:
     return extra
 
 
+HIDDEN_ELSEWHERE = "hidden_elsewhere"
+
+
 def apply_suppression(values: pl.DataFrame, kinds: dict[str, str], k: int) -> pl.DataFrame:
-    """Set the `suppressed` column; `kinds` maps indicator_id to one of KINDS."""
+    """Set the `suppressed` column; `kinds` maps indicator_id to one of KINDS.
+
+    An optional boolean column `hidden_elsewhere` marks cells that must be hidden whatever their
+    size, because another published table would give them away (a year's total of a monthly flow
+    when one of its months is hidden); they count as primary cells and the column is dropped."""
     unknown_kinds = sorted(set(kinds.values()) - set(KINDS))
     if unknown_kinds:
         raise ValueError(f"unknown indicator kind(s) {unknown_kinds}; expected one of {list(KINDS)}")
@@ -407,6 +414,10 @@ def apply_suppression(values: pl.DataFrame, kinds: dict[str, str], k: int) -> pl
         .with_columns(_kind=kind)
         .with_columns(suppressed=primary_suppression(pl.col("_kind"), k))
     )
+    if HIDDEN_ELSEWHERE in frame.columns:
+        frame = frame.with_columns(
+            pl.col("suppressed") | pl.col(HIDDEN_ELSEWHERE).fill_null(False)
+        ).drop(HIDDEN_ELSEWHERE)
     extra = _secondary_suppression(frame)
     if extra:
         frame = frame.with_columns(pl.col("suppressed") | pl.col("_row").is_in(extra))

@@ -8,7 +8,7 @@ from pipelines.defs.partitions import month_partitions
 from pipelines.defs.raw import RAW_DELIVERIES
 from pipelines.defs.resources import WAREHOUSE_POOL, KimSettingsResource, WarehouseResource
 from pipelines.defs.staging import staging_key
-from transforms.indicators import INDICATORS, build_indicator_values
+from transforms.indicators import INDICATORS, build_indicator_values, build_yearly_indicator_values
 from warehouse.incremental import config_fingerprint, plan_indicator_recompute, record_indicator_build
 from warehouse.models import build_dim_providers, build_mart
 from warehouse.revisions import build_indicator_revisions
@@ -109,6 +109,31 @@ def indicator_values(
             "months_with_data": values["period"].n_unique(),
             "plan": plan.describe(),
             "indicators": ", ".join(indicator.id for indicator in INDICATORS),
+        }
+    )
+
+
+@dg.asset(
+    key=marts_key("indicator_values_yearly"),
+    group_name="marts",
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "polars"},
+    deps=[marts_key("indicator_values")],
+    description=(
+        "The indicators per year (period 'YYYY'; the current year up to its newest month), same "
+        "columns as indicator_values, for the annual evaluation. A year's figure of a monthly flow "
+        "(new cases, closures, resolved needs …) is hidden when one of its months is, so the year "
+        "cannot give a hidden month away."
+    ),
+)
+def indicator_values_yearly(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as con:
+        values = build_yearly_indicator_values(con, kim.suppression_k)
+    return dg.MaterializeResult(
+        metadata={
+            "row_count": values.height,
+            "suppressed_rows": int(values["suppressed"].sum()) if values.height else 0,
+            "years": ", ".join(sorted(values["period"].unique().to_list())),
         }
     )
 

@@ -1,5 +1,6 @@
 -- handover_contact_km_median_days (beyond design §5): Kaplan-Meier median days from referral to
--- first contact, as of end(P), over handovers referred in the 12 calendar months up to end(P).
+-- first contact, as of end(P), over handovers referred in the 12 months up to end(P)
+-- (referred_on > end(P) - 12 months; for a month: its own and the 11 before, for a year: the year).
 -- A handover without first contact by end(P) is censored at end(P) - referred_on instead of being
 -- dropped; declined / not attended handovers without a first contact leave the cohort (they will
 -- never have one). The median is the smallest time t with S(t) <= 0.5 (as lifelines defines it);
@@ -12,7 +13,7 @@ WITH cohort AS (
                 ELSE date_diff('day', h.referred_on, p.period_end) END AS days
     FROM target_periods p
     JOIN marts.fct_handovers h
-      ON h.referred_on BETWEEN p.period_start - INTERVAL 11 MONTH AND p.period_end
+      ON h.referred_on > p.period_end - INTERVAL 12 MONTH AND h.referred_on <= p.period_end
      AND (h.first_contact_on <= p.period_end OR h.outcome NOT IN ('abgelehnt', 'nicht_wahrgenommen'))
 ),
 by_dimension AS (
