@@ -175,8 +175,8 @@ INDICATOR: dict[str, str] = {
     "budget_funding_granted": "Bewilligte Förderung (EUR)",
     "budget_actual_cost": "Tatsächliche Kosten (EUR)",
     "budget_funding_coverage_share": "Deckungsgrad der Förderung",
-    "cost_per_active_case": "Kosten je begleitetem Fall (EUR, seit Jahresbeginn)",
-    "cost_per_closed_case": "Kosten je abgeschlossenem Fall (EUR, seit Jahresbeginn)",
+    "cost_per_active_case": "Kosten je begleitetem Fall (EUR)",
+    "cost_per_closed_case": "Kosten je abgeschlossenem Fall (EUR)",
 }
 
 # Plain-German definitions for the methodology section (design §5).
@@ -266,11 +266,12 @@ INDICATOR_DEFINITION: dict[str, str] = {
     ),
     "budget_funding_coverage_share": "Bewilligte Förderung geteilt durch die tatsächlichen Kosten des Jahres.",
     "cost_per_active_case": (
-        "Kosten seit Jahresbeginn (Jahreskosten anteilig nach Monaten) geteilt durch die Fälle, "
-        "die seit Jahresbeginn offen waren."
+        "Kosten des Zeitraums (Jahreskosten anteilig nach Monaten) geteilt durch die Fälle, "
+        "die im Zeitraum offen waren. Verdeckt, wenn die Fallzahl verdeckt ist."
     ),
     "cost_per_closed_case": (
-        "Kosten seit Jahresbeginn geteilt durch die seit Jahresbeginn abgeschlossenen Fälle."
+        "Kosten des Zeitraums geteilt durch die im Zeitraum abgeschlossenen Fälle. Verdeckt, "
+        "wenn die Fallzahl verdeckt ist."
     ),
 }
 

@@ -338,16 +338,34 @@ def test_budget_indicators(values):
     # caritas holds 3.0 of 11.0 funded FTE in 2024
     assert v(values, "budget_actual_cost", P1, "caritas")[0] == pytest.approx(cost * 3 / 11)
     assert v(values, "budget_funding_granted", P1, "caritas")[0] == pytest.approx(granted * 3 / 11)
-    # P1 (February): cost to date = cost * 2/12; cases active 1 Jan - 29 Feb: caritas A1 A2 A3 A4 A6 A7,
-    # diakonie B1 B2 = 8; closed 1 Jan - 29 Feb: A3, A6, B2 = 3
-    assert v(values, "cost_per_active_case", P1) == (pytest.approx(cost * 2 / 12 / 8), None, 8)
-    assert v(values, "cost_per_closed_case", P1) == (pytest.approx(cost * 2 / 12 / 3), None, 3)
-    # P2 (March): cost * 3/12 over 9 cases (A5 added) and 6 closed (A2, A4, A7 added)
-    assert v(values, "cost_per_active_case", P2) == (pytest.approx(cost * 3 / 12 / 9), None, 9)
-    assert v(values, "cost_per_closed_case", P2) == (pytest.approx(cost * 3 / 12 / 6), None, 6)
-    # caritas P1: (cost * 3/11) * 2/12 over its 6 active and 2 closed cases
-    assert v(values, "cost_per_active_case", P1, "caritas")[0] == pytest.approx(cost * 3 / 11 * 2 / 12 / 6)
-    assert v(values, "cost_per_closed_case", P1, "caritas")[0] == pytest.approx(cost * 3 / 11 * 2 / 12 / 2)
+    # A month costs a twelfth of the year. P1: cases active 8 (cases_active), closed 3 (A3, A6, B2)
+    assert v(values, "cost_per_active_case", P1) == (pytest.approx(cost / 12 / 8), None, 8)
+    assert v(values, "cost_per_closed_case", P1) == (pytest.approx(cost / 12 / 3), None, 3)
+    # P2: 6 active, 3 closed (A2, A4, A7)
+    assert v(values, "cost_per_active_case", P2) == (pytest.approx(cost / 12 / 6), None, 6)
+    assert v(values, "cost_per_closed_case", P2) == (pytest.approx(cost / 12 / 3), None, 3)
+    # caritas P1: (cost * 3/11) / 12 over its 6 active and 2 closed cases
+    assert v(values, "cost_per_active_case", P1, "caritas")[0] == pytest.approx(cost * 3 / 11 / 12 / 6)
+    assert v(values, "cost_per_closed_case", P1, "caritas")[0] == pytest.approx(cost * 3 / 11 / 12 / 2)
+
+
+def test_a_cost_per_case_is_hidden_with_its_count():
+    """cost / cost per case gives the count back (the budget is public): a cost per case is hidden
+    wherever its count is — also when the count was hidden by secondary suppression (base >= k)."""
+    import polars as pl
+
+    from transforms.indicators import hide_linked_figures
+
+    values = pl.DataFrame(
+        [("cases_closed", P1, "caritas", "all", "all", 7.0, 7, None, True),  # hidden to protect another cell
+         ("cases_closed", P1, "diakonie", "all", "all", 9.0, 9, None, False),
+         ("cost_per_closed_case", P1, "caritas", "all", "all", 5000.0, None, 7, False),
+         ("cost_per_closed_case", P1, "diakonie", "all", "all", 4000.0, None, 9, False)],
+        schema=["indicator_id", "period", "provider_id", "dimension", "dimension_value", "value", "numerator",
+                "denominator", "suppressed"], orient="row",
+    )
+    hidden = hide_linked_figures(values).filter(pl.col("suppressed")).select("indicator_id", "provider_id").rows()
+    assert sorted(hidden) == [("cases_closed", "caritas"), ("cost_per_closed_case", "caritas")]
 
 
 def test_caseload_bands_per_case_manager(tmp_path, config):
@@ -405,8 +423,10 @@ def test_yearly_figures_of_the_leap_month_dataset(tmp_path_factory, config):
     assert yearly[("needs_unmet_share", "all", "all", "all")][:3] == (pytest.approx(4 / 6), 4, 6)
     # first contacts Feb-Mar: 14, 15, 28, 1, 35 -> median 15
     assert yearly[("handover_delay_median_days", "all", "all", "all")][:3] == (15.0, None, 5)
-    # the budget of the year to date comes from the last month (March): cost 781,000 * 3/12 over 9 cases
-    assert yearly[("cost_per_active_case", "all", "all", "all")][0] == pytest.approx(781_000 * 3 / 12 / 9)
+    # the year so far is February and March: cost 781,000 * 2/12 over the 9 cases active in it
+    assert yearly[("cost_per_active_case", "all", "all", "all")][0] == pytest.approx(781_000 * 2 / 12 / 9)
+    # caseload at the year's last day (31 March): (3 + 1) / 11.0 FTE
+    assert yearly[("caseload_per_fte", "all", "all", "all")][:2] == (pytest.approx(4 / 11), 4)
     assert ("delivery_on_time", "caritas", "all", "all") not in yearly
     assert yearly[("cases_new", "all", "all", "all")][3] is True  # 4 < 5
 

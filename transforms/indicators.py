@@ -38,6 +38,9 @@ class Indicator:
     # The yearly figure is the sum of the monthly ones (a flow: new cases, closures, resolved needs,
     # first contacts): a hidden month could be recovered from the year, so the year is hidden too.
     additive_over_months: bool = False
+    # A cost per case whose base is this count indicator's figure (amount / value gives the count
+    # back, the amounts being public): hidden whenever that count is.
+    hidden_with: str | None = None
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -92,11 +95,10 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("budget_funding_coverage_share", "amount", "share", (),
               "Funding granted divided by actual cost for the month's year.", "budget"),
     Indicator("cost_per_active_case", "per_case", "EUR per case", (),
-              "Cost of the year up to the month's end divided by the cases active from 1 January to then.",
-              "budget"),
+              "Cost of the period (the year's actual cost x its months / 12) divided by the cases active in it.",
+              "budget", hidden_with="cases_active"),
     Indicator("cost_per_closed_case", "per_case", "EUR per case", (),
-              "Cost of the year up to the month's end divided by the cases closed from 1 January to then.",
-              "budget"),
+              "Cost of the period divided by the cases closed in it.", "budget", hidden_with="cases_closed"),
 )
 INDICATORS_BY_ID = {indicator.id: indicator for indicator in INDICATORS}
 KINDS = {indicator.id: indicator.kind for indicator in INDICATORS}
@@ -131,9 +133,13 @@ GROUP BY 1
 DROP_TARGET_PERIODS = "DROP TABLE IF EXISTS temp.main.target_periods"
 # Observation sets several indicators share (transforms/sql/indicators/observations_<name>.sql),
 # created as temporary views over target_periods.
-SHARED_OBSERVATIONS = ("handover_first_contacts",)
+SHARED_OBSERVATIONS = ("handover_first_contacts", "period_budget")
 DROP_SHARED_OBSERVATIONS = "DROP VIEW IF EXISTS temp.main.{name}"
-SELECT_SCAFFOLD = "SELECT period, provider_id FROM marts.reporting_scaffold JOIN target_periods USING (period)"
+# Every period being computed x every reporting unit (works for months and years alike).
+SELECT_SCAFFOLD = """
+SELECT p.period, u.provider_id
+FROM target_periods p CROSS JOIN (SELECT DISTINCT provider_id FROM marts.reporting_scaffold) u
+"""
 
 # Full rebuild: every row goes. Range: only the rows of the months recomputed.
 DELETE_ALL_VALUES = "DELETE FROM marts.indicator_values"
@@ -214,11 +220,29 @@ def indicator_registry() -> pl.DataFrame:
     ).rename({"id": "indicator_id"})
 
 
+def hide_linked_figures(values: pl.DataFrame) -> pl.DataFrame:
+    """A figure derived from a count (Indicator.hidden_with) is hidden wherever that count is."""
+    links = {i.id: i.hidden_with for i in INDICATORS if i.hidden_with}
+    if not links:
+        return values
+    counts = (
+        values.filter(pl.col("indicator_id").is_in(list(links.values())) & pl.col("suppressed"))
+        .select(pl.col("indicator_id").alias("_count_id"), "period", "provider_id", "dimension", "dimension_value")
+        .with_columns(_count_hidden=pl.lit(True))
+    )
+    return (
+        values.with_columns(_count_id=pl.col("indicator_id").replace_strict(links, default=None))
+        .join(counts, on=["_count_id", "period", "provider_id", "dimension", "dimension_value"], how="left")
+        .with_columns(suppressed=pl.col("suppressed") | pl.col("_count_hidden").fill_null(False))
+        .drop("_count_id", "_count_hidden")
+    )
+
+
 def suppressed_indicator_values(
     con: duckdb.DuckDBPyConnection, k: int, first_period: str | None = None, last_period: str | None = None
 ) -> pl.DataFrame:
     """compute_indicator_values with the `suppressed` flag of design §6 set."""
-    return apply_suppression(compute_indicator_values(con, first_period, last_period), KINDS, k)
+    return hide_linked_figures(apply_suppression(compute_indicator_values(con, first_period, last_period), KINDS, k))
 
 
 def build_indicator_values(
@@ -255,23 +279,14 @@ def build_indicator_values(
 # --------------------------------------------------------------------------------------------
 # Yearly figures (marts.indicator_values_yearly, for the annual evaluation report)
 
-# Monthly per year: not meaningful (delivery_on_time), or already year to date in their December or
-# latest month (the budget).
-YEARLY_FROM_LAST_MONTH = ("amount", "per_case")
+# Not meaningful per year: delivery_on_time is about one month's deadline.
 YEARLY_SKIPPED = ("flag",)
 SELECT_MONTHLY_SUPPRESSION = """
 SELECT indicator_id, substr(period, 1, 4) AS period, provider_id, dimension, dimension_value,
        bool_or(suppressed) AS hidden_elsewhere
 FROM marts.indicator_values
-WHERE indicator_id IN (SELECT unnest($indicators::VARCHAR[]))
+WHERE indicator_id IN (SELECT unnest(?::VARCHAR[]))
 GROUP BY ALL
-"""
-SELECT_LAST_MONTH_OF_YEAR = """
-SELECT indicator_id, substr(period, 1, 4) AS period, provider_id, dimension, dimension_value, value,
-       numerator, denominator
-FROM marts.indicator_values
-WHERE indicator_id IN (SELECT unnest($indicators::VARCHAR[]))
-  AND period IN (SELECT max(period) FROM marts.dim_periods GROUP BY substr(period, 1, 4))
 """
 REPLACE_YEARLY_VALUES = """
 CREATE OR REPLACE TABLE marts.indicator_values_yearly AS
@@ -288,19 +303,12 @@ def build_yearly_indicator_values(con: duckdb.DuckDBPyConnection, k: int) -> pl.
     Suppression: as for months, plus a year's figure of a flow indicator (additive_over_months)
     is hidden when one of its months is hidden in marts.indicator_values — the monthly reports
     publish the other months, and year minus published months would give the hidden one away."""
-    computed = [i for i in INDICATORS if i.kind not in YEARLY_FROM_LAST_MONTH + YEARLY_SKIPPED]
-    from_last_month = [i.id for i in INDICATORS if i.kind in YEARLY_FROM_LAST_MONTH]
+    computed = tuple(i for i in INDICATORS if i.kind not in YEARLY_SKIPPED)
     flows = [i.id for i in INDICATORS if i.additive_over_months]
-    values = pl.concat(
-        [
-            compute_indicator_values(con, indicators=tuple(computed), yearly=True),
-            fetch_polars(con, SELECT_LAST_MONTH_OF_YEAR.replace("$indicators", "?"), [from_last_month]).cast(SCHEMA),
-        ],
-        how="vertical",
-    )
-    hidden_months = fetch_polars(con, SELECT_MONTHLY_SUPPRESSION.replace("$indicators", "?"), [flows])
+    values = compute_indicator_values(con, indicators=computed, yearly=True)
+    hidden_months = fetch_polars(con, SELECT_MONTHLY_SUPPRESSION, [flows])
     values = values.join(hidden_months, on=KEY_COLUMNS, how="left")
-    values = apply_suppression(values, KINDS, k)
+    values = hide_linked_figures(apply_suppression(values, KINDS, k))
     con.register("computed_yearly_values", values.to_arrow())
     try:
         con.execute(REPLACE_YEARLY_VALUES)

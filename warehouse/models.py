@@ -32,7 +32,7 @@ MART_MODELS = (
     "fct_handovers",
     "fct_assignments",
     "fct_status_changes",
-    "fct_budget_months",
+    "fct_budget_allocation",
     "reporting_scaffold",
     "delivery_timeliness",
 )

@@ -47,9 +47,9 @@ SQL_MODELS = (
      "One row per case-manager assignment (case manager ids are pseudonyms; publish distributions only)."),
     ("fct_status_changes", [staging_key("status_changes")],
      "One row per residence-status change delivered by the Ausländerbehörde."),
-    ("fct_budget_months", [marts_key("dim_periods"), marts_key("dim_providers"), marts_key("fct_cases")],
-     "Budget per month and reporting unit, year to date: funding, cost (a provider's part by its "
-     "share of funded FTE), cost to date, cases active and closed to date."),
+    ("fct_budget_allocation", [marts_key("dim_providers")],
+     "The programme budget per year and reporting unit: funding granted and actual cost, a "
+     "provider's part allocated by its share of the funded FTE."),
     ("reporting_scaffold", [marts_key("dim_periods"), marts_key("dim_providers")],
      "Every period x reporting unit (each case-delivering provider and 'all')."),
     ("delivery_timeliness", [RAW_DELIVERIES, marts_key("dim_periods"), marts_key("dim_providers")],

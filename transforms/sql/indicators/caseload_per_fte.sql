@@ -9,13 +9,12 @@ WITH active_at_end AS (
     GROUP BY ALL
 ),
 units AS (
-    SELECT s.period, s.provider_id, coalesce(a.cases, 0) AS cases, y.funded_fte
-    FROM marts.reporting_scaffold s
-    JOIN target_periods p USING (period)
-    LEFT JOIN active_at_end a USING (period, provider_id)
+    SELECT p.period, s.provider_id, coalesce(a.cases, 0) AS cases, y.funded_fte
+    FROM target_periods p
+    CROSS JOIN (SELECT DISTINCT provider_id FROM marts.reporting_scaffold WHERE provider_id <> 'all') s
+    LEFT JOIN active_at_end a ON a.period = p.period AND a.provider_id = s.provider_id
     LEFT JOIN marts.dim_provider_years y
       ON y.provider_id = s.provider_id AND y.year = year(p.period_end) AND y.funded_fte > 0
-    WHERE s.provider_id <> 'all'
 )
 SELECT period, provider_id, 'all' AS dimension, 'all' AS dimension_value,
        CASE WHEN funded_fte IS NOT NULL THEN cases / funded_fte END AS value,

@@ -1,6 +1,6 @@
--- cost_per_closed_case (budget): cost of the year to end(P) divided by the cases closed from
--- 1 January to end(P). denominator = those cases.
-SELECT b.period, b.provider_id, 'all' AS dimension, 'all' AS dimension_value,
-       CASE WHEN b.cases_closed_to_date > 0 THEN b.cost_to_date / b.cases_closed_to_date END::DOUBLE AS value,
-       NULL::BIGINT AS numerator, b.cases_closed_to_date::BIGINT AS denominator
-FROM marts.fct_budget_months b JOIN target_periods USING (period)
+-- cost_per_closed_case (budget): the cost of P divided by the cases closed in P (cases_closed).
+-- denominator = those cases.
+SELECT period, provider_id, 'all' AS dimension, 'all' AS dimension_value,
+       CASE WHEN cases_closed > 0 THEN cost / cases_closed END::DOUBLE AS value,
+       NULL::BIGINT AS numerator, cases_closed::BIGINT AS denominator
+FROM period_budget
