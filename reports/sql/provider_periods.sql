@@ -1,0 +1,5 @@
+-- Months with figures in the trend window (axis of the trend chart).
+SELECT DISTINCT period
+FROM marts.indicator_values
+WHERE period BETWEEN $first AND $period
+ORDER BY period

@@ -1,0 +1,712 @@
+"""Provider feedback report ("Rückmeldung an den Träger", reports/provider_feedback.py).
+
+Warehouses are built through the pipeline's real path: a small synthetic landing folder
+(generator → ingest_landing → staging/marts/indicators) and the hand-built deliveries of
+tests/test_indicators_all.py (two case providers only). Planted figures are written into copies
+of the synthetic warehouse's marts.indicator_values.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from reports import formatting as fmt
+from reports.provider_feedback import (
+    KEY_FIGURE_GROUPS,
+    build_provider_context,
+    render_provider_reports,
+)
+from reports.suppression import display, indicator_kind
+from tests.conftest import TEST_KEY, build_warehouse_models, load_hand_built_delivery
+from tests.test_reports import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
+
+CITY = "Leverkusen"
+K = 5
+P = "2026-10"  # the default configuration's demo_end_period: the synthetic landing ends here
+PREV = "2026-09"
+OWN = "caritas"
+CASE_PROVIDERS = ("awo", "caritas", "diakonie", "drk", "stadt")
+KEY_INDICATORS = [i for _, ids in KEY_FIGURE_GROUPS for i in ids]
+
+# ---------------------------------------------------------------------------------------------
+# Warehouses
+
+
+@pytest.fixture(scope="module")
+def synthetic_db(tmp_path_factory, config) -> Path:
+    """Four months of synthetic deliveries of every configured provider, loaded for real."""
+    from synthetic.generator import generate
+    from warehouse.load import ingest_landing
+    from warehouse.migrate import connect
+
+    root = tmp_path_factory.mktemp("provider_report")
+    landing = root / "landing"
+    generate(config, landing, months=4, seed=20261, total_cases=300)
+    path = root / "warehouse.duckdb"
+    con = connect(path)
+    try:
+        summary = ingest_landing(con, landing, config, TEST_KEY)
+        assert not summary.rejected
+        build_warehouse_models(con, config, k=K)
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture
+def db(synthetic_db, tmp_path):
+    """A private, writable copy of the synthetic warehouse."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(synthetic_db, path)
+    con = duckdb.connect(str(path))
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def synthetic_reports(synthetic_db, tmp_path_factory):
+    """Every provider's report of the newest month (defaults), rendered once."""
+    con = duckdb.connect(str(synthetic_db), read_only=True)
+    try:
+        paths = render_provider_reports(con, tmp_path_factory.mktemp("reports"), city=CITY, k=K)
+    finally:
+        con.close()
+    return paths
+
+
+@pytest.fixture(scope="module")
+def two_provider_db(tmp_path_factory, config):
+    """The hand-built deliveries of test_indicators_all: caritas (2024-03), diakonie (2024-02,
+    stale in March) and the Ausländerbehörde. Only two providers have case figures."""
+    from tests.test_indicators_all import (
+        CARITAS_ASSIGNMENTS, CARITAS_CASES, CARITAS_HANDOVERS, CARITAS_NEEDS,
+        DIAKONIE_ASSIGNMENTS, DIAKONIE_CASES, DIAKONIE_HANDOVERS, DIAKONIE_NEEDS, P1, P2,
+        STATUS_CHANGES)
+    from warehouse.migrate import connect
+
+    path = tmp_path_factory.mktemp("two_providers") / "warehouse.duckdb"
+    con = connect(path)
+    try:
+        load_hand_built_delivery(con, config, "caritas", P2, {
+            "cases": CARITAS_CASES, "assignments": CARITAS_ASSIGNMENTS,
+            "handovers": CARITAS_HANDOVERS, "needs": CARITAS_NEEDS})
+        load_hand_built_delivery(con, config, "diakonie", P1, {
+            "cases": DIAKONIE_CASES, "assignments": DIAKONIE_ASSIGNMENTS,
+            "handovers": DIAKONIE_HANDOVERS, "needs": DIAKONIE_NEEDS})
+        load_hand_built_delivery(con, config, "abh", P2, {"status_changes": STATUS_CHANGES})
+        build_warehouse_models(con, config, k=K)
+    finally:
+        con.close()
+    return path
+
+
+def render_one(con, tmp_path, provider_id=OWN, period=None) -> str:
+    [path] = render_provider_reports(con, tmp_path / "out", city=CITY, k=K, period=period,
+                                     provider_ids=[provider_id])
+    return path.read_text(encoding="utf-8")
+
+
+def set_value(con, indicator, provider, value, *, numerator=None, denominator=None,
+              suppressed=False, period=P, dimension="all", dimension_value="all"):
+    """Plant a figure in marts.indicator_values (insert or overwrite one cell)."""
+    con.execute(
+        "DELETE FROM marts.indicator_values WHERE indicator_id = ? AND period = ? "
+        "AND provider_id = ? AND dimension = ? AND dimension_value = ?",
+        [indicator, period, provider, dimension, dimension_value])
+    con.execute(
+        "INSERT INTO marts.indicator_values (indicator_id, period, provider_id, dimension, "
+        "dimension_value, value, numerator, denominator, suppressed) VALUES (?,?,?,?,?,?,?,?,?)",
+        [indicator, period, provider, dimension, dimension_value, value, numerator, denominator,
+         suppressed])
+
+
+def warehouse_row(con, indicator, provider, period=P, dimension="all", dimension_value="all"):
+    cursor = con.execute(
+        "SELECT value, numerator, denominator, suppressed FROM marts.indicator_values "
+        "WHERE indicator_id = ? AND period = ? AND provider_id = ? AND dimension = ? "
+        "AND dimension_value = ?", [indicator, period, provider, dimension, dimension_value])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip(("value", "numerator", "denominator", "suppressed"), row))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the HTML
+
+
+class Page(HTMLParser):
+    """Headings (in order, with level), table cells by (table, indicator, key, side), tables with
+    caption and header scopes, every tag and URL, the text of the cards."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.headings: list[tuple[int, str]] = []
+        self.cells: dict[tuple, str] = {}
+        self.tables: dict[str, dict] = {}
+        self.th_without_scope: list[str] = []
+        self.tags: list[str] = []
+        self.urls: list[tuple[str, str, str]] = []
+        self.cards: dict[str, list[str]] = {}
+        self.dd: dict[str, str] = {}
+        self._table: str | None = None
+        self._capture: list[str] | None = None
+        self._capture_end: str | None = None
+        self._on_end = None
+        self._card: str | None = None
+
+    def _start_capture(self, end_tag, on_end):
+        self._capture, self._capture_end, self._on_end = [], end_tag, on_end
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        for name in ("src", "href", "xlink:href", "action", "poster", "data"):
+            if a.get(name) is not None:
+                self.urls.append((tag, name, a[name]))
+        if tag == "table":
+            self._table = a.get("id") or f"table-{len(self.tables)}"
+            self.tables[self._table] = {"caption": None}
+        elif tag == "caption" and self._table:
+            table = self._table
+            self._start_capture("caption", lambda t: self.tables[table].update(caption=t))
+        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            level = int(tag[1])
+            self._start_capture(tag, lambda t: self.headings.append((level, t)))
+        elif tag == "th" and self._table and "scope" not in a:
+            self.th_without_scope.append(self._table)
+        elif tag == "td" and "data-indicator" in a:
+            key = (self._table, a["data-indicator"], a.get("data-key"), a.get("data-side"))
+            self._start_capture("td", lambda t: self.cells.__setitem__(key, t))
+        elif tag == "div" and "card" in (a.get("class") or "").split():
+            self._card = a.get("data-indicator")
+            self.cards[self._card] = []
+        elif tag == "p" and self._card:
+            card = self._card
+            self._start_capture("p", lambda t: self.cards[card].append(t))
+        elif tag == "dd" and ("data-indicator" in a or "data-status" in a):
+            name = a.get("data-indicator") or "status"
+            self._start_capture("dd", lambda t: self.dd.__setitem__(name, t))
+
+    def handle_endtag(self, tag):
+        if self._capture is not None and tag == self._capture_end:
+            self._on_end(" ".join("".join(self._capture).split()))
+            self._capture = None
+        if tag == "table":
+            self._table = None
+        if tag == "div" and self._card and self._capture is None:
+            # cards hold only <p> elements: the first </div> after them closes the card
+            self._card = None
+
+    def handle_data(self, data):
+        if self._capture is not None:
+            self._capture.append(data)
+
+
+def parse(html: str) -> Page:
+    page = Page()
+    page.feed(html)
+    return page
+
+
+def svgs(html: str) -> list[str]:
+    return re.findall(r"<svg\b.*?</svg>", html, re.S)
+
+
+def text_of(html: str) -> str:
+    """The visible and machine-readable text: tags removed, entities kept as they are."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+# ---------------------------------------------------------------------------------------------
+# Files, structure, look
+
+
+def test_one_file_per_case_provider_for_the_newest_month(synthetic_reports):
+    assert [p.name for p in synthetic_reports] == [
+        f"traegerbericht_{pid}_{P}.html" for pid in CASE_PROVIDERS]
+    for path in synthetic_reports:
+        assert path.is_file() and path.stat().st_size > 10_000
+
+
+def test_german_headings_in_order(synthetic_reports):
+    html = next(p for p in synthetic_reports if OWN in p.name).read_text(encoding="utf-8")
+    page = parse(html)
+    assert '<html lang="de">' in html
+    assert "<title>Rückmeldung an den Träger: Caritasverband Leverkusen – Oktober 2026</title>" \
+        in html
+    levels = [level for level, _ in page.headings]
+    assert levels[0] == 1 and levels.count(1) == 1
+    for before, after in zip(levels, levels[1:]):
+        assert after <= before + 1, page.headings  # never skips a level
+    h2 = [text for level, text in page.headings if level == 2]
+    assert h2 == ["Überblick", "Kennzahlen im Vergleich", "Fallzahlen im Verlauf",
+                  "Übergaben an andere Stellen", "Ungedeckte Bedarfe", "Lieferungen",
+                  "Hinweise zu Datenschutz und Methodik"]
+    assert page.headings[0] == (1, "Rückmeldung an den Träger: Caritasverband Leverkusen – "
+                                   "Oktober 2026")
+    h3 = [text for level, text in page.headings if level == 3]
+    assert "Vergleich mit der ganzen Stadt" in h3 and "Datenschutz" in h3
+
+
+def test_tables_have_captions_and_header_scopes(synthetic_reports):
+    for path in synthetic_reports:
+        page = parse(path.read_text(encoding="utf-8"))
+        assert {"tabelle-kennzahlen", "tabelle-verlauf", "tabelle-uebergaben",
+                "tabelle-bedarfe", "tabelle-lieferungen"} <= set(page.tables)
+        for table_id, table in page.tables.items():
+            assert table["caption"], f"{path.name}: table {table_id} has no caption"
+        assert not page.th_without_scope, path.name
+
+
+def test_self_contained_without_javascript(synthetic_reports):
+    for path in synthetic_reports:
+        html = path.read_text(encoding="utf-8")
+        page = parse(html)
+        assert not {"script", "link", "img", "iframe", "object", "embed"} & set(page.tags)
+        for tag, attr, url in page.urls:
+            assert url.startswith("#") or url == "index.html", (tag, attr, url)
+        assert not re.search(r"url\(\s*['\"]?\s*(https?:)?//", html, re.I)
+        assert "@import" not in html
+        assert not re.search(r"\son[a-z]+\s*=", html.split("<body>", 1)[1], re.I)
+
+
+def test_charts_have_title_desc_and_a_data_table(synthetic_reports):
+    for path in synthetic_reports:
+        html = path.read_text(encoding="utf-8")
+        page = parse(html)
+        charts = svgs(html)
+        assert charts, path.name
+        for svg in charts:
+            root = svg[:svg.index(">")]
+            chart_id = re.search(r'\bid="(grafik-[a-z]+)"', root).group(1)
+            assert 'role="img"' in root
+            assert f'aria-labelledby="{chart_id}-title {chart_id}-desc"' in root
+            assert re.search(rf'<title id="{chart_id}-title">[^<]+</title>', svg)
+            assert re.search(rf'<desc id="{chart_id}-desc">[^<]+</desc>', svg)
+            table = {"grafik-verlauf": "tabelle-verlauf", "grafik-uebergaben":
+                     "tabelle-uebergaben", "grafik-bedarfe": "tabelle-bedarfe"}[chart_id]
+            assert table in page.tables, (path.name, chart_id)
+            # the figure names the table that holds the chart's values and links to it
+            figure = html[:html.index(svg)].rsplit("<figure", 1)[1]
+            assert f'data-table="{table}"' in figure
+            caption = html[html.index(svg):].split("</figcaption>", 1)[0]
+            assert f'<a href="#{table}">' in caption
+        ids = re.findall(r'\bid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), "duplicate ids"
+        # the trend chart shows the provider, not the city
+        trend = next(svg for svg in charts if 'id="grafik-verlauf"' in svg[:300])
+        assert "Stadt gesamt" not in trend
+
+
+def test_rendering_is_deterministic(synthetic_db, tmp_path):
+    con = duckdb.connect(str(synthetic_db), read_only=True)
+    try:
+        first = render_one(con, tmp_path / "a")
+        second = render_one(con, tmp_path / "b")
+    finally:
+        con.close()
+    assert first == second
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+
+def other_contributors(con, indicator, provider, period=P, dimension="all", value="all") -> int:
+    """Independent re-statement of the rule: other providers with a non-zero row."""
+    return con.execute(
+        "SELECT count(*) FROM marts.indicator_values WHERE indicator_id = ? AND period = ? "
+        "AND dimension = ? AND dimension_value = ? AND provider_id NOT IN ('all', ?) "
+        "AND (coalesce(value, 0) <> 0 OR coalesce(numerator, 0) <> 0 "
+        "     OR coalesce(denominator, 0) > 0)",
+        [indicator, period, dimension, value, provider]).fetchone()[0]
+
+
+def expected_city(con, indicator, provider, period=P, dimension="all", value="all") -> str:
+    row = warehouse_row(con, indicator, "all", period, dimension, value)
+    cell = display(row, indicator_kind(indicator), K)
+    if row is None:
+        return cell.text
+    if other_contributors(con, indicator, provider, period, dimension, value) < 2:
+        return "–"
+    own = warehouse_row(con, indicator, provider, period, dimension, value) or {}
+    field = {"count": "value", "ratio": "numerator"}.get(indicator_kind(indicator).value,
+                                                        "denominator")
+    if row.get(field) is not None:
+        rest = row[field] - (own.get(field) or 0)
+        if 0 < rest < K:
+            return "–"
+    return cell.text
+
+
+def test_own_and_city_figures_equal_the_warehouse(synthetic_db, synthetic_reports):
+    con = duckdb.connect(str(synthetic_db), read_only=True)
+    try:
+        for path in synthetic_reports:
+            provider = path.name.split("_")[1]
+            cells = parse(path.read_text(encoding="utf-8")).cells
+            shown = 0
+            for indicator in KEY_INDICATORS:
+                kind = indicator_kind(indicator)
+                key = ("tabelle-kennzahlen", indicator)
+                own = display(warehouse_row(con, indicator, provider), kind, K).text
+                before = display(warehouse_row(con, indicator, provider, PREV), kind, K).text
+                assert cells[key + ("month", "own")] == own, (provider, indicator)
+                assert cells[key + ("previous", "own")] == before, (provider, indicator)
+                assert cells[key + ("month", "city")] == expected_city(con, indicator, provider)
+                shown += cells[key + ("month", "city")] not in ("–", "k. A.")
+            assert shown >= 5, f"{provider}: hardly any city-wide figure shown"
+            # breakdowns: the city-wide side follows the same rule
+            for table, dimension, indicator in (
+                    ("tabelle-uebergaben", "target_service", "handover_delay_median_days"),
+                    ("tabelle-bedarfe", "category", "needs_unmet_share")):
+                for (t, ind, code, side), text in cells.items():
+                    if t == table and ind == indicator and side == "city" and code != "all":
+                        assert text == expected_city(con, indicator, provider, P, dimension,
+                                                     code), (provider, ind, code)
+        # spot check against raw numbers, in German format
+        value = warehouse_row(con, "cases_active", OWN)["value"]
+        cells = parse(next(p for p in synthetic_reports if OWN in p.name)
+                      .read_text(encoding="utf-8")).cells
+        assert cells[("tabelle-kennzahlen", "cases_active", "month", "own")] == \
+            fmt.integer(value)
+    finally:
+        con.close()
+
+
+def test_change_against_previous_month(synthetic_db, synthetic_reports):
+    con = duckdb.connect(str(synthetic_db), read_only=True)
+    try:
+        cells = parse(next(p for p in synthetic_reports if OWN in p.name)
+                      .read_text(encoding="utf-8")).cells
+        for indicator in ("cases_active", "cases_new", "persons_active"):
+            now = warehouse_row(con, indicator, OWN)
+            before = warehouse_row(con, indicator, OWN, PREV)
+            change = cells[("tabelle-kennzahlen", indicator, "change", "own")]
+            if display(now, indicator_kind(indicator), K).hidden or \
+                    display(before, indicator_kind(indicator), K).hidden:
+                assert change == "–"
+            else:
+                diff = int(now["value"] - before["value"])
+                sign = "+" if diff > 0 else ("\u2212" if diff < 0 else "\u00b1")
+                assert change == sign + fmt.integer(abs(diff))
+    finally:
+        con.close()
+
+
+def test_german_number_formats(db, tmp_path):
+    set_value(db, "cases_active", OWN, 1234.0, numerator=1234)
+    set_value(db, "needs_unmet_share", OWN, 0.125, numerator=5, denominator=40)
+    set_value(db, "handover_delay_median_days", OWN, 12.5, denominator=30)
+    set_value(db, "cases_active", OWN, 1200.0, numerator=1200, period=PREV)
+    html = render_one(db, tmp_path)
+    cells = parse(html).cells
+    assert cells[("tabelle-kennzahlen", "cases_active", "month", "own")] == "1.234"
+    assert cells[("tabelle-kennzahlen", "cases_active", "change", "own")] == "+34"
+    assert cells[("tabelle-kennzahlen", "needs_unmet_share", "month", "own")] == "12,5 %"
+    assert cells[("tabelle-kennzahlen", "handover_delay_median_days", "month", "own")] == "12,5"
+    assert "Oktober 2026" in html and "September 2026" in html
+    # the trend table and the chart's label use the same German figures
+    assert cells[("tabelle-verlauf", "cases_active", P, "own")] == "1.234"
+    trend = next(svg for svg in svgs(html) if 'id="grafik-verlauf"' in svg[:300])
+    assert ">1.234<" in trend
+
+
+def test_suppressed_own_figures_never_show_their_value(db, tmp_path, monkeypatch):
+    from reports import charts
+
+    calls = []
+    original = charts.trend_chart
+
+    def recording_trend_chart(periods, active, new, closed, **kwargs):
+        calls.append((list(periods), dict(active), dict(new), dict(closed), kwargs))
+        return original(periods, active, new, closed, **kwargs)
+
+    monkeypatch.setattr(charts, "trend_chart", recording_trend_chart)
+    set_value(db, "cases_closed", OWN, 3.0, numerator=3, suppressed=True)  # primary
+    set_value(db, "cases_new", OWN, 987.0, numerator=987, suppressed=True)  # secondary
+    set_value(db, "handover_delay_median_days", OWN, 77.7, denominator=3, suppressed=True)
+    set_value(db, "needs_unmet_share", OWN, 0.6543, numerator=17, denominator=26,
+              suppressed=True)
+    html = render_one(db, tmp_path)
+    page = parse(html)
+    cells = page.cells
+    assert cells[("tabelle-kennzahlen", "cases_closed", "month", "own")] == "< 5"
+    assert cells[("tabelle-kennzahlen", "cases_closed", "change", "own")] == "–"
+    assert cells[("tabelle-verlauf", "cases_closed", P, "own")] == "< 5"
+    assert cells[("tabelle-kennzahlen", "cases_new", "month", "own")] == "x"
+    assert cells[("tabelle-verlauf", "cases_new", P, "own")] == "x"
+    assert cells[("tabelle-kennzahlen", "handover_delay_median_days", "month", "own")] == "–"
+    assert cells[("tabelle-uebergaben", "handover_delay_median_days", "all", "own")] == "–"
+    assert cells[("tabelle-kennzahlen", "needs_unmet_share", "month", "own")] == "–"
+    assert page.cards["cases_closed"][1] == "< 5"
+    assert page.cards["cases_new"][1] == "x"
+    for raw in ("987", "77,7", "77.7", "65,4", "0.6543"):
+        assert raw not in html, raw
+    assert "&lt; 5" in html
+    # the hidden month is left out of the chart and named under it
+    assert "Aus Datenschutzgründen nicht dargestellt (Monate mit verdeckten Werten)" in html
+    [(periods, active, new, closed, kwargs)] = calls
+    assert P in periods and P in active
+    assert P not in new and P not in closed  # hidden: a gap, not a bar
+    assert "987" not in kwargs["title"] + kwargs["description"]
+
+
+def test_legend_explains_the_signs(synthetic_reports):
+    html = synthetic_reports[0].read_text(encoding="utf-8")
+    for sign in ("&lt; 5", "x", "–", "0", "k. A."):
+        assert f"<dt>{sign}</dt>" in html
+    assert "Fallzahl zwischen 1 und 4" in html
+    assert "einzelnen anderen Trägers" in html
+
+
+# ---------------------------------------------------------------------------------------------
+# Privacy
+
+
+def test_no_other_provider_name_or_figure(db, tmp_path):
+    # Distinctive figures at other providers: none may appear in caritas' report.
+    set_value(db, "cases_active", "diakonie", 4321.0, numerator=4321)
+    set_value(db, "handover_delay_median_days", "diakonie", 88.8, denominator=31)
+    set_value(db, "needs_unmet_share", "awo", 0.4321, numerator=19, denominator=44)
+    set_value(db, "handover_delay_median_days", "drk", 66.6, denominator=12,
+              dimension="target_service", dimension_value="jobcenter")
+    set_value(db, "needs_open_over_90d", "stadt", 5555.0, numerator=5555,
+              dimension="category", dimension_value="wohnen")
+    set_value(db, "cases_new", "diakonie", 2468.0, numerator=2468, period=PREV)
+    html = render_one(db, tmp_path)
+    for raw in ("4.321", "4321", "88,8", "88.8", "43,2", "0.4321", "66,6", "5.555", "5555",
+                "2.468", "2468"):
+        assert raw not in html, raw
+    names = dict(db.execute("SELECT provider_id, provider_name FROM marts.dim_providers")
+                 .fetchall())
+    assert names[OWN] in html
+    text = text_of(html)
+    for provider_id, name in names.items():
+        if provider_id == OWN:
+            continue
+        assert name not in html, name
+        assert not re.search(rf"\b{re.escape(provider_id)}\b", text), provider_id
+        assert f'"{provider_id}"' not in html, provider_id  # in no attribute either
+        assert f"_{provider_id}_" not in html
+
+
+def test_city_comparison_hidden_when_only_one_other_provider_has_data(two_provider_db,
+                                                                      tmp_path):
+    con = duckdb.connect(str(two_provider_db), read_only=True)
+    try:
+        for provider, other in (("caritas", "diakonie"), ("diakonie", "caritas")):
+            for period in ("2024-02", "2024-03"):
+                html = render_one(con, tmp_path / provider / period, provider, period)
+                page = parse(html)
+                city = {k: v for k, v in page.cells.items() if k[3] == "city"}
+                assert city, (provider, period)
+                assert set(city.values()) <= {"–", "k. A."}, (provider, period, city)
+                assert any(v == "–" for v in city.values())
+                for card in page.cards.values():
+                    assert card[-1] in ("Stadt gesamt: –", "Stadt gesamt: k. A."), card
+                # the provider's own figures are still there and equal the warehouse
+                for indicator in ("cases_active", "cases_new", "persons_active"):
+                    row = warehouse_row(con, indicator, provider, period)
+                    assert page.cells[("tabelle-kennzahlen", indicator, "month", "own")] == \
+                        display(row, indicator_kind(indicator), K).text
+                other_name = con.execute(
+                    "SELECT provider_name FROM marts.dim_providers WHERE provider_id = ?",
+                    [other]).fetchone()[0]
+                assert other_name not in html
+                assert "Vergleichswert nicht ausgewiesen" in html
+        # diakonie's newest delivery is February: stale in March
+        html = render_one(con, tmp_path / "stale", "diakonie", "2024-03")
+        page = parse(html)
+        assert page.dd["status"].startswith("Februar 2024") and "veraltet" in page.dd["status"]
+        assert "Hinweis zum Datenstand" in html
+    finally:
+        con.close()
+
+
+def test_zero_rows_of_other_providers_do_not_count(db, tmp_path):
+    # Before: four other providers have new cases, the comparison is shown.
+    shown = parse(render_one(db, tmp_path / "before")).cells
+    assert shown[("tabelle-kennzahlen", "cases_new", "month", "city")] not in ("–", "k. A.")
+    # Only diakonie keeps new cases; the others' rows are zero: city − own = diakonie.
+    set_value(db, "cases_new", "diakonie", 9.0, numerator=9)
+    set_value(db, "focus_group_share_new", "diakonie", 5 / 9, numerator=5, denominator=9)
+    for provider in ("awo", "drk", "stadt"):
+        set_value(db, "cases_new", provider, 0.0, numerator=0)
+    set_value(db, "focus_group_share_new", "awo", None, numerator=0, denominator=0)
+    set_value(db, "focus_group_share_new", "drk", None, numerator=0, denominator=0)
+    db.execute("DELETE FROM marts.indicator_values WHERE indicator_id = 'focus_group_share_new' "
+               "AND provider_id = 'stadt' AND period = ?", [P])
+    cells = parse(render_one(db, tmp_path / "after")).cells
+    assert cells[("tabelle-kennzahlen", "cases_new", "month", "city")] == "–"
+    assert cells[("tabelle-kennzahlen", "focus_group_share_new", "month", "city")] == "–"
+    # other indicators are unaffected
+    assert cells[("tabelle-kennzahlen", "cases_active", "month", "city")] == \
+        shown[("tabelle-kennzahlen", "cases_active", "month", "city")]
+
+
+def test_city_comparison_hidden_when_the_rest_of_the_city_is_below_k(db, tmp_path):
+    set_value(db, "cases_closed", "all", 23.0, numerator=23)
+    set_value(db, "cases_closed", OWN, 20.0, numerator=20)
+    for provider, value in (("diakonie", 2), ("awo", 1), ("drk", 0), ("stadt", 0)):
+        set_value(db, "cases_closed", provider, float(value), numerator=value,
+                  suppressed=value > 0)
+    set_value(db, "handover_delay_median_days", "all", 20.0, denominator=33)
+    set_value(db, "handover_delay_median_days", OWN, 19.0, denominator=30)
+    page = parse(render_one(db, tmp_path))
+    assert page.cells[("tabelle-kennzahlen", "cases_closed", "month", "own")] == "20"
+    assert page.cells[("tabelle-kennzahlen", "cases_closed", "month", "city")] == "–"
+    assert page.cards["cases_closed"][-1] == "Stadt gesamt: –"
+    assert page.cells[("tabelle-kennzahlen", "handover_delay_median_days", "month",
+                       "city")] == "–"
+    assert page.cells[("tabelle-uebergaben", "handover_delay_median_days", "all",
+                       "city")] == "–"
+
+
+def test_no_pseudonym_in_any_report(synthetic_db, synthetic_reports):
+    con = duckdb.connect(str(synthetic_db), read_only=True)
+    try:
+        pseudonyms = set()
+        for query in (
+                "SELECT DISTINCT case_id, person_id, case_manager_id FROM raw.cases",
+                "SELECT DISTINCT need_id, case_id, NULL FROM raw.needs",
+                "SELECT DISTINCT handover_id, case_id, NULL FROM raw.handovers",
+                "SELECT DISTINCT person_id, NULL, NULL FROM raw.status_changes",
+                "SELECT DISTINCT delivery_id, content_key, NULL FROM raw.deliveries"):
+            for row in con.execute(query).fetchall():
+                pseudonyms.update(v for v in row if v)
+    finally:
+        con.close()
+    assert len(pseudonyms) > 500
+    for path in synthetic_reports:
+        html = path.read_text(encoding="utf-8")
+        for pseudonym in pseudonyms:
+            # also no truncated pseudonym (pseudonyms are 32+ hex characters)
+            assert pseudonym[:16] not in html, (path.name, pseudonym)
+
+
+def test_context_holds_display_cells_only(synthetic_db):
+    """build_provider_context is testable without rendering; hidden cells carry no value."""
+    from reports.suppression import Cell
+
+    con = duckdb.connect(str(synthetic_db), read_only=True)
+    try:
+        context = build_provider_context(con, city=CITY, k=K, period=P, provider_id=OWN)
+    finally:
+        con.close()
+    assert context["title"] == "Rückmeldung an den Träger: Caritasverband Leverkusen – " \
+                               "Oktober 2026"
+    seen = []
+
+    def walk(obj):
+        if isinstance(obj, Cell):
+            seen.append(obj)
+            if obj.hidden or obj.status == "missing":
+                assert obj.value is None, obj
+            if obj.value is not None and obj.status in ("value",) and obj.text.isdigit():
+                assert int(obj.text) == 0 or int(obj.text) >= K
+        elif isinstance(obj, dict):
+            for value in obj.values():
+                walk(value)
+        elif isinstance(obj, (list, tuple)):
+            for value in obj:
+                walk(value)
+        elif hasattr(obj, "__dataclass_fields__"):
+            for name in obj.__dataclass_fields__:
+                walk(getattr(obj, name))
+
+    walk(context)
+    assert len(seen) > 50
+
+
+def test_delivery_status(synthetic_db, synthetic_reports):
+    con = duckdb.connect(str(synthetic_db), read_only=True)
+    try:
+        html = next(p for p in synthetic_reports if OWN in p.name).read_text(encoding="utf-8")
+        page = parse(html)
+        assert page.dd["status"] == "Oktober 2026 aktuell"
+        on_time = warehouse_row(con, "delivery_on_time", OWN)
+        assert page.dd["delivery_on_time"] == display(on_time, indicator_kind(
+            "delivery_on_time"), K).text
+        statuses = dict(con.execute(
+            "SELECT period, status FROM marts.delivery_timeliness WHERE provider_id = ?",
+            [OWN]).fetchall())
+    finally:
+        con.close()
+    rows = re.findall(r'<tr data-key="(\d{4}-\d{2})">\s*<th scope="row">[^<]+</th>\s*'
+                      r'<td class="num">[^<]*</td>\s*<td class="num">[^<]*</td>\s*'
+                      r'<td data-status="([a-z]+)">', html)
+    assert rows and dict(rows) == {p: s for p, s in statuses.items() if p in dict(rows)}
+    assert len(rows) == len([p for p in statuses if p <= P])
+
+
+def test_invalid_arguments(synthetic_db, tmp_path):
+    con = duckdb.connect(str(synthetic_db), read_only=True)
+    try:
+        for kwargs in ({"period": "../../etc"}, {"provider_ids": ["../x"]},
+                       {"provider_ids": ["unbekannt"]}, {"provider_ids": ["abh"]}):
+            with pytest.raises(ValueError):
+                render_provider_reports(con, tmp_path, city=CITY, k=K, **kwargs)
+        assert not list(tmp_path.glob("traegerbericht_*"))
+        [path] = render_provider_reports(con, tmp_path, city=CITY, k=K, period=PREV,
+                                         provider_ids=["drk"])
+        assert path.name == f"traegerbericht_drk_{PREV}.html"
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Headless browser
+
+
+def pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+@pytest.mark.browser
+def test_provider_report_in_headless_chromium(synthetic_reports, tmp_path):
+    sync_playwright = _browser_or_skip()
+    path = next(p for p in synthetic_reports if OWN in p.name)
+    requests: list[str] = []
+    failed: list[str] = []
+    console_errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("request", lambda request: requests.append(request.url))
+            page.on("requestfailed", lambda request: failed.append(request.url))
+            page.on("console", lambda msg: console_errors.append(msg.text)
+                    if msg.type == "error" else None)
+            page.goto(path.as_uri())
+            page.wait_for_load_state("load")
+            assert page.inner_text("h1") == (
+                "Rückmeldung an den Träger: Caritasverband Leverkusen – Oktober 2026")
+            charts = page.locator("svg.chart")
+            assert charts.count() >= 1
+            for i in range(charts.count()):
+                box = charts.nth(i).bounding_box()
+                assert box is not None and box["width"] > 100 and box["height"] > 100
+            shot = tmp_path / "traegerbericht.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 10_000
+            keep = os.environ.get("KIM_PROVIDER_REPORT_SCREENSHOT")
+            if keep:
+                shutil.copy(shot, keep)
+            pdf = page.pdf(format="A4", print_background=True)
+            assert pdf.startswith(b"%PDF") and pdf_pages(pdf) > 0
+        finally:
+            browser.close()
+    external = [u for u in requests if not (u.startswith("file://") or u.startswith("data:"))]
+    assert not external, external
+    assert requests, "the browser recorded no request at all"
+    assert not failed, failed
+    assert not console_errors, console_errors
