@@ -177,15 +177,16 @@ def report(
     suppression_k: KOption = None,
     period: Annotated[Optional[str], typer.Option(help="Report month YYYY-MM [latest].")] = None,
 ) -> None:
-    """Render the reports from the warehouse as it is, without loading anything."""
+    """Render the published reports (monthly, provider feedback, annual, index) from the warehouse as
+    it is, without loading anything."""
     from kim.config import load_config
-    from reports.render import render_reports
+    from reports.publish import render_published_reports
     from warehouse.migrate import connect
 
     settings = _settings(warehouse=warehouse, reports_dir=reports_dir, config=config, suppression_k=suppression_k)
     con = connect(settings.warehouse)
     try:
-        render_reports(
+        render_published_reports(
             con, settings.reports_dir, city=load_config(settings.config).city, k=settings.suppression_k,
             period=period,
         )

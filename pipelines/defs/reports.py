@@ -9,7 +9,9 @@ from pipelines.defs.marts import marts_key
 from pipelines.defs.resources import WAREHOUSE_POOL, KimSettingsResource, WarehouseResource
 from pipelines.defs.staging import staging_key
 from reports import render_data_quality_report
-from reports.render import render_reports
+from reports.annual import render_annual_reports
+from reports.provider_feedback import render_provider_reports
+from reports.render import render_index, render_reports
 from transforms.exchange_format import TABLES
 
 
@@ -36,6 +38,61 @@ def monthly_monitoring_report(
             "index": dg.MetadataValue.path(str(paths["index"])),
         }
     )
+
+
+@dg.asset(
+    key=dg.AssetKey(["reports", "provider_feedback"]),
+    group_name="reports",
+    pool=WAREHOUSE_POOL,
+    kinds={"html"},
+    deps=[marts_key("indicator_values"), marts_key("fct_deliveries"), marts_key("delivery_timeliness"),
+          marts_key("dim_providers")],
+    description=(
+        "Rückmeldung an den Träger: per provider, the newest month's own figures beside the city's "
+        "(never another provider's), with its delivery status. Small cells suppressed."
+    ),
+)
+def provider_feedback_reports(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
+    config = kim.programme_config()
+    with warehouse.get_connection() as con:
+        paths = render_provider_reports(con, Path(kim.reports_dir), city=config.city, k=kim.suppression_k)
+    return dg.MaterializeResult(
+        metadata={"reports": len(paths), "files": dg.MetadataValue.md("\n".join(f"- {p}" for p in paths))}
+    )
+
+
+@dg.asset(
+    key=dg.AssetKey(["reports", "annual_evaluation"]),
+    group_name="reports",
+    pool=WAREHOUSE_POOL,
+    kinds={"html"},
+    deps=[marts_key("indicator_values_yearly"), marts_key("indicator_values"), marts_key("fct_deliveries"),
+          marts_key("delivery_timeliness"), marts_key("dim_providers")],
+    description=(
+        "Jahresbericht: the annual evaluation per year for the council and the ministry (reach, process "
+        "quality, outcomes, structural gaps, budget, data quality, method notes)."
+    ),
+)
+def annual_evaluation_reports(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
+    config = kim.programme_config()
+    with warehouse.get_connection() as con:
+        paths = render_annual_reports(con, Path(kim.reports_dir), city=config.city, k=kim.suppression_k)
+    return dg.MaterializeResult(
+        metadata={"reports": len(paths), "files": dg.MetadataValue.md("\n".join(f"- {p}" for p in paths))}
+    )
+
+
+@dg.asset(
+    key=dg.AssetKey(["reports", "index"]),
+    group_name="reports",
+    kinds={"html"},
+    deps=[dg.AssetKey(["reports", "monthly_monitoring"]), dg.AssetKey(["reports", "provider_feedback"]),
+          dg.AssetKey(["reports", "annual_evaluation"])],
+    description="index.html of the published reports folder: every report by type and period, newest first.",
+)
+def reports_index(kim: KimSettingsResource) -> dg.MaterializeResult:
+    path = render_index(Path(kim.reports_dir), city=kim.programme_config().city)
+    return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path(str(path))})
 
 
 @dg.asset(
