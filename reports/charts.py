@@ -17,6 +17,7 @@ from html import escape
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reports import formatting as fmt
@@ -101,11 +102,37 @@ def _postprocess(svg: str, chart_id: str, title: str, description: str) -> str:
 
 
 def _new_figure(height_in: float, width_in: float = WIDTH_IN) -> Figure:
-    # Headless Agg canvas attached explicitly: no pyplot, no global backend switch.
+    # Headless Agg canvas attached explicitly: no pyplot, no global backend switch. No layout
+    # engine: the charts place their axes themselves (constrained layout doubles the drawing
+    # time, and every monthly report of every month has several charts).
     with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(width_in, height_in), layout="constrained")
+        fig = Figure(figsize=(width_in, height_in))
     FigureCanvasAgg(fig)
     return fig
+
+
+def _text_width_in(fig: Figure, texts: Sequence[str], size: float) -> float:
+    """Width in inches of the widest of `texts` at font size `size` (as Matplotlib lays it
+    out; the browser's font may differ a little, so callers leave some slack)."""
+    if not texts:
+        return 0.0
+    renderer = fig.canvas.get_renderer()
+    with matplotlib.rc_context(RC):
+        prop = FontProperties(size=size)
+        widest = 0.0
+        for text in texts:
+            for line in str(text).split("\n"):
+                width, _, _ = renderer.get_text_width_height_descent(line, prop, ismath=False)
+                widest = max(widest, width)
+    return widest / fig.dpi
+
+
+def _place(fig: Figure, ax, *, left: float, right: float, top: float, bottom: float) -> None:
+    """Put `ax` at margins given in inches from the figure edges."""
+    width_in, height_in = fig.get_size_inches()
+    ax.set_position([left / width_in, bottom / height_in,
+                     max(0.05, 1 - (left + right) / width_in),
+                     max(0.05, 1 - (top + bottom) / height_in)])
 
 
 def _tick_positions(n: int) -> list[int]:
@@ -128,13 +155,14 @@ def trend_chart(
     """Active cases as a line (top) and new/closed cases per month as bars (bottom).
 
     `periods` are all months on the axis; a month missing from a dict (not published) leaves a
-    gap instead of a value."""
+    gap instead of a value. Both panels have a y-axis label, the lower one the month axis."""
     n = len(periods)
     xs = list(range(n))
     nan = float("nan")
+    height = 5.8
     with matplotlib.rc_context(RC):
-        fig = _new_figure(5.6)
-        top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2.2]})
+        fig = _new_figure(height)
+        top, bottom = fig.subplots(2, 1, sharex=True)
         report_x = periods.index(report_period) if report_period in periods else None
 
         for ax in (top, bottom):
@@ -149,7 +177,9 @@ def trend_chart(
         top.plot(xs, ys, color=BLUE, linewidth=2.2, marker="o", markersize=4, zorder=3,
                  label="Aktive Fälle")
         top.set_title("Aktive Fälle im Monat, Stadt gesamt")
-        top.set_ylim(bottom=0, top=max([v for v in ys if not math.isnan(v)] or [1]) * 1.18)
+        top.set_ylabel("Aktive Fälle")
+        top_max = max([v for v in ys if not math.isnan(v)] or [1])
+        top.set_ylim(bottom=0, top=top_max * 1.18)
         # Direct label for the report month (or the last published month).
         label_x = report_x if report_x is not None and not math.isnan(ys[report_x]) else None
         if label_x is None:
@@ -171,6 +201,8 @@ def trend_chart(
                    edgecolor=ORANGE, hatch="////", linewidth=1.0, label="Abgeschlossene Fälle",
                    zorder=3)
         bottom.set_title("Neue und abgeschlossene Fälle je Monat")
+        bottom.set_ylabel("Fälle je Monat")
+        bottom.set_xlabel("Monat")
         bar_max = max([v for v in new_ys + closed_ys if not math.isnan(v)] or [1])
         bottom.set_ylim(0, bar_max * 1.35)
         bottom.legend(loc="upper left", ncols=2, fontsize=10, handlelength=1.6,
@@ -182,6 +214,19 @@ def trend_chart(
         if report_x is not None:
             top.text(report_x + 0.5, 1.01, "Berichtsmonat", transform=top.get_xaxis_transform(),
                      ha="right", va="bottom", fontsize=9.5, color=GREY)
+
+        # Layout in inches: tick labels and the y-axis label on the left, titles above each
+        # panel, month labels and the x-axis label below.
+        tick_labels = [fmt.integer(v) for v in (top_max * 1.18, bar_max * 1.35)]
+        ticks_w = _text_width_in(fig, tick_labels, RC["font.size"]) + 0.12
+        left, right, title_h, gap, x_axis = ticks_w + 0.38, 0.15, 0.42, 0.6, 0.72
+        panels = height - title_h - gap - x_axis
+        top_h, bottom_h = panels * 3 / 5.2, panels * 2.2 / 5.2
+        _place(fig, top, left=left, right=right, top=title_h, bottom=height - title_h - top_h)
+        _place(fig, bottom, left=left, right=right, top=height - x_axis - bottom_h,
+               bottom=x_axis)
+        for ax in (top, bottom):
+            ax.yaxis.set_label_coords(-(ticks_w + 0.08) / (WIDTH_IN - left - right), 0.5)
         return _to_svg(fig, chart_id, title, description)
 
 
@@ -195,15 +240,18 @@ def horizontal_bar_chart(
     value_format: Callable[[float], str],
     reference: tuple[str, float] | None = None,
     share_axis: bool = False,
+    category_label: str | None = None,
 ) -> str:
     """Horizontal bars sorted from the largest value (top) to the smallest, value labels at the
-    bar ends, optional dashed reference line (e.g. the city-wide figure)."""
+    bar ends, optional dashed reference line (e.g. the city-wide figure). `axis_label` names
+    the value axis, `category_label` (optional) the axis of the bar labels."""
     ordered = sorted(points, key=lambda p: (-p[1], p[0]))
     labels = [label for label, _ in ordered]
     values = [value for _, value in ordered]
     n = len(ordered)
+    height = 0.38 * n + 1.45
     with matplotlib.rc_context(RC):
-        fig = _new_figure(0.38 * n + 1.35)
+        fig = _new_figure(height)
         ax = fig.subplots()
         ys = list(range(n))
         ax.barh(ys, values, height=0.62, color=BLUE, zorder=3)
@@ -233,9 +281,16 @@ def horizontal_bar_chart(
                       facecolor="white", framealpha=0.9, frameon=True, edgecolor=LIGHT)
         ax.set_xlabel(axis_label)
         # Title at the left edge of the figure (long category labels shift the axes right).
-        fig.suptitle(title, x=0.0, ha="left", fontsize=RC["axes.titlesize"],
-                     fontweight="bold")
+        fig.suptitle(title, x=0.0, y=1 - 0.1 / height, ha="left", va="top",
+                     fontsize=RC["axes.titlesize"], fontweight="bold")
         ax.set_ylim(n - 0.5, -0.5)
+        labels_w = _text_width_in(fig, labels, RC["font.size"]) + 0.2
+        left = labels_w
+        if category_label:
+            left += 0.32
+            ax.set_ylabel(category_label)
+            ax.yaxis.set_label_coords(-(labels_w + 0.05) / (WIDTH_IN - left - 0.35), 0.5)
+        _place(fig, ax, left=left, right=0.35, top=0.5, bottom=0.62)
         return _to_svg(fig, chart_id, title, description)
 
 

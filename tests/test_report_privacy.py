@@ -1,0 +1,128 @@
+"""Privacy of every published report (design §6): render every report type from a generated data
+set whose pseudonyms are known and assert that no pseudonym and no count from 1 to k-1 appears.
+
+The published reports are the monthly reports, the provider feedback reports, the annual reports
+and the index. The internal data-quality report may show record keys and is not checked here."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from reports.suppression import Kind, indicator_kind
+from synthetic import generate
+from tests.conftest import build_warehouse_models
+from transforms.indicators import INDICATORS_BY_ID, build_yearly_indicator_values
+from warehouse.load import ingest_landing
+from warehouse.migrate import connect
+
+K = 5
+KEY = "privacy-test-key"
+PSEUDONYM = re.compile(r"[0-9a-f]{32}")
+ID_COLUMNS = {
+    "cases": ("case_id", "person_id", "case_manager_id"),
+    "needs": ("need_id", "case_id"),
+    "handovers": ("handover_id", "case_id", "need_id"),
+    "contacts": ("contact_id", "case_id"),
+    "assignments": ("case_id", "case_manager_id"),
+    "status_changes": ("person_id",),
+}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, config):
+    """A warehouse from 14 synthetic months over two years, every published report rendered."""
+    from reports.annual import render_annual_reports
+    from reports.provider_feedback import render_provider_reports
+    from reports.render import render_index, render_reports
+
+    root = tmp_path_factory.mktemp("privacy")
+    generate(config, root / "landing", months=14, seed=21, total_cases=500, end_period="2025-02")
+    con = connect(root / "warehouse.duckdb")
+    ingest_landing(con, root / "landing", config, KEY)
+    build_warehouse_models(con, config, k=K)
+    build_yearly_indicator_values(con, K)
+    reports_dir = root / "reports"
+    render_reports(con, reports_dir, city=config.city, k=K)
+    render_provider_reports(con, reports_dir, city=config.city, k=K)
+    render_annual_reports(con, reports_dir, city=config.city, k=K)
+    render_index(reports_dir, city=config.city)
+    pseudonyms = set()
+    for table, columns in ID_COLUMNS.items():
+        for column in columns:
+            pseudonyms |= {value for (value,) in con.execute(
+                f"SELECT DISTINCT {column} FROM raw.{table} WHERE {column} IS NOT NULL").fetchall()}
+    con.close()
+    return sorted(reports_dir.rglob("*.html")), pseudonyms
+
+
+def test_every_report_type_was_rendered(published):
+    pages, _ = published
+    names = {page.name.split("_")[0].removesuffix(".html") for page in pages}
+    assert {"monatsbericht", "traegerbericht", "jahresbericht", "index"} <= names
+
+
+def test_no_pseudonym_appears_in_any_published_report(published):
+    pages, pseudonyms = published
+    assert len(pseudonyms) > 1000 and all(PSEUDONYM.fullmatch(p) for p in pseudonyms)
+    for page in pages:
+        leaked = set(PSEUDONYM.findall(page.read_text(encoding="utf-8"))) & pseudonyms
+        assert not leaked, f"{page.name} shows pseudonyms {sorted(leaked)[:3]}"
+
+
+class _FigureCells(HTMLParser):
+    """Text of every element that carries a figure (`data-indicator`), with the indicator id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[tuple[str, str]] = []
+        self._open: list[tuple[str, str | None, list[str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        indicator = dict(attrs).get("data-indicator")
+        if tag in ("td", "p", "span", "div") and indicator:
+            self._open.append((tag, indicator, []))
+        elif self._open and tag == self._open[-1][0]:
+            self._open.append((tag, None, []))
+
+    def handle_data(self, data):
+        for _, _, texts in self._open:
+            texts.append(data)
+
+    def handle_endtag(self, tag):
+        if self._open and self._open[-1][0] == tag:
+            _, indicator, texts = self._open.pop()
+            if indicator:
+                self.cells.append((indicator, " ".join("".join(texts).split())))
+
+
+def test_no_count_from_1_to_k_minus_1_is_published(published):
+    pages, _ = published
+    checked = 0
+    for page in pages:
+        parser = _FigureCells()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for indicator, text in parser.cells:
+            # figures about people only (a report may also mark counts of deliveries or providers)
+            if indicator not in INDICATORS_BY_ID or indicator_kind(indicator) is not Kind.COUNT:
+                continue
+            checked += 1
+            number = text.split(" ")[0].replace(".", "")
+            if number.isdigit():
+                assert not 1 <= int(number) < K, f"{page.name}: {indicator} shows {text!r}"
+    assert checked > 100  # the reports do carry count cells
+
+
+def test_published_reports_make_no_external_request_and_run_no_script(published):
+    pages, _ = published
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "<script" not in html.lower(), page.name
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), page.name
+
+
+def test_internal_reports_are_not_published(published):
+    pages, _ = published
+    assert not [page for page in pages if page.name.startswith("datenqualitaet")]
