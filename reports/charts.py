@@ -203,7 +203,7 @@ def trend_chart(
         bottom.set_title("Neue und abgeschlossene Fälle je Monat")
         bottom.set_ylabel("Fälle je Monat")
         bottom.set_xlabel("Monat")
-        bar_max = max([v for v in new_ys + closed_ys if not math.isnan(v)] or [1])
+        bar_max = max([v for v in new_ys + closed_ys if not math.isnan(v)] + [1])  # all zero: still an axis
         bottom.set_ylim(0, bar_max * 1.35)
         bottom.legend(loc="upper left", ncols=2, fontsize=10, handlelength=1.6,
                       borderaxespad=0.1)
