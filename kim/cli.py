@@ -175,7 +175,7 @@ def report(
     reports_dir: ReportsOption = None,
     config: ConfigOption = None,
     suppression_k: KOption = None,
-    period: Annotated[Optional[str], typer.Option(help="Report month YYYY-MM [latest].")] = None,
+    period: Annotated[Optional[str], typer.Option(help="Report month YYYY-MM [every month; provider reports: the newest].")] = None,
 ) -> None:
     """Render the published reports (monthly, provider feedback, annual, index) from the warehouse as
     it is, without loading anything."""

@@ -20,10 +20,11 @@ from transforms.exchange_format import TABLES
     group_name="reports",
     pool=WAREHOUSE_POOL,
     kinds={"html"},
-    deps=[marts_key("indicator_values"), marts_key("fct_deliveries"), marts_key("dim_providers")],
+    deps=[marts_key("indicator_values"), marts_key("indicator_revisions"), marts_key("fct_deliveries"),
+          marts_key("delivery_timeliness"), marts_key("dim_providers")],
     description=(
-        "Monatsbericht: the monthly monitoring report for the latest period (German, self-contained "
-        "HTML with inline SVG charts, small cells suppressed) and index.html linking all reports."
+        "Monatsberichte: the monthly monitoring report for every delivered month (German, "
+        "self-contained HTML with inline SVG charts and data tables, small cells suppressed)."
     ),
 )
 def monthly_monitoring_report(
@@ -34,8 +35,8 @@ def monthly_monitoring_report(
         paths = render_reports(con, Path(kim.reports_dir), city=config.city, k=kim.suppression_k)
     return dg.MaterializeResult(
         metadata={
-            "report": dg.MetadataValue.path(str(paths["monthly"])),
-            "index": dg.MetadataValue.path(str(paths["index"])),
+            "newest_report": dg.MetadataValue.path(str(paths["monthly"])),
+            "reports": len(paths.get("monthly_all", [paths["monthly"]])),
         }
     )
 
