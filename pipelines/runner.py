@@ -11,13 +11,10 @@ from kim.settings import Settings
 from pipelines.defs.partitions import delivery_partition_key
 from pipelines.defs.raw import DELIVERY_PARTITIONS, RAW_DELIVERIES, register_metadata
 from pipelines.defs.resources import build_resources
-from pipelines.defs.jobs import DOWNSTREAM_OF_RAW
+from pipelines.defs.jobs import DOWNSTREAM_OF_RAW, PARTITION_RANGE_END, PARTITION_RANGE_START
 from pipelines.defs.marts import MONTH_PARTITIONS, marts_key
 from warehouse.incremental import RecomputePlan, config_fingerprint, plan_indicator_recompute
 from warehouse.load import IngestSummary, delivery_register_entry, ingest_landing
-
-PARTITION_RANGE_START = "dagster/asset_partition_range_start"
-PARTITION_RANGE_END = "dagster/asset_partition_range_end"
 
 
 @dataclass

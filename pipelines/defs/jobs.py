@@ -1,9 +1,13 @@
 """Jobs: loading one delivery (a partition of raw/deliveries) and rebuilding everything after it;
-the monthly schedule."""
+the monthly and the annual schedule."""
 
 import dagster as dg
 
+from pipelines.defs.marts import MONTH_PARTITIONS, marts_key
 from pipelines.defs.raw import RAW_DELIVERIES
+
+PARTITION_RANGE_START = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END = "dagster/asset_partition_range_end"
 
 load_delivery_job = dg.define_asset_job(
     "load_delivery",
@@ -21,11 +25,47 @@ kim_full_run = dg.define_asset_job(
     description="Rebuild staging from the current deliveries, validate, compute indicators, render reports.",
 )
 
+annual_report_run_job = dg.define_asset_job(
+    "annual_report_run",
+    selection=dg.AssetSelection.assets(
+        marts_key("indicator_values_yearly"), dg.AssetKey(["reports", "annual_evaluation"]),
+        dg.AssetKey(["reports", "index"]),
+    ),
+    description="Yearly figures and the annual evaluation reports (after the monthly run has updated the months).",
+)
+
+
+def every_month(context: dg.ScheduleEvaluationContext) -> dict[str, str]:
+    """Run tags for all indicator month partitions up to the scheduled time (a full recompute)."""
+    keys = MONTH_PARTITIONS.get_partition_keys(current_time=context.scheduled_execution_time)
+    return {PARTITION_RANGE_START: keys[0], PARTITION_RANGE_END: keys[-1]}
+
+
 # Deliveries for a month are due by the 10th of the next month (design §5, delivery_on_time).
-monthly_report_schedule = dg.ScheduleDefinition(
+@dg.schedule(
     name="monthly_report_run",
     job=kim_full_run,
     cron_schedule="0 6 11 * *",
     execution_timezone="Europe/Berlin",
-    description="Monthly run on the 11th at 06:00, after the delivery deadline of the 10th.",
+    description=(
+        "Monthly run on the 11th at 06:00, after the delivery deadline of the 10th: staging, checks, "
+        "every indicator month (a full recompute once a month), the monthly, provider and annual "
+        "reports."
+    ),
 )
+def monthly_report_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return dg.RunRequest(run_key=None, tags=every_month(context))
+
+
+@dg.schedule(
+    name="annual_report_run",
+    job=annual_report_run_job,
+    cron_schedule="0 7 15 1 *",
+    execution_timezone="Europe/Berlin",
+    description=(
+        "Annual evaluation on 15 January at 07:00, after December's deliveries (due 10 January) went "
+        "through the monthly run of the 11th."
+    ),
+)
+def annual_report_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return dg.RunRequest(run_key=None)
