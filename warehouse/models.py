@@ -22,6 +22,10 @@ FROM raw.{table} r
 JOIN staging.current_deliveries USING (delivery_id)
 """
 COUNT_ROWS_SQL = "SELECT count(*) FROM {relation}"
+PREVIEW_SQL = "SELECT * EXCLUDE ({excluded}) FROM {relation} LIMIT {limit}"
+# Pseudonyms of people and records never go into previews (the Dagster UI is not a privacy boundary).
+PSEUDONYM_COLUMNS = ("case_id", "person_id", "case_manager_id", "need_id", "handover_id", "contact_id",
+                     "change_key")
 
 # Models in marts, in dependency order.
 MART_MODELS = (
@@ -104,3 +108,18 @@ def build_dim_providers(con: duckdb.DuckDBPyConnection, config: ProgrammeConfig)
         for name in tables:
             con.unregister(f"config_{name}")
     return providers.height
+
+
+def preview_markdown(con: duckdb.DuckDBPyConnection, relation: str, limit: int = 5) -> str:
+    """The first rows of a table as a Markdown table, without pseudonym columns. `relation` comes
+    from the model lists of this module, never from input."""
+    columns = {row[0] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
+    excluded = [name for name in PSEUDONYM_COLUMNS if name in columns]
+    sql = (PREVIEW_SQL if excluded else "SELECT * FROM {relation} LIMIT {limit}").format(
+        excluded=", ".join(excluded), relation=relation, limit=int(limit))
+    frame = con.sql(sql).pl()
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.rows()]
+    note = f"\n\n(without {', '.join(excluded)})" if excluded else ""
+    return "\n".join([header, rule, *rows]) + note

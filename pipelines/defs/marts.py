@@ -10,7 +10,7 @@ from pipelines.defs.resources import WAREHOUSE_POOL, KimSettingsResource, Wareho
 from pipelines.defs.staging import staging_key
 from transforms.indicators import INDICATORS, build_indicator_values, build_yearly_indicator_values
 from warehouse.incremental import config_fingerprint, plan_indicator_recompute, record_indicator_build
-from warehouse.models import build_dim_providers, build_mart
+from warehouse.models import build_dim_providers, build_mart, preview_markdown
 from warehouse.revisions import build_indicator_revisions
 
 MONTH_PARTITIONS = month_partitions(load_config(Settings.from_env().config))
@@ -66,7 +66,8 @@ def _sql_model_asset(name: str, deps: list[dg.AssetKey], description: str) -> dg
     def model(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.get_connection() as con:
             rows = build_mart(con, name)
-        return dg.MaterializeResult(metadata={"row_count": rows})
+            preview = preview_markdown(con, f"marts.{name}")
+        return dg.MaterializeResult(metadata={"row_count": rows, "preview": dg.MetadataValue.md(preview)})
 
     return model
 
