@@ -1,19 +1,22 @@
 """KIM Monitor benchmark: time the pipeline's stages at a scale tier of design §8.
 
-    .venv/bin/python -m benchmarks.run --tier S|M [--out DIR] [--keep] [--landing DIR]
-                                       [--repeat N] [--profile]
+    .venv/bin/python -m benchmarks.run --tier S|M|L [--out DIR] [--keep] [--landing DIR]
+                                         [--repeat N] [--profile]
 
 Generates the tier's synthetic deliveries, then times in a fresh DuckDB file (one per repetition):
 
 1. load        warehouse.load.ingest_landing (after warehouse.migrate.connect) -- the baseline
 2. staging     warehouse.models.build_staging
-3. validation  checks.validation.validate_staging for every table of exchange format v1
+3. validation  checks.validation.validate_staging for every table of exchange format v1 (not at L)
 4. indicators  build_dim_providers, every mart model, transforms.indicators.build_indicator_values
+5. headline    the SQL of the three headline indicators on the built warehouse, and the pandas
+               baseline (benchmarks/pandas_baseline.py) for them on the same delivery files: read,
+               compute; its values must equal marts.indicator_values (exit code 1 if not)
 
 and writes benchmarks/results/<tier>-<date>.json. Performance is judged by the ratios of stages to
-the load measured in the same run (validation/load, staging/load, indicators/load), never by
-absolute seconds: those depend on the machine. Generation is reported but not part of any ratio.
-See benchmarks/README.md.
+the load measured in the same run (validation/load, staging/load, indicators/load) and by the
+speed-ups against pandas (pandas seconds / our seconds), never by absolute seconds: those depend on
+the machine. Generation is reported but not part of any ratio. See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -59,6 +62,9 @@ class Tier:
     months: int
     cases: int
     description: str
+    # Only each provider's newest delivery (+ the abh providers' first one): benchmarks/newest_only.py
+    newest_only: bool = False
+    validate: bool = True
 
 
 TIERS = {
@@ -66,6 +72,10 @@ TIERS = {
               "one city (Leverkusen): 5 providers + abh, 24 monthly deliveries, ~3,000 cases"),
     "M": Tier("M", BENCHMARK_DIR / "config_m.yaml", 36, 40000,
               "a large city: 12 providers + abh, 36 monthly deliveries, ~40,000 cases"),
+    "L": Tier("L", BENCHMARK_DIR / "config_l.yaml", 36, 500000,
+              "all of NRW: 53 districts x (4 providers + abh), ~500,000 cases, 36 months; only the "
+              "newest delivery per provider is generated and loaded, no validation",
+              newest_only=True, validate=False),
 }
 
 # Stages in the order they run; the first is the baseline of every ratio.
@@ -75,6 +85,15 @@ RATIOS = {
     "validation/load": "validation",
     "indicators/load": "indicators",
 }
+
+# Speed-ups of ours against the pandas baseline: pandas seconds / our seconds (> 1 = ours faster).
+SPEEDUPS = {
+    "pandas_total/indicators": ("pandas_total", "indicators"),
+    "pandas_compute/indicators": ("pandas_compute", "indicators"),
+    "pandas_total/headline_sql": ("pandas_total", "headline_sql"),
+    "pandas_compute/headline_sql": ("pandas_compute", "headline_sql"),
+}
+SPEEDUP_TARGET = 10.0
 
 console = Console(stderr=True)
 
@@ -173,7 +192,9 @@ def run_pipeline(
     config, landing: Path, warehouse: Path, key: str, validate, validated_tables: tuple[str, ...],
     profile_dir: Path | None, progress: Progress,
 ) -> dict[str, Any]:
-    """One timed pass over a fresh warehouse file."""
+    """One timed pass over a fresh warehouse file (validate=None: no validation stage)."""
+    from benchmarks.headline import compare, fetch_ours, run_headline_sql
+    from benchmarks.pandas_baseline import compute_indicators, read_newest_deliveries
     from transforms.exchange_format import TABLES
     from transforms.indicators import build_indicator_values
     from warehouse.load import ingest_landing
@@ -197,8 +218,6 @@ def run_pipeline(
         staging_rows = stages.run("staging", lambda: build_staging(con))
         progress.update(task, completed=1)
 
-        task = progress.add_task("3 validation", total=len(validated_tables))
-
         def validation() -> dict[str, dict[str, int]]:
             outcomes = {}
             for table in validated_tables:
@@ -211,7 +230,10 @@ def run_pipeline(
                 progress.advance(task)
             return outcomes
 
-        validation_outcomes = stages.run("validation", validation)
+        validation_outcomes = None
+        if validate is not None:
+            task = progress.add_task("3 validation", total=len(validated_tables))
+            validation_outcomes = stages.run("validation", validation)
 
         task = progress.add_task("4 marts + indicators", total=len(MART_MODELS) + 2)
         indicator_parts: dict[str, float] = {}
@@ -235,6 +257,20 @@ def run_pipeline(
 
         stages.run("indicators", marts_and_indicators)
 
+        # 5: ours for the three headline indicators only, then pandas on the same delivery files.
+        task = progress.add_task("5 headline indicators: SQL, pandas read, pandas compute", total=3)
+        headline_rows = stages.run("headline_sql", lambda: run_headline_sql(con))
+        progress.advance(task)
+        newest = stages.run("pandas_read", lambda: read_newest_deliveries(landing, config))
+        progress.advance(task)
+        theirs = stages.run("pandas_compute", lambda: compute_indicators(newest, config))
+        progress.advance(task)
+        stages.seconds["pandas_total"] = stages.seconds["pandas_read"] + stages.seconds["pandas_compute"]
+        comparison = compare(fetch_ours(con), theirs)
+        pandas_rows = {"cases": len(newest.cases), "needs": len(newest.needs),
+                       "handovers": len(newest.handovers), "deliveries_read": len(newest.folders),
+                       "periods": len(newest.periods), "indicator_rows": len(theirs)}
+
         raw_rows = {table: count(con, f"raw.{table}") for table in TABLES}
         raw_rows["quarantine.rejected_rows"] = count(con, "quarantine.rejected_rows")
         delivery_states = dict(con.execute(
@@ -255,6 +291,9 @@ def run_pipeline(
             "quarantined_rows": summary.quarantined_rows,
         },
         "validation": validation_outcomes,
+        "headline_sql_rows": headline_rows,
+        "pandas_rows": pandas_rows,
+        "comparison": comparison,
         "warehouse_bytes": warehouse.stat().st_size,
         "duckdb_threads": threads,
         "hot_spots": stages.hot_spots,
@@ -328,13 +367,20 @@ def summarise(runs: list[dict[str, Any]]) -> tuple[dict[str, float], dict[str, f
         stage: statistics.median(run["seconds"][stage] for run in runs)
         for stage in runs[0]["seconds"]
     }
-    base = seconds[BASELINE]
-    ratios = {name: seconds[stage] / base for name, stage in RATIOS.items()}
-    return seconds, ratios
+    return seconds, ratios_of(seconds)
+
+
+def ratios_of(seconds: dict[str, float]) -> dict[str, float]:
+    return {name: seconds[stage] / seconds[BASELINE] for name, stage in RATIOS.items() if stage in seconds}
+
+
+def speedups_of(seconds: dict[str, float]) -> dict[str, float]:
+    return {name: seconds[pandas] / seconds[ours] for name, (pandas, ours) in SPEEDUPS.items()}
 
 
 def print_report(tier: Tier, generation: float | None, seconds: dict[str, float],
-                 ratios: dict[str, float], run: dict[str, Any], validation_impl: str) -> None:
+                 ratios: dict[str, float], speedups: dict[str, float], run: dict[str, Any],
+                 validation_impl: str) -> None:
     out = Console()
     table = Table(title=f"KIM Monitor benchmark, tier {tier.name}: {tier.description}")
     table.add_column("stage")
@@ -345,8 +391,37 @@ def print_report(tier: Tier, generation: float | None, seconds: dict[str, float]
     table.add_row("1 load (baseline)", f"{seconds['load']:.2f}", "1.000")
     for name, stage in RATIOS.items():
         label = {"staging": "2 staging", "validation": "3 validation", "indicators": "4 marts + indicators"}[stage]
-        table.add_row(label, f"{seconds[stage]:.2f}", f"{ratios[name]:.3f}")
+        if stage in seconds:
+            table.add_row(label, f"{seconds[stage]:.2f}", f"{ratios[name]:.3f}")
+        else:
+            table.add_row(label, "skipped", "")
     out.print(table)
+
+    from benchmarks.headline import TOLERANCE
+
+    comparison = run["comparison"]
+    versus = Table(title="headline indicators (cases_active, handover_delay_median_days, "
+                         "needs_unmet_share): pandas baseline vs ours")
+    versus.add_column("what")
+    versus.add_column("seconds", justify="right")
+    versus.add_column("pandas / this", justify="right")
+    versus.add_row("pandas read (newest deliveries, 3 tables)", f"{seconds['pandas_read']:.3f}", "")
+    versus.add_row("pandas compute", f"{seconds['pandas_compute']:.3f}", "")
+    versus.add_row("pandas read + compute", f"{seconds['pandas_total']:.3f}", "")
+    versus.add_row("ours: 4 marts + all indicators (+ suppression)", f"{seconds['indicators']:.3f}",
+                   f"{speedups['pandas_total/indicators']:.1f}x total, "
+                   f"{speedups['pandas_compute/indicators']:.1f}x compute")
+    versus.add_row("ours: SQL of the 3 headline indicators", f"{seconds['headline_sql']:.3f}",
+                   f"{speedups['pandas_total/headline_sql']:.1f}x total, "
+                   f"{speedups['pandas_compute/headline_sql']:.1f}x compute")
+    out.print(versus)
+    rows = ", ".join(f"{name} {count:,}" for name, count in comparison.compared_rows.items())
+    if comparison.match:
+        out.print(f"[green]values match[/green] (tolerance {TOLERANCE:g}): {rows} rows compared; "
+                  f"{comparison.ours_without_observations:,} rows of ours without observations "
+                  f"(value NULL, denominator 0) set aside")
+    else:
+        out.print(f"[red]VALUES DIFFER[/red]: {comparison.describe()}")
 
     parts = Table(title="marts + indicators, per model (first repetition)")
     parts.add_column("model")
@@ -364,6 +439,10 @@ def print_report(tier: Tier, generation: float | None, seconds: dict[str, float]
         rows.add_row(name, f"{value:,}", f"{run['rows']['staging'].get(name, ''):,}"
                      if name in run["rows"]["staging"] else "")
     out.print(rows)
+    pandas_rows = run["pandas_rows"]
+    out.print(f"pandas read {pandas_rows['deliveries_read']} newest deliveries: "
+              f"{pandas_rows['cases']:,} cases, {pandas_rows['needs']:,} needs, "
+              f"{pandas_rows['handovers']:,} handovers; {pandas_rows['periods']} periods")
     out.print(f"deliveries: {run['rows']['deliveries']}  validation: {validation_impl}  "
               f"duckdb threads: {run['duckdb_threads']}")
     for stage, spots in run["hot_spots"].items():
@@ -383,7 +462,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--tier", choices=sorted(TIERS), required=True, help="scale tier of design §8")
+    parser.add_argument("--tier", choices=list(TIERS), required=True, help="scale tier of design §8")
     parser.add_argument("--out", type=Path, help="folder for the working files (deliveries, warehouse "
                         "files); a new sub-folder is made in it. Default: the system temp folder")
     parser.add_argument("--keep", action="store_true",
@@ -431,6 +510,19 @@ def main(argv: list[str] | None = None) -> int:
                 landing = args.landing.resolve()
                 if not any(landing.glob("*/*/manifest.json")):
                     raise SystemExit(f"{landing} holds no deliveries (<provider>/<YYYY-MM>/manifest.json)")
+            elif tier.newest_only:
+                from benchmarks.newest_only import generate_newest_only, planned_deliveries
+
+                landing = work / "landing"
+                task = progress.add_task(
+                    f"0 generate (newest delivery of {len(config.providers)} providers, "
+                    f"{tier.cases:,} cases over {tier.months} months)",
+                    total=planned_deliveries(config, tier.months))
+                start = time.perf_counter()
+                generate_newest_only(
+                    config, landing, months=tier.months, seed=SEED, total_cases=tier.cases,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total))
+                generation_seconds = time.perf_counter() - start
             else:
                 from synthetic import generate
 
@@ -452,11 +544,15 @@ def main(argv: list[str] | None = None) -> int:
                     profile_dir.mkdir()
                 runs.append(run_pipeline(
                     config, landing, work / f"warehouse-{repetition}.duckdb", DEMO_PSEUDONYM_KEY,
-                    validate, validated_tables, profile_dir, progress,
+                    validate if tier.validate else None, validated_tables, profile_dir, progress,
                 ))
 
+        from benchmarks.pandas_baseline import HEADLINE_INDICATORS
+
         seconds, ratios = summarise(runs)
+        speedups = speedups_of(seconds)
         first = runs[0]
+        mismatched = [number for number, run in enumerate(runs, start=1) if not run["comparison"].match]
         result = {
             "tier": tier.name,
             "description": tier.description,
@@ -471,20 +567,37 @@ def main(argv: list[str] | None = None) -> int:
             "landing_reused": str(args.landing) if args.landing else None,
             "generation_seconds": generation_seconds,
             "gx_import_seconds": gx_import_seconds,
-            "validation_impl": validation_impl,
-            "validated_tables": list(validated_tables),
+            "newest_only": tier.newest_only,
+            "validation_impl": validation_impl if tier.validate else None,
+            "validated_tables": list(validated_tables) if tier.validate else [],
             "profiled": args.profile,
             "repetitions": args.repeat,
             "seconds": seconds,
             "ratios": ratios,
+            "speedups_vs_pandas": speedups,
+            "pandas_baseline": {
+                "script": "benchmarks/pandas_baseline.py",
+                "indicators": list(HEADLINE_INDICATORS),
+                "pandas": _version("pandas"),
+                "xlsx_reader": f"fastexcel {_version('fastexcel')} .to_pandas() (no openpyxl or "
+                               "python-calamine for pandas.read_excel)",
+                "seconds": {stage: seconds[stage]
+                            for stage in ("pandas_read", "pandas_compute", "pandas_total")},
+                "ours_seconds": {stage: seconds[stage] for stage in ("indicators", "headline_sql")},
+                "speedup_target": SPEEDUP_TARGET,
+                "speedup_target_met": {name: value >= SPEEDUP_TARGET for name, value in speedups.items()},
+                "rows": first["pandas_rows"],
+                "headline_sql_rows": first["headline_sql_rows"],
+                "values": first["comparison"].as_dict(),
+                "repetitions_with_mismatches": mismatched,
+            },
             "indicator_parts_seconds": first["indicator_parts_seconds"],
             "rows": first["rows"],
             "validation_outcomes": first["validation"],
             "warehouse_bytes": first["warehouse_bytes"],
             "runs": [
-                {"seconds": run["seconds"],
-                 "ratios": {name: run["seconds"][stage] / run["seconds"][BASELINE]
-                            for name, stage in RATIOS.items()}}
+                {"seconds": run["seconds"], "ratios": ratios_of(run["seconds"]),
+                 "speedups_vs_pandas": speedups_of(run["seconds"])}
                 for run in runs
             ],
             "machine": {**machine(), "duckdb_threads": first["duckdb_threads"]},
@@ -492,12 +605,19 @@ def main(argv: list[str] | None = None) -> int:
         }
         if args.profile:
             result["hot_spots"] = first["hot_spots"]
-        print_report(tier, generation_seconds, seconds, ratios, first, validation_impl)
+        print_report(tier, generation_seconds, seconds, ratios, speedups, first, validation_impl)
         args.results.mkdir(parents=True, exist_ok=True)
         suffix = "-profiled" if args.profile else ""
         path = results_path(args.results, tier.name, suffix)
-        path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n",
+                        encoding="utf-8")
         console.print(f"results: {path}")
+        if mismatched:
+            console.print(
+                f"[red bold]FAILED: the pandas baseline and marts.indicator_values disagree "
+                f"(repetition {', '.join(map(str, mismatched))}).[/red bold]\n"
+                + next(run["comparison"] for run in runs if not run["comparison"].match).describe())
+            return 1
     finally:
         if args.keep:
             console.print(f"kept working files in {work}")

@@ -8,6 +8,8 @@ full rebuild and the recomputation of a range of month partitions.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
@@ -177,12 +179,13 @@ def _rows_without_observations(indicator: Indicator, observed: pl.DataFrame, sca
     )
 
 
-def compute_indicator_values(
+@contextmanager
+def indicator_context(
     con: duckdb.DuckDBPyConnection, first_period: str | None = None, last_period: str | None = None,
-    indicators: tuple[Indicator, ...] = INDICATORS, yearly: bool = False,
-) -> pl.DataFrame:
-    """Every indicator for the months first_period..last_period (None: open end), every reporting
-    unit and breakdown, without suppression. `yearly`: for every year instead."""
+    yearly: bool = False,
+) -> Iterator[None]:
+    """What indicator SQL runs in: the temporary table `target_periods` (the months first..last,
+    None = open end, or every year) and the shared observation views. Removed afterwards."""
     if yearly:
         con.execute(CREATE_TARGET_YEARS)
     else:
@@ -190,6 +193,20 @@ def compute_indicator_values(
     try:
         for name in SHARED_OBSERVATIONS:
             con.execute(indicator_sql(f"observations_{name}"))
+        yield
+    finally:
+        for name in SHARED_OBSERVATIONS:  # names from the constant above, never from input
+            con.execute(DROP_SHARED_OBSERVATIONS.format(name=name))
+        con.execute(DROP_TARGET_PERIODS)
+
+
+def compute_indicator_values(
+    con: duckdb.DuckDBPyConnection, first_period: str | None = None, last_period: str | None = None,
+    indicators: tuple[Indicator, ...] = INDICATORS, yearly: bool = False,
+) -> pl.DataFrame:
+    """Every indicator for the months first_period..last_period (None: open end), every reporting
+    unit and breakdown, without suppression. `yearly`: for every year instead."""
+    with indicator_context(con, first_period, last_period, yearly):
         scaffold = fetch_polars(con, SELECT_SCAFFOLD)
         frames = []
         for indicator in indicators:
@@ -202,10 +219,6 @@ def compute_indicator_values(
             frames.append(observed)
             if indicator.kind in FILLED_KINDS:
                 frames.append(_rows_without_observations(indicator, observed, scaffold))
-    finally:
-        for name in SHARED_OBSERVATIONS:  # names from the constant above, never from input
-            con.execute(DROP_SHARED_OBSERVATIONS.format(name=name))
-        con.execute(DROP_TARGET_PERIODS)
     return pl.concat(frames, how="vertical").sort(KEY_COLUMNS)
 
 
