@@ -69,7 +69,7 @@ def _generate(settings: Settings, months: int, seed: int, cases: int, end_period
         )
 
 
-def _run_pipeline(settings: Settings) -> bool:
+def _run_pipeline(settings: Settings, full: bool = False) -> bool:
     """Load new deliveries and materialise everything after them in this process, recorded in the
     Dagster instance (DAGSTER_HOME), so the runs show in `dagster dev`."""
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
@@ -82,7 +82,8 @@ def _run_pipeline(settings: Settings) -> bool:
     with dg.DagsterInstance.get() as instance, _progress() as progress:
         task = progress.add_task("Loading deliveries", total=None)
         run = run_pipeline(
-            defs(), settings, instance, progress=lambda done, total: progress.update(task, completed=done, total=total)
+            defs(), settings, instance, progress=lambda done, total: progress.update(task, completed=done, total=total),
+            full=full,
         )
     ingest, result = run.ingest, run.result
     console.print(
@@ -136,13 +137,14 @@ def run(
     reports_dir: ReportsOption = None,
     config: ConfigOption = None,
     suppression_k: KOption = None,
+    full: Annotated[bool, typer.Option("--full", help="Recompute every indicator month, not only those new deliveries can change.")] = False,
 ) -> None:
     """Materialise every asset headless: load deliveries, validate, compute indicators, render reports."""
     settings = _settings(
         landing_dir=landing_dir, warehouse=warehouse, reports_dir=reports_dir, config=config,
         suppression_k=suppression_k,
     )
-    ok = _run_pipeline(settings)
+    ok = _run_pipeline(settings, full=full)
     _print_reports(settings)
     if not ok:
         raise typer.Exit(1)

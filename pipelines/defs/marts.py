@@ -37,7 +37,8 @@ def dim_providers(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.
 SQL_MODELS = (
     ("dim_periods", [RAW_DELIVERIES], "Every calendar month from the first to the latest delivered period."),
     ("fct_deliveries", [RAW_DELIVERIES, staging_key("current_deliveries")],
-     "One row per accepted delivery; is_current marks the provider's newest."),
+     "One row per delivery in the register (accepted, superseded, rejected); is_current marks each "
+     "provider's newest accepted one."),
     ("fct_cases", [staging_key("cases"), staging_key("assignments"), staging_key("needs")],
      "One row per case, with its number of distinct case managers, focus-group flag, duration band "
      "at closure and first identified need."),
