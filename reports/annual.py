@@ -61,7 +61,19 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from reports import charts
 from reports import formatting as fmt
 from reports import labels
-from reports.render import ChartBlock, Column, Row, _Figures, environment, run_query, write_atomic
+from reports.render import (
+    ChartBlock,
+    Column,
+    Row,
+    _code_sorted,
+    _join_labels as _join,
+    _Figures,
+    _omitted_note,
+    _sorted_breakdown as _sorted_codes,
+    environment,
+    run_query,
+    write_atomic,
+)
 from reports.suppression import Cell, display, indicator_kind, legend, publishable
 
 ANNUAL_PREFIX = "jahresbericht_"
@@ -357,40 +369,12 @@ def change_text(current: Cell, previous: Cell | None, indicator_id: str) -> str 
     return _signed(relative, fmt.percent(abs(relative)))
 
 
-def _join(items: Sequence[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " und " + items[-1]
-
-
 def _shown(cell: Cell) -> bool:
     """A figure that may be written into a sentence (published, zero included)."""
     return cell.value is not None
 
 
-def _sorted_codes(figures: _Figures, indicator_id: str, dimension: str,
-                  codes: Iterable[str]) -> list[str]:
-    """Published values first (largest first), then hidden or missing ones in code-list order.
-    Hidden cells carry no value, so the order never reveals a suppressed figure."""
 
-    def key(code: str) -> tuple[int, float, int, str]:
-        cell = figures.cell(indicator_id, "all", dimension, code)
-        if cell.value is not None:
-            return (0, -cell.value, labels.code_order(dimension, code), code)
-        return (1, 0.0, labels.code_order(dimension, code), code)
-
-    return sorted(codes, key=key)
-
-
-def _code_sorted(dimension: str, codes: Iterable[str]) -> list[str]:
-    return sorted(codes, key=lambda c: (labels.code_order(dimension, c), c))
-
-
-def _omitted_note(omitted: list[str], what: str) -> str | None:
-    if not omitted:
-        return None
-    return (f"Aus Datenschutzgründen nicht dargestellt ({what}): {_join(omitted)}. "
-            "Die zugehörigen Werte sind auch in der Tabelle verdeckt.")
 
 
 def _definition_text(indicator_id: str) -> str:

@@ -37,7 +37,7 @@ from markupsafe import Markup
 from reports import charts
 from reports import formatting as fmt
 from reports import labels
-from reports.render import _Figures, environment, latest_period, run_query, write_atomic
+from reports.render import Column, Row, Table, _Figures, environment, latest_period, run_query, write_atomic
 from reports.suppression import Cell, Kind, display, indicator_kind, legend, publishable
 
 PREFIX = "traegerbericht_"
@@ -174,29 +174,6 @@ class Chart:
     omitted_note: str | None = None
     table_ref: str | None = None
     table_caption: str = ""
-
-
-@dataclass(frozen=True)
-class SeriesColumn:
-    indicator_id: str
-    header: str
-
-
-@dataclass(frozen=True)
-class SeriesRow:
-    key: str  # the month, YYYY-MM
-    label: str
-    cells: list[Cell]
-
-
-@dataclass(frozen=True)
-class SeriesTable:
-    columns: list[SeriesColumn]
-    rows: list[SeriesRow]
-
-    @property
-    def empty(self) -> bool:
-        return not self.rows
 
 
 @dataclass(frozen=True)
@@ -505,7 +482,7 @@ _TREND_PANEL_TITLE = "Aktive Fälle im Monat, Stadt gesamt"
 
 
 def _trend_section(con: Any, *, provider_id: str, name: str, period: str, month: str,
-                   k: int) -> tuple[Chart, SeriesTable]:
+                   k: int) -> tuple[Chart, Table]:
     first = _shift_period(period, -(TREND_MONTHS - 1))
     rows = run_query(con, "provider_series", {"provider_id": provider_id, "first": first,
                                               "period": period})
@@ -518,10 +495,10 @@ def _trend_section(con: Any, *, provider_id: str, name: str, period: str, month:
             row, indicator_kind(row["indicator_id"]), k)
 
     caption = f"Fallzahlen von {name} je Monat"
-    table = SeriesTable(
-        [SeriesColumn(ind, labels.indicator_label(ind)) for ind in CASE_SERIES],
+    table = Table(
+        [Column(ind, labels.indicator_label(ind)) for ind in CASE_SERIES],
         [
-            SeriesRow(p, fmt.month_year(p),
+            Row(p, fmt.month_year(p),
                 [series[ind].get(p) or display(None, indicator_kind(ind), k)
                  for ind in CASE_SERIES])
             for p in periods
