@@ -64,6 +64,8 @@ from reports import labels
 from reports.render import (
     ChartBlock,
     Column,
+    ColumnSpec,
+    Definition,
     Row,
     _code_sorted,
     _join_labels as _join,
@@ -155,20 +157,8 @@ class SourceRow:
     stale: bool
 
 
-@dataclass(frozen=True)
-class Definition:
-    term: str
-    text: str
-
-
 # --------------------------------------------------------------------------------------------
 # What the report shows
-
-
-@dataclass(frozen=True)
-class Spec:
-    indicator_id: str
-    header: str
 
 
 SUMMARY_FIGURES = (
@@ -180,43 +170,43 @@ SUMMARY_FIGURES = (
 )
 
 REACH_COLUMNS = (
-    Spec("cases_active", "Begleitete Fälle"),
-    Spec("persons_active", "Begleitete Personen"),
-    Spec("cases_new", "Neue Fälle"),
-    Spec("cases_closed", "Abgeschlossene Fälle"),
-    Spec("focus_group_share_new", "Anteil Duldung/Gestattung an neuen Fällen"),
+    ColumnSpec("cases_active", "Begleitete Fälle"),
+    ColumnSpec("persons_active", "Begleitete Personen"),
+    ColumnSpec("cases_new", "Neue Fälle"),
+    ColumnSpec("cases_closed", "Abgeschlossene Fälle"),
+    ColumnSpec("focus_group_share_new", "Anteil Duldung/Gestattung an neuen Fällen"),
 )
 
 HANDOVER_COLUMNS = (
-    Spec("handover_delay_median_days", "Median Wartezeit (Tage)"),
-    Spec("handover_delay_p90_days", "90 % innerhalb von … Tagen"),
-    Spec("handover_within_14d_share", "Anteil innerhalb von 14 Tagen"),
-    Spec("handover_contact_km_median_days", "Median inkl. noch Wartender (Kaplan-Meier, Tage)"),
-    Spec("handovers_pending_over_30d", "Am Ende des Zeitraums seit über 30 Tagen ohne Ersttermin"),
+    ColumnSpec("handover_delay_median_days", "Median Wartezeit (Tage)"),
+    ColumnSpec("handover_delay_p90_days", "90 % innerhalb von … Tagen"),
+    ColumnSpec("handover_within_14d_share", "Anteil innerhalb von 14 Tagen"),
+    ColumnSpec("handover_contact_km_median_days", "Median inkl. noch Wartender (Kaplan-Meier, Tage)"),
+    ColumnSpec("handovers_pending_over_30d", "Am Ende des Zeitraums seit über 30 Tagen ohne Ersttermin"),
 )
 
 PROCESS_PROVIDER_COLUMNS = (
-    Spec("handover_delay_median_days", "Median Wartezeit Übergabe (Tage)"),
-    Spec("handover_contact_km_median_days", "Median inkl. noch Wartender (Kaplan-Meier, Tage)"),
-    Spec("handovers_pending_over_30d", "Übergaben seit über 30 Tagen ohne Ersttermin"),
-    Spec("cm_continuity_share", "Anteil mit durchgehend einer Fachkraft"),
-    Spec("status_change_retained_share", "Nach Statuswechsel weiter begleitet"),
-    Spec("time_to_first_need_median_days", "Median Tage bis zum ersten Bedarf"),
-    Spec("caseload_per_fte", "Fälle je Vollzeitstelle"),
+    ColumnSpec("handover_delay_median_days", "Median Wartezeit Übergabe (Tage)"),
+    ColumnSpec("handover_contact_km_median_days", "Median inkl. noch Wartender (Kaplan-Meier, Tage)"),
+    ColumnSpec("handovers_pending_over_30d", "Übergaben seit über 30 Tagen ohne Ersttermin"),
+    ColumnSpec("cm_continuity_share", "Anteil mit durchgehend einer Fachkraft"),
+    ColumnSpec("status_change_retained_share", "Nach Statuswechsel weiter begleitet"),
+    ColumnSpec("time_to_first_need_median_days", "Median Tage bis zum ersten Bedarf"),
+    ColumnSpec("caseload_per_fte", "Fälle je Vollzeitstelle"),
 )
 
 NEEDS_COLUMNS = (
-    Spec("needs_unmet_share", "Anteil nicht gedeckt"),
-    Spec("needs_unmet_count", "Nicht gedeckt (Anzahl)"),
-    Spec("needs_open_over_90d", "Am Ende des Zeitraums seit über 90 Tagen offen"),
+    ColumnSpec("needs_unmet_share", "Anteil nicht gedeckt"),
+    ColumnSpec("needs_unmet_count", "Nicht gedeckt (Anzahl)"),
+    ColumnSpec("needs_open_over_90d", "Am Ende des Zeitraums seit über 90 Tagen offen"),
 )
 
 BUDGET_COLUMNS = (
-    Spec("budget_funding_granted", "Bewilligte Förderung"),
-    Spec("budget_actual_cost", "Tatsächliche Kosten"),
-    Spec("budget_funding_coverage_share", "Deckungsgrad der Förderung"),
-    Spec("cost_per_active_case", "Kosten je begleitetem Fall"),
-    Spec("cost_per_closed_case", "Kosten je abgeschlossenem Fall"),
+    ColumnSpec("budget_funding_granted", "Bewilligte Förderung"),
+    ColumnSpec("budget_actual_cost", "Tatsächliche Kosten"),
+    ColumnSpec("budget_funding_coverage_share", "Deckungsgrad der Förderung"),
+    ColumnSpec("cost_per_active_case", "Kosten je begleitetem Fall"),
+    ColumnSpec("cost_per_closed_case", "Kosten je abgeschlossenem Fall"),
 )
 
 # A cost per case divides a public amount by a count of cases: it is shown only where that count
@@ -439,11 +429,11 @@ class _YearFigures:
         return self.figures.providers()
 
 
-def _columns(specs: Iterable[Spec], figures: _YearFigures) -> list[Column]:
+def _columns(specs: Iterable[ColumnSpec], figures: _YearFigures) -> list[Column]:
     return [Column(s.indicator_id, s.header) for s in specs if figures.has(s.indicator_id)]
 
 
-def _provider_table(figures: _YearFigures, specs: Iterable[Spec],
+def _provider_table(figures: _YearFigures, specs: Iterable[ColumnSpec],
                     providers: Sequence[Mapping[str, Any]], city_label: str,
                     chart_id: str | None = None) -> DataTable:
     columns = _columns(specs, figures)
@@ -457,7 +447,7 @@ def _provider_table(figures: _YearFigures, specs: Iterable[Spec],
     return DataTable(columns, rows if columns else [], chart_id)
 
 
-def _breakdown_table(figures: _YearFigures, specs: Iterable[Spec], dimension: str,
+def _breakdown_table(figures: _YearFigures, specs: Iterable[ColumnSpec], dimension: str,
                      total_label: str, *, order_by: str | None = None,
                      chart_id: str | None = None, full_code_list: bool = False) -> DataTable:
     """One row per breakdown value plus the total. `full_code_list`: every code of the code
@@ -680,13 +670,13 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
     # ---- Reichweite
     reach_table = _provider_table(figures, REACH_COLUMNS, case_providers, city_label)
     series = _series(con, year, k)
-    trend_specs = (Spec("cases_active", "Aktive Fälle"), Spec("cases_new", "Neue Fälle"),
-                   Spec("cases_closed", "Abgeschlossene Fälle"))
+    trend_specs = (ColumnSpec("cases_active", "Aktive Fälle"), ColumnSpec("cases_new", "Neue Fälle"),
+                   ColumnSpec("cases_closed", "Abgeschlossene Fälle"))
     trend_table = _series_table(months, series, trend_specs, k, "grafik-verlauf")
     trend = _trend_chart(months, series, city=city, span=span)
     residence_codes = figures.dimension_values(["cases_new"], "residence_status")
     residence_table = _breakdown_table(
-        figures, (Spec("cases_new", "Neue Fälle"),), "residence_status",
+        figures, (ColumnSpec("cases_new", "Neue Fälle"),), "residence_status",
         "Alle neuen Fälle", chart_id="grafik-aufenthaltsstatus", full_code_list=True)
     residence_chart = _bar_chart(
         figures, "cases_new", "residence_status", residence_codes,
@@ -727,15 +717,15 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
     process_table = _provider_table(figures, PROCESS_PROVIDER_COLUMNS, case_providers,
                                     city_label)
     caseload_table = _breakdown_table(
-        figures, (Spec("caseload_band_case_managers", "Fallverantwortliche"),),
+        figures, (ColumnSpec("caseload_band_case_managers", "Fallverantwortliche"),),
         "caseload_band", "Alle Fallverantwortlichen", full_code_list=True)
 
     # ---- Ergebnisse
     closing_table = _breakdown_table(
-        figures, (Spec("cases_closed", "Abgeschlossene Fälle"),), "closing_reason",
+        figures, (ColumnSpec("cases_closed", "Abgeschlossene Fälle"),), "closing_reason",
         "Alle Abschlussgründe", full_code_list=True)
     duration_table = _breakdown_table(
-        figures, (Spec("cases_closed", "Abgeschlossene Fälle"),), "duration_band",
+        figures, (ColumnSpec("cases_closed", "Abgeschlossene Fälle"),), "duration_band",
         "Alle abgeschlossenen Fälle", full_code_list=True)
     category_codes = figures.dimension_values([s.indicator_id for s in NEEDS_COLUMNS],
                                               "category")
@@ -760,8 +750,8 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
     matrix = _gap_matrix(figures, k)
     gaps = _top_gaps(figures)
     needs_trend_table = _series_table(
-        months, series, (Spec("needs_unmet_count", "Nicht gedeckte Bedarfe (Anzahl)"),
-                         Spec("needs_unmet_share", "Anteil nicht gedeckt")),
+        months, series, (ColumnSpec("needs_unmet_count", "Nicht gedeckte Bedarfe (Anzahl)"),
+                         ColumnSpec("needs_unmet_share", "Anteil nicht gedeckt")),
         k, "grafik-luecken-verlauf")
     needs_trend = _needs_trend(months, series, span=span)
 

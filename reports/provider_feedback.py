@@ -37,7 +37,7 @@ from markupsafe import Markup
 from reports import charts
 from reports import formatting as fmt
 from reports import labels
-from reports.render import Column, Row, Table, _Figures, environment, latest_period, run_query, write_atomic
+from reports.render import Column, Definition, Row, Table, _Figures, environment, latest_period, run_query, write_atomic
 from reports.suppression import Cell, Kind, display, indicator_kind, legend, publishable
 
 PREFIX = "traegerbericht_"
@@ -140,14 +140,6 @@ class Card:
 
 
 @dataclass(frozen=True)
-class PairColumn:
-    """One indicator shown twice: the provider's figure and the city-wide one."""
-
-    indicator_id: str
-    header: str
-
-
-@dataclass(frozen=True)
 class PairRow:
     key: str
     label: str
@@ -157,7 +149,7 @@ class PairRow:
 
 @dataclass(frozen=True)
 class PairTable:
-    columns: list[PairColumn]
+    columns: list[Column]  # each indicator shown twice: own and city-wide
     rows: list[PairRow]
 
     @property
@@ -203,12 +195,6 @@ class TimelinessRow:
     @property
     def ok(self) -> bool:
         return self.status == "fristgerecht"
-
-
-@dataclass(frozen=True)
-class Definition:
-    term: str
-    text: str
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,7 +362,7 @@ def _pair_section(
     k: int,
 ) -> PairTable:
     """Own vs city-wide figures by one breakdown (rows: codes of own or city rows + total)."""
-    shown = [PairColumn(ind, header) for ind, header in columns if figures.has(ind)]
+    shown = [Column(ind, header) for ind, header in columns if figures.has(ind)]
     if not shown:
         return PairTable([], [])
     ids = [c.indicator_id for c in shown]
