@@ -133,6 +133,16 @@ FROM marts.dim_periods
 GROUP BY 1
 """
 DROP_TARGET_PERIODS = "DROP TABLE IF EXISTS temp.main.target_periods"
+# Each target period's calendar months. An indicator counting events "in P" joins this on the
+# event's month (an equality, so a hash join) instead of a date range against target_periods:
+# at tier L that join is several times faster.
+CREATE_TARGET_MONTHS = """
+CREATE OR REPLACE TEMP TABLE target_months AS
+SELECT t.period, t.period_start, t.period_end, d.period_start AS month_start
+FROM target_periods t
+JOIN marts.dim_periods d ON d.period_start BETWEEN t.period_start AND t.period_end
+"""
+DROP_TARGET_MONTHS = "DROP TABLE IF EXISTS temp.main.target_months"
 # Observation sets several indicators share (transforms/sql/indicators/observations_<name>.sql),
 # created as temporary views over target_periods.
 SHARED_OBSERVATIONS = ("handover_first_contacts", "period_budget")
@@ -184,12 +194,14 @@ def indicator_context(
     con: duckdb.DuckDBPyConnection, first_period: str | None = None, last_period: str | None = None,
     yearly: bool = False,
 ) -> Iterator[None]:
-    """What indicator SQL runs in: the temporary table `target_periods` (the months first..last,
-    None = open end, or every year) and the shared observation views. Removed afterwards."""
+    """What indicator SQL runs in: the temporary tables `target_periods` (the months first..last,
+    None = open end, or every year) and `target_months` (their calendar months), and the shared
+    observation views. Removed afterwards."""
     if yearly:
         con.execute(CREATE_TARGET_YEARS)
     else:
         con.execute(CREATE_TARGET_PERIODS, {"first_period": first_period, "last_period": last_period})
+    con.execute(CREATE_TARGET_MONTHS)
     try:
         for name in SHARED_OBSERVATIONS:
             con.execute(indicator_sql(f"observations_{name}"))
@@ -197,6 +209,7 @@ def indicator_context(
     finally:
         for name in SHARED_OBSERVATIONS:  # names from the constant above, never from input
             con.execute(DROP_SHARED_OBSERVATIONS.format(name=name))
+        con.execute(DROP_TARGET_MONTHS)
         con.execute(DROP_TARGET_PERIODS)
 
 

@@ -4,8 +4,8 @@ WITH observations AS (
     SELECT p.period, c.provider_id, 'all' AS "all",
            coalesce(c.closing_reason, 'unbekannt') AS closing_reason,
            c.duration_band
-    FROM target_periods p
-    JOIN marts.fct_cases c ON c.closed_on BETWEEN p.period_start AND p.period_end
+    FROM target_months p
+    JOIN marts.fct_cases c ON date_trunc('month', c.closed_on) = p.month_start
 )
 SELECT period, coalesce(provider_id, 'all') AS provider_id, dimension, dimension_value,
        count(*)::DOUBLE AS value, count(*) AS numerator, NULL::BIGINT AS denominator

@@ -5,8 +5,8 @@ WITH observations AS (
            coalesce(c.residence_status, 'unbekannt') AS residence_status,
            coalesce(c.referral_source, 'unbekannt') AS referral_source,
            coalesce(c.district, 'unbekannt') AS district
-    FROM target_periods p
-    JOIN marts.fct_cases c ON c.opened_on BETWEEN p.period_start AND p.period_end
+    FROM target_months p
+    JOIN marts.fct_cases c ON date_trunc('month', c.opened_on) = p.month_start
 )
 SELECT period, coalesce(provider_id, 'all') AS provider_id, dimension, dimension_value,
        count(*)::DOUBLE AS value, count(*) AS numerator, NULL::BIGINT AS denominator

@@ -6,6 +6,6 @@ SELECT p.period,
        (count(*) FILTER (WHERE c.is_focus_group))::DOUBLE / count(*) AS value,
        count(*) FILTER (WHERE c.is_focus_group) AS numerator,
        count(*) AS denominator
-FROM target_periods p
-JOIN marts.fct_cases c ON c.opened_on BETWEEN p.period_start AND p.period_end
+FROM target_months p
+JOIN marts.fct_cases c ON date_trunc('month', c.opened_on) = p.month_start
 GROUP BY GROUPING SETS ((p.period, c.provider_id), (p.period))

@@ -5,9 +5,9 @@ WITH observations AS (
            coalesce(n.category, 'unbekannt') AS category,
            coalesce(n.unmet_reason, 'unbekannt') AS unmet_reason,
            coalesce(n.category, 'unbekannt') || '|' || coalesce(n.unmet_reason, 'unbekannt') AS category_reason
-    FROM target_periods p
+    FROM target_months p
     JOIN marts.fct_needs n
-      ON n.resolved_on BETWEEN p.period_start AND p.period_end AND n.status = 'nicht_gedeckt'
+      ON date_trunc('month', n.resolved_on) = p.month_start AND n.status = 'nicht_gedeckt'
 )
 SELECT period, coalesce(provider_id, 'all') AS provider_id, dimension, dimension_value,
        count(*)::DOUBLE AS value, count(*) AS numerator, NULL::BIGINT AS denominator

@@ -3,9 +3,9 @@
 WITH observations AS (
     SELECT p.period, n.provider_id, 'all' AS "all", coalesce(n.category, 'unbekannt') AS category,
            n.status = 'nicht_gedeckt' AS unmet
-    FROM target_periods p
+    FROM target_months p
     JOIN marts.fct_needs n
-      ON n.resolved_on BETWEEN p.period_start AND p.period_end
+      ON date_trunc('month', n.resolved_on) = p.month_start
      AND n.status IN ('gedeckt', 'nicht_gedeckt')
 )
 SELECT period, coalesce(provider_id, 'all') AS provider_id, dimension, dimension_value,

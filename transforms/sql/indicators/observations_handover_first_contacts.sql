@@ -4,5 +4,5 @@
 CREATE OR REPLACE TEMP VIEW handover_first_contacts AS
 SELECT p.period, h.provider_id, 'all' AS "all", coalesce(h.target_service, 'unbekannt') AS target_service,
        h.delay_days
-FROM target_periods p
-JOIN marts.fct_handovers h ON h.first_contact_on BETWEEN p.period_start AND p.period_end
+FROM target_months p
+JOIN marts.fct_handovers h ON date_trunc('month', h.first_contact_on) = p.month_start

@@ -7,8 +7,8 @@
 WITH changes AS (
     SELECT p.period, p.period_end, s.change_key, s.person_id, s.changed_on,
            coalesce(s.status_to, 'unbekannt') AS status_to
-    FROM target_periods p
-    JOIN marts.fct_status_changes s ON s.changed_on BETWEEN p.period_start AND p.period_end
+    FROM target_months p
+    JOIN marts.fct_status_changes s ON date_trunc('month', s.changed_on) = p.month_start
 ),
 case_observations AS (
     SELECT ch.period, ch.change_key, ch.status_to, c.provider_id,

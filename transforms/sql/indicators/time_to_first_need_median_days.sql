@@ -5,7 +5,7 @@ SELECT p.period,
        'all' AS dimension, 'all' AS dimension_value,
        quantile_cont(c.days_to_first_need, 0.5)::DOUBLE AS value,
        NULL::BIGINT AS numerator, count(*) AS denominator
-FROM target_periods p
+FROM target_months p
 JOIN marts.fct_cases c
-  ON c.opened_on BETWEEN p.period_start AND p.period_end AND c.first_need_on IS NOT NULL
+  ON date_trunc('month', c.opened_on) = p.month_start AND c.first_need_on IS NOT NULL
 GROUP BY GROUPING SETS ((p.period, c.provider_id), (p.period))
