@@ -17,6 +17,27 @@ def keyed_hash(key: bytes, message: str) -> str:
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX_CHARS]
 
 
+class _KeyedHasher:
+    """keyed_hash with the key's inner and outer SHA-256 states computed once (RFC 2104): the same
+    digest as hmac.new, at well under half the cost per id, which matters at millions of ids."""
+
+    BLOCK = 64  # SHA-256 block size in bytes
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > self.BLOCK:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(self.BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+
+    def __call__(self, message: str) -> str:
+        inner = self._inner.copy()
+        inner.update(message.encode("utf-8"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()[:PSEUDONYM_HEX_CHARS]
+
+
 class Pseudonymiser:
     """HMAC pseudonyms under one key, remembering those already made: a provider's monthly
     snapshots repeat the same ids, so consecutive deliveries reuse them. The memory holds only
@@ -24,7 +45,7 @@ class Pseudonymiser:
     providers, to bound its size)."""
 
     def __init__(self, key: str) -> None:
-        self._key = key.encode("utf-8")
+        self._hash = _KeyedHasher(key.encode("utf-8"))
         self._known: dict[str, str] = {}
 
     def forget(self) -> None:
@@ -33,11 +54,11 @@ class Pseudonymiser:
     def _mapping(self, values: pl.Series, scope_prefix: str) -> dict[str, str]:
         # One HMAC per distinct id not seen before, not per row: ids repeat a lot.
         distinct = values.drop_nulls().unique().to_list()
-        known = self._known
+        known, keyed = self._known, self._hash
         for value in distinct:
             message = scope_prefix + value
             if message not in known:
-                known[message] = keyed_hash(self._key, message)
+                known[message] = keyed(message)
         return {value: known[scope_prefix + value] for value in distinct}
 
     def table(self, frame: pl.DataFrame, table: str, provider_id: str) -> pl.DataFrame:
