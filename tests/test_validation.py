@@ -166,6 +166,36 @@ def test_results_are_kept_once_per_state_of_the_data(staged):
     assert stored[0][1:] == ("staging.assignments", "error", True, "Pflichtfeld case_id ist gefüllt")
 
 
+def test_unchanged_deliveries_reuse_their_recorded_outcomes_and_changed_ones_are_checked_again(staged, monkeypatch):
+    """A new delivery of one provider must not re-run the GX suite of every other current delivery
+    (issue 8, incremental run); a delivery whose rows changed is checked again."""
+    import checks.validation as validation
+
+    first = validation.validate_staging(staged, "assignments")
+    validation.record_outcomes(staged, first)
+    suite_runs = []
+    real_validate_rows = validation.validate_rows
+    monkeypatch.setattr(validation, "validate_rows",
+                        lambda rows, table, delivery_id, *args, **kwargs: suite_runs.append(delivery_id)
+                        or real_validate_rows(rows, table, delivery_id, *args, **kwargs))
+    again = validation.validate_staging(staged, "assignments")
+    assert suite_runs == []
+    key = lambda o: (o.delivery_id, o.expectation, o.column or "", o.success, o.unexpected_count)  # noqa: E731
+    assert sorted(map(key, again)) == sorted(map(key, first))
+
+    current = staged.execute(
+        "SELECT delivery_id FROM staging.current_deliveries WHERE provider_id = 'caritas'").fetchall()[0][0]
+    staged.execute("CREATE TEMP TABLE saved AS SELECT * FROM staging.assignments WHERE delivery_id = ?", [current])
+    try:
+        staged.execute("UPDATE staging.assignments SET case_id = NULL WHERE delivery_id = ? AND source_row = 2", [current])
+        changed = validation.validate_staging(staged, "assignments")
+        assert suite_runs == [current]
+        assert any(o.provider_id == "caritas" and o.column == "case_id" and not o.success for o in changed)
+    finally:
+        staged.execute("DELETE FROM staging.assignments WHERE delivery_id = ?", [current])
+        staged.execute("INSERT INTO staging.assignments SELECT * FROM saved; DROP TABLE saved")
+
+
 def test_a_jumping_code_share_warns(staged):
     def code_share_warnings():
         return [o for o in shift_outcomes(staged, "contacts") if o.expectation == "code_share_stable" and not o.success]
