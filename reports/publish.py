@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reports.annual import render_annual_reports
+from reports import formatting as fmt
+from reports.annual import annual_years, render_annual_reports
 from reports.provider_feedback import render_provider_reports
-from reports.render import render_index, render_reports
+from reports.render import render_all_monthly, render_index, render_reports, report_periods
 
 YEARLY_TABLE_EXISTS = """
 SELECT count(*) FROM information_schema.tables
@@ -18,12 +19,24 @@ WHERE table_schema = 'marts' AND table_name = 'indicator_values_yearly'
 
 
 def render_published_reports(con: Any, reports_dir: Path, *, city: str, k: int,
-                             period: str | None = None) -> dict[str, Any]:
-    """Render every published report; returns their paths by type (and the index)."""
-    monthly = render_reports(con, reports_dir, city=city, k=k, period=period)
+                             period: str | None = None, since: str | None = None) -> dict[str, Any]:
+    """Render every published report; returns their paths by type (and the index).
+
+    `since` (YYYY-MM): only the reports that figures changed from that month on can alter, after an
+    incremental build (warehouse.incremental): the monthly reports of that month and every later
+    one (a report shows earlier months in its trends and comparisons, never later ones), the
+    provider reports of the newest month, and the annual reports from that month's year on."""
+    if since is not None:
+        fmt.parse_period(since)
+        periods = [p for p in report_periods(con) if p >= since]
+        monthly = {"monthly_all": render_all_monthly(con, reports_dir, city=city, k=k, periods=periods)
+                   if periods else []}
+    else:
+        monthly = render_reports(con, reports_dir, city=city, k=k, period=period)
     providers = render_provider_reports(con, reports_dir, city=city, k=k, period=period)
     annual = []
     if con.execute(YEARLY_TABLE_EXISTS).fetchall()[0][0]:
-        annual = render_annual_reports(con, reports_dir, city=city, k=k)
+        years = None if since is None else [y for y in annual_years(con) if str(y) >= since[:4]]
+        annual = render_annual_reports(con, reports_dir, city=city, k=k, years=years)
     index = render_index(reports_dir, city=city)
     return {"monthly": monthly, "provider_feedback": providers, "annual": annual, "index": index}

@@ -1,0 +1,58 @@
+"""render_published_reports(since=…): after an incremental build only the reports that the changed
+months can alter are written again (issue 8's incremental run); the rest stay byte for byte."""
+
+from __future__ import annotations
+
+import pytest
+
+from reports.publish import render_published_reports
+from synthetic import generate
+from tests.conftest import build_warehouse_models
+from transforms.indicators import build_yearly_indicator_values
+from warehouse.load import ingest_landing
+from warehouse.migrate import connect
+
+END = "2026-02"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, config):
+    root = tmp_path_factory.mktemp("since")
+    generate(config, root / "landing", months=4, seed=5, total_cases=250, end_period=END)
+    con = connect(root / "w.duckdb")
+    ingest_landing(con, root / "landing", config, "k")
+    build_warehouse_models(con, config)
+    build_yearly_indicator_values(con, 5)
+    reports = root / "reports"
+    render_published_reports(con, reports, city=config.city, k=5)
+    yield con, reports, config
+    con.close()
+
+
+def _stamps(folder):
+    return {path.name: path.stat().st_mtime_ns for path in folder.iterdir() if path.is_file()}
+
+
+def test_since_rewrites_that_month_and_later_ones_and_leaves_earlier_reports_alone(published):
+    con, reports, config = published
+    before = _stamps(reports)
+    assert {"monatsbericht_2025-11.html", "monatsbericht_2026-02.html", "jahresbericht_2025.html",
+            "jahresbericht_2026.html"} <= set(before)
+    written = render_published_reports(con, reports, city=config.city, k=5, since="2026-01")
+    after = _stamps(reports)
+    changed = {name for name in before if after[name] != before[name]}
+    assert {p.name for p in written["monthly"]["monthly_all"]} == {
+        "monatsbericht_2026-01.html", "monatsbericht_2026-02.html"}
+    assert {p.name for p in written["annual"]} == {"jahresbericht_2026.html"}
+    assert "monatsbericht_2025-11.html" not in changed and "monatsbericht_2025-12.html" not in changed
+    assert "jahresbericht_2025.html" not in changed
+    assert {"monatsbericht_2026-01.html", "monatsbericht_2026-02.html", "jahresbericht_2026.html",
+            "index.html"} <= changed
+    assert any(name.startswith("traegerbericht_") and name.endswith("_2026-02.html") for name in changed)
+
+
+@pytest.mark.parametrize("since", ["2026-1", "../2026-01", "2026-13"])
+def test_a_malformed_since_month_is_refused(published, since):
+    con, reports, config = published
+    with pytest.raises(ValueError):
+        render_published_reports(con, reports, city=config.city, k=5, since=since)
