@@ -30,3 +30,24 @@ class DeliveryRejected(Exception):
         if self.source_row is not None:
             where += f", line {self.source_row}"
         return f"{where}: [{self.rule}] {self.message}"
+
+
+def workbook_library_errors() -> tuple[type[BaseException], ...]:
+    """The error types of the XLSX reader (fastexcel/calamine). transforms.decode.read_xlsx_tables
+    translates the ones of opening a workbook, but loading a sheet can fail too (a sheet listed in
+    the workbook but missing from the archive, damaged sheet XML, cell types it cannot combine):
+    callers translate those into an `xlsx_unreadable` rejection instead of crashing a run."""
+    try:
+        import fastexcel
+    except ImportError:  # pragma: no cover - fastexcel is a dependency
+        return ()
+    return (fastexcel.FastExcelError,)
+
+
+def unreadable_workbook(delivery_dir: Path, error: BaseException, file_name: str = "export.xlsx") -> DeliveryRejected:
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return DeliveryRejected(
+        delivery_dir, "xlsx_unreadable",
+        f"a sheet of the workbook cannot be read ({first_line}); export the workbook again",
+        file_name=file_name,
+    )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -16,6 +18,33 @@ from transforms.exchange_format import FORMAT_VERSION
 
 MANIFEST_NAME = "manifest.json"
 PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+# Resource limits (docs/security.md). The decoder reads a CSV file whole and a workbook sheet by
+# sheet, so a file far larger than any real export must be refused *before* it is read: the limit
+# applies to every delivered file, and to a workbook's unpacked size (a small zip can unpack to
+# gigabytes). 1 GiB is ~10x the largest file of a provider at tier L (design §8); KIM_MAX_FILE_BYTES
+# sets another limit.
+DEFAULT_MAX_FILE_BYTES = 1 << 30
+MAX_FILE_BYTES_ENV = "KIM_MAX_FILE_BYTES"
+# manifest.json is a few hundred bytes; it is parsed whole.
+MAX_MANIFEST_BYTES = 1 << 20
+# Digest placeholders for files that are never opened: their name in a delivery's digest says why.
+SYMLINK_DIGEST = "symbolic-link"
+TOO_LARGE_DIGEST = "too-large:"
+
+
+def max_file_bytes() -> int:
+    """The largest delivered file accepted, in bytes (KIM_MAX_FILE_BYTES, default 1 GiB)."""
+    configured = os.environ.get(MAX_FILE_BYTES_ENV, "").strip()
+    if not configured:
+        return DEFAULT_MAX_FILE_BYTES
+    try:
+        limit = int(configured)
+    except ValueError:
+        raise ValueError(f"{MAX_FILE_BYTES_ENV} must be a whole number of bytes, not '{configured}'") from None
+    if limit < 1:
+        raise ValueError(f"{MAX_FILE_BYTES_ENV} must be positive")
+    return limit
 
 
 @dataclass(frozen=True)
@@ -54,8 +83,35 @@ def local_export_date(exported_at: datetime) -> date:
 
 
 def folder_digest(delivery_dir: Path) -> dict[str, str]:
-    """sha256 of every file in a delivery folder, manifest included."""
-    return {p.name: sha256_of_file(p) for p in sorted(delivery_dir.iterdir()) if p.is_file()}
+    """sha256 of every file in a delivery folder, manifest included.
+
+    Symbolic links are not followed (a link may point anywhere outside the landing folder) and files
+    over the size limit are not read: both get a placeholder instead of a checksum, which
+    verify_files rejects. Anything that is no regular file (folder, FIFO, device) is left out."""
+    limit = max_file_bytes()
+    digest = {}
+    for path in sorted(delivery_dir.iterdir()):
+        if path.is_symlink():
+            digest[path.name] = SYMLINK_DIGEST
+        elif path.is_file():
+            size = path.stat().st_size
+            digest[path.name] = sha256_of_file(path) if size <= limit else f"{TOO_LARGE_DIGEST}{size}"
+    return digest
+
+
+def linked_folder_rejection(delivery_dir: Path) -> DeliveryRejected | None:
+    """A landing folder <landing>/<provider>/<YYYY-MM> must be a real folder in a real provider
+    folder: a symbolic link (either level) could make the pipeline read files from anywhere.
+    The landing folder itself may be a link (a mount point, say)."""
+    landing = delivery_dir.parent.parent
+    inside = landing.resolve() / delivery_dir.parent.name / delivery_dir.name
+    if delivery_dir.is_symlink() or delivery_dir.parent.is_symlink() or delivery_dir.resolve() != inside:
+        return DeliveryRejected(
+            delivery_dir, "path_outside_landing",
+            "the delivery folder or its provider folder is a symbolic link: deliveries must be real "
+            "folders inside the landing folder; nothing in it was read",
+        )
+    return None
 
 
 def content_key(delivery_dir: Path, digest: dict[str, str]) -> str:
@@ -64,6 +120,15 @@ def content_key(delivery_dir: Path, digest: dict[str, str]) -> str:
     for name in sorted(digest):
         key.update(f"|{name}={digest[name]}".encode())
     return key.hexdigest()
+
+
+# What a delivery folder that is a symbolic link is keyed on: the folder, never the link's target.
+LINKED_FOLDER_DIGEST = {"(symbolic link)": ""}
+
+
+def landed_digest(delivery_dir: Path) -> dict[str, str]:
+    """folder_digest of a landing folder, without looking into it when it is a symbolic link."""
+    return LINKED_FOLDER_DIGEST if linked_folder_rejection(delivery_dir) else folder_digest(delivery_dir)
 
 
 def delivery_id(delivery_dir: Path, key: str) -> str:
@@ -78,11 +143,17 @@ def read_manifest(delivery_dir: Path, config: ProgrammeConfig, check_folder: boo
     def reject(rule: str, message: str) -> DeliveryRejected:
         return DeliveryRejected(delivery_dir, rule, message, file_name=MANIFEST_NAME)
 
+    if path.is_symlink():
+        raise reject("file_symlink", "manifest.json is a symbolic link: deliveries must be plain files; "
+                     "it was not read")
     if not path.is_file():
         raise DeliveryRejected(
             delivery_dir, "manifest_missing",
             "no manifest.json: every delivery needs one (design §3, exchange format v1)",
         )
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise reject("file_too_large", f"manifest.json is larger than {MAX_MANIFEST_BYTES} bytes: it is "
+                     "no manifest; it was not read")
     try:
         raw = json.loads(path.read_text(encoding="utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -130,8 +201,10 @@ def read_manifest(delivery_dir: Path, config: ProgrammeConfig, check_folder: boo
     if not isinstance(raw["files"], dict) or not raw["files"]:
         raise reject("manifest_files", "'files' must map each file name to {rows, sha256}")
     for name, entry in raw["files"].items():
-        if "/" in name or "\\" in name or name.startswith("."):
-            raise reject("manifest_files", f"file name '{name}' must be a plain name in the folder")
+        # A listed name is only ever joined to the delivery folder: no path may lead out of it.
+        if "/" in name or "\\" in name or name.startswith(".") or "\x00" in name or ":" in name:
+            raise reject("manifest_files", f"file name '{name}' must be a plain name in the folder "
+                         "(no path, no '..')")
         try:
             files[name] = FileEntry(
                 rows=int(entry["rows"]),
@@ -163,6 +236,23 @@ def verify_files(manifest: Manifest, digest: dict[str, str]) -> None:
     Row counts are verified by the decoder, which is the one that counts rows.
     """
     delivery_dir = manifest.delivery_dir
+    for name in sorted(digest):
+        if digest[name] == SYMLINK_DIGEST:
+            raise DeliveryRejected(
+                delivery_dir, "file_symlink",
+                f"'{name}' is a symbolic link: deliveries must be plain files inside the delivery "
+                "folder; it was not read",
+                file_name=name,
+            )
+        if digest[name].startswith(TOO_LARGE_DIGEST):
+            size = int(digest[name].removeprefix(TOO_LARGE_DIGEST))
+            raise DeliveryRejected(
+                delivery_dir, "file_too_large",
+                f"the file has {size} bytes, more than the limit of {max_file_bytes()} bytes "
+                f"({MAX_FILE_BYTES_ENV}); it was not read. Is it the right file? If exports really are "
+                "this large, the KI raises the limit",
+                file_name=name,
+            )
     expected = expected_files(manifest.provider)
     listed = set(manifest.files)
     for name in sorted(expected - listed):
@@ -198,3 +288,22 @@ def verify_files(manifest: Manifest, digest: dict[str, str]) -> None:
                 "the file changed after export or was transferred incompletely; export again",
                 file_name=name,
             )
+    for name in sorted(listed):
+        if name.endswith(".xlsx"):
+            _check_unpacked_size(delivery_dir, name)
+
+
+def _check_unpacked_size(delivery_dir: Path, name: str) -> None:
+    """A workbook is a zip archive: refuse one that would unpack beyond the file size limit."""
+    try:
+        with zipfile.ZipFile(delivery_dir / name) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip at all: the decoder rejects it as unreadable, with its reason
+    if unpacked > max_file_bytes():
+        raise DeliveryRejected(
+            delivery_dir, "file_too_large",
+            f"the workbook unpacks to {unpacked} bytes, more than the limit of {max_file_bytes()} bytes "
+            f"({MAX_FILE_BYTES_ENV}); it was not read",
+            file_name=name,
+        )

@@ -131,6 +131,11 @@ DELIVERY_RULE_TITLES: dict[str, tuple[str, str]] = {
     "sheet_missing": ("Tabellenblatt fehlt", "sheet is missing"),
     "cases_empty": ("Keine Fälle geliefert", "no cases delivered"),
     "too_many_bad_rows": ("Zu viele fehlerhafte Zeilen", "too many bad rows"),
+    # the landing folder's protections (docs/security.md)
+    "file_symlink": ("Datei ist ein symbolischer Link", "file is a symbolic link"),
+    "file_too_large": ("Datei ist größer als erlaubt", "file is larger than allowed"),
+    "path_outside_landing": ("Lieferordner liegt außerhalb des Eingangsordners",
+                             "delivery folder lies outside the landing folder"),
 }
 
 

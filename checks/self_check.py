@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from checks.errors import DeliveryRejected
+from checks.errors import DeliveryRejected, unreadable_workbook, workbook_library_errors
 from checks.validation import CheckOutcome, validate_staging
 from checks.manifest import content_key, folder_digest
 from checks.rules import delivery_rule_title, render
@@ -41,7 +42,10 @@ def self_check(delivery_dir: Path, config_path: Path,
     and the validation suites' outcome on the rows the pipeline would accept."""
     # A provider checks an export before putting it into landing/<provider>/<YYYY-MM>/, so the
     # folder may be named as they like; the manifest says whose delivery and which month it is.
-    delivery = read_delivery(delivery_dir, load_config(config_path), check_folder=False)
+    try:
+        delivery = read_delivery(delivery_dir, load_config(config_path), check_folder=False)
+    except workbook_library_errors() as error:  # found by tests/test_fuzz_decoder.py
+        raise unreadable_workbook(delivery_dir, error) from None
     try:
         assess(delivery, max_bad_row_share)
         rejection = None
@@ -60,6 +64,19 @@ def self_check(delivery_dir: Path, config_path: Path,
     return SelfCheckReport(delivery, rejection, outcomes)
 
 
+# Control characters and invisible Unicode formatting (bidi overrides, zero-width, BOM) from a
+# delivery — a value, a file or folder name, a manifest field quoted in a message — would act on the
+# terminal of whoever runs `kim check` (a data steward checks deliveries from the landing folder):
+# ANSI escapes can rewrite the screen, a bidi override can reverse what a line seems to say. They
+# are shown as visible escapes instead.
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control or invisible formatting character (not the line break) escaped."""
+    return UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
 def _where(delivery_dir: Path, file_name: str | None, line: int | None, column: str | None = None) -> str:
     where = f"{delivery_dir.parent.name}/{delivery_dir.name}"
     if file_name:
@@ -73,11 +90,11 @@ def _where(delivery_dir: Path, file_name: str | None, line: int | None, column: 
 
 def format_rejection(rejection: DeliveryRejected) -> str:
     """A rejected delivery, for people: where, the rule in German and English, the detail."""
-    return "\n".join([
+    return printable("\n".join([
         "ABGELEHNT / REJECTED: " + _where(rejection.delivery_dir, rejection.file_name, rejection.source_row),
         f"  [{rejection.rule}] {delivery_rule_title(rejection.rule, 'de')} / {delivery_rule_title(rejection.rule, 'en')}",
         f"  {rejection.message}",
-    ])
+    ]))
 
 
 def format_report(report: SelfCheckReport) -> str:
@@ -108,4 +125,4 @@ def format_report(report: SelfCheckReport) -> str:
         )
     if report.passed:
         lines.append(f"OK: {_where(folder, None, None)} erfüllt alle Regeln / passes every rule ({total} Zeilen/rows)")
-    return "\n".join(lines)
+    return printable("\n".join(lines))

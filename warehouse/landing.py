@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from checks.manifest import MANIFEST_NAME, content_key, folder_digest
+from checks.manifest import MANIFEST_NAME, content_key, landed_digest, linked_folder_rejection
 from transforms.delivery import find_delivery_dirs
 
 DEFAULT_QUIET_SECONDS = 60
@@ -24,14 +24,22 @@ class LandedDelivery:
     content_key: str
 
 
+def _entries(folder: Path) -> list[Path]:
+    """The files of a delivery folder, symbolic links included but never followed (lstat): a link
+    may point outside the landing folder, or nowhere."""
+    if linked_folder_rejection(folder):
+        return []
+    return [p for p in folder.iterdir() if p.is_symlink() or p.is_file()]
+
+
 def folder_fingerprint(folder: Path) -> str:
     """Cheap identity of a folder's current state: names, sizes and modification times."""
-    entries = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file())
+    entries = sorted((p.name, p.lstat().st_size, p.lstat().st_mtime_ns) for p in _entries(folder))
     return repr(entries)
 
 
 def latest_change(folder: Path) -> float:
-    return max((p.stat().st_mtime for p in folder.iterdir() if p.is_file()), default=folder.stat().st_mtime)
+    return max((p.lstat().st_mtime for p in _entries(folder)), default=folder.lstat().st_mtime)
 
 
 def scan_landing(
@@ -41,11 +49,13 @@ def scan_landing(
     `seen` state. A folder still changing is left for a later scan."""
     ready, state = [], dict(seen)
     for folder in find_delivery_dirs(landing_dir):
-        if not (folder / MANIFEST_NAME).is_file() or now - latest_change(folder) < quiet_seconds:
+        # A linked folder is handed on at once: loading registers its rejection (and reads nothing).
+        linked = linked_folder_rejection(folder) is not None
+        if not linked and (not (folder / MANIFEST_NAME).is_file() or now - latest_change(folder) < quiet_seconds):
             continue
         fingerprint = folder_fingerprint(folder)
         if seen.get(str(folder)) == fingerprint:
             continue
         state[str(folder)] = fingerprint
-        ready.append(LandedDelivery(folder.parent.name, folder.name, folder, content_key(folder, folder_digest(folder))))
+        ready.append(LandedDelivery(folder.parent.name, folder.name, folder, content_key(folder, landed_digest(folder))))
     return ready, state

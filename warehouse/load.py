@@ -13,9 +13,10 @@ from pathlib import Path
 
 import duckdb
 
-from checks.errors import DeliveryRejected
-from checks.manifest import MANIFEST_NAME, content_key, delivery_id, folder_digest
+from checks.errors import DeliveryRejected, unreadable_workbook, workbook_library_errors
+from checks.manifest import MANIFEST_NAME, content_key, delivery_id, landed_digest, linked_folder_rejection
 from kim.config import ProgrammeConfig
+from kim.settings import MissingPseudonymKey
 from transforms.delivery import (
     DEFAULT_MAX_BAD_ROW_SHARE,
     DecodedDelivery,
@@ -70,9 +71,34 @@ class PseudonymKeyMismatch(RuntimeError):
     """The warehouse was built with another pseudonymisation key."""
 
 
+KEY_VARIABLE = "KIM_PSEUDONYM_KEY"
+
+
+def pseudonym_key_value(key: object) -> str:
+    """The secret itself, as a plain string.
+
+    The Dagster resources hold the key as `dg.EnvVar("KIM_PSEUDONYM_KEY")` (so the UI shows the
+    variable, not the secret). An EnvVar is a str whose text is the variable's *name*: used as a
+    key outside a Dagster run (kim run loads in-process) it would make every pseudonym an HMAC
+    under the public word "KIM_PSEUDONYM_KEY", which anyone can recompute. It is resolved here,
+    and a key that still reads like the variable's name is refused."""
+    get_value = getattr(key, "get_value", None)
+    if callable(get_value):
+        key = get_value()
+    if not key:
+        raise MissingPseudonymKey(f"{KEY_VARIABLE} is not set: no pseudonymisation key to load with")
+    value = str.__str__(key) if isinstance(key, str) else str(key)
+    if value.strip() in (KEY_VARIABLE, "$" + KEY_VARIABLE, "${" + KEY_VARIABLE + "}"):
+        raise MissingPseudonymKey(
+            f"the pseudonymisation key is the name of the variable ({KEY_VARIABLE}), not its value: "
+            "the setting was not resolved; nothing was loaded"
+        )
+    return value
+
+
 def ensure_pseudonym_key(con: duckdb.DuckDBPyConnection, key: str) -> None:
     """Record the key's fingerprint on first load; refuse a different key afterwards."""
-    fingerprint = key_fingerprint(key)
+    fingerprint = key_fingerprint(pseudonym_key_value(key))
     recorded = fetch_scalar(con, SELECT_KEY_FINGERPRINT)
     if recorded is None:
         con.execute(INSERT_KEY_FINGERPRINT, [fingerprint])
@@ -94,9 +120,11 @@ class IngestSummary:
 
 
 def received_at(delivery_dir: Path) -> datetime:
-    """When the delivery arrived: the manifest's modification time (it is written last)."""
+    """When the delivery arrived: the manifest's modification time (it is written last). Links are
+    not followed (a refused linked folder may point nowhere)."""
     marker = delivery_dir / MANIFEST_NAME
-    stamp = (marker if marker.exists() else delivery_dir).stat().st_mtime
+    use_marker = not linked_folder_rejection(delivery_dir) and marker.is_file() and not marker.is_symlink()
+    stamp = (marker if use_marker else delivery_dir).lstat().st_mtime
     return datetime.fromtimestamp(stamp, tz=timezone.utc)
 
 
@@ -155,6 +183,15 @@ def delivery_register_entry(con: duckdb.DuckDBPyConnection, delivery_dir: Path) 
     return dict(zip(names, rows[0])) if rows else None
 
 
+def decode_for_load(manifest) -> DecodedDelivery:
+    """decode_delivery, with the XLSX reader's own errors (a damaged sheet: found by
+    tests/test_fuzz_decoder.py) turned into a rejection of the delivery instead of a crashed run."""
+    try:
+        return decode_delivery(manifest)
+    except workbook_library_errors() as error:
+        raise unreadable_workbook(manifest.delivery_dir, error) from None
+
+
 def ingest_delivery(
     con: duckdb.DuckDBPyConnection,
     delivery_dir: Path,
@@ -164,15 +201,22 @@ def ingest_delivery(
     max_bad_row_share: float = DEFAULT_MAX_BAD_ROW_SHARE,
 ) -> None:
     """Register one delivery folder: skip it if seen, else accept (with quarantine) or reject."""
-    digest = folder_digest(delivery_dir)
+    if not isinstance(pseudonym_key, Pseudonymiser):
+        pseudonym_key = pseudonym_key_value(pseudonym_key)
+    linked = linked_folder_rejection(delivery_dir)
+    # A linked folder is not even hashed (its files may lie anywhere); its register entry is keyed
+    # on the folder alone, so it is registered once, and again only when it became a real folder.
+    digest = landed_digest(delivery_dir)
     key = content_key(delivery_dir, digest)
     if exists(con, DELIVERY_IS_KNOWN, [key]):
         summary.duplicates.append(delivery_id(delivery_dir, key))
         return
     manifest = None
     try:
+        if linked:
+            raise linked
         manifest = read_verified_manifest(delivery_dir, config, digest)
-        decoded = decode_delivery(manifest)
+        decoded = decode_for_load(manifest)
         assess(decoded, max_bad_row_share)
     except DeliveryRejected as rejection:
         register_rejection(con, rejection, key, manifest.exported_at if manifest else None)
@@ -194,6 +238,7 @@ def ingest_landing(
 ) -> IngestSummary:
     """Load every new delivery in the landing folder. A rejected delivery changes nothing in raw.*
     but its register entry; the provider's previous accepted delivery stays current."""
+    pseudonym_key = pseudonym_key_value(pseudonym_key)
     ensure_pseudonym_key(con, pseudonym_key)
     summary = IngestSummary()
     delivery_dirs = find_delivery_dirs(landing_dir)
