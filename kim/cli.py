@@ -69,7 +69,21 @@ def _generate(settings: Settings, months: int, seed: int, cases: int, end_period
         )
 
 
-def _run_pipeline(settings: Settings, full: bool = False) -> bool:
+# Exit code when another process kept the warehouse busy for longer than KIM_LOCK_TIMEOUT
+# (EX_TEMPFAIL: try again later); nothing was changed then.
+EXIT_BUSY = 75
+
+
+def _waiting(message: str) -> None:
+    console.print(f"[yellow]{message}[/yellow]")
+
+
+def _busy(busy: Exception) -> None:
+    console.print(f"[red]Warehouse busy:[/red] {busy}")
+    raise typer.Exit(EXIT_BUSY)
+
+
+def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim run") -> bool:
     """Load new deliveries and materialise everything after them in this process, recorded in the
     Dagster instance (DAGSTER_HOME), so the runs show in `dagster dev`."""
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
@@ -78,13 +92,22 @@ def _run_pipeline(settings: Settings, full: bool = False) -> bool:
 
     from pipelines.definitions import defs
     from pipelines.runner import run_pipeline
+    from pipelines.warehouse_lock import WarehouseBusy, WarehouseLocked, warehouse_lock
 
-    with dg.DagsterInstance.get() as instance, _progress() as progress:
-        task = progress.add_task("Loading deliveries", total=None)
-        run = run_pipeline(
-            defs(), settings, instance, progress=lambda done, total: progress.update(task, completed=done, total=total),
-            full=full,
-        )
+    definitions = defs()
+    try:
+        # The run lock first: one `kim run` at a time per warehouse, from opening the Dagster
+        # instance (a fresh one is created on first use) to the last report.
+        with warehouse_lock(settings.warehouse, command, timeout=settings.lock_timeout, on_wait=_waiting,
+                            command=command), dg.DagsterInstance.get() as instance, _progress() as progress:
+            task = progress.add_task("Loading deliveries", total=None)
+            run = run_pipeline(
+                definitions, settings, instance,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+                full=full, holder=command,
+            )
+    except (WarehouseBusy, WarehouseLocked) as busy:  # another process, e.g. an analyst's session
+        _busy(busy)
     ingest, result = run.ingest, run.result
     console.print(
         f"Deliveries: {len(ingest.accepted)} accepted, {len(ingest.duplicates)} already loaded, "
@@ -164,7 +187,7 @@ def demo(
     settings = _settings(landing_dir=landing_dir, warehouse=warehouse, reports_dir=reports_dir)
     started = time.perf_counter()
     _generate(settings, months=24, seed=seed, cases=3000, end_period=None)
-    ok = _run_pipeline(settings)
+    ok = _run_pipeline(settings, command="kim demo")
     console.print(f"Demo finished in {time.perf_counter() - started:.0f} s")
     _print_reports(settings)
     if not ok:
@@ -181,19 +204,34 @@ def report(
 ) -> None:
     """Render the published reports (monthly, provider feedback, annual, index) from the warehouse as
     it is, without loading anything."""
+    import duckdb
+
     from kim.config import load_config
+    from pipelines.warehouse_lock import WarehouseBusy, warehouse_lock
     from reports.publish import render_published_reports
     from warehouse.migrate import connect
 
     settings = _settings(warehouse=warehouse, reports_dir=reports_dir, config=config, suppression_k=suppression_k)
-    con = connect(settings.warehouse)
     try:
-        render_published_reports(
-            con, settings.reports_dir, city=load_config(settings.config).city, k=settings.suppression_k,
-            period=period,
-        )
-    finally:
-        con.close()
+        with warehouse_lock(settings.warehouse, "kim report", timeout=settings.lock_timeout, on_wait=_waiting,
+                            command="kim report"):
+            con = connect(settings.warehouse)
+            try:
+                render_published_reports(
+                    con, settings.reports_dir, city=load_config(settings.config).city, k=settings.suppression_k,
+                    period=period,
+                )
+            finally:
+                con.close()
+    except WarehouseBusy as busy:
+        _busy(busy)
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        _busy(RuntimeError(
+            f"another process has {settings.warehouse} open: {error}. Nothing was changed. Close it (an "
+            "analyst's DuckDB session?) or wait for the run that holds it, then run `kim report` again."
+        ))
     _print_reports(settings)
 
 

@@ -42,6 +42,8 @@ class Settings:
     # Internal reports (data quality) never go next to the published ones; default: a folder
     # "internal-reports" beside the reports folder.
     internal_reports_dir: Path | None = None
+    # How long `kim run` / `kim report` wait for another one writing the same warehouse (seconds).
+    lock_timeout: float = 1800.0
 
     @property
     def internal_reports(self) -> Path:
@@ -58,9 +60,12 @@ class Settings:
             "internal_reports_dir": Path(env["KIM_INTERNAL_REPORTS_DIR"]) if env.get("KIM_INTERNAL_REPORTS_DIR") else None,
             "pseudonym_key": env.get("KIM_PSEUDONYM_KEY") or (DEMO_PSEUDONYM_KEY if demo_mode() else None),
             "suppression_k": int(env.get("KIM_SUPPRESSION_K", "5")),
+            "lock_timeout": float(env.get("KIM_LOCK_TIMEOUT", "1800")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)  # type: ignore[arg-type]
         if settings.suppression_k < 2:
             raise ValueError("KIM_SUPPRESSION_K must be at least 2")
+        if settings.lock_timeout < 0:
+            raise ValueError("KIM_LOCK_TIMEOUT must be a number of seconds, 0 or more")
         return settings

@@ -1,20 +1,33 @@
 """A whole run in one process (`kim run`, `kim demo`, end-to-end tests): load every new delivery,
-recording each as a materialisation of its raw partition, then rebuild everything after raw —
-the indicator months only as far as the new deliveries can change them."""
+recording each under its partition of raw/deliveries, then rebuild everything after raw — the
+indicator months only as far as the new deliveries can change them. The whole run holds the
+warehouse's run lock (pipelines/warehouse_lock.py), so a second `kim run` waits for it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
 
+from checks.manifest import LOCAL_TIME_ZONE
 from kim.settings import Settings
-from pipelines.defs.partitions import delivery_partition_key
-from pipelines.defs.raw import DELIVERY_PARTITIONS, RAW_DELIVERIES, register_metadata
+from pipelines.defs.jobs import DOWNSTREAM_OF_RAW
+from pipelines.defs.marts import marts_key
+from pipelines.defs.partitions import (
+    DELIVERY_PARTITIONS_NAME,
+    delivery_key_problem,
+    delivery_partition_key,
+    month_range,
+    range_tags,
+)
+from pipelines.defs.raw import RAW_DELIVERIES, register_metadata
 from pipelines.defs.resources import build_resources
-from pipelines.defs.jobs import DOWNSTREAM_OF_RAW, PARTITION_RANGE_END, PARTITION_RANGE_START
-from pipelines.defs.marts import MONTH_PARTITIONS, marts_key
+from pipelines.warehouse_lock import warehouse_lock
 from warehouse.incremental import RecomputePlan, config_fingerprint, plan_indicator_recompute
 from warehouse.load import IngestSummary, delivery_register_entry, ingest_landing
+
+__all__ = ["PipelineRun", "month_range", "run_pipeline"]
 
 
 @dataclass
@@ -24,43 +37,46 @@ class PipelineRun:
     plan: RecomputePlan
 
 
-def _record_deliveries(instance: dg.DagsterInstance, con, summary: IngestSummary, landing_dir: Path) -> None:
-    """Each newly registered delivery appears in the UI under its provider x month partition:
-    accepted ones as materialisations, rejected ones as observations with the reason."""
-    valid_keys = set(DELIVERY_PARTITIONS.get_partition_keys())
-    folders = {Path(p) for p in summary.landing_paths}
-    for folder in sorted(folders):
-        key = delivery_partition_key(folder.parent.name, folder.name)
+def _record_deliveries(instance: dg.DagsterInstance, con, summary: IngestSummary, config) -> None:
+    """Each newly registered delivery appears in the UI under its partition <provider>/<YYYY-MM>
+    (added to the dynamic partitions if new): accepted ones as materialisations, rejected ones as
+    observations with the reason. They carry no recompute months: this run updates the marts itself."""
+    today = datetime.now(LOCAL_TIME_ZONE).date()
+    events = []
+    for folder in sorted({Path(p) for p in summary.landing_paths}):
+        provider_id, period = folder.parent.name, folder.name
         entry = delivery_register_entry(con, folder)
-        if key not in valid_keys or entry is None:
-            continue
+        if entry is None or delivery_key_problem(config, provider_id, period, today):
+            continue  # registered (as rejected) in raw.deliveries; no partition for it
+        events.append((delivery_partition_key(provider_id, period), entry))
+    known = set(instance.get_dynamic_partitions(DELIVERY_PARTITIONS_NAME))
+    new_keys = sorted({key for key, _ in events} - known)
+    if new_keys:
+        instance.add_dynamic_partitions(DELIVERY_PARTITIONS_NAME, new_keys)
+    for key, entry in events:
         event_type = dg.AssetObservation if entry["state"] == "rejected" else dg.AssetMaterialization
         instance.report_runless_asset_event(
             event_type(asset_key=RAW_DELIVERIES, partition=key, metadata=register_metadata(entry))
         )
 
 
-def month_range(plan: RecomputePlan, full: bool) -> tuple[str, str] | None:
-    """The indicator partitions to run: the plan's months (all of them for `full`), clipped to the
-    partitions that exist; None when no month needs recomputing."""
-    keys = MONTH_PARTITIONS.get_partition_keys()
-    if full:
-        return keys[0], keys[-1]
-    if plan.empty:
-        return None
-    first, last = max(plan.first_period, keys[0]), min(plan.last_period, keys[-1])
-    return (first, last) if first <= last else None
-
-
 def run_pipeline(definitions: dg.Definitions, settings: Settings, instance: dg.DagsterInstance,
-                 progress=None, full: bool = False) -> PipelineRun:
-    """Load, then materialise everything after raw. `full` recomputes every indicator month."""
+                 progress=None, full: bool = False, on_wait: Callable[[str], None] | None = None,
+                 holder: str = "kim run") -> PipelineRun:
+    """Load, then materialise everything after raw. `full` recomputes every indicator month.
+    Holds the warehouse's run lock throughout; waits up to settings.lock_timeout for another
+    holder (calling `on_wait` with who it is), then raises WarehouseBusy."""
+    with warehouse_lock(settings.warehouse, holder, timeout=settings.lock_timeout, on_wait=on_wait, command=holder):
+        return _run_pipeline(definitions, settings, instance, progress, full)
+
+
+def _run_pipeline(definitions, settings, instance, progress, full) -> PipelineRun:
     resources = build_resources(settings)
     warehouse, kim = resources["warehouse"], resources["kim"]
     config = kim.programme_config()
     with warehouse.get_connection() as con:
         summary = ingest_landing(con, settings.landing_dir, config, kim.require_pseudonym_key(), progress=progress)
-        _record_deliveries(instance, con, summary, settings.landing_dir)
+        _record_deliveries(instance, con, summary, config)
         plan = plan_indicator_recompute(con, config_fingerprint(config), kim.suppression_k)
     assets = list(definitions.assets or []) + list(definitions.asset_checks or [])
     months = month_range(plan, full)
@@ -69,7 +85,7 @@ def run_pipeline(definitions: dg.Definitions, settings: Settings, instance: dg.D
     if months is None:  # nothing can have changed a figure: keep every indicator month as it is
         selection = selection - dg.AssetSelection.assets(marts_key("indicator_values"))
     else:
-        tags = {PARTITION_RANGE_START: months[0], PARTITION_RANGE_END: months[1]}
+        tags = range_tags(months)
     result = dg.materialize(
         assets, selection=selection, resources=resources, instance=instance, tags=tags, raise_on_error=False
     )

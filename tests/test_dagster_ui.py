@@ -151,7 +151,7 @@ REPOSITORIES = """
 ASSET_NODES = """
 { assetNodes { assetKey { path } groupName description isPartitioned
     dependencyKeys { path } jobNames
-    partitionDefinition { type fmt description dimensionTypes { name type } } } }
+    partitionDefinition { type name fmt description dimensionTypes { name type } } } }
 """
 
 SCHEDULES = """
@@ -360,10 +360,9 @@ def check_asset_graph(nodes: list[dict], repository: dict, definitions: dg.Defin
     assert monthly["partitionDefinition"]["type"] == "TIME_WINDOW"
     assert monthly["partitionDefinition"]["fmt"] == "%Y-%m"
     assert monthly["partitionDefinition"]["description"].startswith("Monthly")
+    # one dynamic partition per delivery, <provider>/<YYYY-MM>, added by the landing sensor
     deliveries = assets["raw/deliveries"]["partitionDefinition"]
-    assert deliveries["type"] == "MULTIPARTITIONED"
-    dimensions = {(d["name"], d["type"]) for d in deliveries["dimensionTypes"]}
-    assert dimensions == {("period", "TIME_WINDOW"), ("provider", "STATIC")}
+    assert (deliveries["type"], deliveries["name"]) == ("DYNAMIC", "deliveries")
     assert "load_delivery" in assets["raw/deliveries"]["jobNames"]
     assert "kim_full_run" in assets["reports/index"]["jobNames"]
     index_inputs = {"/".join(d["path"]) for d in assets["reports/index"]["dependencyKeys"]}
@@ -394,12 +393,17 @@ def check_sensors(result: dict, definitions: dg.Definitions) -> None:
     assert result["__typename"] == "Sensors", result
     sensors = {s["name"]: s for s in result["results"]}
     assert set(sensors) == {s.name for s in definitions.sensors or []}
+    assert set(sensors) == {"landing_sensor", "update_after_deliveries"}
     landing = sensors["landing_sensor"]
     assert landing["sensorType"] == "STANDARD"
     assert [t["pipelineName"] for t in landing["targets"]] == ["load_delivery"]
     assert landing["minIntervalSeconds"] == 60
-    assert landing["defaultStatus"] == "STOPPED" and landing["sensorState"]["status"] == "STOPPED"
     assert "KIM_LANDING_DIR" in landing["description"]
+    update = sensors["update_after_deliveries"]
+    assert [t["pipelineName"] for t in update["targets"]] == ["kim_full_run"]
+    assert "load_delivery" in update["description"] and "months" in update["description"]
+    # both are switched on by hand (docs/operations.md)
+    assert all(s["defaultStatus"] == "STOPPED" and s["sensorState"]["status"] == "STOPPED" for s in sensors.values())
 
 
 def check_daemons(ui: DagsterUI) -> None:

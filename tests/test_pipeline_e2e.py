@@ -194,3 +194,44 @@ def test_a_failing_blocking_check_stops_the_marts(definitions, config, tmp_path)
     finally:
         states.close()
     assert history == [(False, 1), (True, 1)]
+
+
+def test_every_asset_is_described_owned_kinded_grouped_and_reports_metadata(first_run, definitions, settings):
+    """What the UI shows for each asset: a description, the owner, kinds, the group of its layer;
+    per materialisation the row count (tables), a Markdown preview (marts; never a pseudonym) or
+    the written files (reports)."""
+    from warehouse.models import PSEUDONYM_COLUMNS
+
+    for spec in definitions.resolve_all_asset_specs():
+        name = spec.key.to_user_string()
+        assert (spec.description or "").strip(), name
+        assert list(spec.owners) == ["team:ki-analytics"], name
+        assert spec.kinds, name
+        assert spec.group_name == spec.key.path[0], name
+    con = connect(settings.warehouse)
+    try:
+        pseudonyms = {value for (value,) in con.execute(
+            "SELECT person_id FROM staging.cases UNION SELECT case_id FROM staging.cases "
+            "UNION SELECT case_manager_id FROM staging.assignments").fetchall()}
+    finally:
+        con.close()
+    assert len(pseudonyms) > 100
+    previews = 0
+    for event in first_run.get_asset_materialization_events():
+        layer, name = event.asset_key.path[0], event.asset_key.to_user_string()
+        metadata = event.materialization.metadata
+        if layer in ("staging", "marts"):
+            assert metadata["row_count"].value >= 0, name
+        if layer == "marts":
+            preview = metadata["preview"].value
+            header = preview.splitlines()[0]
+            assert not {c.strip() for c in header.strip("|").split("|")} & set(PSEUDONYM_COLUMNS), name
+            assert not any(p in preview for p in pseudonyms), name
+            previews += 1
+        if layer == "reports":
+            paths = [v.value for v in metadata.values() if isinstance(v, dg.PathMetadataValue)]
+            files = [v.value for k, v in metadata.items() if k == "files"]
+            assert paths or files, name
+            for path in paths:
+                assert Path(path).is_file(), (name, path)
+    assert previews >= 12

@@ -132,3 +132,16 @@ def test_a_key_setting_that_was_not_resolved_is_never_used_as_the_key(monkeypatc
     for unresolved in ("KIM_PSEUDONYM_KEY", "$KIM_PSEUDONYM_KEY", "${KIM_PSEUDONYM_KEY}", "", None):
         with pytest.raises(MissingPseudonymKey):
             pseudonym_key_value(unresolved)
+
+
+def test_the_resource_resolves_a_key_from_the_environment_outside_a_run(monkeypatch, tmp_path):
+    """build_resources passes the key as dg.EnvVar (the UI then shows only the name). kim run uses
+    the resources outside a Dagster run, where the field is still the EnvVar: its text is the
+    variable's name, and hashing with that would make every pseudonym public."""
+    from kim.settings import Settings
+    from pipelines.defs.resources import build_resources
+
+    monkeypatch.setenv("KIM_PSEUDONYM_KEY", "a-real-secret-4f1c")
+    monkeypatch.setenv("KIM_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    kim = build_resources(Settings.from_env())["kim"]
+    assert kim.require_pseudonym_key() == "a-real-secret-4f1c"

@@ -3,20 +3,24 @@ the monthly and the annual schedule."""
 
 import dagster as dg
 
-from pipelines.defs.marts import MONTH_PARTITIONS, marts_key
+from pipelines.defs.marts import marts_key
+from pipelines.defs.partitions import MONTH_PARTITIONS, PARTITION_RANGE_END, PARTITION_RANGE_START, range_tags
 from pipelines.defs.raw import RAW_DELIVERIES
 
-PARTITION_RANGE_START = "dagster/asset_partition_range_start"
-PARTITION_RANGE_END = "dagster/asset_partition_range_end"
+__all__ = ["PARTITION_RANGE_END", "PARTITION_RANGE_START"]
 
 load_delivery_job = dg.define_asset_job(
     "load_delivery",
     selection=dg.AssetSelection.assets(RAW_DELIVERIES),
-    description="Load one delivery: the provider x month partition of raw/deliveries.",
+    description=(
+        "Load one delivery: the partition <provider>/<YYYY-MM> of raw/deliveries (started by the "
+        "landing sensor)."
+    ),
 )
 
 # Everything after raw: staging, checks, marts, reports. (It cannot share a job with the
-# partitioned raw asset; raw is loaded per delivery by the sensor, or by `kim run`.)
+# partitioned raw asset; raw is loaded per delivery by the landing sensor, or by `kim run`. The
+# sensor update_after_deliveries starts this job after loads, with the months they change.)
 DOWNSTREAM_OF_RAW = dg.AssetSelection.all() - dg.AssetSelection.assets(RAW_DELIVERIES)
 
 kim_full_run = dg.define_asset_job(
@@ -38,7 +42,7 @@ annual_report_run_job = dg.define_asset_job(
 def every_month(context: dg.ScheduleEvaluationContext) -> dict[str, str]:
     """Run tags for all indicator month partitions up to the scheduled time (a full recompute)."""
     keys = MONTH_PARTITIONS.get_partition_keys(current_time=context.scheduled_execution_time)
-    return {PARTITION_RANGE_START: keys[0], PARTITION_RANGE_END: keys[-1]}
+    return range_tags((keys[0], keys[-1]))
 
 
 # Deliveries for a month are due by the 10th of the next month (design §5, delivery_on_time).

@@ -2,18 +2,16 @@
 
 import dagster as dg
 
-from kim.config import load_config
-from kim.settings import Settings
-from pipelines.defs.partitions import month_partitions
+from pipelines.defs.partitions import MONTH_PARTITIONS
 from pipelines.defs.raw import RAW_DELIVERIES
-from pipelines.defs.resources import WAREHOUSE_POOL, KimSettingsResource, WarehouseResource
+from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, KimSettingsResource, WarehouseResource
 from pipelines.defs.staging import staging_key
 from transforms.indicators import INDICATORS, build_indicator_values, build_yearly_indicator_values
 from warehouse.incremental import config_fingerprint, plan_indicator_recompute, record_indicator_build
 from warehouse.models import build_dim_providers, build_mart, preview_markdown
 from warehouse.revisions import build_indicator_revisions
 
-MONTH_PARTITIONS = month_partitions(load_config(Settings.from_env().config))
+__all__ = ["MONTH_PARTITIONS", "marts_key"]
 
 
 def marts_key(name: str) -> dg.AssetKey:
@@ -24,13 +22,15 @@ def marts_key(name: str) -> dg.AssetKey:
     key=marts_key("dim_providers"),
     group_name="marts",
     pool=WAREHOUSE_POOL,
+    retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"duckdb"},
     description="Configured providers (id, name, kind), their funded FTE per year (dim_provider_years) and the programme budget per year (dim_budget_years).",
 )
 def dim_providers(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
         rows = build_dim_providers(con, kim.programme_config())
-    return dg.MaterializeResult(metadata={"row_count": rows})
+        preview = preview_markdown(con, "marts.dim_providers")
+    return dg.MaterializeResult(metadata={"row_count": rows, "preview": dg.MetadataValue.md(preview)})
 
 
 # SQL models in warehouse/sql/marts/<name>.sql: (name, upstream assets, description).
@@ -62,7 +62,7 @@ SQL_MODELS = (
 def _sql_model_asset(name: str, deps: list[dg.AssetKey], description: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=marts_key(name), group_name="marts", deps=deps, pool=WAREHOUSE_POOL, kinds={"duckdb"},
-        description=description,
+        description=description, retry_policy=WAREHOUSE_RETRY_POLICY,
     )
     def model(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.get_connection() as con:
@@ -80,6 +80,7 @@ sql_models = [_sql_model_asset(*model) for model in SQL_MODELS]
     key=marts_key("indicator_values"),
     group_name="marts",
     pool=WAREHOUSE_POOL,
+    retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"duckdb", "polars"},
     deps=[marts_key(name) for name, _, _ in SQL_MODELS] + [marts_key("dim_providers")],
     partitions_def=MONTH_PARTITIONS,
@@ -101,6 +102,7 @@ def indicator_values(
         plan = plan_indicator_recompute(con, fingerprint, k)
         values = build_indicator_values(con, k, months.start, months.end)
         record_indicator_build(con, plan, fingerprint, k, months.start, months.end)
+        preview = preview_markdown(con, "marts.indicator_values")
     if not plan.covered_by(months.start, months.end):
         context.log.warning(f"Months outside {months.start}..{months.end} still need recomputing: {plan.describe()}")
     return dg.MaterializeResult(
@@ -111,6 +113,7 @@ def indicator_values(
             "months_with_data": values["period"].n_unique(),
             "plan": plan.describe(),
             "indicators": ", ".join(indicator.id for indicator in INDICATORS),
+            "preview": dg.MetadataValue.md(preview),
         }
     )
 
@@ -119,6 +122,7 @@ def indicator_values(
     key=marts_key("indicator_values_yearly"),
     group_name="marts",
     pool=WAREHOUSE_POOL,
+    retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"duckdb", "polars"},
     deps=[marts_key("indicator_values")],
     description=(
@@ -131,11 +135,13 @@ def indicator_values(
 def indicator_values_yearly(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
         values = build_yearly_indicator_values(con, kim.suppression_k)
+        preview = preview_markdown(con, "marts.indicator_values_yearly")
     return dg.MaterializeResult(
         metadata={
             "row_count": values.height,
             "suppressed_rows": int(values["suppressed"].sum()) if values.height else 0,
             "years": ", ".join(sorted(values["period"].unique().to_list())),
+            "preview": dg.MetadataValue.md(preview),
         }
     )
 
@@ -144,6 +150,7 @@ def indicator_values_yearly(warehouse: WarehouseResource, kim: KimSettingsResour
     key=marts_key("indicator_revisions"),
     group_name="marts",
     pool=WAREHOUSE_POOL,
+    retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"duckdb", "polars"},
     deps=[marts_key("indicator_values")],
     description=(
@@ -156,11 +163,13 @@ def indicator_values_yearly(warehouse: WarehouseResource, kim: KimSettingsResour
 def indicator_revisions(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
         revisions = build_indicator_revisions(con, kim.programme_config(), kim.suppression_k)
+        preview = preview_markdown(con, "marts.indicator_revisions")
     return dg.MaterializeResult(
         metadata={
             "row_count": revisions.rows,
             "previous_vintage": revisions.previous_vintage or "",
             "current_vintage": revisions.current_vintage or "",
+            "preview": dg.MetadataValue.md(preview),
         }
     )
 
@@ -178,6 +187,7 @@ ORDER BY t.provider_id
     asset=marts_key("delivery_timeliness"),
     name="no_delivery_overdue",
     blocking=False,
+    retry_policy=WAREHOUSE_RETRY_POLICY,
     description=(
         "Freshness of the providers' deliveries: warns when a provider's delivery for the last month "
         "that is due (by the 10th of the following month) has not arrived."

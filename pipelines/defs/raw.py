@@ -1,35 +1,16 @@
-"""Raw layer: every delivery, one partition per provider and month, append-only."""
+"""Raw layer: every delivery, one dynamic partition per delivery (`<provider>/<YYYY-MM>`), append-only."""
 
 from pathlib import Path
 
 import dagster as dg
 
-from kim.config import load_config
-from kim.settings import Settings
-from pipelines.defs.partitions import delivery_partitions
-from pipelines.defs.resources import WAREHOUSE_POOL, KimSettingsResource, WarehouseResource
-from warehouse.load import IngestSummary, delivery_register_entry, ensure_pseudonym_key, ingest_delivery
+from pipelines.defs.partitions import DELIVERY_PARTITIONS, parse_delivery_partition_key
+from pipelines.defs.resources import LOAD_RETRY_POLICY, WAREHOUSE_POOL, KimSettingsResource, WarehouseResource
+from pipelines.loading import load_delivery_step, load_metadata, register_metadata
 
 RAW_DELIVERIES = dg.AssetKey(["raw", "deliveries"])
-# Partitions are fixed when the definitions load: the configured providers x the months.
-DELIVERY_PARTITIONS = delivery_partitions(load_config(Settings.from_env().config))
 
-
-def register_metadata(entry: dict) -> dict:
-    """What the delivery register says about one delivery, as Dagster metadata."""
-    metadata = {
-        "state": entry["state"],
-        "delivery_id": entry["delivery_id"],
-        "exported_at": str(entry["exported_at"]),
-        "rows": dg.MetadataValue.int(entry["total_rows"] or 0),
-        "quarantined_rows": dg.MetadataValue.int(entry["quarantined_rows"] or 0),
-    }
-    if entry["rejection_rule"]:
-        metadata["rejection"] = dg.MetadataValue.md(
-            f"`{entry['rejection_rule']}` in `{entry['rejection_file']}` line {entry['rejection_line']}: "
-            f"{entry['rejection_message']}"
-        )
-    return metadata
+__all__ = ["DELIVERY_PARTITIONS", "RAW_DELIVERIES", "raw_deliveries", "register_metadata"]
 
 
 @dg.asset(
@@ -38,26 +19,27 @@ def register_metadata(entry: dict) -> dict:
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
     partitions_def=DELIVERY_PARTITIONS,
+    retry_policy=LOAD_RETRY_POLICY,
     description=(
-        "One provider's delivery for one month (landing/<provider>/<YYYY-MM>/): manifest verified, "
-        "files decoded through the provider's profile, ids replaced by keyed hashes, good rows to "
-        "raw.<table>, bad rows to quarantine.rejected_rows. Every delivery seen is in the register "
-        "raw.deliveries. Loading the same delivery twice changes nothing; a rejected delivery fails "
-        "the run with the reason and changes no data."
+        "One provider's delivery for one month: partition `<provider>/<YYYY-MM>` = the folder "
+        "landing/<provider>/<YYYY-MM>/ (added by the landing sensor when the delivery arrives). The "
+        "manifest is verified, files decoded through the provider's profile, ids replaced by keyed "
+        "hashes, good rows go to raw.<table>, bad rows to quarantine.rejected_rows. Every delivery "
+        "seen is in the register raw.deliveries. Loading the same delivery twice changes nothing. A "
+        "delivery still being written, an I/O error or a locked warehouse is tried again with backoff; "
+        "a rejected delivery fails at once with the rule, file and line, and changes no data. "
+        "Metadata: state, rows, quarantined rows and the indicator months the delivery changes."
     ),
 )
 def raw_deliveries(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, kim: KimSettingsResource
 ) -> dg.MaterializeResult:
-    dimensions = context.partition_key.keys_by_dimension
-    folder = Path(kim.landing_dir) / dimensions["provider"] / dimensions["period"]
-    if not folder.is_dir():
-        raise dg.Failure(f"There is no delivery in {folder}: nothing to load for this partition.")
-    summary = IngestSummary()
-    with warehouse.get_connection() as con:
-        ensure_pseudonym_key(con, kim.require_pseudonym_key())
-        ingest_delivery(con, folder, kim.programme_config(), kim.require_pseudonym_key(), summary)
-        entry = delivery_register_entry(con, folder)
-    if summary.rejected:
-        raise dg.Failure(description=f"Delivery rejected: {summary.rejected[0]}", metadata=register_metadata(entry))
-    return dg.MaterializeResult(metadata=register_metadata(entry))
+    try:
+        provider_id, period = parse_delivery_partition_key(context.partition_key)
+    except ValueError as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from None
+    outcome = load_delivery_step(
+        context, Path(kim.landing_dir) / provider_id / period, warehouse.get_connection, kim.programme_config(),
+        kim.require_pseudonym_key, kim.suppression_k, LOAD_RETRY_POLICY.max_retries,
+    )
+    return dg.MaterializeResult(metadata=load_metadata(outcome))

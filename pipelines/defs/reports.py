@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.marts import marts_key
-from pipelines.defs.resources import WAREHOUSE_POOL, KimSettingsResource, WarehouseResource
+from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, KimSettingsResource, WarehouseResource
 from pipelines.defs.staging import staging_key
 from reports import render_data_quality_report
 from reports.annual import render_annual_reports
@@ -19,6 +19,7 @@ from transforms.exchange_format import TABLES
     key=dg.AssetKey(["reports", "monthly_monitoring"]),
     group_name="reports",
     pool=WAREHOUSE_POOL,
+    retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"html"},
     deps=[marts_key("indicator_values"), marts_key("indicator_revisions"), marts_key("fct_deliveries"),
           marts_key("delivery_timeliness"), marts_key("dim_providers")],
@@ -45,6 +46,7 @@ def monthly_monitoring_report(
     key=dg.AssetKey(["reports", "provider_feedback"]),
     group_name="reports",
     pool=WAREHOUSE_POOL,
+    retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"html"},
     deps=[marts_key("indicator_values"), marts_key("fct_deliveries"), marts_key("delivery_timeliness"),
           marts_key("dim_providers")],
@@ -66,6 +68,7 @@ def provider_feedback_reports(warehouse: WarehouseResource, kim: KimSettingsReso
     key=dg.AssetKey(["reports", "annual_evaluation"]),
     group_name="reports",
     pool=WAREHOUSE_POOL,
+    retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"html"},
     deps=[marts_key("indicator_values_yearly"), marts_key("indicator_values"), marts_key("fct_deliveries"),
           marts_key("delivery_timeliness"), marts_key("dim_providers")],
@@ -100,6 +103,7 @@ def reports_index(kim: KimSettingsResource) -> dg.MaterializeResult:
     key=dg.AssetKey(["reports", "data_quality"]),
     group_name="reports",
     pool=WAREHOUSE_POOL,
+    retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"html"},
     deps=[marts_key("fct_deliveries"), marts_key("delivery_timeliness"), marts_key("dim_providers"),
           *[staging_key(table) for table in TABLES]],

@@ -4,7 +4,7 @@ import dagster as dg
 
 from checks.validation import CheckOutcome, record_outcomes, shift_outcomes, validate_staging
 from pipelines.defs.raw import RAW_DELIVERIES
-from pipelines.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, WarehouseResource
 from transforms.exchange_format import TABLES
 from warehouse.models import build_staging
 
@@ -33,6 +33,7 @@ def staging_key(table: str) -> dg.AssetKey:
         for name, description in STAGING_DESCRIPTIONS.items()
     ],
     pool=WAREHOUSE_POOL,
+    retry_policy=WAREHOUSE_RETRY_POLICY,
 )
 def staging_tables(warehouse: WarehouseResource):
     with warehouse.get_connection() as con:
@@ -63,7 +64,7 @@ def _staging_check(table: str, kind: str, run, blocking: bool, severity: dg.Asse
                    description: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=staging_key(table), name=f"{kind}_{table}", blocking=blocking, pool=WAREHOUSE_POOL,
-        description=description,
+        description=description, retry_policy=WAREHOUSE_RETRY_POLICY,
     )
     def check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
