@@ -259,6 +259,7 @@ def render_reports(con, config, reports_dir: Path, since: str | None = None) -> 
     from reports.publish import render_published_reports
 
     written = render_published_reports(con, reports_dir, city=config.city, k=SUPPRESSION_K, since=since)
+    written["monthly"] = written["monthly"]["monthly_all"]  # the newest is in monthly_all too
     return {kind: len(paths) if isinstance(paths, list) else 1 for kind, paths in written.items()}
 
 

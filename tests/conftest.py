@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -86,3 +87,10 @@ def build_warehouse_models(con: duckdb.DuckDBPyConnection, config: ProgrammeConf
 
 def d(text: str) -> date:
     return date.fromisoformat(text)
+
+
+def age_files(folder: Path, seconds: float) -> None:
+    """Set every file's times `seconds` into the past (a delivery that finished arriving then)."""
+    past = time.time() - seconds
+    for path in folder.rglob("*"):
+        os.utime(path, (past, past))

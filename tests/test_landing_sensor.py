@@ -4,8 +4,6 @@ partitions of raw/deliveries."""
 
 from __future__ import annotations
 
-import os
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -22,16 +20,11 @@ from pipelines.defs.resources import build_resources
 from pipelines.defs.sensors import landing_sensor, update_after_deliveries
 from pipelines.runner import run_pipeline
 from synthetic import generate
+from tests.conftest import age_files
 from warehouse.migrate import connect
 
 END = "2026-10"
 PROVIDERS = ("abh", "awo", "caritas", "diakonie", "drk", "stadt")
-
-
-def age_files(folder: Path, seconds: float) -> None:
-    past = time.time() - seconds
-    for path in folder.rglob("*"):
-        os.utime(path, (past, past))
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -26,17 +25,12 @@ from pipelines.defs.raw import RAW_DELIVERIES, raw_deliveries
 from pipelines.defs.resources import LOAD_RETRY_POLICY, WarehouseResource, build_resources
 from pipelines.loading import DeliveryStillArriving, load_delivery_step, still_arriving
 from synthetic import generate
+from tests.conftest import age_files
 from warehouse.migrate import connect
 
 END = "2026-10"
 KEY = f"caritas/{END}"
 ET = dg.DagsterEventType
-
-
-def age_files(folder: Path, seconds: float) -> None:
-    past = time.time() - seconds
-    for path in folder.rglob("*"):
-        os.utime(path, (past, past))
 
 
 @pytest.fixture
@@ -128,6 +122,20 @@ def test_a_delivery_still_being_copied_is_tried_again_and_then_loaded(settings, 
     assert register(settings) == [("caritas", END, "accepted", None)]  # never registered as rejected
 
 
+def load_while_held(instance, settings, holder: subprocess.Popen):
+    """Load while `holder` (a process that printed 'locked') keeps the warehouse; it lets go once
+    the load step's first retry is logged."""
+    assert holder.stdout.readline().strip() == "locked"
+    release = after_first_retry(instance, lambda: holder.communicate("release\n", timeout=60))
+    try:
+        resources = build_resources(settings)
+        resources["warehouse"] = WarehouseResource(database=str(settings.warehouse), connect_retries=2)
+        return load(instance, resources)
+    finally:
+        release.join()
+        holder.wait(timeout=30)
+
+
 def test_a_locked_warehouse_is_tried_again_and_then_loaded(settings, instance):
     connect(settings.warehouse).close()
     holder = subprocess.Popen(
@@ -136,15 +144,7 @@ def test_a_locked_warehouse_is_tried_again_and_then_loaded(settings, instance):
          "sys.stdin.readline(); con.close()", str(settings.warehouse)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
-    assert holder.stdout.readline().strip() == "locked"
-    release = after_first_retry(instance, lambda: holder.communicate("release\n", timeout=60))
-    try:
-        resources = build_resources(settings)
-        resources["warehouse"] = WarehouseResource(database=str(settings.warehouse), connect_retries=2)
-        result = load(instance, resources)
-    finally:
-        release.join()
-        holder.wait(timeout=30)
+    result = load_while_held(instance, settings, holder)
     assert result.success
     steps = attempts(instance, result.run_id)
     assert steps["STEP_UP_FOR_RETRY"] >= 1 and steps["STEP_SUCCESS"] == 1
@@ -164,15 +164,7 @@ def test_a_step_waits_out_a_kim_run_holding_the_run_lock(settings, instance):
          str(settings.warehouse)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent,
     )
-    assert holder.stdout.readline().strip() == "locked"
-    release = after_first_retry(instance, lambda: holder.communicate("release\n", timeout=60))
-    try:
-        resources = build_resources(settings)
-        resources["warehouse"] = WarehouseResource(database=str(settings.warehouse), connect_retries=2)
-        result = load(instance, resources)
-    finally:
-        release.join()
-        holder.wait(timeout=30)
+    result = load_while_held(instance, settings, holder)
     assert result.success
     (retry, *_) = instance.all_logs(result.run_id, of_type=ET.STEP_UP_FOR_RETRY)
     error = str(retry.dagster_event.event_specific_data.error)

@@ -188,17 +188,11 @@ def test_medians_and_per_case_figures_hide_exactly_the_small_bases(table: Table,
 # -- brute force on tiny tables -------------------------------------------------------------------
 
 
-def completions(table: Table, hidden: set[Key], limit: int = 20_000) -> dict[Key, set[int]] | None:
-    """The values each hidden cell takes over every table of non-negative whole numbers that
-    agrees with the published cells and the equations; None if there are too many to try."""
-    unknowns = sorted(key for key in hidden if table.base(key) and table.value(key) is not None)
-    rows = []
-    for equation in equations(table):
-        if any(u in equation for u in unknowns):
-            known = sum(c * table.base(key) for key, c in equation.items() if key not in unknowns)
-            rows.append([Fraction(equation.get(u, 0)) for u in unknowns] + [Fraction(-known)])
+def reduce_rows(rows: list[list[Fraction]], columns: int) -> list[int]:
+    """Bring `rows` (in place) to reduced row echelon form over their first `columns` entries;
+    returns the pivot column of each leading row."""
     pivots: list[int] = []
-    for column in range(len(unknowns)):  # reduced row echelon form
+    for column in range(columns):
         pivot = next((i for i in range(len(pivots), len(rows)) if rows[i][column] != 0), None)
         if pivot is None:
             continue
@@ -209,6 +203,19 @@ def completions(table: Table, hidden: set[Key], limit: int = 20_000) -> dict[Key
             if i != top and rows[i][column] != 0:
                 rows[i] = [a - rows[i][column] * b for a, b in zip(rows[i], rows[top])]
         pivots.append(column)
+    return pivots
+
+
+def completions(table: Table, hidden: set[Key], limit: int = 20_000) -> dict[Key, set[int]] | None:
+    """The values each hidden cell takes over every table of non-negative whole numbers that
+    agrees with the published cells and the equations; None if there are too many to try."""
+    unknowns = sorted(key for key in hidden if table.base(key) and table.value(key) is not None)
+    rows = []
+    for equation in equations(table):
+        if any(u in equation for u in unknowns):
+            known = sum(c * table.base(key) for key, c in equation.items() if key not in unknowns)
+            rows.append([Fraction(equation.get(u, 0)) for u in unknowns] + [Fraction(-known)])
+    pivots = reduce_rows(rows, len(unknowns))
     free = [i for i in range(len(unknowns)) if i not in pivots]
     # A free cell is at most the smallest published total it is part of.
     bounds = []
@@ -293,18 +300,7 @@ def determined_by_elimination(table: Table, hidden: set[Key], system: list[dict[
     unknowns = sorted(key for key in hidden if table.base(key))
     rows = [[Fraction(equation.get(u, 0)) for u in unknowns] for equation in system
             if any(u in equation for u in unknowns)]
-    pivots: list[int] = []
-    for column in range(len(unknowns)):
-        pivot = next((i for i in range(len(pivots), len(rows)) if rows[i][column] != 0), None)
-        if pivot is None:
-            continue
-        top = len(pivots)
-        rows[top], rows[pivot] = rows[pivot], rows[top]
-        rows[top] = [x / rows[top][column] for x in rows[top]]
-        for i in range(len(rows)):
-            if i != top and rows[i][column] != 0:
-                rows[i] = [a - rows[i][column] * b for a, b in zip(rows[i], rows[top])]
-        pivots.append(column)
+    pivots = reduce_rows(rows, len(unknowns))
     return {unknowns[column] for row, column in zip(rows, pivots)
             if sum(1 for x in row if x != 0) == 1}
 

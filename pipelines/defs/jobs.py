@@ -9,8 +9,13 @@ from pipelines.defs.raw import RAW_DELIVERIES
 
 __all__ = ["PARTITION_RANGE_END", "PARTITION_RANGE_START"]
 
+# Every warehouse step runs in the one-slot "duckdb" pool, so steps never run side by side: a
+# process per step (the multiprocess default) would only add seconds of start-up to each of them.
+STEP_EXECUTOR = dg.in_process_executor
+
 load_delivery_job = dg.define_asset_job(
     "load_delivery",
+    executor_def=STEP_EXECUTOR,
     selection=dg.AssetSelection.assets(RAW_DELIVERIES),
     description=(
         "Load one delivery: the partition <provider>/<YYYY-MM> of raw/deliveries (started by the "
@@ -25,12 +30,14 @@ DOWNSTREAM_OF_RAW = dg.AssetSelection.all() - dg.AssetSelection.assets(RAW_DELIV
 
 kim_full_run = dg.define_asset_job(
     "kim_full_run",
+    executor_def=STEP_EXECUTOR,
     selection=DOWNSTREAM_OF_RAW,
     description="Rebuild staging from the current deliveries, validate, compute indicators, render reports.",
 )
 
 annual_report_run_job = dg.define_asset_job(
     "annual_report_run",
+    executor_def=STEP_EXECUTOR,
     selection=dg.AssetSelection.assets(
         marts_key("indicator_values_yearly"), dg.AssetKey(["reports", "annual_evaluation"]),
         dg.AssetKey(["reports", "index"]),
