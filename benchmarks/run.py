@@ -62,21 +62,24 @@ class Tier:
     months: int
     cases: int
     description: str
-    # Only each provider's newest delivery (+ the abh providers' first one): benchmarks/newest_only.py
-    newest_only: bool = False
+    newest_only: bool = False  # synthetic/newest_only.py
     validate: bool = True
 
 
-TIERS = {
-    "S": Tier("S", PROJECT_ROOT / "config" / "leverkusen.yaml", 24, 3000,
-              "one city (Leverkusen): 5 providers + abh, 24 monthly deliveries, ~3,000 cases"),
-    "M": Tier("M", BENCHMARK_DIR / "config_m.yaml", 36, 40000,
-              "a large city: 12 providers + abh, 36 monthly deliveries, ~40,000 cases"),
-    "L": Tier("L", BENCHMARK_DIR / "config_l.yaml", 36, 500000,
-              "all of NRW: 53 districts x (4 providers + abh), ~500,000 cases, 36 months; only the "
-              "newest delivery per provider is generated and loaded, no validation",
-              newest_only=True, validate=False),
-}
+def _tiers() -> dict[str, Tier]:
+    """The tiers of synthetic.scales (what `kim generate --scale` writes); L skips validation."""
+    from synthetic.scales import SCALES
+
+    return {
+        name: Tier(name, scale.config, scale.months, scale.cases,
+                   scale.description + ("; no validation" if scale.newest_only else ""),
+                   newest_only=scale.newest_only, validate=not scale.newest_only)
+        for name, scale in SCALES.items()
+    }
+
+
+sys.path.insert(0, str(PROJECT_ROOT))
+TIERS = _tiers()
 
 # Stages in the order they run; the first is the baseline of every ratio.
 BASELINE = "load"
@@ -739,7 +742,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not any(landing.glob("*/*/manifest.json")):
                     raise SystemExit(f"{landing} holds no deliveries (<provider>/<YYYY-MM>/manifest.json)")
             elif tier.newest_only:
-                from benchmarks.newest_only import generate_newest_only, planned_deliveries
+                from synthetic.newest_only import generate_newest_only, planned_deliveries
 
                 landing = work / "landing"
                 task = progress.add_task(

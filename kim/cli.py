@@ -52,9 +52,11 @@ def _progress() -> Progress:
     )
 
 
-def _generate(settings: Settings, months: int, seed: int, cases: int, end_period: str | None) -> list[Path]:
+def _generate(settings: Settings, months: int, seed: int, cases: int, end_period: str | None,
+              newest_only: bool = False) -> list[Path]:
     from kim.config import load_config
     from synthetic import generate as generate_deliveries
+    from synthetic.newest_only import generate_newest_only
 
     config = load_config(settings.config)
     with _progress() as progress:
@@ -63,7 +65,8 @@ def _generate(settings: Settings, months: int, seed: int, cases: int, end_period
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        return generate_deliveries(
+        write = generate_newest_only if newest_only else generate_deliveries
+        return write(
             config, settings.landing_dir, months=months, seed=seed, end_period=end_period,
             total_cases=cases, progress=advance,
         )
@@ -139,17 +142,35 @@ def _print_reports(settings: Settings) -> None:
 
 @app.command()
 def generate(
-    months: Annotated[int, typer.Option(help="Monthly deliveries per provider.")] = 24,
+    months: Annotated[Optional[int], typer.Option(help="Monthly deliveries per provider [24, or the scale's].")] = None,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 42,
-    cases: Annotated[int, typer.Option(help="Cases in total over all providers (tier S: 3000).")] = 3000,
+    cases: Annotated[Optional[int], typer.Option(help="Cases in total over all providers [3000, or the scale's].")] = None,
     end_period: Annotated[Optional[str], typer.Option(help="Last period YYYY-MM [config demo_end_period].")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Landing folder to write to [env KIM_LANDING_DIR].")] = None,
     config: ConfigOption = None,
+    scale: Annotated[Optional[str], typer.Option(
+        "--scale", help="A tier of design §8: S (Leverkusen), M (a large city, 13 providers x 36 months), "
+        "L (all of NRW: 265 providers, ~500,000 cases, ~10 million contacts; the newest delivery of "
+        "each provider only). Sets config, months and cases; see docs/performance.md.")] = None,
 ) -> None:
     """Write synthetic deliveries for the configured providers (deterministic by seed)."""
+    chosen = None
+    if scale is not None:
+        from synthetic.scales import SCALES
+
+        chosen = SCALES.get(scale.upper())
+        if chosen is None:
+            console.print(f"[red]--scale must be one of {', '.join(SCALES)}, not {scale!r}[/red]")
+            raise typer.Exit(2)
+        if config is not None:
+            console.print("[red]--scale sets the configuration itself: leave out --config[/red]")
+            raise typer.Exit(2)
+        config = chosen.config
     settings = _settings(landing_dir=out, config=config)
+    months = months or (chosen.months if chosen else 24)
+    cases = cases or (chosen.cases if chosen else 3000)
     started = time.perf_counter()
-    written = _generate(settings, months, seed, cases, end_period)
+    written = _generate(settings, months, seed, cases, end_period, newest_only=bool(chosen and chosen.newest_only))
     console.print(f"{len(written)} deliveries in {settings.landing_dir} ({time.perf_counter() - started:.1f} s)")
 
 
