@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -50,10 +51,29 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return newly_applied
 
 
+# DuckDB takes 80 % of the machine's memory by default; the pipeline shares the machine with
+# Python (Polars frames, reports), so it gets a fixed budget and spills to <warehouse>.tmp beyond it.
+MEMORY_LIMIT_VARIABLE = "KIM_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "4GB"
+SET_MEMORY_LIMIT = "SET memory_limit = $limit"
+
+
+def apply_limits(con: duckdb.DuckDBPyConnection) -> None:
+    """Bound DuckDB's memory (KIM_DUCKDB_MEMORY_LIMIT, default 4GB, e.g. '2GB' or '75%'). Set on
+    the connection, not in the connect config: another in-process connection to the same file
+    with a different config would be refused."""
+    limit = os.environ.get(MEMORY_LIMIT_VARIABLE, DEFAULT_MEMORY_LIMIT)
+    try:
+        con.execute(SET_MEMORY_LIMIT, {"limit": limit})
+    except duckdb.Error as error:
+        raise ValueError(f"{MEMORY_LIMIT_VARIABLE}={limit!r} is no DuckDB memory limit (e.g. 4GB, 75%): {error}") from None
+
+
 def connect(database: Path | str) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file (creating its folder) with every migration applied."""
     database = Path(database)
     database.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(database))
+    apply_limits(con)
     migrate(con)
     return con
