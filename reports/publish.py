@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from reports import formatting as fmt
-from reports.annual import annual_years, render_annual_reports
+from reports.annual import ANNUAL_PREFIX, annual_years, render_annual_reports
 from reports.provider_feedback import render_provider_reports
-from reports.render import render_all_monthly, render_index, render_reports, report_periods
+from reports.render import MONTHLY_PREFIX, render_all_monthly, render_index, render_reports, report_periods
 
 YEARLY_TABLE_EXISTS = """
 SELECT count(*) FROM information_schema.tables
@@ -27,16 +27,33 @@ def render_published_reports(con: Any, reports_dir: Path, *, city: str, k: int,
     one (a report shows earlier months in its trends and comparisons, never later ones), the
     provider reports of the newest month, and the annual reports from that month's year on."""
     if since is not None:
-        fmt.parse_period(since)
-        periods = [p for p in report_periods(con) if p >= since]
-        monthly = {"monthly_all": render_all_monthly(con, reports_dir, city=city, k=k, periods=periods)
-                   if periods else []}
+        monthly = {"monthly_all": render_monthly_since(con, reports_dir, city=city, k=k, since=since)}
     else:
         monthly = render_reports(con, reports_dir, city=city, k=k, period=period)
     providers = render_provider_reports(con, reports_dir, city=city, k=k, period=period)
     annual = []
     if con.execute(YEARLY_TABLE_EXISTS).fetchall()[0][0]:
-        years = None if since is None else [y for y in annual_years(con) if str(y) >= since[:4]]
-        annual = render_annual_reports(con, reports_dir, city=city, k=k, years=years)
+        annual = render_annual_since(con, reports_dir, city=city, k=k, since=since)
     index = render_index(reports_dir, city=city)
     return {"monthly": monthly, "provider_feedback": providers, "annual": annual, "index": index}
+
+
+def render_monthly_since(con: Any, reports_dir: Path, *, city: str, k: int, since: str | None) -> list[Path]:
+    """The monthly reports of `since` and every later month, and of any earlier month whose file
+    is missing (a new or emptied reports folder); all of them for since=None. Oldest first."""
+    periods = report_periods(con)
+    if since is not None:
+        fmt.parse_period(since)
+        periods = [p for p in periods
+                   if p >= since or not (reports_dir / f"{MONTHLY_PREFIX}{p}.html").is_file()]
+    return render_all_monthly(con, reports_dir, city=city, k=k, periods=periods) if periods else []
+
+
+def render_annual_since(con: Any, reports_dir: Path, *, city: str, k: int, since: str | None) -> list[Path]:
+    """The annual reports from the year of `since` on, and any earlier one whose file is missing."""
+    years = annual_years(con)
+    if since is not None:
+        fmt.parse_period(since)
+        years = [y for y in years
+                 if str(y) >= since[:4] or not (reports_dir / f"{ANNUAL_PREFIX}{y}.html").is_file()]
+    return render_annual_reports(con, reports_dir, city=city, k=k, years=years) if years else []

@@ -194,6 +194,11 @@ def test_the_pipeline_recomputes_only_new_months_and_matches_a_full_rebuild(defi
             if event.asset_key == dg.AssetKey(["marts", "indicator_values"])
         ]
         assert sorted(materialised) == ["2024-07", "2024-08"]  # August's deliveries change July on
+        # ... and only the monthly reports from July on are rendered again
+        (report,) = [event for event in second.result.get_asset_materialization_events()
+                     if event.asset_key == dg.AssetKey(["reports", "monthly_monitoring"])]
+        metadata = report.step_materialization_data.materialization.metadata
+        assert metadata["from_month"].value == "2024-07" and metadata["reports_rendered"].value == 2
     con = duckdb.connect(str(settings.warehouse))
     try:
         assert same_as_full_rebuild(con)

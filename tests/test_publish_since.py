@@ -56,3 +56,15 @@ def test_a_malformed_since_month_is_refused(published, since):
     con, reports, config = published
     with pytest.raises(ValueError):
         render_published_reports(con, reports, city=config.city, k=5, since=since)
+
+
+def test_a_missing_earlier_report_is_rendered_again_even_before_since(published):
+    con, reports, config = published
+    (reports / "monatsbericht_2025-11.html").unlink()
+    (reports / "jahresbericht_2025.html").unlink()
+    before = _stamps(reports)
+    written = render_published_reports(con, reports, city=config.city, k=5, since="2026-02")
+    assert [p.name for p in written["monthly"]["monthly_all"]] == [
+        "monatsbericht_2025-11.html", "monatsbericht_2026-02.html"]
+    assert [p.name for p in written["annual"]] == ["jahresbericht_2025.html", "jahresbericht_2026.html"]
+    assert _stamps(reports)["monatsbericht_2025-12.html"] == before["monatsbericht_2025-12.html"]

@@ -9,9 +9,10 @@ from pipelines.defs.marts import marts_key
 from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, KimSettingsResource, WarehouseResource
 from pipelines.defs.staging import staging_key
 from reports import render_data_quality_report
-from reports.annual import render_annual_reports
+from pipelines.defs.partitions import PARTITION_RANGE_START
 from reports.provider_feedback import render_provider_reports
-from reports.render import render_index, render_reports
+from reports.publish import render_annual_since, render_monthly_since
+from reports.render import render_index
 from transforms.exchange_format import TABLES
 
 
@@ -29,17 +30,23 @@ from transforms.exchange_format import TABLES
     ),
 )
 def monthly_monitoring_report(
-    warehouse: WarehouseResource, kim: KimSettingsResource
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, kim: KimSettingsResource
 ) -> dg.MaterializeResult:
     config = kim.programme_config()
+    since = changed_from(context)
     with warehouse.get_connection() as con:
-        paths = render_reports(con, Path(kim.reports_dir), city=config.city, k=kim.suppression_k)
-    return dg.MaterializeResult(
-        metadata={
-            "newest_report": dg.MetadataValue.path(str(paths["monthly"])),
-            "reports": len(paths.get("monthly_all", [paths["monthly"]])),
-        }
-    )
+        paths = render_monthly_since(con, Path(kim.reports_dir), city=config.city, k=kim.suppression_k, since=since)
+    render_index(Path(kim.reports_dir), city=config.city)
+    metadata = {"reports_rendered": len(paths), "from_month": since or "all"}
+    if paths:
+        metadata["newest_report"] = dg.MetadataValue.path(str(paths[-1]))
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def changed_from(context: dg.AssetExecutionContext) -> str | None:
+    """The first indicator month this run recomputes (its partition range tag), so only the
+    reports that month can alter are rendered again; None (render all) without a range."""
+    return context.run.tags.get(PARTITION_RANGE_START)
 
 
 @dg.asset(
@@ -77,10 +84,13 @@ def provider_feedback_reports(warehouse: WarehouseResource, kim: KimSettingsReso
         "quality, outcomes, structural gaps, budget, data quality, method notes)."
     ),
 )
-def annual_evaluation_reports(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
+def annual_evaluation_reports(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, kim: KimSettingsResource
+) -> dg.MaterializeResult:
     config = kim.programme_config()
     with warehouse.get_connection() as con:
-        paths = render_annual_reports(con, Path(kim.reports_dir), city=config.city, k=kim.suppression_k)
+        paths = render_annual_since(con, Path(kim.reports_dir), city=config.city, k=kim.suppression_k,
+                                    since=changed_from(context))
     return dg.MaterializeResult(
         metadata={"reports": len(paths), "files": dg.MetadataValue.md("\n".join(f"- {p}" for p in paths))}
     )
