@@ -31,7 +31,7 @@ check-defs: $(STAMP)
 dev: $(STAMP)
 	KIM_DEMO_MODE=1 $(BIN)/dagster dev
 
-## bench: the benchmark at tier S (TIER=M for a large city); ratios against the load in the same run
+## bench: the benchmark at tier S (TIER=M for a large city, TIER=L for NRW); see docs/performance.md
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --tier $(or $(TIER),S)
 
