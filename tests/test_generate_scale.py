@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 
+import pytest
 from typer.testing import CliRunner
 
 from kim.cli import app
 from kim.config import load_config
 from synthetic.scales import SCALES
+
+
+@pytest.fixture(autouse=True)
+def restored_environment():
+    """The CLI exports its options (KIM_CONFIG, KIM_LANDING_DIR …) to the environment for the
+    Dagster resources; give later tests in this process their own environment back."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def test_scale_l_writes_the_newest_delivery_of_every_nrw_provider(tmp_path):
