@@ -21,7 +21,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from checks.manifest import MANIFEST_NAME
+from checks.manifest import MANIFEST_NAME, linked_folder_rejection
 from kim.config import ProgrammeConfig
 from kim.settings import MissingPseudonymKey
 from pipelines.defs.partitions import month_range
@@ -128,7 +128,9 @@ def load_delivery_step(
             allow_retries=False,
         )
     last_attempt = context.retry_number >= max_retries
-    waiting = still_arriving(folder, time.time())
+    # A linked folder is refused by the load below without looking behind the link; do not
+    # look there for file times either.
+    waiting = None if linked_folder_rejection(folder) else still_arriving(folder, time.time())
     if waiting:
         if not last_attempt:
             raise DeliveryStillArriving(

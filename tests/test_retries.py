@@ -271,3 +271,19 @@ def test_a_partition_without_a_delivery_folder_fails_once(settings, instance):
         assert attempts(instance, result.run_id)["STEP_UP_FOR_RETRY"] == 0
         (failure,) = instance.all_logs(result.run_id, of_type=ET.STEP_FAILURE)
         assert message in failure.dagster_event.step_failure_data.user_failure_data.description
+
+
+def test_a_linked_delivery_folder_is_refused_at_once_without_looking_behind_the_link(settings, instance, tmp_path):
+    """A symlinked delivery folder is a permanent rejection. The 'still being copied' check must
+    not look behind the link either: fresh files there would otherwise make it wait and retry."""
+    folder = settings.landing_dir / "caritas" / END
+    outside = tmp_path / "elsewhere"
+    folder.rename(outside)
+    folder.symlink_to(outside, target_is_directory=True)
+    age_files(outside, 0)  # files behind the link changed just now
+    result = load(instance, build_resources(settings))
+    assert not result.success
+    steps = attempts(instance, result.run_id)
+    assert steps["STEP_UP_FOR_RETRY"] == 0 and steps["STEP_FAILURE"] == 1
+    (failure,) = instance.all_logs(result.run_id, of_type=ET.STEP_FAILURE)
+    assert "[path_outside_landing]" in failure.dagster_event.step_failure_data.user_failure_data.description
