@@ -713,7 +713,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         raise SystemExit("--repeat must be at least 1")
     tier = TIERS[args.tier]
-    sys.path.insert(0, str(PROJECT_ROOT))
 
     from kim.config import load_config
     from kim.settings import DEMO_PSEUDONYM_KEY

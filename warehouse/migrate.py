@@ -69,11 +69,16 @@ def apply_limits(con: duckdb.DuckDBPyConnection) -> None:
         raise ValueError(f"{MEMORY_LIMIT_VARIABLE}={limit!r} is no DuckDB memory limit (e.g. 4GB, 75%): {error}") from None
 
 
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """What every warehouse connection gets before use: the memory budget and every migration."""
+    apply_limits(con)
+    migrate(con)
+
+
 def connect(database: Path | str) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file (creating its folder) with every migration applied."""
     database = Path(database)
     database.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(database))
-    apply_limits(con)
-    migrate(con)
+    prepare(con)
     return con

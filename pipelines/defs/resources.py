@@ -14,7 +14,7 @@ from kim.config import ProgrammeConfig, load_config
 from kim.settings import Settings, require_pseudonym_key
 from warehouse.load import pseudonym_key_value
 from pipelines.warehouse_lock import WarehouseLocked, describe_holder, is_locked_elsewhere
-from warehouse.migrate import apply_limits, migrate
+from warehouse.migrate import prepare
 
 # Every asset that writes the warehouse runs in this pool; dagster.yaml limits pools to one slot,
 # because DuckDB allows one writing process per file.
@@ -71,8 +71,7 @@ class WarehouseResource(DuckDBResource):
         # Another process may hold the file for a moment: wait a little, then fail as transient.
         con = self._connect()
         try:
-            apply_limits(con)
-            migrate(con)
+            prepare(con)
             yield con
         finally:
             con.close()
