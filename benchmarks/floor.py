@@ -19,8 +19,14 @@ import duckdb
 from kim.config import ProgrammeConfig
 
 # Profile encodings -> DuckDB read_csv encodings.
-DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "cp1252": "latin-1", "latin-1": "latin-1",
-                    "iso-8859-1": "latin-1", "utf-16": "utf-16"}
+DUCKDB_ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "cp1252": "latin-1",
+    "latin-1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "utf-16": "utf-16",
+}
 READ_CSV = """
 CREATE TABLE {table} AS
 SELECT * FROM read_csv($path, delim = $delimiter, quote = $quote, header = true, encoding = $encoding)
@@ -37,8 +43,9 @@ def delivery_files(landing_dir: Path) -> list[tuple[str, Path]]:
     return files
 
 
-def read_all(con: duckdb.DuckDBPyConnection, landing_dir: Path, config: ProgrammeConfig,
-             progress=None) -> dict[str, int]:
+def read_all(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path, config: ProgrammeConfig, progress=None
+) -> dict[str, int]:
     """Read every delivery file into its own table; returns {"files": n, "rows": total rows}."""
     files = delivery_files(landing_dir)
     rows = 0
@@ -59,10 +66,15 @@ def read_all(con: duckdb.DuckDBPyConnection, landing_dir: Path, config: Programm
                 rows += sheet.num_rows
         else:
             table = f"f{number}"
-            con.execute(READ_CSV.format(table=table), {
-                "path": str(path), "delimiter": profile.delimiter, "quote": profile.quote,
-                "encoding": DUCKDB_ENCODINGS.get(profile.encoding.lower(), "utf-8"),
-            })
+            con.execute(
+                READ_CSV.format(table=table),
+                {
+                    "path": str(path),
+                    "delimiter": profile.delimiter,
+                    "quote": profile.quote,
+                    "encoding": DUCKDB_ENCODINGS.get(profile.encoding.lower(), "utf-8"),
+                },
+            )
             rows += con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         if progress:
             progress(number + 1, len(files))

@@ -61,15 +61,22 @@ class Comparison:
         return self.mismatches == 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"match": self.match, "tolerance": TOLERANCE, "compared_rows": self.compared_rows,
-                "ours_without_observations_set_aside": self.ours_without_observations,
-                "mismatches": self.mismatches, "mismatches_by_kind": self.by_kind,
-                "examples": self.examples}
+        return {
+            "match": self.match,
+            "tolerance": TOLERANCE,
+            "compared_rows": self.compared_rows,
+            "ours_without_observations_set_aside": self.ours_without_observations,
+            "mismatches": self.mismatches,
+            "mismatches_by_kind": self.by_kind,
+            "examples": self.examples,
+        }
 
     def describe(self) -> str:
         kinds = ", ".join(f"{count} {kind}" for kind, count in self.by_kind.items())
-        lines = [f"{self.mismatches} rows differ between marts.indicator_values and the pandas "
-                 f"baseline ({kinds}); first ones:"]
+        lines = [
+            f"{self.mismatches} rows differ between marts.indicator_values and the pandas "
+            f"baseline ({kinds}); first ones:"
+        ]
         lines += [f"  {example}" for example in self.examples]
         return "\n".join(lines)
 
@@ -81,9 +88,15 @@ def _add(comparison: Comparison, kind: str, rows: pd.DataFrame, limit: int = 10)
     comparison.by_kind[kind] = comparison.by_kind.get(kind, 0) + len(rows)
     shown = rows.drop(columns=["_merge"], errors="ignore").head(max(0, limit - len(comparison.examples)))
     for record in shown.to_dict("records"):
-        comparison.examples.append({"kind": kind, **{
-            name: None if pd.isna(value) else value.item() if hasattr(value, "item") else value
-            for name, value in record.items()}})
+        comparison.examples.append(
+            {
+                "kind": kind,
+                **{
+                    name: None if pd.isna(value) else value.item() if hasattr(value, "item") else value
+                    for name, value in record.items()
+                },
+            }
+        )
 
 
 def compare(ours: pd.DataFrame, theirs: pd.DataFrame) -> Comparison:

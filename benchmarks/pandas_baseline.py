@@ -47,8 +47,16 @@ DATE_COLUMNS = {
     "handovers": ["referred_on", "first_contact_on"],
 }
 RESOLVED_STATUSES = ["gedeckt", "nicht_gedeckt"]
-VALUE_COLUMNS = ["indicator_id", "period", "provider_id", "dimension", "dimension_value",
-                 "value", "numerator", "denominator"]
+VALUE_COLUMNS = [
+    "indicator_id",
+    "period",
+    "provider_id",
+    "dimension",
+    "dimension_value",
+    "value",
+    "numerator",
+    "denominator",
+]
 
 
 @dataclass
@@ -68,8 +76,9 @@ def newest_delivery_folders(landing_dir: Path) -> tuple[dict[str, Path], pd.Peri
     manifests = []
     for path in Path(landing_dir).glob("*/*/manifest.json"):
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        manifests.append((manifest["provider_id"], manifest["period"],
-                          datetime.fromisoformat(manifest["exported_at"]), path.parent))
+        manifests.append(
+            (manifest["provider_id"], manifest["period"], datetime.fromisoformat(manifest["exported_at"]), path.parent)
+        )
     if not manifests:
         raise ValueError(f"{landing_dir} holds no deliveries")
     newest = {}
@@ -85,8 +94,14 @@ def read_table(folder: Path, provider: Provider, table: str, workbook=None) -> p
     own_names = profile.provider_column_names(table)
     wanted = [own_names.get(column, column) for column in COLUMNS[table]]
     if profile.format == "csv":
-        frame = pd.read_csv(folder / f"{table}.csv", sep=profile.delimiter, quotechar=profile.quote,
-                            encoding=profile.encoding, usecols=wanted, dtype=str)
+        frame = pd.read_csv(
+            folder / f"{table}.csv",
+            sep=profile.delimiter,
+            quotechar=profile.quote,
+            encoding=profile.encoding,
+            usecols=wanted,
+            dtype=str,
+        )
     else:
         # pandas.read_excel needs openpyxl or python-calamine, neither is installed; fastexcel
         # (the project's XLSX reader, calamine underneath) hands the sheet to pandas directly.
@@ -129,12 +144,19 @@ def cases_active(cases: pd.DataFrame, periods: pd.PeriodIndex, providers: list[s
     rows = []
     for period in periods:
         start, end = period.start_time, period.end_time.normalize()
-        active = cases[(cases["opened_on"] <= end)
-                       & (cases["closed_on"].isna() | (cases["closed_on"] >= start))]
+        active = cases[(cases["opened_on"] <= end) & (cases["closed_on"].isna() | (cases["closed_on"] >= start))]
         per_provider = active.groupby("provider_id").size().reindex(providers, fill_value=0)
         for provider_id, count in [*per_provider.items(), ("all", len(active))]:
-            rows.append({"period": str(period), "provider_id": provider_id, "dimension": "all",
-                         "dimension_value": "all", "value": float(count), "numerator": count})
+            rows.append(
+                {
+                    "period": str(period),
+                    "provider_id": provider_id,
+                    "dimension": "all",
+                    "dimension_value": "all",
+                    "value": float(count),
+                    "numerator": count,
+                }
+            )
     return pd.DataFrame(rows).assign(indicator_id="cases_active", denominator=pd.NA)
 
 
@@ -162,18 +184,20 @@ def _grouped(frame: pd.DataFrame, column: str, breakdown: str | None, aggregatio
 def handover_delay_median_days(handovers: pd.DataFrame, periods: pd.PeriodIndex) -> pd.DataFrame:
     observed = _by_period(handovers, "first_contact_on", periods)
     observed["delay_days"] = (observed["first_contact_on"] - observed["referred_on"]).dt.days
-    frames = [_grouped(observed, "delay_days", breakdown, {"value": "median", "denominator": "size"})
-              for breakdown in (None, "target_service")]
-    return pd.concat(frames, ignore_index=True).assign(
-        indicator_id="handover_delay_median_days", numerator=pd.NA)
+    frames = [
+        _grouped(observed, "delay_days", breakdown, {"value": "median", "denominator": "size"})
+        for breakdown in (None, "target_service")
+    ]
+    return pd.concat(frames, ignore_index=True).assign(indicator_id="handover_delay_median_days", numerator=pd.NA)
 
 
 def needs_unmet_share(needs: pd.DataFrame, periods: pd.PeriodIndex) -> pd.DataFrame:
     resolved = _by_period(needs[needs["status"].isin(RESOLVED_STATUSES)], "resolved_on", periods)
     resolved["unmet"] = resolved["status"] == "nicht_gedeckt"
-    frames = [_grouped(resolved, "unmet", breakdown,
-                       {"value": "mean", "numerator": "sum", "denominator": "size"})
-              for breakdown in (None, "category")]
+    frames = [
+        _grouped(resolved, "unmet", breakdown, {"value": "mean", "numerator": "sum", "denominator": "size"})
+        for breakdown in (None, "category")
+    ]
     return pd.concat(frames, ignore_index=True).assign(indicator_id="needs_unmet_share")
 
 

@@ -7,7 +7,7 @@ Generates the tier's synthetic deliveries, then times in a fresh DuckDB file (on
 
 1. load        warehouse.load.ingest_landing (after warehouse.migrate.connect) -- the baseline
 2. staging     warehouse.models.build_staging
-3. validation  checks.validation.validate_staging for every table of exchange format v1 (not at L)
+3. validation  warehouse.validation.validate_staging for every table of exchange format v1 (not at L)
 4. indicators  build_dim_providers, every mart model, transforms.indicators.build_indicator_values
 5. headline    the SQL of the three headline indicators on the built warehouse, and the pandas
                baseline (benchmarks/pandas_baseline.py) for them on the same delivery files: read,
@@ -43,7 +43,12 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import (
-    BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
 )
 from rich.table import Table
 
@@ -71,9 +76,15 @@ def _tiers() -> dict[str, Tier]:
     from synthetic.scales import SCALES
 
     return {
-        name: Tier(name, scale.config, scale.months, scale.cases,
-                   scale.description + ("; no validation" if scale.newest_only else ""),
-                   newest_only=scale.newest_only, validate=not scale.newest_only)
+        name: Tier(
+            name,
+            scale.config,
+            scale.months,
+            scale.cases,
+            scale.description + ("; no validation" if scale.newest_only else ""),
+            newest_only=scale.newest_only,
+            validate=not scale.newest_only,
+        )
         for name, scale in SCALES.items()
     }
 
@@ -133,7 +144,9 @@ class LoggedProgress(Progress):
             self._logged[task_id] = tenth
             self.console.print(
                 f"[{time.perf_counter() - self._started:7.1f}s] {task.description}: "
-                f"{int(task.completed)}/{int(task.total)}", highlight=False)
+                f"{int(task.completed)}/{int(task.total)}",
+                highlight=False,
+            )
 
 
 # --- What is timed ------------------------------------------------------------------------------
@@ -141,16 +154,19 @@ class LoggedProgress(Progress):
 
 def validation_function() -> tuple[str, Callable[[Any, str], Any], tuple[str, ...]]:
     """(implementation name, function(con, table), tables to validate)."""
-    from transforms.exchange_format import TABLES
+    from kim.contract import TABLES
 
-    return ("checks.validation.validate_staging + shift_outcomes + record_outcomes",
-            validate_and_record, tuple(TABLES))
+    return (
+        "warehouse.validation.validate_staging + shift_outcomes + record_outcomes",
+        validate_and_record,
+        tuple(TABLES),
+    )
 
 
 def validate_and_record(con, table: str) -> list[Any]:
     """What the staging asset checks do for one table: the contract suites (reusing outcomes of
     rows already checked in this state), the shift warnings, and both kept in dq.check_results."""
-    from checks.validation import record_outcomes, shift_outcomes, validate_staging
+    from warehouse.validation import record_outcomes, shift_outcomes, validate_staging
 
     outcomes = validate_staging(con, table) + shift_outcomes(con, table)
     record_outcomes(con, outcomes)
@@ -191,12 +207,14 @@ class Stages:
         stats = pstats.Stats(profiler, stream=io.StringIO())
         rows = []
         for (filename, line, function), (_, calls, own, cumulative, _) in stats.stats.items():
-            rows.append({
-                "function": f"{_short_path(filename)}:{line}({function})",
-                "calls": calls,
-                "own_seconds": round(own, 4),
-                "cumulative_seconds": round(cumulative, 4),
-            })
+            rows.append(
+                {
+                    "function": f"{_short_path(filename)}:{line}({function})",
+                    "calls": calls,
+                    "own_seconds": round(own, 4),
+                    "cumulative_seconds": round(cumulative, 4),
+                }
+            )
         rows.sort(key=lambda row: row["own_seconds"], reverse=True)
         self.hot_spots[name] = rows[:15]
 
@@ -213,15 +231,20 @@ def count(con, relation: str) -> int:
 
 
 # After the load, in this order (stage 4 runs the parts one by one and times each).
-DOWNSTREAM_PARTS = ("dim_providers", "sql models", "indicator_values", "indicator_values_yearly",
-                    "indicator_revisions")
+DOWNSTREAM_PARTS = ("dim_providers", "sql models", "indicator_values", "indicator_values_yearly", "indicator_revisions")
 # The stages of one whole run of the pipeline (floor, connect and the pandas baseline are not).
 WHOLE_RUN = ("load", "staging", "validation", "indicators", "reports")
 
 
-def build_downstream(con, config, parts: dict[str, float], rows: dict[str, int],
-                     first_period: str | None = None, last_period: str | None = None,
-                     advance: Callable[[], None] = lambda: None) -> None:
+def build_downstream(
+    con,
+    config,
+    parts: dict[str, float],
+    rows: dict[str, int],
+    first_period: str | None = None,
+    last_period: str | None = None,
+    advance: Callable[[], None] = lambda: None,
+) -> None:
     """What the pipeline builds after staging and validation: dimensions, every SQL mart model,
     the indicator values of first..last (all months by default; the build is recorded as the
     Dagster asset records it), the yearly values and the revisions. Times each part into `parts`."""
@@ -243,14 +266,16 @@ def build_downstream(con, config, parts: dict[str, float], rows: dict[str, int],
     for name in MART_MODELS:
         rows[name] = timed(name, lambda name=name: build_mart(con, name))
     advance()
-    values = timed("indicator_values", lambda: build_indicator_values(
-        con, SUPPRESSION_K, first_period, last_period))
-    timed("indicator_values", lambda: record_indicator_build(
-        con, plan, fingerprint, SUPPRESSION_K, first_period, last_period))
+    values = timed("indicator_values", lambda: build_indicator_values(con, SUPPRESSION_K, first_period, last_period))
+    timed(
+        "indicator_values",
+        lambda: record_indicator_build(con, plan, fingerprint, SUPPRESSION_K, first_period, last_period),
+    )
     rows["indicator_values"] = values.height
     advance()
     rows["indicator_values_yearly"] = timed(
-        "indicator_values_yearly", lambda: build_yearly_indicator_values(con, SUPPRESSION_K)).height
+        "indicator_values_yearly", lambda: build_yearly_indicator_values(con, SUPPRESSION_K)
+    ).height
     advance()
     timed("indicator_revisions", lambda: build_indicator_revisions(con, config, SUPPRESSION_K))
     advance()
@@ -267,8 +292,14 @@ def render_reports(con, config, reports_dir: Path, since: str | None = None) -> 
 
 
 def run_pipeline(
-    config, landing: Path, warehouse: Path, key: str, validate, validated_tables: tuple[str, ...],
-    profile_dir: Path | None, progress: Progress,
+    config,
+    landing: Path,
+    warehouse: Path,
+    key: str,
+    validate,
+    validated_tables: tuple[str, ...],
+    profile_dir: Path | None,
+    progress: Progress,
 ) -> dict[str, Any]:
     """One timed pass over a fresh warehouse file (validate=None: no validation stage)."""
     import duckdb
@@ -276,7 +307,7 @@ def run_pipeline(
     from benchmarks.floor import read_all
     from benchmarks.headline import compare, fetch_ours, run_headline_sql
     from benchmarks.pandas_baseline import compute_indicators, read_newest_deliveries
-    from transforms.exchange_format import TABLES
+    from kim.contract import TABLES
     from warehouse.load import ingest_landing
     from warehouse.migrate import connect
     from warehouse.models import build_staging
@@ -288,9 +319,15 @@ def run_pipeline(
     task = progress.add_task("0 floor: DuckDB reads every delivery file", total=1)
     floor_con = duckdb.connect(str(floor_path))
     try:
-        floor_rows = stages.run("floor", lambda: read_all(
-            floor_con, landing, config,
-            progress=lambda done, total: progress.update(task, completed=done, total=total)))
+        floor_rows = stages.run(
+            "floor",
+            lambda: read_all(
+                floor_con,
+                landing,
+                config,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            ),
+        )
     finally:
         floor_con.close()
         floor_path.unlink(missing_ok=True)
@@ -299,13 +336,18 @@ def run_pipeline(
     try:
         deliveries = sum(1 for _ in landing.glob("*/*/manifest.json"))
         task = progress.add_task("1 load", total=deliveries)
-        summary = stages.run("load", lambda: ingest_landing(
-            con, landing, config, key,
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
-        ))
+        summary = stages.run(
+            "load",
+            lambda: ingest_landing(
+                con,
+                landing,
+                config,
+                key,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            ),
+        )
         if summary.rejected:
-            console.print(f"[red]{len(summary.rejected)} deliveries were rejected, e.g. "
-                          f"{summary.rejected[0]}[/red]")
+            console.print(f"[red]{len(summary.rejected)} deliveries were rejected, e.g. {summary.rejected[0]}[/red]")
 
         task = progress.add_task("2 staging", total=1)
         staging_rows = stages.run("staging", lambda: build_staging(con))
@@ -331,8 +373,10 @@ def run_pipeline(
         task = progress.add_task("4 marts + indicators", total=len(DOWNSTREAM_PARTS))
         indicator_parts: dict[str, float] = {}
         mart_rows: dict[str, int] = {}
-        stages.run("indicators", lambda: build_downstream(
-            con, config, indicator_parts, mart_rows, advance=lambda: progress.advance(task)))
+        stages.run(
+            "indicators",
+            lambda: build_downstream(con, config, indicator_parts, mart_rows, advance=lambda: progress.advance(task)),
+        )
 
         task = progress.add_task("5 reports (published)", total=1)
         report_files = stages.run("reports", lambda: render_reports(con, config, reports_dir))
@@ -350,14 +394,20 @@ def run_pipeline(
         progress.advance(task)
         stages.seconds["pandas_total"] = stages.seconds["pandas_read"] + stages.seconds["pandas_compute"]
         comparison = compare(fetch_ours(con), theirs)
-        pandas_rows = {"cases": len(newest.cases), "needs": len(newest.needs),
-                       "handovers": len(newest.handovers), "deliveries_read": len(newest.folders),
-                       "periods": len(newest.periods), "indicator_rows": len(theirs)}
+        pandas_rows = {
+            "cases": len(newest.cases),
+            "needs": len(newest.needs),
+            "handovers": len(newest.handovers),
+            "deliveries_read": len(newest.folders),
+            "periods": len(newest.periods),
+            "indicator_rows": len(theirs),
+        }
 
         raw_rows = {table: count(con, f"raw.{table}") for table in TABLES}
         raw_rows["quarantine.rejected_rows"] = count(con, "quarantine.rejected_rows")
-        delivery_states = dict(con.execute(
-            "SELECT state, count(*) FROM raw.deliveries GROUP BY state ORDER BY state").fetchall())
+        delivery_states = dict(
+            con.execute("SELECT state, count(*) FROM raw.deliveries GROUP BY state ORDER BY state").fetchall()
+        )
         threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     finally:
         con.close()
@@ -390,8 +440,11 @@ def hold_back_newest_delivery(config, landing: Path, work: Path) -> tuple[Path, 
     """Move the newest delivery of the first case-delivering provider out of the landing folder;
     returns (where it was, where it is now)."""
     newest = max(folder.name for folder in landing.glob("*/*") if (folder / "manifest.json").is_file())
-    provider = next(p for p in sorted(config.providers)
-                    if config.providers[p].kind != "abh" and (landing / p / newest / "manifest.json").is_file())
+    provider = next(
+        p
+        for p in sorted(config.providers)
+        if config.providers[p].kind != "abh" and (landing / p / newest / "manifest.json").is_file()
+    )
     original = landing / provider / newest
     held = work / "held-back" / provider / newest
     held.parent.mkdir(parents=True, exist_ok=True)
@@ -399,8 +452,9 @@ def hold_back_newest_delivery(config, landing: Path, work: Path) -> tuple[Path, 
     return original, held
 
 
-def run_incremental(config, landing: Path, work: Path, key: str, validate, validated_tables: tuple[str, ...],
-                    progress: Progress) -> dict[str, Any]:
+def run_incremental(
+    config, landing: Path, work: Path, key: str, validate, validated_tables: tuple[str, ...], progress: Progress
+) -> dict[str, Any]:
     """Issue 8's incremental run: build everything without one provider's newest delivery, then let
     that delivery arrive and time how long it takes to reach the reports (only what it can change:
     load it, staging, validation of changed rows, the planned indicator months, yearly values,
@@ -438,8 +492,7 @@ def run_incremental(config, landing: Path, work: Path, key: str, validate, valid
 
         incremental = passes["incremental"]
         summary = incremental.run("load", lambda: ingest_landing(con, landing, config, key))
-        plan = incremental.run("plan", lambda: plan_indicator_recompute(
-            con, config_fingerprint(config), SUPPRESSION_K))
+        plan = incremental.run("plan", lambda: plan_indicator_recompute(con, config_fingerprint(config), SUPPRESSION_K))
         if plan.empty:
             raise RuntimeError(f"the new delivery {original} changed no indicator month: {plan.describe()}")
         downstream_and_reports("incremental", plan.first_period, plan.first_period, plan.last_period)
@@ -503,7 +556,11 @@ def git_state() -> dict[str, Any]:
     def git(*args: str) -> str | None:
         try:
             return subprocess.run(
-                ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
+                ["git", *args],
+                cwd=PROJECT_ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.strip()
         except (OSError, subprocess.CalledProcessError):
             return None
@@ -525,10 +582,7 @@ def results_path(directory: Path, tier: str, suffix: str) -> Path:
 
 def summarise(runs: list[dict[str, Any]]) -> tuple[dict[str, float], dict[str, float]]:
     """Median seconds per stage over the repetitions, and the ratios of those medians."""
-    seconds = {
-        stage: statistics.median(run["seconds"][stage] for run in runs)
-        for stage in runs[0]["seconds"]
-    }
+    seconds = {stage: statistics.median(run["seconds"][stage] for run in runs) for stage in runs[0]["seconds"]}
     return seconds, ratios_of(seconds)
 
 
@@ -550,24 +604,37 @@ def process_peak_rss_bytes() -> int:
     return peak()
 
 
-def targets(tier: str, seconds: dict[str, float], speedups: dict[str, float], peak_rss: dict[str, int],
-            incremental: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+def targets(
+    tier: str,
+    seconds: dict[str, float],
+    speedups: dict[str, float],
+    peak_rss: dict[str, int],
+    incremental: dict[str, Any] | None,
+) -> dict[str, dict[str, Any]]:
     """Issue 8's targets, each with the measured figure and whether it is met (they are stated
     for tier L, and the incremental one for tier M; other tiers report them for orientation)."""
     result = {
-        "whole_run_at_most_3x_floor": {"measured": seconds["whole"] / seconds["floor"],
-                                       "met": seconds["whole"] / seconds["floor"] <= FLOOR_TARGET},
+        "whole_run_at_most_3x_floor": {
+            "measured": seconds["whole"] / seconds["floor"],
+            "met": seconds["whole"] / seconds["floor"] <= FLOOR_TARGET,
+        },
         "whole_run_under_10_minutes": {"measured": seconds["whole"], "met": seconds["whole"] < 600},
-        "headline_indicators_10x_pandas": {"measured": speedups["pandas_total/headline_sql"],
-                                           "met": speedups["pandas_total/headline_sql"] >= SPEEDUP_TARGET},
-        "peak_rss_at_most_6_gib": {"measured": max(peak_rss.values()),
-                                   "met": max(peak_rss.values()) <= PEAK_RSS_TARGET_BYTES},
+        "headline_indicators_10x_pandas": {
+            "measured": speedups["pandas_total/headline_sql"],
+            "met": speedups["pandas_total/headline_sql"] >= SPEEDUP_TARGET,
+        },
+        "peak_rss_at_most_6_gib": {
+            "measured": max(peak_rss.values()),
+            "met": max(peak_rss.values()) <= PEAK_RSS_TARGET_BYTES,
+        },
     }
     if incremental:
         ratio = incremental["ratio_incremental_to_full_recompute"]
         result["incremental_at_most_10_percent"] = {"measured": ratio, "met": ratio <= INCREMENTAL_TARGET}
-    return {name: dict(target, stated_for="M" if name.startswith("incremental") else "L", tier=tier)
-            for name, target in result.items()}
+    return {
+        name: dict(target, stated_for="M" if name.startswith("incremental") else "L", tier=tier)
+        for name, target in result.items()
+    }
 
 
 def print_issue_8(result: dict[str, Any]) -> None:
@@ -582,8 +649,7 @@ def print_issue_8(result: dict[str, Any]) -> None:
         if stage not in seconds:
             continue
         rss = peak.get(stage, max(peak.get(s, 0) for s in WHOLE_RUN) if stage == "whole" else 0)
-        table.add_row(stage, f"{seconds[stage]:.2f}", f"{seconds[stage] / seconds['floor']:.2f}",
-                      f"{rss / 2**20:,.0f}")
+        table.add_row(stage, f"{seconds[stage]:.2f}", f"{seconds[stage] / seconds['floor']:.2f}", f"{rss / 2**20:,.0f}")
     out.print(table)
     incremental = result.get("incremental")
     if incremental:
@@ -592,23 +658,43 @@ def print_issue_8(result: dict[str, Any]) -> None:
         for stage in ("load", "plan", "staging", "validation", "indicators", "reports", "total"):
             inc.add_column(stage, justify="right")
         for name, stages in incremental["seconds"].items():
-            inc.add_row(name, *(f"{stages[s]:.2f}" if s in stages else "" for s in
-                                ("load", "plan", "staging", "validation", "indicators", "reports", "total")))
+            inc.add_row(
+                name,
+                *(
+                    f"{stages[s]:.2f}" if s in stages else ""
+                    for s in ("load", "plan", "staging", "validation", "indicators", "reports", "total")
+                ),
+            )
         out.print(inc)
-        out.print(f"plan: {incremental['plan']}; incremental / full recompute = "
-                  f"{incremental['ratio_incremental_to_full_recompute']:.1%}")
+        out.print(
+            f"plan: {incremental['plan']}; incremental / full recompute = "
+            f"{incremental['ratio_incremental_to_full_recompute']:.1%}"
+        )
     for name, target in result["targets"].items():
         measured = target["measured"]
-        shown = (f"{measured / 2**30:.2f} GiB" if "rss" in name else
-                 f"{measured:.1%}" if name.startswith("incremental") else f"{measured:.2f}")
+        shown = (
+            f"{measured / 2**30:.2f} GiB"
+            if "rss" in name
+            else f"{measured:.1%}"
+            if name.startswith("incremental")
+            else f"{measured:.2f}"
+        )
         colour = "green" if target["met"] else "red"
-        out.print(f"[{colour}]{'met' if target['met'] else 'NOT met'}[/{colour}] {name}: {shown} "
-                  f"(stated for tier {target['stated_for']})")
+        out.print(
+            f"[{colour}]{'met' if target['met'] else 'NOT met'}[/{colour}] {name}: {shown} "
+            f"(stated for tier {target['stated_for']})"
+        )
 
 
-def print_report(tier: Tier, generation: float | None, seconds: dict[str, float],
-                 ratios: dict[str, float], speedups: dict[str, float], run: dict[str, Any],
-                 validation_impl: str) -> None:
+def print_report(
+    tier: Tier,
+    generation: float | None,
+    seconds: dict[str, float],
+    ratios: dict[str, float],
+    speedups: dict[str, float],
+    run: dict[str, Any],
+    validation_impl: str,
+) -> None:
     out = Console()
     table = Table(title=f"KIM Monitor benchmark, tier {tier.name}: {tier.description}")
     table.add_column("stage")
@@ -628,26 +714,34 @@ def print_report(tier: Tier, generation: float | None, seconds: dict[str, float]
     from benchmarks.headline import TOLERANCE
 
     comparison = run["comparison"]
-    versus = Table(title="headline indicators (cases_active, handover_delay_median_days, "
-                         "needs_unmet_share): pandas baseline vs ours")
+    versus = Table(
+        title="headline indicators (cases_active, handover_delay_median_days, "
+        "needs_unmet_share): pandas baseline vs ours"
+    )
     versus.add_column("what")
     versus.add_column("seconds", justify="right")
     versus.add_column("pandas / this", justify="right")
     versus.add_row("pandas read (newest deliveries, 3 tables)", f"{seconds['pandas_read']:.3f}", "")
     versus.add_row("pandas compute", f"{seconds['pandas_compute']:.3f}", "")
     versus.add_row("pandas read + compute", f"{seconds['pandas_total']:.3f}", "")
-    versus.add_row("ours: 4 marts + all indicators (+ suppression)", f"{seconds['indicators']:.3f}",
-                   f"{speedups['pandas_total/indicators']:.1f}x total, "
-                   f"{speedups['pandas_compute/indicators']:.1f}x compute")
-    versus.add_row("ours: SQL of the 3 headline indicators", f"{seconds['headline_sql']:.3f}",
-                   f"{speedups['pandas_total/headline_sql']:.1f}x total, "
-                   f"{speedups['pandas_compute/headline_sql']:.1f}x compute")
+    versus.add_row(
+        "ours: 4 marts + all indicators (+ suppression)",
+        f"{seconds['indicators']:.3f}",
+        f"{speedups['pandas_total/indicators']:.1f}x total, {speedups['pandas_compute/indicators']:.1f}x compute",
+    )
+    versus.add_row(
+        "ours: SQL of the 3 headline indicators",
+        f"{seconds['headline_sql']:.3f}",
+        f"{speedups['pandas_total/headline_sql']:.1f}x total, {speedups['pandas_compute/headline_sql']:.1f}x compute",
+    )
     out.print(versus)
     rows = ", ".join(f"{name} {count:,}" for name, count in comparison.compared_rows.items())
     if comparison.match:
-        out.print(f"[green]values match[/green] (tolerance {TOLERANCE:g}): {rows} rows compared; "
-                  f"{comparison.ours_without_observations:,} rows of ours without observations "
-                  f"(value NULL, denominator 0) set aside")
+        out.print(
+            f"[green]values match[/green] (tolerance {TOLERANCE:g}): {rows} rows compared; "
+            f"{comparison.ours_without_observations:,} rows of ours without observations "
+            f"(value NULL, denominator 0) set aside"
+        )
     else:
         out.print(f"[red]VALUES DIFFER[/red]: {comparison.describe()}")
 
@@ -664,22 +758,29 @@ def print_report(tier: Tier, generation: float | None, seconds: dict[str, float]
     rows.add_column("raw", justify="right")
     rows.add_column("staging", justify="right")
     for name, value in run["rows"]["raw"].items():
-        rows.add_row(name, f"{value:,}", f"{run['rows']['staging'].get(name, ''):,}"
-                     if name in run["rows"]["staging"] else "")
+        rows.add_row(
+            name, f"{value:,}", f"{run['rows']['staging'].get(name, ''):,}" if name in run["rows"]["staging"] else ""
+        )
     out.print(rows)
     pandas_rows = run["pandas_rows"]
-    out.print(f"pandas read {pandas_rows['deliveries_read']} newest deliveries: "
-              f"{pandas_rows['cases']:,} cases, {pandas_rows['needs']:,} needs, "
-              f"{pandas_rows['handovers']:,} handovers; {pandas_rows['periods']} periods")
-    out.print(f"deliveries: {run['rows']['deliveries']}  validation: {validation_impl}  "
-              f"duckdb threads: {run['duckdb_threads']}")
+    out.print(
+        f"pandas read {pandas_rows['deliveries_read']} newest deliveries: "
+        f"{pandas_rows['cases']:,} cases, {pandas_rows['needs']:,} needs, "
+        f"{pandas_rows['handovers']:,} handovers; {pandas_rows['periods']} periods"
+    )
+    out.print(
+        f"deliveries: {run['rows']['deliveries']}  validation: {validation_impl}  "
+        f"duckdb threads: {run['duckdb_threads']}"
+    )
     for stage, spots in run["hot_spots"].items():
         if stage == "connect":
             continue
         out.print(f"[bold]hot spots in {stage}[/bold] (own time, cProfile)")
         for spot in spots[:5]:
-            out.print(f"  {spot['own_seconds']:8.3f}s own {spot['cumulative_seconds']:8.3f}s cum "
-                      f"{spot['calls']:>9} calls  {spot['function']}")
+            out.print(
+                f"  {spot['own_seconds']:8.3f}s own {spot['cumulative_seconds']:8.3f}s cum "
+                f"{spot['calls']:>9} calls  {spot['function']}"
+            )
 
 
 # --- Command line -------------------------------------------------------------------------------
@@ -687,23 +788,37 @@ def print_report(tier: Tier, generation: float | None, seconds: dict[str, float]
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0],
+        prog="python -m benchmarks.run",
+        description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--tier", choices=list(TIERS), required=True, help="scale tier of design §8")
-    parser.add_argument("--out", type=Path, help="folder for the working files (deliveries, warehouse "
-                        "files); a new sub-folder is made in it. Default: the system temp folder")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the working files (deliveries, warehouse, profiles) afterwards")
-    parser.add_argument("--landing", type=Path, help="reuse deliveries generated by an earlier run "
-                        "(<work>/landing of a --keep run) instead of generating them")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="timed passes, each in a fresh DuckDB file; the median is reported")
-    parser.add_argument("--profile", action="store_true",
-                        help="profile each stage with cProfile (slower; result file gets -profiled)")
-    parser.add_argument("--incremental", action="store_true",
-                        help="also time one new delivery of one provider flowing through to the reports, "
-                             "against a full recompute (issue 8; meant for tier M)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="folder for the working files (deliveries, warehouse "
+        "files); a new sub-folder is made in it. Default: the system temp folder",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the working files (deliveries, warehouse, profiles) afterwards"
+    )
+    parser.add_argument(
+        "--landing",
+        type=Path,
+        help="reuse deliveries generated by an earlier run (<work>/landing of a --keep run) instead of generating them",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="timed passes, each in a fresh DuckDB file; the median is reported"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="profile each stage with cProfile (slower; result file gets -profiled)"
+    )
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="also time one new delivery of one provider flowing through to the reports, "
+        "against a full recompute (issue 8; meant for tier M)",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="where the JSON result goes")
     return parser.parse_args(argv)
 
@@ -730,8 +845,12 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix=f"kim-bench-{tier.name}-", dir=args.out))
     console.print(f"tier {tier.name}: {tier.description}; working files in {work}")
     progress = LoggedProgress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=console,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
     )
     try:
         generation_seconds: float | None = None
@@ -747,22 +866,35 @@ def main(argv: list[str] | None = None) -> int:
                 task = progress.add_task(
                     f"0 generate (newest delivery of {len(config.providers)} providers, "
                     f"{tier.cases:,} cases over {tier.months} months)",
-                    total=planned_deliveries(config, tier.months))
+                    total=planned_deliveries(config, tier.months),
+                )
                 start = time.perf_counter()
                 generate_newest_only(
-                    config, landing, months=tier.months, seed=SEED, total_cases=tier.cases,
-                    progress=lambda done, total: progress.update(task, completed=done, total=total))
+                    config,
+                    landing,
+                    months=tier.months,
+                    seed=SEED,
+                    total_cases=tier.cases,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total),
+                )
                 generation_seconds = time.perf_counter() - start
             else:
                 from synthetic import generate
 
                 landing = work / "landing"
                 task = progress.add_task(
-                    f"0 generate ({len(config.providers)} providers × {tier.months} months, "
-                    f"{tier.cases:,} cases)", total=len(config.providers) * tier.months)
+                    f"0 generate ({len(config.providers)} providers × {tier.months} months, {tier.cases:,} cases)",
+                    total=len(config.providers) * tier.months,
+                )
                 start = time.perf_counter()
-                generate(config, landing, months=tier.months, seed=SEED, total_cases=tier.cases,
-                         progress=lambda done, total: progress.update(task, completed=done, total=total))
+                generate(
+                    config,
+                    landing,
+                    months=tier.months,
+                    seed=SEED,
+                    total_cases=tier.cases,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total),
+                )
                 generation_seconds = time.perf_counter() - start
             landing_bytes = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file())
 
@@ -772,14 +904,29 @@ def main(argv: list[str] | None = None) -> int:
                 if args.profile:
                     profile_dir = work / f"profile-{repetition}"
                     profile_dir.mkdir()
-                runs.append(run_pipeline(
-                    config, landing, work / f"warehouse-{repetition}.duckdb", DEMO_PSEUDONYM_KEY,
-                    validate if tier.validate else None, validated_tables, profile_dir, progress,
-                ))
+                runs.append(
+                    run_pipeline(
+                        config,
+                        landing,
+                        work / f"warehouse-{repetition}.duckdb",
+                        DEMO_PSEUDONYM_KEY,
+                        validate if tier.validate else None,
+                        validated_tables,
+                        profile_dir,
+                        progress,
+                    )
+                )
             incremental = None
             if args.incremental:
-                incremental = run_incremental(config, landing, work, DEMO_PSEUDONYM_KEY,
-                                              validate if tier.validate else None, validated_tables, progress)
+                incremental = run_incremental(
+                    config,
+                    landing,
+                    work,
+                    DEMO_PSEUDONYM_KEY,
+                    validate if tier.validate else None,
+                    validated_tables,
+                    progress,
+                )
 
         from benchmarks.pandas_baseline import HEADLINE_INDICATORS
 
@@ -811,8 +958,11 @@ def main(argv: list[str] | None = None) -> int:
             "floor_ratios": floor_ratios_of(seconds),
             "peak_rss_bytes": first["peak_rss_bytes"],
             "process_peak_rss_bytes": process_peak_rss_bytes(),
-            "floor": {"files": first["floor_rows"]["files"], "rows": first["floor_rows"]["rows"],
-                      "reader": "DuckDB read_csv per file (cp1252 as latin-1); XLSX via fastexcel -> Arrow"},
+            "floor": {
+                "files": first["floor_rows"]["files"],
+                "rows": first["floor_rows"]["rows"],
+                "reader": "DuckDB read_csv per file (cp1252 as latin-1); XLSX via fastexcel -> Arrow",
+            },
             "report_files": first["report_files"],
             "targets": targets(tier.name, seconds, speedups, first["peak_rss_bytes"], incremental),
             "incremental": incremental,
@@ -822,9 +972,8 @@ def main(argv: list[str] | None = None) -> int:
                 "indicators": list(HEADLINE_INDICATORS),
                 "pandas": _version("pandas"),
                 "xlsx_reader": f"fastexcel {_version('fastexcel')} .to_pandas() (no openpyxl or "
-                               "python-calamine for pandas.read_excel)",
-                "seconds": {stage: seconds[stage]
-                            for stage in ("pandas_read", "pandas_compute", "pandas_total")},
+                "python-calamine for pandas.read_excel)",
+                "seconds": {stage: seconds[stage] for stage in ("pandas_read", "pandas_compute", "pandas_total")},
                 "ours_seconds": {stage: seconds[stage] for stage in ("indicators", "headline_sql")},
                 "speedup_target": SPEEDUP_TARGET,
                 "speedup_target_met": {name: value >= SPEEDUP_TARGET for name, value in speedups.items()},
@@ -838,8 +987,11 @@ def main(argv: list[str] | None = None) -> int:
             "validation_outcomes": first["validation"],
             "warehouse_bytes": first["warehouse_bytes"],
             "runs": [
-                {"seconds": run["seconds"], "ratios": ratios_of(run["seconds"]),
-                 "speedups_vs_pandas": speedups_of(run["seconds"])}
+                {
+                    "seconds": run["seconds"],
+                    "ratios": ratios_of(run["seconds"]),
+                    "speedups_vs_pandas": speedups_of(run["seconds"]),
+                }
                 for run in runs
             ],
             "machine": {**machine(), "duckdb_threads": first["duckdb_threads"]},
@@ -852,14 +1004,14 @@ def main(argv: list[str] | None = None) -> int:
         args.results.mkdir(parents=True, exist_ok=True)
         suffix = "-profiled" if args.profile else ""
         path = results_path(args.results, tier.name, suffix)
-        path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n",
-                        encoding="utf-8")
+        path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
         console.print(f"results: {path}")
         if mismatched:
             console.print(
                 f"[red bold]FAILED: the pandas baseline and marts.indicator_values disagree "
                 f"(repetition {', '.join(map(str, mismatched))}).[/red bold]\n"
-                + next(run["comparison"] for run in runs if not run["comparison"].match).describe())
+                + next(run["comparison"] for run in runs if not run["comparison"].match).describe()
+            )
             return 1
     finally:
         if args.keep:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from transforms.decode import EARLIEST_PLAUSIBLE_DATE
-from transforms.exchange_format import PRIMARY_KEYS, TABLES, TERMINAL_NEED_STATUS, int_range
+from kim.contract import EARLIEST_PLAUSIBLE_DATE, PRIMARY_KEYS, TABLES, TERMINAL_NEED_STATUS, int_range
 
 PSEUDONYM_PATTERN = r"^[0-9a-f]{32}$"
 NATIONALITY_PATTERN = r"^[A-Z]{3}$"
@@ -20,19 +19,35 @@ DATE_DTYPES = ["datetime64[us]", "datetime64[ns]", "datetime64[ms]", "datetime64
 INT_DTYPES = ["int32", "int64", "Int32Dtype", "Int64Dtype"]  # numpy, and pandas nullable
 
 
-
 def required_iff():
     """(table, column, rows where it must be set, rows where it must be empty, German text)."""
     from great_expectations.expectations.row_conditions import Column as C
 
     return (
-        ("cases", "closing_reason", C("closed_on").is_not_null(), C("closed_on").is_null(),
-         "Abschlussgrund genau dann, wenn ein Abschlussdatum gesetzt ist"),
-        ("needs", "resolved_on", C("status").is_in(list(TERMINAL_NEED_STATUS)), C("status").is_not_in(list(TERMINAL_NEED_STATUS)),
-         "Erledigungsdatum genau dann, wenn der Bedarf gedeckt oder nicht gedeckt ist"),
-        ("needs", "unmet_reason", C("status") == "nicht_gedeckt", C("status") != "nicht_gedeckt",
-         "Grund genau dann, wenn der Bedarf nicht gedeckt ist"),
+        (
+            "cases",
+            "closing_reason",
+            C("closed_on").is_not_null(),
+            C("closed_on").is_null(),
+            "Abschlussgrund genau dann, wenn ein Abschlussdatum gesetzt ist",
+        ),
+        (
+            "needs",
+            "resolved_on",
+            C("status").is_in(list(TERMINAL_NEED_STATUS)),
+            C("status").is_not_in(list(TERMINAL_NEED_STATUS)),
+            "Erledigungsdatum genau dann, wenn der Bedarf gedeckt oder nicht gedeckt ist",
+        ),
+        (
+            "needs",
+            "unmet_reason",
+            C("status") == "nicht_gedeckt",
+            C("status") != "nicht_gedeckt",
+            "Grund genau dann, wenn der Bedarf nicht gedeckt ist",
+        ),
     )
+
+
 # (table, later, earlier, German text)
 DATE_ORDER = (
     ("cases", "closed_on", "opened_on", "Abschluss nicht vor Fallbeginn"),
@@ -59,7 +74,9 @@ def contract_rules(table: str, export_date: date) -> list[ContractRule]:
     key = list(PRIMARY_KEYS[table])
     rules = [
         ContractRule(
-            e.ExpectCompoundColumnsToBeUnique(column_list=key) if len(key) > 1 else e.ExpectColumnValuesToBeUnique(column=key[0]),
+            e.ExpectCompoundColumnsToBeUnique(column_list=key)
+            if len(key) > 1
+            else e.ExpectColumnValuesToBeUnique(column=key[0]),
             f"Schlüssel ({', '.join(key)}) ist in der Lieferung eindeutig",
         )
     ]
@@ -68,41 +85,69 @@ def contract_rules(table: str, export_date: date) -> list[ContractRule]:
         if column.required:
             rules.append(ContractRule(e.ExpectColumnValuesToNotBeNull(column=name), f"Pflichtfeld {name} ist gefüllt"))
         if column.type == "id":
-            rules.append(ContractRule(e.ExpectColumnValuesToMatchRegex(column=name, regex=PSEUDONYM_PATTERN),
-                                      f"{name} ist ein Pseudonym (HMAC)"))
+            rules.append(
+                ContractRule(
+                    e.ExpectColumnValuesToMatchRegex(column=name, regex=PSEUDONYM_PATTERN),
+                    f"{name} ist ein Pseudonym (HMAC)",
+                )
+            )
         elif column.type == "date":
-            rules.append(ContractRule(e.ExpectColumnValuesToBeInTypeList(column=name, type_list=DATE_DTYPES),
-                                      f"{name} ist ein Datum"))
-            rules.append(ContractRule(
-                e.ExpectColumnValuesToBeBetween(column=name, min_value=earliest, max_value=latest),
-                f"{name} liegt zwischen {EARLIEST_PLAUSIBLE_DATE:%d.%m.%Y} und dem Exportdatum",
-            ))
+            rules.append(
+                ContractRule(
+                    e.ExpectColumnValuesToBeInTypeList(column=name, type_list=DATE_DTYPES), f"{name} ist ein Datum"
+                )
+            )
+            rules.append(
+                ContractRule(
+                    e.ExpectColumnValuesToBeBetween(column=name, min_value=earliest, max_value=latest),
+                    f"{name} liegt zwischen {EARLIEST_PLAUSIBLE_DATE:%d.%m.%Y} und dem Exportdatum",
+                )
+            )
         elif column.type == "int":
             low, high = int_range(name, export_date.year)
-            rules.append(ContractRule(e.ExpectColumnValuesToBeInTypeList(column=name, type_list=INT_DTYPES),
-                                      f"{name} ist eine ganze Zahl"))
-            rules.append(ContractRule(e.ExpectColumnValuesToBeBetween(column=name, min_value=low, max_value=high),
-                                      f"{name} liegt zwischen {low} und {high}"))
+            rules.append(
+                ContractRule(
+                    e.ExpectColumnValuesToBeInTypeList(column=name, type_list=INT_DTYPES), f"{name} ist eine ganze Zahl"
+                )
+            )
+            rules.append(
+                ContractRule(
+                    e.ExpectColumnValuesToBeBetween(column=name, min_value=low, max_value=high),
+                    f"{name} liegt zwischen {low} und {high}",
+                )
+            )
         elif column.codes:
-            rules.append(ContractRule(e.ExpectColumnValuesToBeInSet(column=name, value_set=list(column.codes)),
-                                      f"{name} enthält nur Werte der Codeliste"))
+            rules.append(
+                ContractRule(
+                    e.ExpectColumnValuesToBeInSet(column=name, value_set=list(column.codes)),
+                    f"{name} enthält nur Werte der Codeliste",
+                )
+            )
         elif name == "nationality":
-            rules.append(ContractRule(e.ExpectColumnValuesToMatchRegex(column=name, regex=NATIONALITY_PATTERN),
-                                      "Staatsangehörigkeit ist ein ISO-3166-Alpha-3-Code"))
+            rules.append(
+                ContractRule(
+                    e.ExpectColumnValuesToMatchRegex(column=name, regex=NATIONALITY_PATTERN),
+                    "Staatsangehörigkeit ist ein ISO-3166-Alpha-3-Code",
+                )
+            )
     for rule_table, column, must_be_set, must_be_empty, text in required_iff():
         if rule_table == table:
-            rules.append(ContractRule(
-                e.ExpectColumnValuesToNotBeNull(column=column, row_condition=must_be_set), f"{text} (gesetzt)"
-            ))
-            rules.append(ContractRule(
-                e.ExpectColumnValuesToBeNull(column=column, row_condition=must_be_empty), f"{text} (leer)"
-            ))
+            rules.append(
+                ContractRule(
+                    e.ExpectColumnValuesToNotBeNull(column=column, row_condition=must_be_set), f"{text} (gesetzt)"
+                )
+            )
+            rules.append(
+                ContractRule(e.ExpectColumnValuesToBeNull(column=column, row_condition=must_be_empty), f"{text} (leer)")
+            )
     for rule_table, later, earlier, text in DATE_ORDER:
         if rule_table == table:
-            rules.append(ContractRule(
-                e.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A=later, column_B=earlier, or_equal=True, ignore_row_if="either_value_is_missing"
-                ),
-                text,
-            ))
+            rules.append(
+                ContractRule(
+                    e.ExpectColumnPairValuesAToBeGreaterThanB(
+                        column_A=later, column_B=earlier, or_equal=True, ignore_row_if="either_value_is_missing"
+                    ),
+                    text,
+                )
+            )
     return rules

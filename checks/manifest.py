@@ -5,19 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 from pathlib import Path
 
-from checks.errors import DeliveryRejected
 from kim.config import ProgrammeConfig, Provider
-from transforms.exchange_format import FORMAT_VERSION
-
-MANIFEST_NAME = "manifest.json"
-PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+from kim.contract import FORMAT_VERSION, LOCAL_TIME_ZONE, MANIFEST_NAME, PERIOD_PATTERN
+from kim.errors import DeliveryRejected
 
 # Resource limits (docs/security.md). The decoder reads a CSV file whole and a workbook sheet by
 # sheet, so a file far larger than any real export must be refused *before* it is read: the limit
@@ -64,17 +59,12 @@ class Manifest:
     files: dict[str, FileEntry]
 
 
-
 def sha256_of_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-# The programme's time zone: a delivery's export date is the local calendar day of exported_at.
-LOCAL_TIME_ZONE = ZoneInfo("Europe/Berlin")
 
 
 def local_export_date(exported_at: datetime) -> date:
@@ -107,7 +97,8 @@ def linked_folder_rejection(delivery_dir: Path) -> DeliveryRejected | None:
     inside = landing.resolve() / delivery_dir.parent.name / delivery_dir.name
     if delivery_dir.is_symlink() or delivery_dir.parent.is_symlink() or delivery_dir.resolve() != inside:
         return DeliveryRejected(
-            delivery_dir, "path_outside_landing",
+            delivery_dir,
+            "path_outside_landing",
             "the delivery folder or its provider folder is a symbolic link: deliveries must be real "
             "folders inside the landing folder; nothing in it was read",
         )
@@ -144,16 +135,20 @@ def read_manifest(delivery_dir: Path, config: ProgrammeConfig, check_folder: boo
         return DeliveryRejected(delivery_dir, rule, message, file_name=MANIFEST_NAME)
 
     if path.is_symlink():
-        raise reject("file_symlink", "manifest.json is a symbolic link: deliveries must be plain files; "
-                     "it was not read")
+        raise reject(
+            "file_symlink", "manifest.json is a symbolic link: deliveries must be plain files; it was not read"
+        )
     if not path.is_file():
         raise DeliveryRejected(
-            delivery_dir, "manifest_missing",
+            delivery_dir,
+            "manifest_missing",
             "no manifest.json: every delivery needs one (design §3, exchange format v1)",
         )
     if path.stat().st_size > MAX_MANIFEST_BYTES:
-        raise reject("file_too_large", f"manifest.json is larger than {MAX_MANIFEST_BYTES} bytes: it is "
-                     "no manifest; it was not read")
+        raise reject(
+            "file_too_large",
+            f"manifest.json is larger than {MAX_MANIFEST_BYTES} bytes: it is no manifest; it was not read",
+        )
     try:
         raw = json.loads(path.read_text(encoding="utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -174,8 +169,7 @@ def read_manifest(delivery_dir: Path, config: ProgrammeConfig, check_folder: boo
     if check_folder and provider_id != delivery_dir.parent.name:
         raise reject(
             "provider_mismatch",
-            f"manifest says provider '{provider_id}' but the delivery lies in folder "
-            f"'{delivery_dir.parent.name}'",
+            f"manifest says provider '{provider_id}' but the delivery lies in folder '{delivery_dir.parent.name}'",
         )
     period = str(raw["period"])
     if not PERIOD_PATTERN.match(period):
@@ -203,8 +197,7 @@ def read_manifest(delivery_dir: Path, config: ProgrammeConfig, check_folder: boo
     for name, entry in raw["files"].items():
         # A listed name is only ever joined to the delivery folder: no path may lead out of it.
         if "/" in name or "\\" in name or name.startswith(".") or "\x00" in name or ":" in name:
-            raise reject("manifest_files", f"file name '{name}' must be a plain name in the folder "
-                         "(no path, no '..')")
+            raise reject("manifest_files", f"file name '{name}' must be a plain name in the folder (no path, no '..')")
         try:
             files[name] = FileEntry(
                 rows=int(entry["rows"]),
@@ -239,7 +232,8 @@ def verify_files(manifest: Manifest, digest: dict[str, str]) -> None:
     for name in sorted(digest):
         if digest[name] == SYMLINK_DIGEST:
             raise DeliveryRejected(
-                delivery_dir, "file_symlink",
+                delivery_dir,
+                "file_symlink",
                 f"'{name}' is a symbolic link: deliveries must be plain files inside the delivery "
                 "folder; it was not read",
                 file_name=name,
@@ -247,7 +241,8 @@ def verify_files(manifest: Manifest, digest: dict[str, str]) -> None:
         if digest[name].startswith(TOO_LARGE_DIGEST):
             size = int(digest[name].removeprefix(TOO_LARGE_DIGEST))
             raise DeliveryRejected(
-                delivery_dir, "file_too_large",
+                delivery_dir,
+                "file_too_large",
                 f"the file has {size} bytes, more than the limit of {max_file_bytes()} bytes "
                 f"({MAX_FILE_BYTES_ENV}); it was not read. Is it the right file? If exports really are "
                 "this large, the KI raises the limit",
@@ -257,13 +252,15 @@ def verify_files(manifest: Manifest, digest: dict[str, str]) -> None:
     listed = set(manifest.files)
     for name in sorted(expected - listed):
         raise DeliveryRejected(
-            delivery_dir, "file_missing",
+            delivery_dir,
+            "file_missing",
             f"manifest.json does not list '{name}', which provider '{manifest.provider.id}' must deliver",
             file_name=MANIFEST_NAME,
         )
     for name in sorted(listed - expected):
         raise DeliveryRejected(
-            delivery_dir, "file_unexpected",
+            delivery_dir,
+            "file_unexpected",
             f"'{name}' is not a table of exchange format v1 for this provider "
             f"(expected: {', '.join(sorted(expected))})",
             file_name=name,
@@ -271,19 +268,24 @@ def verify_files(manifest: Manifest, digest: dict[str, str]) -> None:
     present = set(digest) - {MANIFEST_NAME}
     for name in sorted(present - listed):
         raise DeliveryRejected(
-            delivery_dir, "file_unlisted", f"'{name}' lies in the delivery but is not in manifest.json",
+            delivery_dir,
+            "file_unlisted",
+            f"'{name}' lies in the delivery but is not in manifest.json",
             file_name=name,
         )
     for name in sorted(listed):
         if name not in digest:
             raise DeliveryRejected(
-                delivery_dir, "file_missing", f"'{name}' is listed in manifest.json but missing",
+                delivery_dir,
+                "file_missing",
+                f"'{name}' is listed in manifest.json but missing",
                 file_name=name,
             )
         actual = digest[name]
         if actual != manifest.files[name].sha256:
             raise DeliveryRejected(
-                delivery_dir, "checksum_mismatch",
+                delivery_dir,
+                "checksum_mismatch",
                 f"sha256 is {actual}, manifest.json says {manifest.files[name].sha256}: "
                 "the file changed after export or was transferred incompletely; export again",
                 file_name=name,
@@ -302,7 +304,8 @@ def _check_unpacked_size(delivery_dir: Path, name: str) -> None:
         return  # not a zip at all: the decoder rejects it as unreadable, with its reason
     if unpacked > max_file_bytes():
         raise DeliveryRejected(
-            delivery_dir, "file_too_large",
+            delivery_dir,
+            "file_too_large",
             f"the workbook unpacks to {unpacked} bytes, more than the limit of {max_file_bytes()} bytes "
             f"({MAX_FILE_BYTES_ENV}); it was not read",
             file_name=name,

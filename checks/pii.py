@@ -12,29 +12,89 @@ from pathlib import Path
 
 import polars as pl
 
-from checks.errors import DeliveryRejected
+from kim.errors import DeliveryRejected
 
 FIRST_DATA_LINE = 2  # line 1 is the header
 
 # Normalised (lower case, no accents, letters and digits only) header words that name a direct
 # identifier, in German and English. A header matches when it equals or contains one of them.
 IDENTIFIER_HEADER_TERMS: dict[str, str] = {
-    **dict.fromkeys(["name", "vorname", "nachname", "familienname", "geburtsname", "rufname",
-                     "firstname", "lastname", "surname", "fullname", "givenname"], "a name"),
-    **dict.fromkeys(["geburtsdatum", "geburtstag", "geboren", "birthdate", "dateofbirth", "dob",
-                     "birthday"], "a birth date"),
-    **dict.fromkeys(["adresse", "anschrift", "strasse", "hausnummer", "postleitzahl", "plz",
-                     "wohnort", "address", "street", "postcode", "zipcode"], "an address"),
-    **dict.fromkeys(["telefon", "telefonnummer", "handy", "mobilnummer", "mobil", "phone",
-                     "mobile", "fax"], "a phone number"),
+    **dict.fromkeys(
+        [
+            "name",
+            "vorname",
+            "nachname",
+            "familienname",
+            "geburtsname",
+            "rufname",
+            "firstname",
+            "lastname",
+            "surname",
+            "fullname",
+            "givenname",
+        ],
+        "a name",
+    ),
+    **dict.fromkeys(
+        ["geburtsdatum", "geburtstag", "geboren", "birthdate", "dateofbirth", "dob", "birthday"], "a birth date"
+    ),
+    **dict.fromkeys(
+        [
+            "adresse",
+            "anschrift",
+            "strasse",
+            "hausnummer",
+            "postleitzahl",
+            "plz",
+            "wohnort",
+            "address",
+            "street",
+            "postcode",
+            "zipcode",
+        ],
+        "an address",
+    ),
+    **dict.fromkeys(
+        ["telefon", "telefonnummer", "handy", "mobilnummer", "mobil", "phone", "mobile", "fax"], "a phone number"
+    ),
     **dict.fromkeys(["email", "mail", "emailadresse"], "an e-mail address"),
     **dict.fromkeys(["iban", "bic", "kontonummer", "bankverbindung"], "bank details"),
-    **dict.fromkeys(["steuerid", "steueridentifikationsnummer", "steuernummer", "taxid",
-                     "sozialversicherungsnummer", "svnummer", "rentenversicherungsnummer",
-                     "passnummer", "passport", "ausweisnummer", "personalausweis", "idcard",
-                     "aznr", "auslaenderzentralregister", "azrnummer"], "an official identity number"),
-    **dict.fromkeys(["bemerkung", "bemerkungen", "notiz", "notizen", "kommentar", "freitext",
-                     "anmerkung", "comment", "notes", "remarks", "freetext"], "free text"),
+    **dict.fromkeys(
+        [
+            "steuerid",
+            "steueridentifikationsnummer",
+            "steuernummer",
+            "taxid",
+            "sozialversicherungsnummer",
+            "svnummer",
+            "rentenversicherungsnummer",
+            "passnummer",
+            "passport",
+            "ausweisnummer",
+            "personalausweis",
+            "idcard",
+            "aznr",
+            "auslaenderzentralregister",
+            "azrnummer",
+        ],
+        "an official identity number",
+    ),
+    **dict.fromkeys(
+        [
+            "bemerkung",
+            "bemerkungen",
+            "notiz",
+            "notizen",
+            "kommentar",
+            "freitext",
+            "anmerkung",
+            "comment",
+            "notes",
+            "remarks",
+            "freetext",
+        ],
+        "free text",
+    ),
 }
 
 EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
@@ -66,10 +126,12 @@ def check_headers(headers: list[str], delivery_dir: Path, file_name: str) -> Non
         kind = identifier_kind(header)
         if kind:
             raise DeliveryRejected(
-                delivery_dir, "pii_column",
+                delivery_dir,
+                "pii_column",
                 f"column '{header}' looks like {kind}, a direct identifier. Such data must never "
                 "leave the provider: remove the column from the export",
-                file_name=file_name, source_row=1,
+                file_name=file_name,
+                source_row=1,
             )
 
 
@@ -97,8 +159,13 @@ def shown_column_name(name: str, position: int) -> str:
     return f"column {position + 1} (its header looks like data: is the header row missing?)"
 
 
-def check_values(frame: pl.DataFrame, column_types: dict[str, str], delivery_dir: Path, file_name: str,
-                 free_codes: tuple[str, ...] = ()) -> None:
+def check_values(
+    frame: pl.DataFrame,
+    column_types: dict[str, str],
+    delivery_dir: Path,
+    file_name: str,
+    free_codes: tuple[str, ...] = (),
+) -> None:
     """Refuse the delivery at the first value that looks like a direct identifier. `free_codes` are
     code columns without a code list, which must hold short code words."""
     for column, column_type in column_types.items():
@@ -108,26 +175,37 @@ def check_values(frame: pl.DataFrame, column_types: dict[str, str], delivery_dir
         if dtype == pl.Date and column_type != "date":
             # a workbook cell holding a date where a year, code or id belongs: a full (birth) date
             raise DeliveryRejected(
-                delivery_dir, "pii_value",
+                delivery_dir,
+                "pii_value",
                 f"column '{column}' holds a full date where {column_type} values are expected (a birth "
                 "date?). Direct identifiers must never leave the provider: correct the export",
-                file_name=file_name, source_row=FIRST_DATA_LINE,
+                file_name=file_name,
+                source_row=FIRST_DATA_LINE,
             )
         if dtype != pl.String:
             continue
         checks = [
-            (pl.col(column).str.contains(pattern),
-             f"holds a value that looks like {kind}. Direct identifiers must never leave the provider")
+            (
+                pl.col(column).str.contains(pattern),
+                f"holds a value that looks like {kind}. Direct identifiers must never leave the provider",
+            )
             for pattern, kind in _value_checks(column_type)
         ]
         if column in free_codes:
-            checks.append((~pl.col(column).str.contains(FREE_CODE),
-                           "holds a value that is no code word (letters, digits, '_', '-'): it may be a name, "
-                           "an address or free text"))
+            checks.append(
+                (
+                    ~pl.col(column).str.contains(FREE_CODE),
+                    "holds a value that is no code word (letters, digits, '_', '-'): it may be a name, "
+                    "an address or free text",
+                )
+            )
         for suspicious, what in checks:
             hits = frame.select(pl.arg_where(suspicious.fill_null(False)))
             if hits.height:
                 raise DeliveryRejected(
-                    delivery_dir, "pii_value", f"column '{column}' {what}: correct the export",
-                    file_name=file_name, source_row=int(hits.item(0, 0)) + FIRST_DATA_LINE,
+                    delivery_dir,
+                    "pii_value",
+                    f"column '{column}' {what}: correct the export",
+                    file_name=file_name,
+                    source_row=int(hits.item(0, 0)) + FIRST_DATA_LINE,
                 )

@@ -5,18 +5,29 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.decode import VIOLATION_SCHEMA, no_violations
-from transforms.exchange_format import PRIMARY_KEYS, TERMINAL_NEED_STATUS
-
+from checks.findings import VIOLATION_SCHEMA, no_violations
+from kim.contract import PRIMARY_KEYS, TERMINAL_NEED_STATUS
 
 # (table, rule, column shown, condition that breaks the rule)
 ROW_CONDITIONS: tuple[tuple[str, str, str, pl.Expr], ...] = (
-    ("cases", "closing_reason_iff_closed", "closing_reason",
-     pl.col("closed_on").is_null() != pl.col("closing_reason").is_null()),
-    ("needs", "resolved_on_iff_terminal", "resolved_on",
-     pl.col("status").is_in(list(TERMINAL_NEED_STATUS)) != pl.col("resolved_on").is_not_null()),
-    ("needs", "unmet_reason_iff_unmet", "unmet_reason",
-     (pl.col("status") == "nicht_gedeckt") != pl.col("unmet_reason").is_not_null()),
+    (
+        "cases",
+        "closing_reason_iff_closed",
+        "closing_reason",
+        pl.col("closed_on").is_null() != pl.col("closing_reason").is_null(),
+    ),
+    (
+        "needs",
+        "resolved_on_iff_terminal",
+        "resolved_on",
+        pl.col("status").is_in(list(TERMINAL_NEED_STATUS)) != pl.col("resolved_on").is_not_null(),
+    ),
+    (
+        "needs",
+        "unmet_reason_iff_unmet",
+        "unmet_reason",
+        (pl.col("status") == "nicht_gedeckt") != pl.col("unmet_reason").is_not_null(),
+    ),
 )
 # (table, later column, earlier column): later must not lie before earlier
 DATE_ORDER: tuple[tuple[str, str, str], ...] = (
@@ -35,8 +46,15 @@ REFERENCES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def _violations(rows: pl.DataFrame, table: str, file_name: str, column: str, rule: str,
-                value: pl.Expr | None = None, expected: str | None = None) -> pl.DataFrame:
+def _violations(
+    rows: pl.DataFrame,
+    table: str,
+    file_name: str,
+    column: str,
+    rule: str,
+    value: pl.Expr | None = None,
+    expected: str | None = None,
+) -> pl.DataFrame:
     return rows.select(
         pl.lit(table).alias("table_name"),
         pl.lit(file_name).alias("file_name"),
@@ -60,19 +78,36 @@ def cross_column_violations(tables: dict[str, pl.DataFrame], file_names: dict[st
             found.append(_violations(rows, table, file_names[table], later, "date_order", pl.col(later), earlier))
     if "needs" in tables and "cases" in tables:
         # a need cannot be identified before its case was opened
-        rows = tables["needs"].join(
-            tables["cases"].select("case_id", pl.col("opened_on").alias("case_opened_on")), on="case_id", how="inner"
-        ).filter(pl.col("identified_on") < pl.col("case_opened_on"))
-        found.append(_violations(rows, "needs", file_names["needs"], "identified_on", "date_order",
-                                 pl.col("identified_on"), "cases.opened_on"))
+        rows = (
+            tables["needs"]
+            .join(
+                tables["cases"].select("case_id", pl.col("opened_on").alias("case_opened_on")),
+                on="case_id",
+                how="inner",
+            )
+            .filter(pl.col("identified_on") < pl.col("case_opened_on"))
+        )
+        found.append(
+            _violations(
+                rows,
+                "needs",
+                file_names["needs"],
+                "identified_on",
+                "date_order",
+                pl.col("identified_on"),
+                "cases.opened_on",
+            )
+        )
     for table, frame in tables.items():
         key = list(PRIMARY_KEYS[table])
         rows = frame.filter(pl.struct(key).is_duplicated())
         found.append(_violations(rows, table, file_names[table], key[0], "duplicate_key", None, ", ".join(key)))
     for child, column, parent, parent_column in REFERENCES:
         if child in tables and parent in tables:
-            rows = tables[child].filter(pl.col(column).is_not_null()).join(
-                tables[parent].select(pl.col(parent_column).alias(column)), on=column, how="anti"
+            rows = (
+                tables[child]
+                .filter(pl.col(column).is_not_null())
+                .join(tables[parent].select(pl.col(parent_column).alias(column)), on=column, how="anti")
             )
             found.append(_violations(rows, child, file_names[child], column, "orphan_reference", None, parent))
     found = [frame for frame in found if frame.height]

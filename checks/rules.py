@@ -32,9 +32,7 @@ RULES: dict[str, Rule] = {
         "'{column}': Datum {value} liegt nach dem Exportdatum {expected}",
         "'{column}': date {value} is after the export date {expected}",
     ),
-    "date_order": Rule(
-        "'{column}' ({value}) liegt vor '{expected}'", "'{column}' ({value}) is before '{expected}'"
-    ),
+    "date_order": Rule("'{column}' ({value}) liegt vor '{expected}'", "'{column}' ({value}) is before '{expected}'"),
     "integer": Rule(
         "'{column}': '{value}' ist keine ganze Zahl (keine Nachkommastellen)",
         "'{column}': '{value}' is not a whole number (no decimals allowed)",
@@ -66,9 +64,7 @@ RULES: dict[str, Rule] = {
         "Grund (unmet_reason) ist genau dann anzugeben, wenn der Status nicht_gedeckt ist",
         "unmet_reason is required if and only if status is nicht_gedeckt",
     ),
-    "duplicate_key": Rule(
-        "Schlüssel ({expected}) kommt mehrfach vor", "key ({expected}) occurs more than once"
-    ),
+    "duplicate_key": Rule("Schlüssel ({expected}) kommt mehrfach vor", "key ({expected}) occurs more than once"),
     "orphan_reference": Rule(
         "'{column}' verweist auf einen nicht gelieferten Datensatz in {expected}",
         "'{column}' refers to a record missing from {expected}",
@@ -86,11 +82,11 @@ RULES: dict[str, Rule] = {
 }
 
 
-def render(rule: str, language: str, column: str | None = None, value: object = None,
-           expected: object = None) -> str:
+def render(rule: str, language: str, column: str | None = None, value: object = None, expected: object = None) -> str:
     template = RULES[rule].german if language == "de" else RULES[rule].english
-    return template.format(column=column or "", value="" if value is None else value,
-                           expected="" if expected is None else expected)
+    return template.format(
+        column=column or "", value="" if value is None else value, expected="" if expected is None else expected
+    )
 
 
 # Titles of the rules that reject a whole delivery; the detailed reason (file, line, column) is in
@@ -134,8 +130,10 @@ DELIVERY_RULE_TITLES: dict[str, tuple[str, str]] = {
     # the landing folder's protections (docs/security.md)
     "file_symlink": ("Datei ist ein symbolischer Link", "file is a symbolic link"),
     "file_too_large": ("Datei ist größer als erlaubt", "file is larger than allowed"),
-    "path_outside_landing": ("Lieferordner liegt außerhalb des Eingangsordners",
-                             "delivery folder lies outside the landing folder"),
+    "path_outside_landing": (
+        "Lieferordner liegt außerhalb des Eingangsordners",
+        "delivery folder lies outside the landing folder",
+    ),
 }
 
 

@@ -6,7 +6,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -21,11 +21,11 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 
-LandingOption = Annotated[Optional[Path], typer.Option("--landing-dir", help="Landing folder [env KIM_LANDING_DIR].")]
-WarehouseOption = Annotated[Optional[Path], typer.Option("--warehouse", help="DuckDB file [env KIM_WAREHOUSE].")]
-ReportsOption = Annotated[Optional[Path], typer.Option("--reports-dir", help="Report folder [env KIM_REPORTS_DIR].")]
-ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="Programme configuration YAML [env KIM_CONFIG].")]
-KOption = Annotated[Optional[int], typer.Option("--suppression-k", help="Minimum cell size k [env KIM_SUPPRESSION_K].")]
+LandingOption = Annotated[Path | None, typer.Option("--landing-dir", help="Landing folder [env KIM_LANDING_DIR].")]
+WarehouseOption = Annotated[Path | None, typer.Option("--warehouse", help="DuckDB file [env KIM_WAREHOUSE].")]
+ReportsOption = Annotated[Path | None, typer.Option("--reports-dir", help="Report folder [env KIM_REPORTS_DIR].")]
+ConfigOption = Annotated[Path | None, typer.Option("--config", help="Programme configuration YAML [env KIM_CONFIG].")]
+KOption = Annotated[int | None, typer.Option("--suppression-k", help="Minimum cell size k [env KIM_SUPPRESSION_K].")]
 
 ENV_NAMES = {
     "landing_dir": "KIM_LANDING_DIR",
@@ -47,13 +47,17 @@ def _settings(**overrides: object) -> Settings:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
         console=console,
     )
 
 
-def _generate(settings: Settings, months: int, seed: int, cases: int, end_period: str | None,
-              newest_only: bool = False) -> list[Path]:
+def _generate(
+    settings: Settings, months: int, seed: int, cases: int, end_period: str | None, newest_only: bool = False
+) -> list[Path]:
     from kim.config import load_config
     from synthetic import generate as generate_deliveries
     from synthetic.newest_only import generate_newest_only
@@ -67,8 +71,13 @@ def _generate(settings: Settings, months: int, seed: int, cases: int, end_period
 
         write = generate_newest_only if newest_only else generate_deliveries
         return write(
-            config, settings.landing_dir, months=months, seed=seed, end_period=end_period,
-            total_cases=cases, progress=advance,
+            config,
+            settings.landing_dir,
+            months=months,
+            seed=seed,
+            end_period=end_period,
+            total_cases=cases,
+            progress=advance,
         )
 
 
@@ -101,13 +110,21 @@ def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim ru
     try:
         # The run lock first: one `kim run` at a time per warehouse, from opening the Dagster
         # instance (a fresh one is created on first use) to the last report.
-        with warehouse_lock(settings.warehouse, command, timeout=settings.lock_timeout, on_wait=_waiting,
-                            command=command), dg.DagsterInstance.get() as instance, _progress() as progress:
+        with (
+            warehouse_lock(
+                settings.warehouse, command, timeout=settings.lock_timeout, on_wait=_waiting, command=command
+            ),
+            dg.DagsterInstance.get() as instance,
+            _progress() as progress,
+        ):
             task = progress.add_task("Loading deliveries", total=None)
             run = run_pipeline(
-                definitions, settings, instance,
+                definitions,
+                settings,
+                instance,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
-                full=full, holder=command,
+                full=full,
+                holder=command,
             )
     except (WarehouseBusy, WarehouseLocked) as busy:  # another process, e.g. an analyst's session
         _busy(busy)
@@ -142,16 +159,21 @@ def _print_reports(settings: Settings) -> None:
 
 @app.command()
 def generate(
-    months: Annotated[Optional[int], typer.Option(help="Monthly deliveries per provider [24, or the scale's].")] = None,
+    months: Annotated[int | None, typer.Option(help="Monthly deliveries per provider [24, or the scale's].")] = None,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 42,
-    cases: Annotated[Optional[int], typer.Option(help="Cases in total over all providers [3000, or the scale's].")] = None,
-    end_period: Annotated[Optional[str], typer.Option(help="Last period YYYY-MM [config demo_end_period].")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Landing folder to write to [env KIM_LANDING_DIR].")] = None,
+    cases: Annotated[int | None, typer.Option(help="Cases in total over all providers [3000, or the scale's].")] = None,
+    end_period: Annotated[str | None, typer.Option(help="Last period YYYY-MM [config demo_end_period].")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Landing folder to write to [env KIM_LANDING_DIR].")] = None,
     config: ConfigOption = None,
-    scale: Annotated[Optional[str], typer.Option(
-        "--scale", help="A tier of design §8: S (Leverkusen), M (a large city, 13 providers x 36 months), "
-        "L (all of NRW: 265 providers, ~500,000 cases, ~10 million contacts; the newest delivery of "
-        "each provider only). Sets config, months and cases; see docs/performance.md.")] = None,
+    scale: Annotated[
+        str | None,
+        typer.Option(
+            "--scale",
+            help="A tier of design §8: S (Leverkusen), M (a large city, 13 providers x 36 months), "
+            "L (all of NRW: 265 providers, ~500,000 cases, ~10 million contacts; the newest delivery of "
+            "each provider only). Sets config, months and cases; see docs/performance.md.",
+        ),
+    ] = None,
 ) -> None:
     """Write synthetic deliveries for the configured providers (deterministic by seed)."""
     chosen = None
@@ -181,11 +203,16 @@ def run(
     reports_dir: ReportsOption = None,
     config: ConfigOption = None,
     suppression_k: KOption = None,
-    full: Annotated[bool, typer.Option("--full", help="Recompute every indicator month, not only those new deliveries can change.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Recompute every indicator month, not only those new deliveries can change.")
+    ] = False,
 ) -> None:
     """Materialise every asset headless: load deliveries, validate, compute indicators, render reports."""
     settings = _settings(
-        landing_dir=landing_dir, warehouse=warehouse, reports_dir=reports_dir, config=config,
+        landing_dir=landing_dir,
+        warehouse=warehouse,
+        reports_dir=reports_dir,
+        config=config,
         suppression_k=suppression_k,
     )
     ok = _run_pipeline(settings, full=full)
@@ -221,7 +248,9 @@ def report(
     reports_dir: ReportsOption = None,
     config: ConfigOption = None,
     suppression_k: KOption = None,
-    period: Annotated[Optional[str], typer.Option(help="Report month YYYY-MM [every month; provider reports: the newest].")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="Report month YYYY-MM [every month; provider reports: the newest].")
+    ] = None,
 ) -> None:
     """Render the published reports (monthly, provider feedback, annual, index) from the warehouse as
     it is, without loading anything."""
@@ -234,12 +263,16 @@ def report(
 
     settings = _settings(warehouse=warehouse, reports_dir=reports_dir, config=config, suppression_k=suppression_k)
     try:
-        with warehouse_lock(settings.warehouse, "kim report", timeout=settings.lock_timeout, on_wait=_waiting,
-                            command="kim report"):
+        with warehouse_lock(
+            settings.warehouse, "kim report", timeout=settings.lock_timeout, on_wait=_waiting, command="kim report"
+        ):
             con = connect(settings.warehouse)
             try:
                 render_published_reports(
-                    con, settings.reports_dir, city=load_config(settings.config).city, k=settings.suppression_k,
+                    con,
+                    settings.reports_dir,
+                    city=load_config(settings.config).city,
+                    k=settings.suppression_k,
                     period=period,
                 )
             finally:
@@ -249,10 +282,12 @@ def report(
     except duckdb.IOException as error:
         if "lock" not in str(error).lower():
             raise
-        _busy(RuntimeError(
-            f"another process has {settings.warehouse} open: {error}. Nothing was changed. Close it (an "
-            "analyst's DuckDB session?) or wait for the run that holds it, then run `kim report` again."
-        ))
+        _busy(
+            RuntimeError(
+                f"another process has {settings.warehouse} open: {error}. Nothing was changed. Close it (an "
+                "analyst's DuckDB session?) or wait for the run that holds it, then run `kim report` again."
+            )
+        )
     _print_reports(settings)
 
 
@@ -266,8 +301,8 @@ def check(
     Prints every problem with file, line, column and rule (German and English); exit code 0 when
     the delivery passes, 1 when it does not.
     """
-    from checks.errors import DeliveryRejected
-    from checks.self_check import format_rejection, format_report, self_check
+    from kim.errors import DeliveryRejected
+    from pipelines.self_check import format_rejection, format_report, self_check
 
     settings = _settings(config=config)
     try:

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from transforms.exchange_format import TABLES, TABLES_BY_PROVIDER_KIND
+from kim.contract import TABLES, TABLES_BY_PROVIDER_KIND
 
 PROVIDER_KINDS = tuple(TABLES_BY_PROVIDER_KIND)
 
@@ -73,9 +73,7 @@ class ProgrammeConfig:
             return self.providers[provider_id]
         except KeyError:
             known = ", ".join(sorted(self.providers))
-            raise ConfigError(
-                f"provider '{provider_id}' is not configured in {self.path} (known: {known})"
-            ) from None
+            raise ConfigError(f"provider '{provider_id}' is not configured in {self.path} (known: {known})") from None
 
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "leverkusen.yaml"
@@ -99,9 +97,7 @@ def _parse_profile(name: str, raw: dict[str, Any], path: Path) -> Profile:
         known = {column.name for column in TABLES[table]}
         for own, canonical in renames.items():
             if canonical not in known:
-                raise ConfigError(
-                    f"{where}.columns.{table}: '{own}' maps to unknown column '{canonical}'"
-                )
+                raise ConfigError(f"{where}.columns.{table}: '{own}' maps to unknown column '{canonical}'")
     return Profile(
         name=name,
         format=fmt,
@@ -121,8 +117,7 @@ def load_config(path: Path | str | None = None) -> ProgrammeConfig:
         raise ConfigError(f"configuration file {path} does not exist (set KIM_CONFIG)")
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     profiles = {
-        name: _parse_profile(name, spec, path)
-        for name, spec in (_require(raw, "profiles", str(path)) or {}).items()
+        name: _parse_profile(name, spec, path) for name, spec in (_require(raw, "profiles", str(path)) or {}).items()
     }
     providers: dict[str, Provider] = {}
     for index, spec in enumerate(_require(raw, "providers", str(path))):

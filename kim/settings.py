@@ -50,14 +50,16 @@ class Settings:
         return self.internal_reports_dir or self.reports_dir.parent / "internal-reports"
 
     @classmethod
-    def from_env(cls, **overrides: object) -> "Settings":
+    def from_env(cls, **overrides: object) -> Settings:
         env = os.environ
         values: dict[str, object] = {
             "landing_dir": Path(env.get("KIM_LANDING_DIR", DEFAULT_DATA_DIR / "landing")),
             "warehouse": Path(env.get("KIM_WAREHOUSE", DEFAULT_DATA_DIR / "warehouse.duckdb")),
             "reports_dir": Path(env.get("KIM_REPORTS_DIR", DEFAULT_DATA_DIR / "reports")),
             "config": Path(env.get("KIM_CONFIG", PROJECT_ROOT / "config" / "leverkusen.yaml")),
-            "internal_reports_dir": Path(env["KIM_INTERNAL_REPORTS_DIR"]) if env.get("KIM_INTERNAL_REPORTS_DIR") else None,
+            "internal_reports_dir": Path(env["KIM_INTERNAL_REPORTS_DIR"])
+            if env.get("KIM_INTERNAL_REPORTS_DIR")
+            else None,
             "pseudonym_key": env.get("KIM_PSEUDONYM_KEY") or (DEMO_PSEUDONYM_KEY if demo_mode() else None),
             "suppression_k": int(env.get("KIM_SUPPRESSION_K", "5")),
             "lock_timeout": float(env.get("KIM_LOCK_TIMEOUT", "1800")),

@@ -28,7 +28,13 @@ from pipelines.defs.partitions import month_range
 from pipelines.warehouse_lock import WarehouseLocked
 from warehouse.incremental import RecomputePlan, config_fingerprint, plan_indicator_recompute
 from warehouse.landing import DEFAULT_QUIET_SECONDS, latest_change
-from warehouse.load import IngestSummary, PseudonymKeyMismatch, delivery_register_entry, ensure_pseudonym_key, ingest_delivery
+from warehouse.load import (
+    IngestSummary,
+    PseudonymKeyMismatch,
+    delivery_register_entry,
+    ensure_pseudonym_key,
+    ingest_delivery,
+)
 
 # The run tag with the content the landing sensor saw (its run key holds it too). A folder that
 # changed since is loaded as it is now, once quiet again; the sensor then sees the change and
@@ -54,8 +60,9 @@ def still_arriving(folder: Path, now: float, quiet_seconds: float = DEFAULT_QUIE
     except (OSError, ValueError, AttributeError):
         return None  # an unreadable manifest of a quiet folder is a rejection, not a transient state
     if isinstance(listed, dict):
-        missing = sorted(name for name in listed if isinstance(name, str) and "/" not in name
-                         and not (folder / name).is_file())
+        missing = sorted(
+            name for name in listed if isinstance(name, str) and "/" not in name and not (folder / name).is_file()
+        )
         if missing:
             return f"{', '.join(missing)} listed in {MANIFEST_NAME} of {folder} is not there yet"
     return None
@@ -79,15 +86,17 @@ def register_metadata(entry: dict) -> dict:
         "quarantined_rows": dg.MetadataValue.int(entry["quarantined_rows"] or 0),
     }
     if entry["rejection_rule"]:
-        metadata.update({
-            "rejection": dg.MetadataValue.md(
-                f"`{entry['rejection_rule']}` in `{entry['rejection_file']}` line {entry['rejection_line']}: "
-                f"{entry['rejection_message']}"
-            ),
-            "rejection_rule": entry["rejection_rule"],
-            "rejection_file": entry["rejection_file"] or "",
-            "rejection_line": dg.MetadataValue.int(entry["rejection_line"]) if entry["rejection_line"] else "",
-        })
+        metadata.update(
+            {
+                "rejection": dg.MetadataValue.md(
+                    f"`{entry['rejection_rule']}` in `{entry['rejection_file']}` line {entry['rejection_line']}: "
+                    f"{entry['rejection_message']}"
+                ),
+                "rejection_rule": entry["rejection_rule"],
+                "rejection_file": entry["rejection_file"] or "",
+                "rejection_line": dg.MetadataValue.int(entry["rejection_line"]) if entry["rejection_line"] else "",
+            }
+        )
     return metadata
 
 
@@ -151,7 +160,7 @@ def load_delivery_step(
         raise  # transient: an I/O error or a locked file; the retry policy tries again
     except dg.Failure:
         raise
-    except Exception as error:  # noqa: BLE001 - anything else is no transient state: do not retry
+    except Exception as error:
         raise dg.Failure(
             description=(
                 f"Loading {folder} failed with an unexpected {type(error).__name__}: {error}. Not tried again; "
@@ -161,13 +170,20 @@ def load_delivery_step(
             allow_retries=False,
         ) from error
     if summary.rejected or (entry and entry["state"] == "rejected"):
-        reason = str(summary.rejected[0]) if summary.rejected else (
-            f"{rejection_text(folder, entry)} (registered earlier, the files are unchanged)")
+        reason = (
+            str(summary.rejected[0])
+            if summary.rejected
+            else (f"{rejection_text(folder, entry)} (registered earlier, the files are unchanged)")
+        )
         metadata = register_metadata(entry) if entry else {}
-        context.log_event(dg.AssetObservation(
-            asset_key=context.asset_key, partition=context.partition_key, metadata=metadata,
-            description="Delivery rejected",
-        ))
+        context.log_event(
+            dg.AssetObservation(
+                asset_key=context.asset_key,
+                partition=context.partition_key,
+                metadata=metadata,
+                description="Delivery rejected",
+            )
+        )
         raise dg.Failure(
             description=(
                 f"Delivery rejected: {reason}. Nothing of it was loaded; the provider's previous delivery "

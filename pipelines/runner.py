@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from checks.manifest import LOCAL_TIME_ZONE
+from kim.contract import LOCAL_TIME_ZONE
 from kim.settings import Settings
 from pipelines.defs.jobs import DOWNSTREAM_OF_RAW
 from pipelines.defs.marts import marts_key
@@ -60,9 +60,15 @@ def _record_deliveries(instance: dg.DagsterInstance, con, summary: IngestSummary
         )
 
 
-def run_pipeline(definitions: dg.Definitions, settings: Settings, instance: dg.DagsterInstance,
-                 progress=None, full: bool = False, on_wait: Callable[[str], None] | None = None,
-                 holder: str = "kim run") -> PipelineRun:
+def run_pipeline(
+    definitions: dg.Definitions,
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    progress=None,
+    full: bool = False,
+    on_wait: Callable[[str], None] | None = None,
+    holder: str = "kim run",
+) -> PipelineRun:
     """Load, then materialise everything after raw. `full` recomputes every indicator month.
     Holds the warehouse's run lock throughout; waits up to settings.lock_timeout for another
     holder (calling `on_wait` with who it is), then raises WarehouseBusy."""

@@ -58,9 +58,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from reports import charts
+from reports import charts, labels
 from reports import formatting as fmt
-from reports import labels
 from reports.render import (
     ChartBlock,
     Column,
@@ -68,13 +67,17 @@ from reports.render import (
     Definition,
     Row,
     _code_sorted,
-    _join_labels as _join,
     _Figures,
     _omitted_note,
-    _sorted_breakdown as _sorted_codes,
     environment,
     run_query,
     write_atomic,
+)
+from reports.render import (
+    _join_labels as _join,
+)
+from reports.render import (
+    _sorted_breakdown as _sorted_codes,
 )
 from reports.suppression import Cell, display, indicator_kind, legend, publishable
 
@@ -240,9 +243,7 @@ ANNUAL_DEFINITION = {
         "Kosten vom Jahresbeginn bis zum Ende des Berichtszeitraums (Jahreskosten anteilig nach "
         "Monaten) geteilt durch die Fälle, die in dieser Zeit offen waren."
     ),
-    "cost_per_closed_case": (
-        "Dieselben Kosten geteilt durch die in dieser Zeit abgeschlossenen Fälle."
-    ),
+    "cost_per_closed_case": ("Dieselben Kosten geteilt durch die in dieser Zeit abgeschlossenen Fälle."),
     "caseload_band_case_managers": (
         "Verteilung der Fallverantwortlichen nach der Zahl ihrer am Ende des Berichtszeitraums "
         "offenen Fälle (unter 30, 30 bis 49, 50 bis 69, 70 und mehr). Nie Angaben zu einzelnen "
@@ -277,8 +278,11 @@ MATRIX_REASON_LABEL = {
 # Every indicator the report shows (its definition goes into the methodology section).
 SHOWN_INDICATORS = frozenset(
     [i for i, _ in SUMMARY_FIGURES]
-    + [s.indicator_id for specs in (REACH_COLUMNS, HANDOVER_COLUMNS, PROCESS_PROVIDER_COLUMNS,
-                                    NEEDS_COLUMNS, BUDGET_COLUMNS) for s in specs]
+    + [
+        s.indicator_id
+        for specs in (REACH_COLUMNS, HANDOVER_COLUMNS, PROCESS_PROVIDER_COLUMNS, NEEDS_COLUMNS, BUDGET_COLUMNS)
+        for s in specs
+    ]
     + ["caseload_band_case_managers"]
 )
 
@@ -319,14 +323,12 @@ def _kind(indicator_id: str) -> str:
 
 
 def _zero(k: int) -> Cell:
-    return display({"value": 0.0, "numerator": 0, "suppressed": False},
-                   indicator_kind("cases_new"), k)
+    return display({"value": 0.0, "numerator": 0, "suppressed": False}, indicator_kind("cases_new"), k)
 
 
 def _hidden(k: int, note: str | None = None) -> Cell:
     """The "hidden" sign of the display rules (a share/median/ratio that is not shown)."""
-    cell = display({"value": 0.0, "denominator": 0, "suppressed": True},
-                   indicator_kind("needs_unmet_share"), k)
+    cell = display({"value": 0.0, "denominator": 0, "suppressed": True}, indicator_kind("needs_unmet_share"), k)
     return dataclasses.replace(cell, note=note) if note else cell
 
 
@@ -364,9 +366,6 @@ def _shown(cell: Cell) -> bool:
     return cell.value is not None
 
 
-
-
-
 def _definition_text(indicator_id: str) -> str:
     if indicator_id in ANNUAL_DEFINITION:
         return ANNUAL_DEFINITION[indicator_id]
@@ -385,8 +384,7 @@ MISSING_NOTE = "Für diesen Zeitraum liegen keine Angaben vor."
 
 def annual_legend(k: int) -> list[tuple[str, str]]:
     """The signs of the display rules, "keine Angabe" worded for a year instead of a month."""
-    return [(sign, text.replace("Für diesen Monat liegt", "Für diesen Zeitraum liegt"))
-            for sign, text in legend(k)]
+    return [(sign, text.replace("Für diesen Monat liegt", "Für diesen Zeitraum liegt")) for sign, text in legend(k)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,12 +401,14 @@ class _YearFigures:
     def has(self, indicator_id: str) -> bool:
         return self.figures.has(indicator_id)
 
-    def cell(self, indicator_id: str, provider_id: str = "all", dimension: str = "all",
-             value: str = "all") -> Cell:
+    def cell(self, indicator_id: str, provider_id: str = "all", dimension: str = "all", value: str = "all") -> Cell:
         cell = self.figures.cell(indicator_id, provider_id, dimension, value)
         if cell.status == "missing":
-            if (dimension != "all" and _kind(indicator_id) == _COUNT_KIND
-                    and self.figures.cell(indicator_id, provider_id).status != "missing"):
+            if (
+                dimension != "all"
+                and _kind(indicator_id) == _COUNT_KIND
+                and self.figures.cell(indicator_id, provider_id).status != "missing"
+            ):
                 # A breakdown cell is stored only where something was observed: a count
                 # without a row is zero (the suppression treats it as a known zero, too).
                 return _zero(self.k)
@@ -417,12 +417,14 @@ class _YearFigures:
         if base and cell.value is not None and dimension == "all":
             count = self.figures.cell(base, provider_id)
             if count.status != "value":
-                return _hidden(self.k, "Nicht ausgewiesen, weil die zugehörige Fallzahl verdeckt "
-                                       "ist und sonst aus den Kosten zurückgerechnet werden könnte.")
+                return _hidden(
+                    self.k,
+                    "Nicht ausgewiesen, weil die zugehörige Fallzahl verdeckt "
+                    "ist und sonst aus den Kosten zurückgerechnet werden könnte.",
+                )
         return cell
 
-    def dimension_values(self, indicator_ids: Iterable[str], dimension: str,
-                         provider_id: str = "all") -> set[str]:
+    def dimension_values(self, indicator_ids: Iterable[str], dimension: str, provider_id: str = "all") -> set[str]:
         return self.figures.dimension_values(indicator_ids, dimension, provider_id)
 
     def providers(self) -> set[str]:
@@ -433,49 +435,69 @@ def _columns(specs: Iterable[ColumnSpec], figures: _YearFigures) -> list[Column]
     return [Column(s.indicator_id, s.header) for s in specs if figures.has(s.indicator_id)]
 
 
-def _provider_table(figures: _YearFigures, specs: Iterable[ColumnSpec],
-                    providers: Sequence[Mapping[str, Any]], city_label: str,
-                    chart_id: str | None = None) -> DataTable:
+def _provider_table(
+    figures: _YearFigures,
+    specs: Iterable[ColumnSpec],
+    providers: Sequence[Mapping[str, Any]],
+    city_label: str,
+    chart_id: str | None = None,
+) -> DataTable:
     columns = _columns(specs, figures)
     rows = [
-        Row(p["provider_id"], p["provider_name"],
-            [figures.cell(c.indicator_id, p["provider_id"]) for c in columns])
+        Row(p["provider_id"], p["provider_name"], [figures.cell(c.indicator_id, p["provider_id"]) for c in columns])
         for p in providers
     ]
-    rows.append(Row("all", city_label, [figures.cell(c.indicator_id) for c in columns],
-                    total=True))
+    rows.append(Row("all", city_label, [figures.cell(c.indicator_id) for c in columns], total=True))
     return DataTable(columns, rows if columns else [], chart_id)
 
 
-def _breakdown_table(figures: _YearFigures, specs: Iterable[ColumnSpec], dimension: str,
-                     total_label: str, *, order_by: str | None = None,
-                     chart_id: str | None = None, full_code_list: bool = False) -> DataTable:
+def _breakdown_table(
+    figures: _YearFigures,
+    specs: Iterable[ColumnSpec],
+    dimension: str,
+    total_label: str,
+    *,
+    order_by: str | None = None,
+    chart_id: str | None = None,
+    full_code_list: bool = False,
+) -> DataTable:
     """One row per breakdown value plus the total. `full_code_list`: every code of the code
     list, also those without observations (shown as 0), where the indicator exists."""
     columns = _columns(specs, figures)
     codes = figures.dimension_values([c.indicator_id for c in columns], dimension)
     if full_code_list and columns:
         codes |= set(labels.CODE_LISTS.get(dimension, {}))
-    ordered = (_sorted_codes(figures.figures, order_by, dimension, codes) if order_by
-               else _code_sorted(dimension, codes))
+    ordered = _sorted_codes(figures.figures, order_by, dimension, codes) if order_by else _code_sorted(dimension, codes)
     rows = [
-        Row(code, labels.code_label(dimension, code),
-            [figures.cell(c.indicator_id, "all", dimension, code) for c in columns])
+        Row(
+            code,
+            labels.code_label(dimension, code),
+            [figures.cell(c.indicator_id, "all", dimension, code) for c in columns],
+        )
         for code in ordered
     ]
     if rows:
-        rows.append(Row("all", total_label, [figures.cell(c.indicator_id) for c in columns],
-                        total=True))
+        rows.append(Row("all", total_label, [figures.cell(c.indicator_id) for c in columns], total=True))
     return DataTable(columns, rows, chart_id)
 
 
-def _bar_chart(figures: _YearFigures, indicator_id: str, dimension: str, codes: Iterable[str],
-               *, chart_id: str, title: str, describe, axis_label: str, value_format,
-               reference_label: str | None, omitted_what: str,
-               share_axis: bool = False) -> ChartBlock:
+def _bar_chart(
+    figures: _YearFigures,
+    indicator_id: str,
+    dimension: str,
+    codes: Iterable[str],
+    *,
+    chart_id: str,
+    title: str,
+    describe,
+    axis_label: str,
+    value_format,
+    reference_label: str | None,
+    omitted_what: str,
+    share_axis: bool = False,
+) -> ChartBlock:
     points, omitted = publishable(
-        (labels.code_label(dimension, code), figures.cell(indicator_id, "all", dimension, code))
-        for code in codes
+        (labels.code_label(dimension, code), figures.cell(indicator_id, "all", dimension, code)) for code in codes
     )
     note = _omitted_note(omitted, omitted_what)
     if not points:
@@ -489,7 +511,8 @@ def _bar_chart(figures: _YearFigures, indicator_id: str, dimension: str, codes: 
         axis_label=axis_label,
         value_format=value_format,
         reference=(reference_label.format(overall=overall.text), overall.value)
-        if reference_label and overall.value is not None else None,
+        if reference_label and overall.value is not None
+        else None,
         share_axis=share_axis,
     )
     return ChartBlock(Markup(svg), note)
@@ -504,11 +527,10 @@ def _svg(fig: Figure, chart_id: str, title: str, description: str) -> str:
     chart id, scoped style, role="img" with <title>/<desc>."""
     buffer = io.StringIO()
     with matplotlib.rc_context(charts.RC):
-        fig.savefig(buffer, format="svg",
-                    metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     svg = buffer.getvalue()
     safe = re.sub(r"[^A-Za-z0-9_-]", "-", chart_id)
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
 
     def local(match: re.Match[str]) -> str:
         return f"{safe}-{re.sub(r'[^A-Za-z0-9_-]', '-', match.group(2))}"
@@ -521,18 +543,25 @@ def _svg(fig: Figure, chart_id: str, title: str, description: str) -> str:
     root = svg[:root_end]
     match = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"', root)
     root = re.sub(r'\s(width|height)="[^"]*"', "", root)
-    root += (f' id="{safe}" class="chart" role="img" preserveAspectRatio="xMidYMid meet"'
-             f' aria-labelledby="{safe}-title {safe}-desc"')
+    root += (
+        f' id="{safe}" class="chart" role="img" preserveAspectRatio="xMidYMid meet"'
+        f' aria-labelledby="{safe}-title {safe}-desc"'
+    )
     if match:
         root += f' style="max-width: {match.group(1)}pt"'
-    head = (f'<title id="{safe}-title">{escape(title)}</title>'
-            f'<desc id="{safe}-desc">{escape(description)}</desc>')
-    return root + ">" + head + svg[root_end + 1:].rstrip() + "\n"
+    head = f'<title id="{safe}-title">{escape(title)}</title><desc id="{safe}-desc">{escape(description)}</desc>'
+    return root + ">" + head + svg[root_end + 1 :].rstrip() + "\n"
 
 
-def monthly_needs_chart(periods: Sequence[str], counts: Mapping[str, float],
-                        shares: Mapping[str, float], *, chart_id: str, title: str,
-                        description: str) -> str:
+def monthly_needs_chart(
+    periods: Sequence[str],
+    counts: Mapping[str, float],
+    shares: Mapping[str, float],
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+) -> str:
     """Unmet needs per month: count as bars (top), share as a line (bottom). A month without a
     publishable value shows a grey "×" on the baseline instead of a bar or point."""
     n = len(periods)
@@ -548,8 +577,14 @@ def monthly_needs_chart(periods: Sequence[str], counts: Mapping[str, float],
 
         present = [(x, counts[p]) for x, p in zip(xs, periods) if p in counts]
         if present:
-            top.bar([x for x, _ in present], [v for _, v in present], width=0.62,
-                    color=charts.BLUE, edgecolor=charts.BLUE, zorder=3)
+            top.bar(
+                [x for x, _ in present],
+                [v for _, v in present],
+                width=0.62,
+                color=charts.BLUE,
+                edgecolor=charts.BLUE,
+                zorder=3,
+            )
         top_max = max([v for _, v in present] + [1.0])
         top.set_ylim(0, top_max * 1.2)
         top.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
@@ -558,8 +593,7 @@ def monthly_needs_chart(periods: Sequence[str], counts: Mapping[str, float],
         top.set_title("Nicht gedeckte Bedarfe je Monat (Anzahl), Stadt gesamt")
 
         ys = [shares.get(p, nan) for p in periods]
-        bottom.plot(xs, ys, color=charts.ORANGE, linewidth=2.2, marker="s", markersize=5,
-                    zorder=3)
+        bottom.plot(xs, ys, color=charts.ORANGE, linewidth=2.2, marker="s", markersize=5, zorder=3)
         share_max = max([v for v in ys if not math.isnan(v)] + [0.1])
         bottom.set_ylim(0, min(1.0, share_max * 1.3) or 0.1)
         bottom.yaxis.set_major_locator(MaxNLocator(nbins=4))
@@ -570,8 +604,16 @@ def monthly_needs_chart(periods: Sequence[str], counts: Mapping[str, float],
         for ax, values in ((top, counts), (bottom, shares)):
             missing = [x for x, p in zip(xs, periods) if p not in values]
             if missing:
-                ax.scatter(missing, [0.06] * len(missing), marker="x", s=26, color=charts.GREY,
-                           linewidths=1.2, zorder=4, transform=ax.get_xaxis_transform())
+                ax.scatter(
+                    missing,
+                    [0.06] * len(missing),
+                    marker="x",
+                    s=26,
+                    color=charts.GREY,
+                    linewidths=1.2,
+                    zorder=4,
+                    transform=ax.get_xaxis_transform(),
+                )
         bottom.set_xticks(xs, [fmt.month_short(p) for p in periods])
         bottom.set_xlim(-0.7, n - 0.3)
         bottom.set_xlabel("Monat")
@@ -585,8 +627,10 @@ def monthly_needs_chart(periods: Sequence[str], counts: Mapping[str, float],
 def _require_yearly(con: Any) -> set[str]:
     tables = {r["name"] for r in run_query(con, "annual_tables")}
     if "marts.indicator_values_yearly" not in tables:
-        raise ValueError("marts.indicator_values_yearly does not exist: build the yearly figures "
-                         "(transforms.indicators.build_yearly_indicator_values) first")
+        raise ValueError(
+            "marts.indicator_values_yearly does not exist: build the yearly figures "
+            "(transforms.indicators.build_yearly_indicator_values) first"
+        )
     return tables
 
 
@@ -599,20 +643,16 @@ def annual_years(con: Any) -> list[str]:
 def _series(con: Any, year: str, k: int) -> dict[str, dict[str, Cell]]:
     series: dict[str, dict[str, Cell]] = {}
     for row in run_query(con, "annual_city_series", {"year": year}):
-        series.setdefault(row["indicator_id"], {})[row["period"]] = display(
-            row, indicator_kind(row["indicator_id"]), k)
+        series.setdefault(row["indicator_id"], {})[row["period"]] = display(row, indicator_kind(row["indicator_id"]), k)
     return series
 
 
-def _series_table(periods: Sequence[str], series: Mapping[str, Mapping[str, Cell]],
-                  specs: Sequence[Spec], k: int, chart_id: str) -> DataTable:
+def _series_table(
+    periods: Sequence[str], series: Mapping[str, Mapping[str, Cell]], specs: Sequence[ColumnSpec], k: int, chart_id: str
+) -> DataTable:
     columns = [Column(s.indicator_id, s.header) for s in specs]
     missing = display(None, indicator_kind("cases_new"), k)
-    rows = [
-        Row(p, fmt.month_year(p),
-            [series.get(s.indicator_id, {}).get(p, missing) for s in specs])
-        for p in periods
-    ]
+    rows = [Row(p, fmt.month_year(p), [series.get(s.indicator_id, {}).get(p, missing) for s in specs]) for p in periods]
     return DataTable(columns, rows, chart_id)
 
 
@@ -631,8 +671,7 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
     prev_year = str(int(year) - 1)
     prev_rows = run_query(con, "annual_values", {"year": prev_year})
     previous = _YearFigures(prev_rows, k) if prev_rows else None
-    prev_months = ([r["period"] for r in run_query(con, "annual_months", {"year": prev_year})]
-                   if previous else [])
+    prev_months = [r["period"] for r in run_query(con, "annual_months", {"year": prev_year})] if previous else []
     prev_span = span_label(prev_months) or prev_year
     comparable = bool(previous) and [m[5:] for m in prev_months] == [m[5:] for m in months]
 
@@ -640,8 +679,7 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
     case_providers = [p for p in providers_all if p["provider_kind"] != "abh"]
     known = {p["provider_id"] for p in providers_all}
     case_providers += [
-        {"provider_id": pid, "provider_name": pid, "provider_kind": "wohlfahrt",
-         "funded_fte": None}
+        {"provider_id": pid, "provider_name": pid, "provider_kind": "wohlfahrt", "funded_fte": None}
         for pid in sorted(figures.providers() - known)
     ]
     city_label = f"Stadt {city} gesamt"
@@ -653,39 +691,59 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
             continue
         cell = figures.cell(indicator_id)
         prev_cell = previous.cell(indicator_id) if previous and previous.has(indicator_id) else None
-        key_figures.append(AnnualKeyFigure(
-            indicator_id=indicator_id,
-            label=label,
-            cell=cell,
-            unit="",
-            previous=prev_cell,
-            previous_label=(f"Vorjahr {prev_year}" if comparable
-                            else f"Vorjahr ({prev_span})"),
-            change=change_text(cell, prev_cell, indicator_id) if comparable else None,
-        ))
+        key_figures.append(
+            AnnualKeyFigure(
+                indicator_id=indicator_id,
+                label=label,
+                cell=cell,
+                unit="",
+                previous=prev_cell,
+                previous_label=(f"Vorjahr {prev_year}" if comparable else f"Vorjahr ({prev_span})"),
+                change=change_text(cell, prev_cell, indicator_id) if comparable else None,
+            )
+        )
 
-    statements = _statements(figures, previous if comparable else None, city=city, span=span,
-                             year=year, prev_year=prev_year, complete=complete)
+    statements = _statements(
+        figures,
+        previous if comparable else None,
+        city=city,
+        span=span,
+        year=year,
+        prev_year=prev_year,
+        complete=complete,
+    )
 
     # ---- Reichweite
     reach_table = _provider_table(figures, REACH_COLUMNS, case_providers, city_label)
     series = _series(con, year, k)
-    trend_specs = (ColumnSpec("cases_active", "Aktive Fälle"), ColumnSpec("cases_new", "Neue Fälle"),
-                   ColumnSpec("cases_closed", "Abgeschlossene Fälle"))
+    trend_specs = (
+        ColumnSpec("cases_active", "Aktive Fälle"),
+        ColumnSpec("cases_new", "Neue Fälle"),
+        ColumnSpec("cases_closed", "Abgeschlossene Fälle"),
+    )
     trend_table = _series_table(months, series, trend_specs, k, "grafik-verlauf")
     trend = _trend_chart(months, series, city=city, span=span)
     residence_codes = figures.dimension_values(["cases_new"], "residence_status")
     residence_table = _breakdown_table(
-        figures, (ColumnSpec("cases_new", "Neue Fälle"),), "residence_status",
-        "Alle neuen Fälle", chart_id="grafik-aufenthaltsstatus", full_code_list=True)
+        figures,
+        (ColumnSpec("cases_new", "Neue Fälle"),),
+        "residence_status",
+        "Alle neuen Fälle",
+        chart_id="grafik-aufenthaltsstatus",
+        full_code_list=True,
+    )
     residence_chart = _bar_chart(
-        figures, "cases_new", "residence_status", residence_codes,
+        figures,
+        "cases_new",
+        "residence_status",
+        residence_codes,
         chart_id="grafik-aufenthaltsstatus",
         title=f"Neue Fälle nach Aufenthaltsstatus bei Aufnahme, {span}",
         describe=lambda pts: (
             "Balkendiagramm: neue Fälle je Aufenthaltsstatus bei Aufnahme. Am häufigsten: "
             f"{max(pts, key=lambda p: p[1])[0]} mit {fmt.integer(max(p[1] for p in pts))} "
-            "Fällen."),
+            "Fällen."
+        ),
         axis_label="Neue Fälle (Anzahl)",
         value_format=fmt.integer,
         reference_label=None,
@@ -693,13 +751,20 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
     )
 
     # ---- Prozessqualität
-    service_codes = figures.dimension_values([s.indicator_id for s in HANDOVER_COLUMNS],
-                                             "target_service")
+    service_codes = figures.dimension_values([s.indicator_id for s in HANDOVER_COLUMNS], "target_service")
     handover_table = _breakdown_table(
-        figures, HANDOVER_COLUMNS, "target_service", "Alle Zielstellen",
-        order_by="handover_delay_median_days", chart_id="grafik-uebergaben")
+        figures,
+        HANDOVER_COLUMNS,
+        "target_service",
+        "Alle Zielstellen",
+        order_by="handover_delay_median_days",
+        chart_id="grafik-uebergaben",
+    )
     handover_chart = _bar_chart(
-        figures, "handover_delay_median_days", "target_service", service_codes,
+        figures,
+        "handover_delay_median_days",
+        "target_service",
+        service_codes,
         chart_id="grafik-uebergaben",
         title=f"Wartezeit bis zum ersten Termin nach Zielstelle, {span}",
         describe=lambda pts: (
@@ -708,37 +773,58 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
             f"{max(pts, key=lambda p: p[1])[0]} mit "
             f"{fmt.decimal_fixed(max(p[1] for p in pts))} Tagen; am kürzesten: "
             f"{min(pts, key=lambda p: p[1])[0]} mit "
-            f"{fmt.decimal_fixed(min(p[1] for p in pts))} Tagen."),
+            f"{fmt.decimal_fixed(min(p[1] for p in pts))} Tagen."
+        ),
         axis_label="Median der Wartezeit in Tagen",
         value_format=lambda v: fmt.decimal_fixed(v, 1),
         reference_label="Alle Zielstellen: {overall} Tage",
         omitted_what="zu wenige Übergaben",
     )
-    process_table = _provider_table(figures, PROCESS_PROVIDER_COLUMNS, case_providers,
-                                    city_label)
+    process_table = _provider_table(figures, PROCESS_PROVIDER_COLUMNS, case_providers, city_label)
     caseload_table = _breakdown_table(
-        figures, (ColumnSpec("caseload_band_case_managers", "Fallverantwortliche"),),
-        "caseload_band", "Alle Fallverantwortlichen", full_code_list=True)
+        figures,
+        (ColumnSpec("caseload_band_case_managers", "Fallverantwortliche"),),
+        "caseload_band",
+        "Alle Fallverantwortlichen",
+        full_code_list=True,
+    )
 
     # ---- Ergebnisse
     closing_table = _breakdown_table(
-        figures, (ColumnSpec("cases_closed", "Abgeschlossene Fälle"),), "closing_reason",
-        "Alle Abschlussgründe", full_code_list=True)
+        figures,
+        (ColumnSpec("cases_closed", "Abgeschlossene Fälle"),),
+        "closing_reason",
+        "Alle Abschlussgründe",
+        full_code_list=True,
+    )
     duration_table = _breakdown_table(
-        figures, (ColumnSpec("cases_closed", "Abgeschlossene Fälle"),), "duration_band",
-        "Alle abgeschlossenen Fälle", full_code_list=True)
-    category_codes = figures.dimension_values([s.indicator_id for s in NEEDS_COLUMNS],
-                                              "category")
-    needs_table = _breakdown_table(figures, NEEDS_COLUMNS, "category", "Alle Bedarfskategorien",
-                                   order_by="needs_unmet_share", chart_id="grafik-bedarfe")
+        figures,
+        (ColumnSpec("cases_closed", "Abgeschlossene Fälle"),),
+        "duration_band",
+        "Alle abgeschlossenen Fälle",
+        full_code_list=True,
+    )
+    category_codes = figures.dimension_values([s.indicator_id for s in NEEDS_COLUMNS], "category")
+    needs_table = _breakdown_table(
+        figures,
+        NEEDS_COLUMNS,
+        "category",
+        "Alle Bedarfskategorien",
+        order_by="needs_unmet_share",
+        chart_id="grafik-bedarfe",
+    )
     needs_chart = _bar_chart(
-        figures, "needs_unmet_share", "category", category_codes,
+        figures,
+        "needs_unmet_share",
+        "category",
+        category_codes,
         chart_id="grafik-bedarfe",
         title=f"Anteil nicht gedeckter Bedarfe nach Bedarfskategorie, {span}",
         describe=lambda pts: (
             "Balkendiagramm: Anteil der abschließend bewerteten Bedarfe, die nicht gedeckt "
             f"werden konnten, je Bedarfskategorie, {span}. Höchster Anteil: "
-            f"{max(pts, key=lambda p: p[1])[0]} mit {fmt.percent(max(p[1] for p in pts))}."),
+            f"{max(pts, key=lambda p: p[1])[0]} mit {fmt.percent(max(p[1] for p in pts))}."
+        ),
         axis_label="Anteil nicht gedeckter Bedarfe",
         value_format=fmt.percent,
         reference_label="Alle Kategorien: {overall}",
@@ -750,28 +836,34 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
     matrix = _gap_matrix(figures, k)
     gaps = _top_gaps(figures)
     needs_trend_table = _series_table(
-        months, series, (ColumnSpec("needs_unmet_count", "Nicht gedeckte Bedarfe (Anzahl)"),
-                         ColumnSpec("needs_unmet_share", "Anteil nicht gedeckt")),
-        k, "grafik-luecken-verlauf")
+        months,
+        series,
+        (
+            ColumnSpec("needs_unmet_count", "Nicht gedeckte Bedarfe (Anzahl)"),
+            ColumnSpec("needs_unmet_share", "Anteil nicht gedeckt"),
+        ),
+        k,
+        "grafik-luecken-verlauf",
+    )
     needs_trend = _needs_trend(months, series, span=span)
 
     # ---- Budget
-    budget_table = _provider_table(figures, BUDGET_COLUMNS, case_providers, city_label,
-                                   chart_id="grafik-budget")
+    budget_table = _provider_table(figures, BUDGET_COLUMNS, case_providers, city_label, chart_id="grafik-budget")
     fte_cells = []
     for row in budget_table.rows:
-        fte = next((p.get("funded_fte") for p in case_providers if p["provider_id"] == row.key),
-                   None)
+        fte = next((p.get("funded_fte") for p in case_providers if p["provider_id"] == row.key), None)
         if row.key == "all":
             ftes = [p.get("funded_fte") for p in case_providers if p.get("funded_fte")]
             fte = sum(ftes) if ftes else None
-        fte_cells.append(_plain(fte, fmt.decimal_fixed(fte, 1)) if fte is not None
-                         else display(None, indicator_kind("caseload_per_fte"), k))
+        fte_cells.append(
+            _plain(fte, fmt.decimal_fixed(fte, 1))
+            if fte is not None
+            else display(None, indicator_kind("caseload_per_fte"), k)
+        )
     if budget_table.rows:
         budget_table = DataTable(
             budget_table.columns + [Column("funded_fte", "Geförderte Vollzeitstellen")],
-            [dataclasses.replace(r, cells=r.cells + [c])
-             for r, c in zip(budget_table.rows, fte_cells)],
+            [dataclasses.replace(r, cells=r.cells + [c]) for r, c in zip(budget_table.rows, fte_cells)],
             budget_table.chart_id,
         )
     budget_chart = _budget_chart(figures, span=span, year=year)
@@ -787,20 +879,20 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
         d = deliveries.get(p["provider_id"])
         first, last = (d or {}).get("first_period"), (d or {}).get("last_period")
         n = newest.get(p["provider_id"])
-        sources.append(SourceRow(
-            provider_id=p["provider_id"],
-            provider_name=p["provider_name"],
-            kind_label=labels.code_label("provider_kind", p["provider_kind"]),
-            months=span_label([first, last]) if first and last else "keine Lieferung",
-            newest=fmt.month_year(n["period"]) if n and _valid_period(n["period"]) else "–",
-            stale=bool(n is None or not _valid_period(n["period"])
-                       or n["period"] < last_month),
-        ))
+        sources.append(
+            SourceRow(
+                provider_id=p["provider_id"],
+                provider_name=p["provider_name"],
+                kind_label=labels.code_label("provider_kind", p["provider_kind"]),
+                months=span_label([first, last]) if first and last else "keine Lieferung",
+                newest=fmt.month_year(n["period"]) if n and _valid_period(n["period"]) else "–",
+                stale=bool(n is None or not _valid_period(n["period"]) or n["period"] < last_month),
+            )
+        )
     loaded = [r["loaded_local"] for r in newest.values() if r.get("loaded_local")]
     data_as_of = fmt.date_long(max(loaded)) if loaded else None
     shown = [i for i in labels.INDICATOR if figures.has(i) and i in SHOWN_INDICATORS]
-    definitions = [Definition(_label(i), _definition_text(i)) for i in shown
-                   if _definition_text(i)]
+    definitions = [Definition(_label(i), _definition_text(i)) for i in shown if _definition_text(i)]
 
     title = f"Jahresbericht Kommunales Integrationsmanagement {city} {year}"
     if not complete and months:
@@ -859,8 +951,16 @@ def _valid_period(period: Any) -> bool:
     return True
 
 
-def _statements(figures: _YearFigures, previous: _YearFigures | None, *, city: str, span: str,
-                year: str, prev_year: str, complete: bool) -> list[str]:
+def _statements(
+    figures: _YearFigures,
+    previous: _YearFigures | None,
+    *,
+    city: str,
+    span: str,
+    year: str,
+    prev_year: str,
+    complete: bool,
+) -> list[str]:
     """The year's story in a few plain sentences, only from publishable figures."""
     out: list[str] = []
     c = figures.cell
@@ -877,9 +977,11 @@ def _statements(figures: _YearFigures, previous: _YearFigures | None, *, city: s
     period = f"im Jahr {year}" if complete else f"von {span}"
     active, persons = c("cases_active"), c("persons_active")
     if _shown(active):
-        text = (f"{period[0].upper() + period[1:]} begleitete das Kommunale "
-                f"Integrationsmanagement in {city} {active.text} Fälle"
-                f"{prev_note('cases_active')}")
+        text = (
+            f"{period[0].upper() + period[1:]} begleitete das Kommunale "
+            f"Integrationsmanagement in {city} {active.text} Fälle"
+            f"{prev_note('cases_active')}"
+        )
         if _shown(persons):
             text += f"; dahinter stehen {persons.text} Personen"
         out.append(text + ".")
@@ -893,80 +995,97 @@ def _statements(figures: _YearFigures, previous: _YearFigures | None, *, city: s
         out.append(" und ".join(parts) + ".")
     focus = c("focus_group_share_new")
     if _shown(focus):
-        out.append(f"{focus.text} der neuen Fälle hatten bei der Aufnahme eine Duldung oder "
-                   f"Aufenthaltsgestattung{prev_note('focus_group_share_new')}.")
+        out.append(
+            f"{focus.text} der neuen Fälle hatten bei der Aufnahme eine Duldung oder "
+            f"Aufenthaltsgestattung{prev_note('focus_group_share_new')}."
+        )
     median, within = c("handover_delay_median_days"), c("handover_within_14d_share")
     if _shown(median):
-        text = (f"Nach einer Weitervermittlung an eine andere Stelle hatte die Hälfte der Personen "
-                f"nach spätestens {median.text} Tagen einen ersten Termin")
+        text = (
+            f"Nach einer Weitervermittlung an eine andere Stelle hatte die Hälfte der Personen "
+            f"nach spätestens {median.text} Tagen einen ersten Termin"
+        )
         if _shown(within):
             text += f"; {within.text} innerhalb von 14 Tagen"
         out.append(text + ".")
     pending = c("handovers_pending_over_30d")
     if _shown(pending) and pending.status == "value":
-        out.append(f"Am Ende des Berichtszeitraums warteten {pending.text} Übergaben seit mehr "
-                   "als 30 Tagen auf einen ersten Termin.")
+        out.append(
+            f"Am Ende des Berichtszeitraums warteten {pending.text} Übergaben seit mehr "
+            "als 30 Tagen auf einen ersten Termin."
+        )
     continuity = c("cm_continuity_share")
     if _shown(continuity):
-        out.append(f"{continuity.text} der abgeschlossenen Fälle wurden von Anfang bis Ende von "
-                   "derselben Fachkraft begleitet.")
+        out.append(
+            f"{continuity.text} der abgeschlossenen Fälle wurden von Anfang bis Ende von derselben Fachkraft begleitet."
+        )
     retained = c("status_change_retained_share")
     if _shown(retained):
-        out.append(f"Von den begleiteten Menschen, deren Aufenthaltsstatus sich änderte, wurden "
-                   f"{retained.text} weiter begleitet oder mit erreichten Zielen bzw. "
-                   "Weitervermittlung abgeschlossen.")
+        out.append(
+            f"Von den begleiteten Menschen, deren Aufenthaltsstatus sich änderte, wurden "
+            f"{retained.text} weiter begleitet oder mit erreichten Zielen bzw. "
+            "Weitervermittlung abgeschlossen."
+        )
     unmet = c("needs_unmet_share")
     if _shown(unmet):
-        text = (f"{unmet.text} der abschließend bewerteten Bedarfe konnten nicht gedeckt "
-                "werden")
+        text = f"{unmet.text} der abschließend bewerteten Bedarfe konnten nicht gedeckt werden"
         top = [
             labels.code_label("category", code)
-            for code in _sorted_codes(figures.figures, "needs_unmet_share", "category",
-                                      figures.dimension_values(["needs_unmet_share"], "category"))
+            for code in _sorted_codes(
+                figures.figures,
+                "needs_unmet_share",
+                "category",
+                figures.dimension_values(["needs_unmet_share"], "category"),
+            )
             if (figures.cell("needs_unmet_share", "all", "category", code).value or 0) > 0
         ][:3]
         if top:
             text += f"; die höchsten Anteile gab es in den Bereichen {_join(top)}"
         out.append(text + ".")
-    granted, cost, coverage = (c("budget_funding_granted"), c("budget_actual_cost"),
-                               c("budget_funding_coverage_share"))
+    granted, cost, coverage = (c("budget_funding_granted"), c("budget_actual_cost"), c("budget_funding_coverage_share"))
     if _shown(granted) and _shown(cost) and _shown(coverage):
-        out.append(f"Die bewilligte Förderung von {granted.text} deckte {coverage.text} der "
-                   f"tatsächlichen Kosten von {cost.text}.")
+        out.append(
+            f"Die bewilligte Förderung von {granted.text} deckte {coverage.text} der "
+            f"tatsächlichen Kosten von {cost.text}."
+        )
     return out
 
 
-def _trend_chart(months: Sequence[str], series: Mapping[str, Mapping[str, Cell]], *, city: str,
-                 span: str) -> ChartBlock:
+def _trend_chart(
+    months: Sequence[str], series: Mapping[str, Mapping[str, Cell]], *, city: str, span: str
+) -> ChartBlock:
     names = ("cases_active", "cases_new", "cases_closed")
-    published = {n: {p: c.value for p, c in series.get(n, {}).items() if c.value is not None}
-                 for n in names}
+    published = {n: {p: c.value for p, c in series.get(n, {}).items() if c.value is not None} for n in names}
     hidden = sorted({p for n in names for p, c in series.get(n, {}).items() if c.hidden})
     if not months or not any(published.values()):
         return ChartBlock(None)
     active = published["cases_active"]
     peak = max(active.items(), key=lambda kv: kv[1]) if active else None
-    desc = (f"Liniendiagramm der aktiven Fälle je Monat in {city}, {span}"
-            + (f"; am meisten im {fmt.month_year(peak[0])} mit {fmt.integer(peak[1])} aktiven "
-               "Fällen" if peak else "")
-            + ". Darunter Säulen mit den neuen und den abgeschlossenen Fällen je Monat. Die "
-              "Werte stehen in der Tabelle unter der Grafik.")
+    desc = (
+        f"Liniendiagramm der aktiven Fälle je Monat in {city}, {span}"
+        + (f"; am meisten im {fmt.month_year(peak[0])} mit {fmt.integer(peak[1])} aktiven Fällen" if peak else "")
+        + ". Darunter Säulen mit den neuen und den abgeschlossenen Fällen je Monat. Die "
+        "Werte stehen in der Tabelle unter der Grafik."
+    )
     svg = charts.trend_chart(
-        list(months), published["cases_active"], published["cases_new"],
-        published["cases_closed"], report_period="", chart_id="grafik-verlauf",
-        title=f"Fallzahlen je Monat, {city}, {span}", description=desc)
-    return ChartBlock(Markup(svg), _omitted_note([fmt.month_year(p) for p in hidden],
-                                                 "Monate mit verdeckten Werten"))
+        list(months),
+        published["cases_active"],
+        published["cases_new"],
+        published["cases_closed"],
+        report_period="",
+        chart_id="grafik-verlauf",
+        title=f"Fallzahlen je Monat, {city}, {span}",
+        description=desc,
+    )
+    return ChartBlock(Markup(svg), _omitted_note([fmt.month_year(p) for p in hidden], "Monate mit verdeckten Werten"))
 
 
-def _needs_trend(months: Sequence[str], series: Mapping[str, Mapping[str, Cell]], *,
-                 span: str) -> ChartBlock:
-    counts = {p: c.value for p, c in series.get("needs_unmet_count", {}).items()
-              if c.value is not None}
-    shares = {p: c.value for p, c in series.get("needs_unmet_share", {}).items()
-              if c.value is not None}
-    hidden = sorted({p for n in ("needs_unmet_count", "needs_unmet_share")
-                     for p, c in series.get(n, {}).items() if c.hidden})
+def _needs_trend(months: Sequence[str], series: Mapping[str, Mapping[str, Cell]], *, span: str) -> ChartBlock:
+    counts = {p: c.value for p, c in series.get("needs_unmet_count", {}).items() if c.value is not None}
+    shares = {p: c.value for p, c in series.get("needs_unmet_share", {}).items() if c.value is not None}
+    hidden = sorted(
+        {p for n in ("needs_unmet_count", "needs_unmet_share") for p, c in series.get(n, {}).items() if c.hidden}
+    )
     if not months or not (counts or shares):
         return ChartBlock(None)
     desc = f"Säulendiagramm der nicht gedeckten Bedarfe je Monat, {span}"
@@ -976,32 +1095,46 @@ def _needs_trend(months: Sequence[str], series: Mapping[str, Mapping[str, Cell]]
     if shares:
         high = max(shares.items(), key=lambda kv: (kv[1], kv[0]))
         low = min(shares.items(), key=lambda kv: (kv[1], kv[0]))
-        desc += (f". Darunter eine Linie mit dem Anteil nicht gedeckter Bedarfe: zwischen "
-                 f"{fmt.percent(low[1])} ({fmt.month_year(low[0])}) und {fmt.percent(high[1])} "
-                 f"({fmt.month_year(high[0])})")
+        desc += (
+            f". Darunter eine Linie mit dem Anteil nicht gedeckter Bedarfe: zwischen "
+            f"{fmt.percent(low[1])} ({fmt.month_year(low[0])}) und {fmt.percent(high[1])} "
+            f"({fmt.month_year(high[0])})"
+        )
     desc += ". Monate ohne darstellbaren Wert sind mit einem Kreuz markiert."
-    svg = monthly_needs_chart(months, counts, shares, chart_id="grafik-luecken-verlauf",
-                              title=f"Nicht gedeckte Bedarfe im Verlauf, {span}",
-                              description=desc)
-    return ChartBlock(Markup(svg), _omitted_note([fmt.month_year(p) for p in hidden],
-                                                 "Monate mit verdeckten Werten"))
+    svg = monthly_needs_chart(
+        months,
+        counts,
+        shares,
+        chart_id="grafik-luecken-verlauf",
+        title=f"Nicht gedeckte Bedarfe im Verlauf, {span}",
+        description=desc,
+    )
+    return ChartBlock(Markup(svg), _omitted_note([fmt.month_year(p) for p in hidden], "Monate mit verdeckten Werten"))
 
 
 def _budget_chart(figures: _YearFigures, *, span: str, year: str) -> ChartBlock:
     granted, cost = figures.cell("budget_funding_granted"), figures.cell("budget_actual_cost")
-    points = [(label, cell.value) for label, cell in (("Bewilligte Förderung", granted),
-                                                       ("Tatsächliche Kosten", cost))
-              if cell.value is not None]
+    points = [
+        (label, cell.value)
+        for label, cell in (("Bewilligte Förderung", granted), ("Tatsächliche Kosten", cost))
+        if cell.value is not None
+    ]
     if not points:
         return ChartBlock(None)
     coverage = figures.cell("budget_funding_coverage_share")
-    desc = (f"Balkendiagramm: bewilligte Förderung {granted.text} und tatsächliche Kosten "
-            f"{cost.text} für {year}, Stadt gesamt"
-            + (f"; die Förderung deckt {coverage.text} der Kosten." if _shown(coverage) else "."))
+    desc = (
+        f"Balkendiagramm: bewilligte Förderung {granted.text} und tatsächliche Kosten "
+        f"{cost.text} für {year}, Stadt gesamt"
+        + (f"; die Förderung deckt {coverage.text} der Kosten." if _shown(coverage) else ".")
+    )
     svg = charts.horizontal_bar_chart(
-        points, chart_id="grafik-budget",
+        points,
+        chart_id="grafik-budget",
         title=f"Förderung und Kosten des Jahres {year}, Stadt gesamt",
-        description=desc, axis_label="Euro", value_format=fmt.euro)
+        description=desc,
+        axis_label="Euro",
+        value_format=fmt.euro,
+    )
     return ChartBlock(Markup(svg))
 
 
@@ -1024,14 +1157,18 @@ def _gap_matrix(figures: _YearFigures, k: int) -> Matrix:
             hidden += cell.hidden
             total += 1
             cells.append((key, cell))
-        rows.append(MatrixRow(category, labels.code_label("category", category), cells,
-                              figures.cell("needs_unmet_count", "all", "category", category)))
+        rows.append(
+            MatrixRow(
+                category,
+                labels.code_label("category", category),
+                cells,
+                figures.cell("needs_unmet_count", "all", "category", category),
+            )
+        )
     return Matrix(
-        reasons=[(r, MATRIX_REASON_LABEL.get(r, labels.code_label("unmet_reason", r)))
-                 for r in reasons],
+        reasons=[(r, MATRIX_REASON_LABEL.get(r, labels.code_label("unmet_reason", r))) for r in reasons],
         rows=rows,
-        reason_totals=[figures.cell("needs_unmet_count", "all", "unmet_reason", r)
-                       for r in reasons],
+        reason_totals=[figures.cell("needs_unmet_count", "all", "unmet_reason", r) for r in reasons],
         total=figures.cell("needs_unmet_count"),
         hidden_share=hidden / total if total else 0.0,
     )
@@ -1041,12 +1178,16 @@ def _top_gaps(figures: _YearFigures, limit: int = 5) -> list[Gap]:
     """Categories where needs stay unmet most often: by published share of unmet needs, then
     categories with only a published count; each with its published reasons, largest first."""
     categories = figures.dimension_values(["needs_unmet_count", "needs_unmet_share"], "category")
-    by_count = [c for c in _sorted_codes(figures.figures, "needs_unmet_count", "category",
-                                         categories)
-                if (figures.cell("needs_unmet_count", "all", "category", c).value or 0) > 0]
-    by_share = [c for c in _sorted_codes(figures.figures, "needs_unmet_share", "category",
-                                         categories)
-                if (figures.cell("needs_unmet_share", "all", "category", c).value or 0) > 0]
+    by_count = [
+        c
+        for c in _sorted_codes(figures.figures, "needs_unmet_count", "category", categories)
+        if (figures.cell("needs_unmet_count", "all", "category", c).value or 0) > 0
+    ]
+    by_share = [
+        c
+        for c in _sorted_codes(figures.figures, "needs_unmet_share", "category", categories)
+        if (figures.cell("needs_unmet_share", "all", "category", c).value or 0) > 0
+    ]
     ordered = by_share + [c for c in by_count if c not in by_share]
     pairs = figures.dimension_values(["needs_unmet_count"], "category_reason")
     gaps = []
@@ -1060,32 +1201,36 @@ def _top_gaps(figures: _YearFigures, limit: int = 5) -> list[Gap]:
             if cell.value:
                 reasons.append((labels.code_label("unmet_reason", reason), cell))
         reasons.sort(key=lambda rc: (-(rc[1].value or 0), rc[0]))
-        gaps.append(Gap(category, labels.code_label("category", category),
-                        figures.cell("needs_unmet_count", "all", "category", category),
-                        figures.cell("needs_unmet_share", "all", "category", category),
-                        reasons))
+        gaps.append(
+            Gap(
+                category,
+                labels.code_label("category", category),
+                figures.cell("needs_unmet_count", "all", "category", category),
+                figures.cell("needs_unmet_share", "all", "category", category),
+                reasons,
+            )
+        )
     return gaps
 
 
-def _data_quality(con: Any, tables: set[str], providers: Sequence[Mapping[str, Any]],
-                  year: str) -> dict[str, Any]:
+def _data_quality(con: Any, tables: set[str], providers: Sequence[Mapping[str, Any]], year: str) -> dict[str, Any]:
     """Aggregate delivery figures per provider (about providers, not people)."""
     has_deliveries = "marts.fct_deliveries" in tables
     has_timeliness = "marts.delivery_timeliness" in tables
     delivery_rows = run_query(con, "annual_deliveries", {"year": year}) if has_deliveries else []
-    timeliness_rows = (run_query(con, "annual_timeliness", {"year": year})
-                       if has_timeliness else [])
+    timeliness_rows = run_query(con, "annual_timeliness", {"year": year}) if has_timeliness else []
     deliveries = {r["provider_id"]: r for r in delivery_rows}
     timeliness = {r["provider_id"]: r for r in timeliness_rows}
     columns = []
     if has_timeliness:
-        columns += [Column("due", "Fällige Monatslieferungen"),
-                    Column("on_time", "Fristgerecht"),
-                    Column("late", "Verspätet"),
-                    Column("missing", "Fehlend")]
+        columns += [
+            Column("due", "Fällige Monatslieferungen"),
+            Column("on_time", "Fristgerecht"),
+            Column("late", "Verspätet"),
+            Column("missing", "Fehlend"),
+        ]
     if has_deliveries:
-        columns += [Column("rejected", "Abgelehnte Lieferungen"),
-                    Column("quarantine", "Anteil Zeilen in Quarantäne")]
+        columns += [Column("rejected", "Abgelehnte Lieferungen"), Column("quarantine", "Anteil Zeilen in Quarantäne")]
 
     def quarantine_cell(rows: float, quarantined: float) -> Cell:
         if not rows:
@@ -1095,36 +1240,40 @@ def _data_quality(con: Any, tables: set[str], providers: Sequence[Mapping[str, A
             return Cell("< 0,1 %", "value", share)
         return Cell(fmt.percent(share), "zero" if share == 0 else "value", share)
 
-    totals = {"due": 0, "on_time": 0, "late": 0, "missing": 0, "rejected": 0, "rows": 0,
-              "quarantined": 0}
+    totals = {"due": 0, "on_time": 0, "late": 0, "missing": 0, "rejected": 0, "rows": 0, "quarantined": 0}
     rows = []
     for p in providers:
         pid = p["provider_id"]
         t = timeliness.get(pid) or {}
         d = deliveries.get(pid) or {}
         values = {
-            "due": int(t.get("due") or 0), "on_time": int(t.get("on_time") or 0),
-            "late": int(t.get("late") or 0), "missing": int(t.get("missing") or 0),
-            "rejected": int(d.get("rejected") or 0), "rows": int(d.get("total_rows") or 0),
+            "due": int(t.get("due") or 0),
+            "on_time": int(t.get("on_time") or 0),
+            "late": int(t.get("late") or 0),
+            "missing": int(t.get("missing") or 0),
+            "rejected": int(d.get("rejected") or 0),
+            "rows": int(d.get("total_rows") or 0),
             "quarantined": int(d.get("quarantined_rows") or 0),
         }
         for key in totals:
             totals[key] += values[key]
         cells = []
         if has_timeliness:
-            cells += [_plain(values[c], fmt.integer(values[c]))
-                      for c in ("due", "on_time", "late", "missing")]
+            cells += [_plain(values[c], fmt.integer(values[c])) for c in ("due", "on_time", "late", "missing")]
         if has_deliveries:
-            cells += [_plain(values["rejected"], fmt.integer(values["rejected"])),
-                      quarantine_cell(values["rows"], values["quarantined"])]
+            cells += [
+                _plain(values["rejected"], fmt.integer(values["rejected"])),
+                quarantine_cell(values["rows"], values["quarantined"]),
+            ]
         rows.append(Row(pid, p["provider_name"], cells))
     total_cells = []
     if has_timeliness:
-        total_cells += [_plain(totals[c], fmt.integer(totals[c]))
-                        for c in ("due", "on_time", "late", "missing")]
+        total_cells += [_plain(totals[c], fmt.integer(totals[c])) for c in ("due", "on_time", "late", "missing")]
     if has_deliveries:
-        total_cells += [_plain(totals["rejected"], fmt.integer(totals["rejected"])),
-                        quarantine_cell(totals["rows"], totals["quarantined"])]
+        total_cells += [
+            _plain(totals["rejected"], fmt.integer(totals["rejected"])),
+            quarantine_cell(totals["rows"], totals["quarantined"]),
+        ]
     if rows and columns:
         rows.append(Row("all", "Alle Träger", total_cells, total=True))
     table = DataTable(columns, rows if columns else [])
@@ -1135,32 +1284,34 @@ def _data_quality(con: Any, tables: set[str], providers: Sequence[Mapping[str, A
             f"Von {fmt.integer(totals['due'])} fälligen Monatslieferungen kamen "
             f"{fmt.integer(totals['on_time'])} fristgerecht (bis zum 10. Tag nach Monatsende), "
             f"{fmt.integer(totals['late'])} verspätet; {fmt.integer(totals['missing'])} "
-            f"{'fehlt' if totals['missing'] == 1 else 'fehlen'} bisher.")
+            f"{'fehlt' if totals['missing'] == 1 else 'fehlen'} bisher."
+        )
     if has_deliveries:
         rejected = totals["rejected"]
         sentences.append(
-            "Keine Lieferung wurde abgelehnt." if rejected == 0 else
-            f"{fmt.integer(rejected)} {'Lieferung wurde' if rejected == 1 else 'Lieferungen wurden'} "
+            "Keine Lieferung wurde abgelehnt."
+            if rejected == 0
+            else f"{fmt.integer(rejected)} {'Lieferung wurde' if rejected == 1 else 'Lieferungen wurden'} "
             "wegen Formfehlern abgelehnt und durch eine korrigierte Lieferung ersetzt oder "
-            "nachgefordert; bis dahin galt die vorherige Lieferung des Trägers.")
+            "nachgefordert; bis dahin galt die vorherige Lieferung des Trägers."
+        )
         if totals["rows"]:
             share = totals["quarantined"] / totals["rows"]
             sentences.append(
                 "Keine gelieferte Zeile musste wegen fehlerhafter Angaben zurückgestellt werden."
-                if totals["quarantined"] == 0 else
-                f"{'Weniger als 0,1 %' if share < 0.001 else fmt.percent(share)} der gelieferten "
+                if totals["quarantined"] == 0
+                else f"{'Weniger als 0,1 %' if share < 0.001 else fmt.percent(share)} der gelieferten "
                 "Zeilen wurden wegen fehlerhafter Angaben zurückgestellt (Quarantäne) und zählen "
-                "in keiner Kennzahl.")
-    return {"table": table, "sentences": sentences, "delivery_rows": delivery_rows,
-            "available": bool(columns)}
+                "in keiner Kennzahl."
+            )
+    return {"table": table, "sentences": sentences, "delivery_rows": delivery_rows, "available": bool(columns)}
 
 
 # --------------------------------------------------------------------------------------------
 # Rendering
 
 
-def render_annual_report(con: Any, reports_dir: Path, *, city: str, k: int,
-                         year: str | int) -> Path:
+def render_annual_report(con: Any, reports_dir: Path, *, city: str, k: int, year: str | int) -> Path:
     """Render reports_dir/jahresbericht_<YYYY>.html and return its path."""
     year = _check_year(year)  # also keeps the file name safe
     context = build_annual_context(con, city=city, k=k, year=year)
@@ -1170,10 +1321,10 @@ def render_annual_report(con: Any, reports_dir: Path, *, city: str, k: int,
     return path
 
 
-def render_annual_reports(con: Any, reports_dir: Path, *, city: str, k: int,
-                          years: Iterable[str | int] | None = None) -> list[Path]:
+def render_annual_reports(
+    con: Any, reports_dir: Path, *, city: str, k: int, years: Iterable[str | int] | None = None
+) -> list[Path]:
     """Render one annual report per year (default: every year in
     marts.indicator_values_yearly) and return their paths, oldest year first."""
     chosen = annual_years(con) if years is None else [_check_year(y) for y in years]
-    return [render_annual_report(con, reports_dir, city=city, k=k, year=y)
-            for y in sorted(set(chosen))]
+    return [render_annual_report(con, reports_dir, city=city, k=k, year=y) for y in sorted(set(chosen))]

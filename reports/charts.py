@@ -72,7 +72,8 @@ def _to_svg(fig: Figure, chart_id: str, title: str, description: str) -> str:
 
 def _postprocess(svg: str, chart_id: str, title: str, description: str) -> str:
     chart_id = _ID_SAFE.sub("-", chart_id)
-    svg = svg[svg.index("<svg"):]  # strip XML prolog and DOCTYPE
+    svg = svg[svg.index("<svg") :]  # strip XML prolog and DOCTYPE
+
     # Ids must be unique within the HTML page: prefix every id and every reference to it.
     def local(match: re.Match[str]) -> str:
         return f"{chart_id}-{_ID_SAFE.sub('-', match.group(2))}"
@@ -95,10 +96,9 @@ def _postprocess(svg: str, chart_id: str, title: str, description: str) -> str:
     if natural_width:
         root += f' style="max-width: {natural_width}pt"'
     head = (
-        f'<title id="{chart_id}-title">{escape(title)}</title>'
-        f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
+        f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(description)}</desc>'
     )
-    return root + ">" + head + svg[root_end + 1:].rstrip() + "\n"
+    return root + ">" + head + svg[root_end + 1 :].rstrip() + "\n"
 
 
 def _new_figure(height_in: float, width_in: float = WIDTH_IN) -> Figure:
@@ -130,9 +130,14 @@ def _text_width_in(fig: Figure, texts: Sequence[str], size: float) -> float:
 def _place(fig: Figure, ax, *, left: float, right: float, top: float, bottom: float) -> None:
     """Put `ax` at margins given in inches from the figure edges."""
     width_in, height_in = fig.get_size_inches()
-    ax.set_position([left / width_in, bottom / height_in,
-                     max(0.05, 1 - (left + right) / width_in),
-                     max(0.05, 1 - (top + bottom) / height_in)])
+    ax.set_position(
+        [
+            left / width_in,
+            bottom / height_in,
+            max(0.05, 1 - (left + right) / width_in),
+            max(0.05, 1 - (top + bottom) / height_in),
+        ]
+    )
 
 
 def _tick_positions(n: int) -> list[int]:
@@ -174,8 +179,7 @@ def trend_chart(
                 ax.axvspan(report_x - 0.5, report_x + 0.5, color=BAND, zorder=0, linewidth=0)
 
         ys = [active.get(p, nan) for p in periods]
-        top.plot(xs, ys, color=BLUE, linewidth=2.2, marker="o", markersize=4, zorder=3,
-                 label="Aktive Fälle")
+        top.plot(xs, ys, color=BLUE, linewidth=2.2, marker="o", markersize=4, zorder=3, label="Aktive Fälle")
         top.set_title("Aktive Fälle im Monat, Stadt gesamt")
         top.set_ylabel("Aktive Fälle")
         top_max = max([v for v in ys if not math.isnan(v)] or [1])
@@ -187,33 +191,54 @@ def trend_chart(
             label_x = published[-1] if published else None
         if label_x is not None:
             top.annotate(
-                fmt.integer(ys[label_x]), (label_x, ys[label_x]), xytext=(0, 9),
-                textcoords="offset points", ha="center", va="bottom", fontweight="bold",
+                fmt.integer(ys[label_x]),
+                (label_x, ys[label_x]),
+                xytext=(0, 9),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontweight="bold",
                 color=BLUE,
             )
 
         width = 0.4
         new_ys = [new.get(p, nan) for p in periods]
         closed_ys = [closed.get(p, nan) for p in periods]
-        bottom.bar([x - width / 2 for x in xs], new_ys, width=width, color=BLUE,
-                   edgecolor=BLUE, label="Neue Fälle", zorder=3)
-        bottom.bar([x + width / 2 for x in xs], closed_ys, width=width, color="white",
-                   edgecolor=ORANGE, hatch="////", linewidth=1.0, label="Abgeschlossene Fälle",
-                   zorder=3)
+        bottom.bar(
+            [x - width / 2 for x in xs], new_ys, width=width, color=BLUE, edgecolor=BLUE, label="Neue Fälle", zorder=3
+        )
+        bottom.bar(
+            [x + width / 2 for x in xs],
+            closed_ys,
+            width=width,
+            color="white",
+            edgecolor=ORANGE,
+            hatch="////",
+            linewidth=1.0,
+            label="Abgeschlossene Fälle",
+            zorder=3,
+        )
         bottom.set_title("Neue und abgeschlossene Fälle je Monat")
         bottom.set_ylabel("Fälle je Monat")
         bottom.set_xlabel("Monat")
         bar_max = max([v for v in new_ys + closed_ys if not math.isnan(v)] + [1])  # all zero: still an axis
         bottom.set_ylim(0, bar_max * 1.35)
-        bottom.legend(loc="upper left", ncols=2, fontsize=10, handlelength=1.6,
-                      borderaxespad=0.1)
+        bottom.legend(loc="upper left", ncols=2, fontsize=10, handlelength=1.6, borderaxespad=0.1)
 
         ticks = _tick_positions(n)
         bottom.set_xticks(ticks, [fmt.month_short(periods[i]) for i in ticks])
         bottom.set_xlim(-0.7, n - 0.3)
         if report_x is not None:
-            top.text(report_x + 0.5, 1.01, "Berichtsmonat", transform=top.get_xaxis_transform(),
-                     ha="right", va="bottom", fontsize=9.5, color=GREY)
+            top.text(
+                report_x + 0.5,
+                1.01,
+                "Berichtsmonat",
+                transform=top.get_xaxis_transform(),
+                ha="right",
+                va="bottom",
+                fontsize=9.5,
+                color=GREY,
+            )
 
         # Layout in inches: tick labels and the y-axis label on the left, titles above each
         # panel, month labels and the x-axis label below.
@@ -223,8 +248,7 @@ def trend_chart(
         panels = height - title_h - gap - x_axis
         top_h, bottom_h = panels * 3 / 5.2, panels * 2.2 / 5.2
         _place(fig, top, left=left, right=right, top=title_h, bottom=height - title_h - top_h)
-        _place(fig, bottom, left=left, right=right, top=height - x_axis - bottom_h,
-               bottom=x_axis)
+        _place(fig, bottom, left=left, right=right, top=height - x_axis - bottom_h, bottom=x_axis)
         for ax in (top, bottom):
             ax.yaxis.set_label_coords(-(ticks_w + 0.08) / (WIDTH_IN - left - right), 0.5)
         return _to_svg(fig, chart_id, title, description)
@@ -270,19 +294,34 @@ def horizontal_bar_chart(
             ax.set_xlim(0, (top_value or 1) * 1.15)
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.decimal(v, 1)))
         for y, value in zip(ys, values):
-            ax.annotate(value_format(value), (value, y), xytext=(4, 0), textcoords="offset points",
-                        va="center", ha="left", fontsize=10, color=DARK, zorder=5,
-                        bbox={"boxstyle": "square,pad=0.15", "facecolor": "white",
-                              "edgecolor": "none"})
+            ax.annotate(
+                value_format(value),
+                (value, y),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                ha="left",
+                fontsize=10,
+                color=DARK,
+                zorder=5,
+                bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"},
+            )
         if reference is not None:
-            ax.axvline(reference[1], color=DARK, linestyle=(0, (4, 3)), linewidth=1.3, zorder=4,
-                       label=reference[0])
-            ax.legend(loc="lower right", fontsize=10, handlelength=2.2,
-                      facecolor="white", framealpha=0.9, frameon=True, edgecolor=LIGHT)
+            ax.axvline(reference[1], color=DARK, linestyle=(0, (4, 3)), linewidth=1.3, zorder=4, label=reference[0])
+            ax.legend(
+                loc="lower right",
+                fontsize=10,
+                handlelength=2.2,
+                facecolor="white",
+                framealpha=0.9,
+                frameon=True,
+                edgecolor=LIGHT,
+            )
         ax.set_xlabel(axis_label)
         # Title at the left edge of the figure (long category labels shift the axes right).
-        fig.suptitle(title, x=0.0, y=1 - 0.1 / height, ha="left", va="top",
-                     fontsize=RC["axes.titlesize"], fontweight="bold")
+        fig.suptitle(
+            title, x=0.0, y=1 - 0.1 / height, ha="left", va="top", fontsize=RC["axes.titlesize"], fontweight="bold"
+        )
         ax.set_ylim(n - 0.5, -0.5)
         labels_w = _text_width_in(fig, labels, RC["font.size"]) + 0.2
         left = labels_w
@@ -326,15 +365,17 @@ def small_multiples_bar_chart(
     with matplotlib.rc_context(RC):
         fig = Figure(figsize=(width_in, height_in))
         FigureCanvasAgg(fig)
-        fig.subplots_adjust(left=label_width_in / width_in, right=1 - 0.12 / width_in,
-                            top=1 - top_in / height_in, bottom=bottom_in / height_in,
-                            hspace=0.28, wspace=0.12)
+        fig.subplots_adjust(
+            left=label_width_in / width_in,
+            right=1 - 0.12 / width_in,
+            top=1 - top_in / height_in,
+            bottom=bottom_in / height_in,
+            hspace=0.28,
+            wspace=0.12,
+        )
         axes = fig.subplots(n_rows, n_cols, sharex=True, sharey="col", squeeze=False)
         report_x = periods.index(report_period) if report_period in periods else None
-        col_max = [
-            max([v for _, series in rows for v in series[c].values()] + [0.0])
-            for c in range(n_cols)
-        ]
+        col_max = [max([v for _, series in rows for v in series[c].values()] + [0.0]) for c in range(n_cols)]
         for r, (label, series) in enumerate(rows):
             for c in range(n_cols):
                 ax = axes[r][c]
@@ -342,25 +383,45 @@ def small_multiples_bar_chart(
                 ax.grid(axis="y", color=LIGHT, linewidth=0.8)
                 ax.set_axisbelow(True)
                 if report_x is not None:
-                    ax.axvspan(report_x - 0.5, report_x + 0.5, color=BAND, zorder=0,
-                               linewidth=0)
+                    ax.axvspan(report_x - 0.5, report_x + 0.5, color=BAND, zorder=0, linewidth=0)
                 present = [(x, values[p]) for x, p in zip(xs, periods) if p in values]
                 if present:
-                    ax.bar([x for x, _ in present], [v for _, v in present], width=0.62,
-                           zorder=3, **styles[c % len(styles)])
+                    ax.bar(
+                        [x for x, _ in present],
+                        [v for _, v in present],
+                        width=0.62,
+                        zorder=3,
+                        **styles[c % len(styles)],
+                    )
                 missing = [x for x, p in zip(xs, periods) if p not in values]
                 if missing:  # drawn a little above the baseline, clear of the tick marks
-                    ax.scatter(missing, [0.14] * len(missing), marker="x", s=20, color=GREY,
-                               linewidths=1.1, zorder=4, transform=ax.get_xaxis_transform())
+                    ax.scatter(
+                        missing,
+                        [0.14] * len(missing),
+                        marker="x",
+                        s=20,
+                        color=GREY,
+                        linewidths=1.1,
+                        zorder=4,
+                        transform=ax.get_xaxis_transform(),
+                    )
                 ax.set_ylim(0, col_max[c] * 1.15 if col_max[c] > 0 else 1.0)
                 ax.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
                 ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.integer(v)))
                 ax.tick_params(axis="both", labelsize=9)
                 if r == 0:
                     ax.set_title(panel_titles[c], fontsize=11)
-            axes[r][0].annotate(label, xy=(0, 0.5), xycoords="axes fraction", xytext=(-26, 0),
-                                textcoords="offset points", ha="right", va="center",
-                                fontsize=10, color=DARK)
+            axes[r][0].annotate(
+                label,
+                xy=(0, 0.5),
+                xycoords="axes fraction",
+                xytext=(-26, 0),
+                textcoords="offset points",
+                ha="right",
+                va="center",
+                fontsize=10,
+                color=DARK,
+            )
         ticks = [i for i in range(n) if (n - 1 - i) % (2 if n > 8 else 1) == 0]
         for c in range(n_cols):
             axes[-1][c].set_xticks(ticks, [fmt.month_short(periods[i]) for i in ticks])

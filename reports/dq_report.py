@@ -11,7 +11,7 @@ person-level attributes: values of such columns (birth year, gender, nationality
 status, …) are masked wherever a quarantined value or an observed value would appear.
 
 Warehouse inputs (queries in reports/sql/dq_*.sql, all parameterised; table and column names in
-the completeness query come from transforms.exchange_format.TABLES only):
+the completeness query come from kim.contract.TABLES only):
     marts.dim_providers(provider_id, provider_name, provider_kind)
     marts.fct_deliveries(delivery_id, provider_id, period, exported_at, received_at, loaded_at,
                          state, total_rows, quarantined_rows, rejection_rule, rejection_file,
@@ -47,11 +47,10 @@ from typing import Any
 from markupsafe import Markup
 
 from checks import rules as rule_texts
-from reports import charts
+from kim.contract import TABLES, TABLES_BY_PROVIDER_KIND
+from reports import charts, labels
 from reports import formatting as fmt
-from reports import labels
 from reports.render import ChartBlock, environment, newest_period, render_index, run_query, write_atomic
-from transforms.exchange_format import TABLES, TABLES_BY_PROVIDER_KIND
 
 DQ_PREFIX = "datenqualitaet_"
 TEMPLATE = "datenqualitaet.html.j2"
@@ -64,19 +63,33 @@ MASK = "[ausgeblendet]"
 
 # Columns that describe the person (not the case handling). Their values never appear in this
 # report, not even when they are the invalid value of a quarantined row.
-PERSON_ATTRIBUTE_COLUMNS = frozenset({
-    "birth_year", "gender", "nationality", "residence_status", "arrival_year", "district",
-    "status_from", "status_to",
-})
+PERSON_ATTRIBUTE_COLUMNS = frozenset(
+    {
+        "birth_year",
+        "gender",
+        "nationality",
+        "residence_status",
+        "arrival_year",
+        "district",
+        "status_from",
+        "status_to",
+    }
+)
 
 # Columns whose emptiness means something (design §3): filled only under a condition, so low
 # completeness is expected and not highlighted. (Optional columns where empty just means
 # "unknown", such as arrival_year or district, are highlighted like required ones.)
-CONDITIONAL_COLUMNS = frozenset({
-    ("cases", "closed_on"), ("cases", "closing_reason"), ("needs", "resolved_on"),
-    ("needs", "unmet_reason"), ("handovers", "need_id"), ("handovers", "first_contact_on"),
-    ("assignments", "assigned_to"),
-})
+CONDITIONAL_COLUMNS = frozenset(
+    {
+        ("cases", "closed_on"),
+        ("cases", "closing_reason"),
+        ("needs", "resolved_on"),
+        ("needs", "unmet_reason"),
+        ("handovers", "need_id"),
+        ("handovers", "first_contact_on"),
+        ("assignments", "assigned_to"),
+    }
+)
 
 _PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -368,9 +381,10 @@ def latest_dq_period(con: Any) -> str:
 
 
 def _providers(con: Any, deliveries: Iterable[Mapping[str, Any]]) -> list[Provider]:
-    providers = [Provider(r["provider_id"], r["provider_name"] or r["provider_id"],
-                          r["provider_kind"])
-                 for r in run_query(con, "providers")]
+    providers = [
+        Provider(r["provider_id"], r["provider_name"] or r["provider_id"], r["provider_kind"])
+        for r in run_query(con, "providers")
+    ]
     known = {p.provider_id for p in providers}
     unknown = sorted({d["provider_id"] for d in deliveries} - known)
     return providers + [Provider(pid, f"{pid} (nicht eingerichtet)", None) for pid in unknown]
@@ -380,21 +394,19 @@ def _pick(candidates: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     """The delivery that counts among several: newest period, the current one, latest received."""
     return max(
         candidates,
-        key=lambda d: (d["period"], bool(d["is_current"]), _local_key(d["received_local"]),
-                       d["delivery_id"]),
+        key=lambda d: (d["period"], bool(d["is_current"]), _local_key(d["received_local"]), d["delivery_id"]),
         default=None,
     )
 
 
-def reference_delivery(deliveries: Iterable[Mapping[str, Any]],
-                       period: str) -> Mapping[str, Any] | None:
+def reference_delivery(deliveries: Iterable[Mapping[str, Any]], period: str) -> Mapping[str, Any] | None:
     """A provider's newest non-rejected delivery with a period up to `period`."""
-    return _pick(d for d in deliveries if d["state"] != "rejected"
-                 and _valid_period(d["period"]) and d["period"] <= period)
+    return _pick(
+        d for d in deliveries if d["state"] != "rejected" and _valid_period(d["period"]) and d["period"] <= period
+    )
 
 
-def _completeness(con: Any, inputs: Inputs, table: str,
-                  delivery_ids: list[str]) -> dict[str, dict[str, int]] | None:
+def _completeness(con: Any, inputs: Inputs, table: str, delivery_ids: list[str]) -> dict[str, dict[str, int]] | None:
     """provider_id -> {"__rows": n, column: non-null count} over the given deliveries, or None
     when staging.<table> does not exist. Identifiers come from exchange_format.TABLES only."""
     relation = f"staging.{table}"
@@ -405,9 +417,11 @@ def _completeness(con: Any, inputs: Inputs, table: str,
         return None
     columns = [c.name for c in TABLES[table] if c.name in present]
     counts = "".join(f', count("{name}") AS "{name}"' for name in columns)
-    sql = (f'SELECT provider_id, count(*) AS "__rows"{counts} '
-           f'FROM staging."{table}" WHERE list_contains($ids, delivery_id) '
-           f"GROUP BY provider_id")
+    sql = (
+        f'SELECT provider_id, count(*) AS "__rows"{counts} '
+        f'FROM staging."{table}" WHERE list_contains($ids, delivery_id) '
+        f"GROUP BY provider_id"
+    )
     cursor = con.execute(sql, {"ids": delivery_ids})
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
@@ -452,8 +466,9 @@ def _timeliness_status(row: Mapping[str, Any] | None) -> Status:
     if row["status"] == "verspaetet" and due and received is not None:
         days = (received.date() - due).days
         if days > 0:
-            return dataclasses.replace(base, word=f"verspätet (+{days} T.)",
-                                       note=note + f"; {days} Tage nach der Frist")
+            return dataclasses.replace(
+                base, word=f"verspätet (+{days} T.)", note=note + f"; {days} Tage nach der Frist"
+            )
     return dataclasses.replace(base, note=note.lstrip("; "))
 
 
@@ -476,20 +491,18 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
     for d in deliveries:
         by_provider.setdefault(d["provider_id"], []).append(d)
 
-    references = {p.provider_id: reference_delivery(by_provider[p.provider_id], period)
-                  for p in providers}
+    references = {p.provider_id: reference_delivery(by_provider[p.provider_id], period) for p in providers}
     reference_ids = [d["delivery_id"] for d in references.values() if d is not None]
 
     has_checks = inputs.has("dq.check_results")
     has_quarantine = inputs.has("quarantine.rejected_rows")
     has_timeliness = inputs.has("marts.delivery_timeliness")
 
-    check_summary = ({r["delivery_id"]: r for r in run_query(con, "dq_check_summary")}
-                     if has_checks else {})
-    failures = (run_query(con, "dq_check_failures", {"delivery_ids": reference_ids})
-                if has_checks and reference_ids else [])
-    timeliness_rows = (run_query(con, "dq_timeliness", {"first": first, "last": last})
-                       if has_timeliness else [])
+    check_summary = {r["delivery_id"]: r for r in run_query(con, "dq_check_summary")} if has_checks else {}
+    failures = (
+        run_query(con, "dq_check_failures", {"delivery_ids": reference_ids}) if has_checks and reference_ids else []
+    )
+    timeliness_rows = run_query(con, "dq_timeliness", {"first": first, "last": last}) if has_timeliness else []
     timeliness = {(r["provider_id"], r["period"]): r for r in timeliness_rows}
 
     # ---- Überblick
@@ -500,12 +513,17 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
         errors = summary["failed_errors"] if summary else None
         warnings = summary["failed_warnings"] if summary else None
         quarantined = ref["quarantined_rows"] if ref else None
-        seen = [d for d in by_provider[p.provider_id]
-                if (_valid_period(d["period"]) and d["period"] <= period)
-                or (not _valid_period(d["period"]) and d["received_local"] is not None
-                    and d["received_local"].date() >= window_start)]
-        latest = max(seen, key=lambda d: (_local_key(d["received_local"]), d["delivery_id"]),
-                     default=None)
+        seen = [
+            d
+            for d in by_provider[p.provider_id]
+            if (_valid_period(d["period"]) and d["period"] <= period)
+            or (
+                not _valid_period(d["period"])
+                and d["received_local"] is not None
+                and d["received_local"].date() >= window_start
+            )
+        ]
+        latest = max(seen, key=lambda d: (_local_key(d["received_local"]), d["delivery_id"]), default=None)
         t_row = timeliness.get((p.provider_id, period))
         t_status = _timeliness_status(t_row)
         stale = ref is not None and ref["period"] < period
@@ -517,11 +535,13 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
         elif ref is None:
             bad.append("keine angenommene Lieferung")
         if errors:
-            bad.append(_plural(errors, "Fehler-Prüfung nicht bestanden",
-                               "Fehler-Prüfungen nicht bestanden"))
-        if p.configured and latest is not None and latest["state"] == "rejected" and (
-                ref is None or _local_key(latest["received_local"])
-                >= _local_key(ref["received_local"])):
+            bad.append(_plural(errors, "Fehler-Prüfung nicht bestanden", "Fehler-Prüfungen nicht bestanden"))
+        if (
+            p.configured
+            and latest is not None
+            and latest["state"] == "rejected"
+            and (ref is None or _local_key(latest["received_local"]) >= _local_key(ref["received_local"]))
+        ):
             rule = latest["rejection_rule"]
             title = rule_texts.delivery_rule_title(rule, "de") if rule else "ohne Grund"
             bad.append(f"letzte Lieferung abgelehnt: {title}")
@@ -538,22 +558,27 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
         if ref is not None and summary is None and has_checks:
             warn.append("keine Prüfergebnisse")
         rating = RATING_BAD if bad else RATING_WARN if warn else RATING_OK
-        overview.append(OverviewRow(
-            provider_id=p.provider_id,
-            name=p.name,
-            rating=rating,
-            reasons=bad + warn or ["keine Auffälligkeiten"],
-            reference_label=fmt.month_year(ref["period"]) if ref else "keine",
-            reference_stale=stale,
-            latest=_state(latest) if latest else None,
-            latest_label=(f"{_period_label(latest['period'])}, eingegangen "
-                          f"{fmt.date_short(latest['received_local'])}") if latest else "–",
-            rows=_count(ref["total_rows"]) if ref else "–",
-            quarantined=_count(quarantined) if ref else "–",
-            errors=_count(errors) if ref and has_checks else "–",
-            warnings=_count(warnings) if ref and has_checks else "–",
-            timeliness=t_status,
-        ))
+        overview.append(
+            OverviewRow(
+                provider_id=p.provider_id,
+                name=p.name,
+                rating=rating,
+                reasons=bad + warn or ["keine Auffälligkeiten"],
+                reference_label=fmt.month_year(ref["period"]) if ref else "keine",
+                reference_stale=stale,
+                latest=_state(latest) if latest else None,
+                latest_label=(
+                    f"{_period_label(latest['period'])}, eingegangen {fmt.date_short(latest['received_local'])}"
+                )
+                if latest
+                else "–",
+                rows=_count(ref["total_rows"]) if ref else "–",
+                quarantined=_count(quarantined) if ref else "–",
+                errors=_count(errors) if ref and has_checks else "–",
+                warnings=_count(warnings) if ref and has_checks else "–",
+                timeliness=t_status,
+            )
+        )
 
     # ---- Lieferungen (twelve months up to the report month)
     delivery_sections: list[ProviderDeliveries] = []
@@ -561,21 +586,26 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
     for p in providers:
         entries = []
         for d in by_provider[p.provider_id]:
-            in_window = (first <= d["period"] <= last) if _valid_period(d["period"]) else (
-                d["received_local"] is not None and d["received_local"].date() >= window_start)
+            in_window = (
+                (first <= d["period"] <= last)
+                if _valid_period(d["period"])
+                else (d["received_local"] is not None and d["received_local"].date() >= window_start)
+            )
             if not in_window:
                 continue
             rejected_in_window += d["state"] == "rejected"
-            entries.append(DeliveryEntry(
-                delivery_id=d["delivery_id"],
-                period_label=_period_label(d["period"]),
-                received=fmt.date_short(d["received_local"]),
-                exported=fmt.date_short(d["exported_local"]),
-                state=_state(d),
-                rows=_count(d["total_rows"]),
-                quarantined=_count(d["quarantined_rows"]),
-                rejection=_rejection(d),
-            ))
+            entries.append(
+                DeliveryEntry(
+                    delivery_id=d["delivery_id"],
+                    period_label=_period_label(d["period"]),
+                    received=fmt.date_short(d["received_local"]),
+                    exported=fmt.date_short(d["exported_local"]),
+                    state=_state(d),
+                    rows=_count(d["total_rows"]),
+                    quarantined=_count(d["quarantined_rows"]),
+                    rejection=_rejection(d),
+                )
+            )
         if entries or p.configured:
             delivery_sections.append(ProviderDeliveries(p.provider_id, p.name, entries))
 
@@ -586,8 +616,7 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
         if p.provider_id not in providers_with_timeliness:
             continue
         cells = [_timeliness_status(timeliness.get((p.provider_id, m))) for m in periods]
-        statuses = [timeliness[(p.provider_id, m)]["status"] for m in periods
-                    if (p.provider_id, m) in timeliness]
+        statuses = [timeliness[(p.provider_id, m)]["status"] for m in periods if (p.provider_id, m) in timeliness]
         due = [s for s in statuses if s != "offen"]
         on_time = sum(s == "fristgerecht" for s in due)
         summary = f"{fmt.integer(on_time)} von {fmt.integer(len(due))}" if due else "–"
@@ -602,9 +631,16 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
         ref = references[p.provider_id]
         if ref is None:
             if p.configured:
-                check_sections.append(ProviderChecks(
-                    p.provider_id, p.name, "keine angenommene Lieferung", None,
-                    "Es liegt keine angenommene Lieferung vor, die geprüft werden konnte.", []))
+                check_sections.append(
+                    ProviderChecks(
+                        p.provider_id,
+                        p.name,
+                        "keine angenommene Lieferung",
+                        None,
+                        "Es liegt keine angenommene Lieferung vor, die geprüft werden konnte.",
+                        [],
+                    )
+                )
             continue
         summary = check_summary.get(ref["delivery_id"])
         items = []
@@ -619,34 +655,42 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
                 affected = fmt.integer(f["unexpected_count"])
                 if f["element_count"]:
                     affected += f" von {fmt.integer(f['element_count'])}"
-            items.append(Failure(
-                severity=SEVERITY.get(f["severity"], Status("!", _text(f["severity"]), "warn")),
-                table=labels.table_label(f["table_name"]),
-                column=_text(column) or "–",
-                description=_text(f["description"]) or f["expectation"],
-                expectation=f["expectation"],
-                affected=affected,
-                observed=observed,
-                sample_keys=keys,
-            ))
+            items.append(
+                Failure(
+                    severity=SEVERITY.get(f["severity"], Status("!", _text(f["severity"]), "warn")),
+                    table=labels.table_label(f["table_name"]),
+                    column=_text(column) or "–",
+                    description=_text(f["description"]) or f["expectation"],
+                    expectation=f["expectation"],
+                    affected=affected,
+                    observed=observed,
+                    sample_keys=keys,
+                )
+            )
         if not has_checks:
             text = "Prüfergebnisse liegen nicht vor (Tabelle dq.check_results fehlt)."
         elif summary is None:
             text = "Für diese Lieferung liegen keine Prüfergebnisse vor."
         elif not items:
-            text = ("Die einzige Prüfung wurde bestanden." if summary["checks"] == 1 else
-                    f"Alle {fmt.integer(summary['checks'])} Prüfungen bestanden.")
+            text = (
+                "Die einzige Prüfung wurde bestanden."
+                if summary["checks"] == 1
+                else f"Alle {fmt.integer(summary['checks'])} Prüfungen bestanden."
+            )
         else:
             parts = []
             if summary["failed_errors"]:
                 parts.append(_plural(summary["failed_errors"], "Fehler", "Fehler"))
             if summary["failed_warnings"]:
                 parts.append(_plural(summary["failed_warnings"], "Warnung", "Warnungen"))
-            text = (f"{_plural(summary['checks'], 'Prüfung', 'Prüfungen')}, davon nicht "
-                    f"bestanden: {' und '.join(parts)}.")
-        check_sections.append(ProviderChecks(
-            p.provider_id, p.name,
-            f"Lieferung {fmt.month_year(ref['period'])}", ref["delivery_id"], text, items))
+            text = (
+                f"{_plural(summary['checks'], 'Prüfung', 'Prüfungen')}, davon nicht bestanden: {' und '.join(parts)}."
+            )
+        check_sections.append(
+            ProviderChecks(
+                p.provider_id, p.name, f"Lieferung {fmt.month_year(ref['period'])}", ref["delivery_id"], text, items
+            )
+        )
 
     # ---- Quarantäne
     names = {p.provider_id: p.name for p in providers}
@@ -656,41 +700,60 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
     if has_quarantine and reference_ids:
         for g in run_query(con, "dq_quarantine_summary", {"delivery_ids": reference_ids}):
             quarantine_total += g["row_count"]
-            text = _rule_text(g["rule"], g["column_name"], g["example_value"],
-                              g["example_expected"])
+            text = _rule_text(g["rule"], g["column_name"], g["example_value"], g["example_expected"])
             if g["row_count"] > 1 and _rule_uses_value(g["rule"]):
                 text = f"z. B. {text}"
-            quarantine_groups.append(QuarantineGroup(
-                provider_id=g["provider_id"], name=names.get(g["provider_id"], g["provider_id"]),
-                table=labels.table_label(g["table_name"]), column=_text(g["column_name"]) or "–",
-                rule=g["rule"], text=text, count=fmt.integer(g["row_count"]),
-            ))
+            quarantine_groups.append(
+                QuarantineGroup(
+                    provider_id=g["provider_id"],
+                    name=names.get(g["provider_id"], g["provider_id"]),
+                    table=labels.table_label(g["table_name"]),
+                    column=_text(g["column_name"]) or "–",
+                    rule=g["rule"],
+                    text=text,
+                    count=fmt.integer(g["row_count"]),
+                )
+            )
         order = {p.provider_id: i for i, p in enumerate(providers)}
         quarantine_groups.sort(key=lambda g: order.get(g.provider_id, len(order)))
-        for r in run_query(con, "dq_quarantine_rows",
-                        {"delivery_ids": reference_ids, "limit": QUARANTINE_ROW_LIMIT}):
-            quarantine_rows.append(QuarantineRow(
-                provider_id=r["provider_id"], name=names.get(r["provider_id"], r["provider_id"]),
-                table=labels.table_label(r["table_name"]), file=_text(r["file_name"]),
-                line=_count(r["source_row"]), column=_text(r["column_name"]) or "–",
-                rule=r["rule"],
-                text=_rule_text(r["rule"], r["column_name"], r["value"], r["expected"]),
-                record_key=_text(r["record_key"]) or "–",
-            ))
+        for r in run_query(con, "dq_quarantine_rows", {"delivery_ids": reference_ids, "limit": QUARANTINE_ROW_LIMIT}):
+            quarantine_rows.append(
+                QuarantineRow(
+                    provider_id=r["provider_id"],
+                    name=names.get(r["provider_id"], r["provider_id"]),
+                    table=labels.table_label(r["table_name"]),
+                    file=_text(r["file_name"]),
+                    line=_count(r["source_row"]),
+                    column=_text(r["column_name"]) or "–",
+                    rule=r["rule"],
+                    text=_rule_text(r["rule"], r["column_name"], r["value"], r["expected"]),
+                    record_key=_text(r["record_key"]) or "–",
+                )
+            )
 
     # ---- Vollständigkeit
-    configured = {p.provider_id: p for p in providers}
     completeness_tables: list[CompletenessTable] = []
     current_refs = [d["delivery_id"] for d in references.values() if d and d["is_current"]]
     for table, columns in TABLES.items():
         counts = _completeness(con, inputs, table, reference_ids)
         if counts is None:
-            completeness_tables.append(CompletenessTable(
-                table, labels.table_label(table), [], [], [],
-                note=f"Keine Angaben: Tabelle staging.{table} liegt nicht vor."))
+            completeness_tables.append(
+                CompletenessTable(
+                    table,
+                    labels.table_label(table),
+                    [],
+                    [],
+                    [],
+                    note=f"Keine Angaben: Tabelle staging.{table} liegt nicht vor.",
+                )
+            )
             continue
-        shown = [p for p in providers if references[p.provider_id] is not None and (
-            table in TABLES_BY_PROVIDER_KIND.get(p.kind or "", ()) or p.provider_id in counts)]
+        shown = [
+            p
+            for p in providers
+            if references[p.provider_id] is not None
+            and (table in TABLES_BY_PROVIDER_KIND.get(p.kind or "", ()) or p.provider_id in counts)
+        ]
         if not shown:
             continue
         present = set(inputs.columns(f"staging.{table}"))
@@ -698,8 +761,7 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
         for p in shown:
             n = counts.get(p.provider_id, {}).get("__rows", 0)
             ref = references[p.provider_id]
-            row_counts.append(fmt.integer(n) if n or ref["delivery_id"] in current_refs
-                              else "nicht in staging")
+            row_counts.append(fmt.integer(n) if n or ref["delivery_id"] in current_refs else "nicht in staging")
         rows = []
         for column in columns:
             cells = []
@@ -710,20 +772,24 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
                 if column.name not in present:
                     cells.append(CompletenessCell("k. A.", note="Spalte fehlt in staging"))
                 elif not data or not data.get("__rows"):
-                    note = ("keine Zeilen in staging" if ref["delivery_id"] in current_refs
-                            else "Lieferung ist nicht mehr in staging (nur die aktuelle "
-                                 "Lieferung wird vorgehalten)")
+                    note = (
+                        "keine Zeilen in staging"
+                        if ref["delivery_id"] in current_refs
+                        else "Lieferung ist nicht mehr in staging (nur die aktuelle Lieferung wird vorgehalten)"
+                    )
                     cells.append(CompletenessCell("–", note=note))
                 else:
                     share = data[column.name] / data["__rows"]
                     low = share < COMPLETENESS_THRESHOLD and not conditional
-                    cells.append(CompletenessCell(
-                        fmt.percent(_floor_share(share)), low=low,
-                        note=(f"{fmt.integer(data[column.name])} von "
-                              f"{fmt.integer(data['__rows'])} Zeilen gefüllt")))
+                    cells.append(
+                        CompletenessCell(
+                            fmt.percent(_floor_share(share)),
+                            low=low,
+                            note=(f"{fmt.integer(data[column.name])} von {fmt.integer(data['__rows'])} Zeilen gefüllt"),
+                        )
+                    )
             rows.append(CompletenessRow(column.name, conditional, not column.required, cells))
-        completeness_tables.append(CompletenessTable(
-            table, labels.table_label(table), shown, row_counts, rows))
+        completeness_tables.append(CompletenessTable(table, labels.table_label(table), shown, row_counts, rows))
 
     completeness_note = None
     if all(t.note for t in completeness_tables):
@@ -739,8 +805,7 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
         check_series: dict[str, float] = {}
         any_delivery = False
         for m in periods:
-            d = _pick(x for x in by_provider[p.provider_id]
-                      if x["period"] == m and x["state"] != "rejected")
+            d = _pick(x for x in by_provider[p.provider_id] if x["period"] == m and x["state"] != "rejected")
             if d is None:
                 continue
             any_delivery = True
@@ -754,10 +819,12 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
         if not any_delivery:
             continue
         chart_rows.append((textwrap.fill(p.name, 22), [quarantine_series, check_series]))
-        series_rows.append(SeriesRow(p.name, "Zeilen in Quarantäne",
-                                     [_series_cell(quarantine_series.get(m)) for m in periods]))
-        series_rows.append(SeriesRow(p.name, "Nicht bestandene Prüfungen",
-                                     [_series_cell(check_series.get(m)) for m in periods]))
+        series_rows.append(
+            SeriesRow(p.name, "Zeilen in Quarantäne", [_series_cell(quarantine_series.get(m)) for m in periods])
+        )
+        series_rows.append(
+            SeriesRow(p.name, "Nicht bestandene Prüfungen", [_series_cell(check_series.get(m)) for m in periods])
+        )
     trend = ChartBlock(None)
     if chart_rows:
         description = (
@@ -765,13 +832,19 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
             "die Zeilen in Quarantäne, rechts die nicht bestandenen Prüfungen (Fehler und "
             "Warnungen) der Lieferung jedes Monats. Ein × markiert Monate ohne angenommene "
             "Lieferung oder ohne Prüfergebnis."
-            + (f" Die meisten Zeilen in Quarantäne: {peak[1]} im {fmt.month_year(peak[2])} "
-               f"({fmt.integer(peak[0])})." if peak and peak[0] > 0 else "")
+            + (
+                f" Die meisten Zeilen in Quarantäne: {peak[1]} im {fmt.month_year(peak[2])} ({fmt.integer(peak[0])})."
+                if peak and peak[0] > 0
+                else ""
+            )
         )
         svg = charts.small_multiples_bar_chart(
-            periods, chart_rows,
+            periods,
+            chart_rows,
             panel_titles=("Zeilen in Quarantäne", "Nicht bestandene Prüfungen"),
-            report_period=period, chart_id="grafik-fehlerverlauf", width_in=12.0,
+            report_period=period,
+            chart_id="grafik-fehlerverlauf",
+            width_in=12.0,
             title=f"Fehler im Zeitverlauf je Träger, {fmt.month_year(first)} bis {month}",
             description=description,
         )
@@ -781,20 +854,27 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
     due_now = [r for r in timeliness_rows if r["period"] == period and r["status"] != "offen"]
     on_time_now = sum(r["status"] == "fristgerecht" for r in due_now)
     cards = [
-        Card("Träger mit Handlungsbedarf",
-             f"{fmt.integer(sum(o.rating is RATING_BAD for o in overview))} von "
-             f"{fmt.integer(len(overview))}",
-             tone="bad" if any(o.rating is RATING_BAD for o in overview) else "ok"),
-        Card(f"Fristgerechte Lieferungen für {month}",
-             f"{fmt.integer(on_time_now)} von {fmt.integer(len(due_now))}" if due_now else "–",
-             note="" if due_now else "noch keine Lieferung fällig oder keine Angaben"),
+        Card(
+            "Träger mit Handlungsbedarf",
+            f"{fmt.integer(sum(o.rating is RATING_BAD for o in overview))} von {fmt.integer(len(overview))}",
+            tone="bad" if any(o.rating is RATING_BAD for o in overview) else "ok",
+        ),
+        Card(
+            f"Fristgerechte Lieferungen für {month}",
+            f"{fmt.integer(on_time_now)} von {fmt.integer(len(due_now))}" if due_now else "–",
+            note="" if due_now else "noch keine Lieferung fällig oder keine Angaben",
+        ),
         Card("Abgelehnte Lieferungen in 12 Monaten", fmt.integer(rejected_in_window)),
-        Card("Zeilen in Quarantäne (Stand)",
-             fmt.integer(sum(r["quarantined_rows"] or 0
-                             for r in references.values() if r is not None))),
-        Card("Nicht bestandene Fehler-Prüfungen (Stand)",
-             fmt.integer(sum(check_summary[i]["failed_errors"] for i in reference_ids
-                             if i in check_summary)) if has_checks else "–"),
+        Card(
+            "Zeilen in Quarantäne (Stand)",
+            fmt.integer(sum(r["quarantined_rows"] or 0 for r in references.values() if r is not None)),
+        ),
+        Card(
+            "Nicht bestandene Fehler-Prüfungen (Stand)",
+            fmt.integer(sum(check_summary[i]["failed_errors"] for i in reference_ids if i in check_summary))
+            if has_checks
+            else "–",
+        ),
     ]
 
     loaded = [d["loaded_local"] for d in deliveries if d["loaded_local"] is not None]
@@ -828,14 +908,13 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
         "series_rows": series_rows,
         "sample_key_limit": SAMPLE_KEY_LIMIT,
         "mask": MASK,
-        "timeliness_legend": [TIMELINESS[k] for k in ("fristgerecht", "verspaetet", "fehlt",
-                                                      "offen")] + [TIMELINESS_NONE],
+        "timeliness_legend": [TIMELINESS[k] for k in ("fristgerecht", "verspaetet", "fehlt", "offen")]
+        + [TIMELINESS_NONE],
         "ratings": [RATING_OK, RATING_WARN, RATING_BAD],
     }
 
 
-def render_data_quality_report(con: Any, reports_dir: Path, *, city: str,
-                               period: str | None = None) -> Path:
+def render_data_quality_report(con: Any, reports_dir: Path, *, city: str, period: str | None = None) -> Path:
     """Render reports_dir/datenqualitaet_<YYYY-MM>.html (default month: the newest period in
     marts.fct_deliveries that is not rejected, else the newest of all), refresh index.html and
     return the report's path."""

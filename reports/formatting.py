@@ -39,7 +39,7 @@ def month_short(period: str) -> str:
 
 def integer(value: float | int) -> str:
     """1234 -> '1.234'."""
-    return format_decimal(int(round(value)), format="#,##0", locale=LOCALE)
+    return format_decimal(round(value), format="#,##0", locale=LOCALE)
 
 
 def decimal(value: float, digits: int = 1) -> str:

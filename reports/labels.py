@@ -186,16 +186,12 @@ INDICATOR_DEFINITION: dict[str, str] = {
         "Monatsende und nicht vor dem Monatsanfang abgeschlossen."
     ),
     "cases_new": "Fälle, die im Berichtsmonat eröffnet wurden.",
-    "cases_closed": (
-        "Fälle, die im Berichtsmonat abgeschlossen wurden, auch aufgeteilt nach Abschlussgrund."
-    ),
+    "cases_closed": ("Fälle, die im Berichtsmonat abgeschlossen wurden, auch aufgeteilt nach Abschlussgrund."),
     "focus_group_share_new": (
-        "Anteil der neuen Fälle, deren Aufenthaltsstatus bei Aufnahme Duldung oder "
-        "Aufenthaltsgestattung war."
+        "Anteil der neuen Fälle, deren Aufenthaltsstatus bei Aufnahme Duldung oder Aufenthaltsgestattung war."
     ),
     "caseload_per_fte": (
-        "Am Monatsende offene Fälle geteilt durch die geförderten Vollzeitstellen des Trägers "
-        "im jeweiligen Jahr."
+        "Am Monatsende offene Fälle geteilt durch die geförderten Vollzeitstellen des Trägers im jeweiligen Jahr."
     ),
     "handover_delay_median_days": (
         "Kalendertage von der Weitervermittlung an eine andere Stelle bis zum ersten Termin "
@@ -207,8 +203,7 @@ INDICATOR_DEFINITION: dict[str, str] = {
         "spätestens nach so vielen Tagen."
     ),
     "handover_within_14d_share": (
-        "Dieselben Übergaben wie beim Median; Anteil mit einem ersten Termin innerhalb von "
-        "14 Tagen."
+        "Dieselben Übergaben wie beim Median; Anteil mit einem ersten Termin innerhalb von 14 Tagen."
     ),
     "handovers_pending_over_30d": (
         "Übergaben, die am Monatsende seit mehr als 30 Tagen vermittelt sind und noch keinen "
@@ -219,12 +214,9 @@ INDICATOR_DEFINITION: dict[str, str] = {
         "nicht gedeckt), der Anteil, der nicht gedeckt werden konnte. Ein hoher Anteil weist "
         "auf Lücken im örtlichen Angebot hin."
     ),
-    "needs_unmet_count": (
-        "Anzahl der Bedarfe, die im Berichtsmonat als nicht gedeckt abgeschlossen wurden."
-    ),
+    "needs_unmet_count": ("Anzahl der Bedarfe, die im Berichtsmonat als nicht gedeckt abgeschlossen wurden."),
     "needs_open_over_90d": (
-        "Bedarfe, die vor mehr als 90 Tagen erfasst wurden und am Monatsende noch nicht "
-        "abgeschlossen sind."
+        "Bedarfe, die vor mehr als 90 Tagen erfasst wurden und am Monatsende noch nicht abgeschlossen sind."
     ),
     "time_to_first_need_median_days": (
         "Für im Berichtsmonat eröffnete Fälle mit mindestens einem Bedarf: mittlere Anzahl "
@@ -239,9 +231,7 @@ INDICATOR_DEFINITION: dict[str, str] = {
         "zu diesem Zeitpunkt begleitet wurden, der Anteil, der am Monatsende weiter begleitet "
         "wird oder mit Zielerreichung oder Weitervermittlung abgeschlossen wurde."
     ),
-    "delivery_on_time": (
-        "Eine Lieferung für den Berichtsmonat ist bis zum 10. Tag nach Monatsende eingegangen."
-    ),
+    "delivery_on_time": ("Eine Lieferung für den Berichtsmonat ist bis zum 10. Tag nach Monatsende eingegangen."),
     "persons_active": (
         "Personen mit mindestens einem im Berichtsmonat offenen Fall. Wer bei zwei Trägern "
         "begleitet wird, zählt stadtweit nur einmal."
@@ -299,7 +289,6 @@ def code_order(code_list: str, code: str) -> int:
 
 def indicator_label(indicator_id: str) -> str:
     return INDICATOR.get(indicator_id, indicator_id)
-
 
 
 # Tables of exchange format v1 (design §3), as data stewards and providers name them.

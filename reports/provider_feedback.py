@@ -34,9 +34,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reports import charts
+from reports import charts, labels
 from reports import formatting as fmt
-from reports import labels
 from reports.render import Column, Definition, Row, Table, _Figures, environment, latest_period, run_query, write_atomic
 from reports.suppression import Cell, Kind, display, indicator_kind, legend, publishable
 
@@ -51,30 +50,42 @@ _PROVIDER_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 # The comparison table: groups of indicators, in this order. Missing indicators are skipped.
 KEY_FIGURE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Fälle und Personen", (
-        "cases_active",
-        "cases_new",
-        "cases_closed",
-        "persons_active",
-        "caseload_per_fte",
-        "focus_group_share_new",
-    )),
-    ("Übergaben an andere Stellen", (
-        "handover_delay_median_days",
-        "handover_delay_p90_days",
-        "handover_within_14d_share",
-        "handovers_pending_over_30d",
-    )),
-    ("Bedarfe", (
-        "needs_unmet_share",
-        "needs_unmet_count",
-        "needs_open_over_90d",
-        "time_to_first_need_median_days",
-    )),
-    ("Kontinuität der Begleitung", (
-        "cm_continuity_share",
-        "status_change_retained_share",
-    )),
+    (
+        "Fälle und Personen",
+        (
+            "cases_active",
+            "cases_new",
+            "cases_closed",
+            "persons_active",
+            "caseload_per_fte",
+            "focus_group_share_new",
+        ),
+    ),
+    (
+        "Übergaben an andere Stellen",
+        (
+            "handover_delay_median_days",
+            "handover_delay_p90_days",
+            "handover_within_14d_share",
+            "handovers_pending_over_30d",
+        ),
+    ),
+    (
+        "Bedarfe",
+        (
+            "needs_unmet_share",
+            "needs_unmet_count",
+            "needs_open_over_90d",
+            "time_to_first_need_median_days",
+        ),
+    ),
+    (
+        "Kontinuität der Begleitung",
+        (
+            "cm_continuity_share",
+            "status_change_retained_share",
+        ),
+    ),
 )
 
 # Cards at the top of the report.
@@ -272,18 +283,20 @@ class _CityGuard:
     city − own = the rest of the city. Hidden when fewer than two other providers contribute to
     the cell, or when the rest of the city has a base from 1 to k−1."""
 
-    def __init__(self, contributors: Iterable[Mapping[str, Any]], k: int,
-                 rows: Mapping[tuple[str, str, str, str], Mapping[str, Any]]):
+    def __init__(
+        self,
+        contributors: Iterable[Mapping[str, Any]],
+        k: int,
+        rows: Mapping[tuple[str, str, str, str], Mapping[str, Any]],
+    ):
         self.k = k
         self._contributors = {
-            (r["indicator_id"], r["dimension"], r["dimension_value"]): int(r["contributors"] or 0)
-            for r in contributors
+            (r["indicator_id"], r["dimension"], r["dimension_value"]): int(r["contributors"] or 0) for r in contributors
         }
         self._rows = rows  # own and city-wide rows of the month, by key
         self._note = GUARD_NOTE.format(k=k)
 
-    def _rest_base(self, indicator_id: str, provider_id: str, dimension: str,
-                   value: str) -> float | None:
+    def _rest_base(self, indicator_id: str, provider_id: str, dimension: str, value: str) -> float | None:
         city = self._rows.get((indicator_id, "all", dimension, value))
         if city is None:
             return None
@@ -301,15 +314,15 @@ class _CityGuard:
             return None
         return _number(city.get(field)) - _number(own.get(field))
 
-    def allows(self, indicator_id: str, provider_id: str, dimension: str = "all",
-               value: str = "all") -> bool:
+    def allows(self, indicator_id: str, provider_id: str, dimension: str = "all", value: str = "all") -> bool:
         if self._contributors.get((indicator_id, dimension, value), 0) < 2:
             return False
         rest = self._rest_base(indicator_id, provider_id, dimension, value)
         return not (rest is not None and 0 < round(rest) < self.k)
 
-    def check(self, cell: Cell, indicator_id: str, provider_id: str, dimension: str = "all",
-              value: str = "all") -> Cell:
+    def check(
+        self, cell: Cell, indicator_id: str, provider_id: str, dimension: str = "all", value: str = "all"
+    ) -> Cell:
         """`cell` (a city-wide cell from `display`), or the hidden sign if the guard says no."""
         if cell.status == "missing":
             return cell
@@ -317,19 +330,29 @@ class _CityGuard:
             return _hidden_cell(self.k, self._note)
         return cell
 
-    def city_cell(self, figures: _Figures, indicator_id: str, provider_id: str,
-                  dimension: str = "all", value: str = "all") -> Cell:
-        return self.check(figures.cell(indicator_id, "all", dimension, value), indicator_id,
-                          provider_id, dimension, value)
+    def city_cell(
+        self, figures: _Figures, indicator_id: str, provider_id: str, dimension: str = "all", value: str = "all"
+    ) -> Cell:
+        return self.check(
+            figures.cell(indicator_id, "all", dimension, value), indicator_id, provider_id, dimension, value
+        )
 
 
 def _legend(k: int) -> list[tuple[str, str]]:
     """The signs of the display rules; "–" also marks a hidden city-wide comparison figure."""
     hidden = _hidden_cell(k, "").text
     return [
-        (sign, text + (" Beim stadtweiten Vergleichswert auch: nicht ausgewiesen, damit die "
-                       "Zahlen eines einzelnen anderen Trägers nicht zurückgerechnet werden "
-                       "können." if sign == hidden else ""))
+        (
+            sign,
+            text
+            + (
+                " Beim stadtweiten Vergleichswert auch: nicht ausgewiesen, damit die "
+                "Zahlen eines einzelnen anderen Trägers nicht zurückgerechnet werden "
+                "können."
+                if sign == hidden
+                else ""
+            ),
+        )
         for sign, text in legend(k)
     ]
 
@@ -343,8 +366,10 @@ def _join(items: Sequence[str]) -> str:
 def _omitted_note(omitted: list[str], what: str) -> str | None:
     if not omitted:
         return None
-    return (f"Aus Datenschutzgründen nicht dargestellt ({what}): {_join(omitted)}. "
-            "Die zugehörigen Werte sind auch in der Tabelle verdeckt.")
+    return (
+        f"Aus Datenschutzgründen nicht dargestellt ({what}): {_join(omitted)}. "
+        "Die zugehörigen Werte sind auch in der Tabelle verdeckt."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,16 +391,18 @@ def _pair_section(
     if not shown:
         return PairTable([], [])
     ids = [c.indicator_id for c in shown]
-    codes = figures.dimension_values(ids, dimension, provider_id) | figures.dimension_values(
-        ids, dimension, "all")
+    codes = figures.dimension_values(ids, dimension, provider_id) | figures.dimension_values(ids, dimension, "all")
     sort_id = ids[0]
 
     def breakdown_cell(indicator_id: str, unit: str, code: str) -> Cell:
         cell = figures.cell(indicator_id, unit, dimension, code)
         # Breakdown rows exist only where there are observations: a count without a row is 0
         # when the unit's total for the indicator exists.
-        if (cell.status == "missing" and indicator_kind(indicator_id) is Kind.COUNT
-                and figures.cell(indicator_id, unit).status != "missing"):
+        if (
+            cell.status == "missing"
+            and indicator_kind(indicator_id) is Kind.COUNT
+            and figures.cell(indicator_id, unit).status != "missing"
+        ):
             return _zero_count(k)
         return cell
 
@@ -383,8 +410,7 @@ def _pair_section(
         return breakdown_cell(indicator_id, provider_id, code)
 
     def city_cell(indicator_id: str, code: str) -> Cell:
-        return guard.check(breakdown_cell(indicator_id, "all", code), indicator_id, provider_id,
-                           dimension, code)
+        return guard.check(breakdown_cell(indicator_id, "all", code), indicator_id, provider_id, dimension, code)
 
     def key(code: str) -> tuple[int, float, int, str]:
         # Own published figures first (largest first), then hidden/missing ones in code-list
@@ -395,32 +421,48 @@ def _pair_section(
         return (1, 0.0, labels.code_order(dimension, code), code)
 
     rows = [
-        PairRow(code, labels.code_label(dimension, code), [
-            (own_cell(c.indicator_id, code), city_cell(c.indicator_id, code))
-            for c in shown
-        ])
+        PairRow(
+            code,
+            labels.code_label(dimension, code),
+            [(own_cell(c.indicator_id, code), city_cell(c.indicator_id, code)) for c in shown],
+        )
         for code in sorted(codes, key=key)
     ]
     if rows:
-        rows.append(PairRow("all", total_label, [
-            (figures.cell(c.indicator_id, provider_id),
-             guard.city_cell(figures, c.indicator_id, provider_id))
-            for c in shown
-        ], total=True))
+        rows.append(
+            PairRow(
+                "all",
+                total_label,
+                [
+                    (figures.cell(c.indicator_id, provider_id), guard.city_cell(figures, c.indicator_id, provider_id))
+                    for c in shown
+                ],
+                total=True,
+            )
+        )
     return PairTable(shown, rows)
 
 
-def _bar_chart(table: PairTable, indicator_id: str, *, chart_id: str, title: str,
-               describe, axis_label: str, reference_label: str, value_format,
-               omitted_what: str, table_ref: str, table_caption: str,
-               share_axis: bool = False) -> Chart:
+def _bar_chart(
+    table: PairTable,
+    indicator_id: str,
+    *,
+    chart_id: str,
+    title: str,
+    describe,
+    axis_label: str,
+    reference_label: str,
+    value_format,
+    omitted_what: str,
+    table_ref: str,
+    table_caption: str,
+    share_axis: bool = False,
+) -> Chart:
     """Bars of the provider's own publishable figures; dashed line: the city-wide total."""
     if table.empty or indicator_id not in [c.indicator_id for c in table.columns]:
         return Chart(None)
     index = [c.indicator_id for c in table.columns].index(indicator_id)
-    points, omitted = publishable(
-        (row.label, row.pairs[index][0]) for row in table.rows if not row.total
-    )
+    points, omitted = publishable((row.label, row.pairs[index][0]) for row in table.rows if not row.total)
     note = _omitted_note(omitted, omitted_what)
     if not points:
         return Chart(None, note)
@@ -445,10 +487,12 @@ def _bar_chart(table: PairTable, indicator_id: str, *, chart_id: str, title: str
 def _describe_handovers(points, reference, *, name: str, month: str) -> str:
     longest = max(points, key=lambda p: p[1])
     shortest = min(points, key=lambda p: p[1])
-    text = (f"Balkendiagramm: Median der Wartezeit in Tagen je Zielstelle für Übergaben von "
-            f"{name} mit erstem Termin im {month}. Am längsten: {longest[0]} mit "
-            f"{fmt.decimal_fixed(longest[1])} Tagen; am kürzesten: {shortest[0]} mit "
-            f"{fmt.decimal_fixed(shortest[1])} Tagen.")
+    text = (
+        f"Balkendiagramm: Median der Wartezeit in Tagen je Zielstelle für Übergaben von "
+        f"{name} mit erstem Termin im {month}. Am längsten: {longest[0]} mit "
+        f"{fmt.decimal_fixed(longest[1])} Tagen; am kürzesten: {shortest[0]} mit "
+        f"{fmt.decimal_fixed(shortest[1])} Tagen."
+    )
     if reference:
         text += f" Gestrichelte Linie: {reference[0]}."
     return text
@@ -456,9 +500,11 @@ def _describe_handovers(points, reference, *, name: str, month: str) -> str:
 
 def _describe_needs(points, reference, *, name: str, month: str) -> str:
     highest = max(points, key=lambda p: p[1])
-    text = (f"Balkendiagramm: Anteil der im {month} abgeschlossenen Bedarfe von {name}, die "
-            f"nicht gedeckt werden konnten, je Bedarfskategorie. Höchster Anteil: {highest[0]} "
-            f"mit {fmt.percent(highest[1])}.")
+    text = (
+        f"Balkendiagramm: Anteil der im {month} abgeschlossenen Bedarfe von {name}, die "
+        f"nicht gedeckt werden konnten, je Bedarfskategorie. Höchster Anteil: {highest[0]} "
+        f"mit {fmt.percent(highest[1])}."
+    )
     if reference:
         text += f" Gestrichelte Linie: {reference[0]}."
     return text
@@ -467,43 +513,40 @@ def _describe_needs(points, reference, *, name: str, month: str) -> str:
 _TREND_PANEL_TITLE = "Aktive Fälle im Monat, Stadt gesamt"
 
 
-def _trend_section(con: Any, *, provider_id: str, name: str, period: str, month: str,
-                   k: int) -> tuple[Chart, Table]:
+def _trend_section(con: Any, *, provider_id: str, name: str, period: str, month: str, k: int) -> tuple[Chart, Table]:
     first = _shift_period(period, -(TREND_MONTHS - 1))
-    rows = run_query(con, "provider_series", {"provider_id": provider_id, "first": first,
-                                              "period": period})
-    periods = [r["period"] for r in run_query(con, "provider_periods",
-                                              {"first": first, "period": period})]
+    rows = run_query(con, "provider_series", {"provider_id": provider_id, "first": first, "period": period})
+    periods = [r["period"] for r in run_query(con, "provider_periods", {"first": first, "period": period})]
     periods = sorted(set(periods) | {r["period"] for r in rows})
     series: dict[str, dict[str, Cell]] = {name_: {} for name_ in CASE_SERIES}
     for row in rows:
-        series[row["indicator_id"]][row["period"]] = display(
-            row, indicator_kind(row["indicator_id"]), k)
+        series[row["indicator_id"]][row["period"]] = display(row, indicator_kind(row["indicator_id"]), k)
 
     caption = f"Fallzahlen von {name} je Monat"
     table = Table(
         [Column(ind, labels.indicator_label(ind)) for ind in CASE_SERIES],
         [
-            Row(p, fmt.month_year(p),
-                [series[ind].get(p) or display(None, indicator_kind(ind), k)
-                 for ind in CASE_SERIES])
+            Row(
+                p,
+                fmt.month_year(p),
+                [series[ind].get(p) or display(None, indicator_kind(ind), k) for ind in CASE_SERIES],
+            )
             for p in periods
         ],
     )
-    published = {
-        ind: {p: c.value for p, c in series[ind].items() if c.value is not None}
-        for ind in CASE_SERIES
-    }
+    published = {ind: {p: c.value for p, c in series[ind].items() if c.value is not None} for ind in CASE_SERIES}
     if not periods or not any(published.values()):
         return Chart(None), table
-    hidden_months = sorted({p for ind in CASE_SERIES for p, c in series[ind].items()
-                            if c.hidden})
+    hidden_months = sorted({p for ind in CASE_SERIES for p, c in series[ind].items() if c.hidden})
     active_now = series["cases_active"].get(period)
     desc = (
         f"Liniendiagramm der aktiven Fälle von {name} von {fmt.month_year(periods[0])} bis "
         f"{month}"
-        + (f"; im {month} {active_now.text} aktive Fälle"
-           if active_now is not None and active_now.value is not None else "")
+        + (
+            f"; im {month} {active_now.text} aktive Fälle"
+            if active_now is not None and active_now.value is not None
+            else ""
+        )
         + ". Darunter Säulen mit den neuen und den abgeschlossenen Fällen je Monat."
         " Die Werte stehen in der Tabelle unter der Grafik."
     )
@@ -518,41 +561,39 @@ def _trend_section(con: Any, *, provider_id: str, name: str, period: str, month:
         description=desc,
     )
     # charts.trend_chart titles its upper panel for the whole city; here it shows one provider.
-    svg = svg.replace(f">{_TREND_PANEL_TITLE}<",
-                      f">Aktive Fälle im Monat, {html.escape(name, quote=False)}<")
-    note = _omitted_note([fmt.month_year(p) for p in hidden_months],
-                         "Monate mit verdeckten Werten")
+    svg = svg.replace(f">{_TREND_PANEL_TITLE}<", f">Aktive Fälle im Monat, {html.escape(name, quote=False)}<")
+    note = _omitted_note([fmt.month_year(p) for p in hidden_months], "Monate mit verdeckten Werten")
     return Chart(Markup(svg), note, "tabelle-verlauf", caption), table
 
 
-def _delivery_section(con: Any, *, provider_id: str, period: str, figures: _Figures,
-                      k: int) -> tuple[DeliveryStatus, list[TimelinessRow], str | None]:
+def _delivery_section(
+    con: Any, *, provider_id: str, period: str, figures: _Figures, k: int
+) -> tuple[DeliveryStatus, list[TimelinessRow], str | None]:
     relations = {r["table_name"] for r in run_query(con, "provider_relations")}
     on_time = figures.cell("delivery_on_time", provider_id)
     timeliness: list[TimelinessRow] = []
     if "delivery_timeliness" in relations:
         first = _shift_period(period, -(TREND_MONTHS - 1))
-        for r in run_query(con, "provider_timeliness",
-                           {"provider_id": provider_id, "first": first, "period": period}):
+        for r in run_query(con, "provider_timeliness", {"provider_id": provider_id, "first": first, "period": period}):
             status = str(r["status"] or "")
-            timeliness.append(TimelinessRow(
-                period=r["period"],
-                month=fmt.month_year(r["period"]),
-                due=fmt.date_short(r["due_on"]),
-                received=fmt.date_short(r["received_local"]),
-                status=status,
-                status_label=TIMELINESS_STATUS.get(status, status or "–"),
-            ))
+            timeliness.append(
+                TimelinessRow(
+                    period=r["period"],
+                    month=fmt.month_year(r["period"]),
+                    due=fmt.date_short(r["due_on"]),
+                    received=fmt.date_short(r["received_local"]),
+                    status=status,
+                    status_label=TIMELINESS_STATUS.get(status, status or "–"),
+                )
+            )
     if "fct_deliveries" not in relations:
-        return (DeliveryStatus(False, "–", "–", "–", "keine Lieferung", None, on_time),
-                timeliness, None)
+        return (DeliveryStatus(False, "–", "–", "–", "keine Lieferung", None, on_time), timeliness, None)
     newest = run_query(con, "provider_delivery", {"provider_id": provider_id})
     as_of_rows = run_query(con, "provider_data_as_of")
     as_of = as_of_rows[0]["loaded_local"] if as_of_rows else None
     data_as_of = fmt.date_long(as_of) if as_of else None
     if not newest:
-        return (DeliveryStatus(True, "–", "–", "–", "keine Lieferung", None, on_time),
-                timeliness, data_as_of)
+        return (DeliveryStatus(True, "–", "–", "–", "keine Lieferung", None, on_time), timeliness, data_as_of)
     row = newest[0]
     by_period = {t.period: t for t in timeliness}
     newest_timeliness = by_period.get(row["period"])
@@ -575,8 +616,7 @@ def _delivery_section(con: Any, *, provider_id: str, period: str, figures: _Figu
 # Context and rendering
 
 
-def build_provider_context(con: Any, *, city: str, k: int, period: str,
-                           provider_id: str) -> dict[str, Any]:
+def build_provider_context(con: Any, *, city: str, k: int, period: str, provider_id: str) -> dict[str, Any]:
     """Everything the provider feedback template needs, already suppressed and formatted."""
     fmt.parse_period(period)
     _check_provider_id(provider_id)
@@ -585,26 +625,25 @@ def build_provider_context(con: Any, *, city: str, k: int, period: str,
         raise ValueError(f"provider {provider_id!r} is not in marts.dim_providers")
     provider = info[0]
     if provider["provider_kind"] not in PROVIDER_KINDS:
-        raise ValueError(f"provider {provider_id!r} ({provider['provider_kind']}) manages no cases:"
-                         " there is no feedback report for it")
+        raise ValueError(
+            f"provider {provider_id!r} ({provider['provider_kind']}) manages no cases:"
+            " there is no feedback report for it"
+        )
     name = str(provider["provider_name"] or provider_id)
     month = fmt.month_year(period)
     previous = fmt.previous_period(period)
     previous_month = fmt.month_year(previous)
 
-    rows = run_query(con, "provider_values",
-                     {"provider_id": provider_id, "period": period, "previous": previous})
+    rows = run_query(con, "provider_values", {"provider_id": provider_id, "period": period, "previous": previous})
     # Defence in depth: nothing but the provider's own and the city-wide rows is ever used.
     rows = [r for r in rows if r["provider_id"] in (provider_id, "all")]
     current_rows = [r for r in rows if r["period"] == period]
     figures = _Figures(current_rows, k)
     before = _Figures([r for r in rows if r["period"] == previous], k)
-    raw = {(r["indicator_id"], r["provider_id"], r["dimension"], r["dimension_value"]): r
-           for r in current_rows}
+    raw = {(r["indicator_id"], r["provider_id"], r["dimension"], r["dimension_value"]): r for r in current_rows}
     guard = _CityGuard(
-        run_query(con, "provider_other_contributors", {"provider_id": provider_id,
-                                                       "period": period}),
-        k, raw)
+        run_query(con, "provider_other_contributors", {"provider_id": provider_id, "period": period}), k, raw
+    )
 
     # ---- Kennzahlen im Vergleich
     def comparison(indicator_id: str) -> ComparisonRow:
@@ -624,20 +663,34 @@ def build_provider_context(con: Any, *, city: str, k: int, period: str,
     for index, (title, indicator_ids) in enumerate(KEY_FIGURE_GROUPS):
         present = [i for i in indicator_ids if figures.has(i) or before.has(i)]
         if present:
-            groups.append(ComparisonGroup(title, f"gruppe-{index + 1}",
-                                          [comparison(i) for i in present]))
+            groups.append(ComparisonGroup(title, f"gruppe-{index + 1}", [comparison(i) for i in present]))
     cards = [
-        Card(i, _label(i), figures.cell(i, provider_id), _unit(indicator_kind(i)),
-             before.cell(i, provider_id), guard.city_cell(figures, i, provider_id))
-        for i in CARD_FIGURES if figures.has(i)
+        Card(
+            i,
+            _label(i),
+            figures.cell(i, provider_id),
+            _unit(indicator_kind(i)),
+            before.cell(i, provider_id),
+            guard.city_cell(figures, i, provider_id),
+        )
+        for i in CARD_FIGURES
+        if figures.has(i)
     ]
     city_hidden = any(row.city.hidden for g in groups for row in g.rows)
 
     # ---- Übergaben, Bedarfe
-    handover_table = _pair_section(figures, guard, provider_id, dimension="target_service",
-                                   columns=HANDOVER_COLUMNS, total_label="Alle Zielstellen", k=k)
+    handover_table = _pair_section(
+        figures,
+        guard,
+        provider_id,
+        dimension="target_service",
+        columns=HANDOVER_COLUMNS,
+        total_label="Alle Zielstellen",
+        k=k,
+    )
     handover_chart = _bar_chart(
-        handover_table, "handover_delay_median_days",
+        handover_table,
+        "handover_delay_median_days",
         chart_id="grafik-uebergaben",
         title=f"Wartezeit bis zum ersten Termin je Zielstelle (Ihr Träger), {month}",
         describe=lambda pts, ref: _describe_handovers(pts, ref, name=name, month=month),
@@ -648,11 +701,18 @@ def build_provider_context(con: Any, *, city: str, k: int, period: str,
         table_ref="tabelle-uebergaben",
         table_caption=f"Übergaben nach Zielstelle, {name} und Stadt gesamt, {month}",
     )
-    needs_table = _pair_section(figures, guard, provider_id, dimension="category",
-                                columns=NEEDS_COLUMNS, total_label="Alle Bedarfskategorien",
-                                k=k)
+    needs_table = _pair_section(
+        figures,
+        guard,
+        provider_id,
+        dimension="category",
+        columns=NEEDS_COLUMNS,
+        total_label="Alle Bedarfskategorien",
+        k=k,
+    )
     needs_chart = _bar_chart(
-        needs_table, "needs_unmet_share",
+        needs_table,
+        "needs_unmet_share",
         chart_id="grafik-bedarfe",
         title=f"Anteil ungedeckter Bedarfe je Kategorie (Ihr Träger), {month}",
         describe=lambda pts, ref: _describe_needs(pts, ref, name=name, month=month),
@@ -666,20 +726,18 @@ def build_provider_context(con: Any, *, city: str, k: int, period: str,
     )
 
     # ---- Verlauf, Lieferungen
-    trend, trend_table = _trend_section(con, provider_id=provider_id, name=name, period=period,
-                                        month=month, k=k)
+    trend, trend_table = _trend_section(con, provider_id=provider_id, name=name, period=period, month=month, k=k)
     delivery, timeliness, data_as_of = _delivery_section(
-        con, provider_id=provider_id, period=period, figures=figures, k=k)
+        con, provider_id=provider_id, period=period, figures=figures, k=k
+    )
 
     # ---- Hinweise
     shown = [row.indicator_id for g in groups for row in g.rows]
     definitions = [
-        Definition(_label(i), labels.INDICATOR_DEFINITION[i])
-        for i in shown if labels.INDICATOR_DEFINITION.get(i)
+        Definition(_label(i), labels.INDICATOR_DEFINITION[i]) for i in shown if labels.INDICATOR_DEFINITION.get(i)
     ]
     if figures.has("delivery_on_time") and labels.INDICATOR_DEFINITION.get("delivery_on_time"):
-        definitions.append(Definition(_label("delivery_on_time"),
-                                      labels.INDICATOR_DEFINITION["delivery_on_time"]))
+        definitions.append(Definition(_label("delivery_on_time"), labels.INDICATOR_DEFINITION["delivery_on_time"]))
 
     return {
         "city": city,
@@ -716,9 +774,15 @@ def report_path(reports_dir: Path, provider_id: str, period: str) -> Path:
     return Path(reports_dir) / f"{PREFIX}{provider_id}_{period}.html"
 
 
-def render_provider_reports(con: Any, reports_dir: Path, *, city: str, k: int,
-                            period: str | None = None,
-                            provider_ids: Iterable[str] | None = None) -> list[Path]:
+def render_provider_reports(
+    con: Any,
+    reports_dir: Path,
+    *,
+    city: str,
+    k: int,
+    period: str | None = None,
+    provider_ids: Iterable[str] | None = None,
+) -> list[Path]:
     """Render reports_dir/traegerbericht_<provider_id>_<YYYY-MM>.html for each provider (default:
     every provider of kind 'wohlfahrt' or 'stadt' in marts.dim_providers) and `period` (default:
     the newest period in marts.indicator_values). Returns the paths written, in provider order."""
@@ -728,14 +792,12 @@ def render_provider_reports(con: Any, reports_dir: Path, *, city: str, k: int,
     if provider_ids is None:
         ids = [r["provider_id"] for r in run_query(con, "provider_ids")]
     else:
-        ids = list(dict.fromkeys([provider_ids] if isinstance(provider_ids, str)
-                                 else provider_ids))
+        ids = list(dict.fromkeys([provider_ids] if isinstance(provider_ids, str) else provider_ids))
     template = environment().get_template(TEMPLATE)
     paths = []
     for provider_id in ids:
         path = report_path(reports_dir, provider_id, period)
-        context = build_provider_context(con, city=city, k=k, period=period,
-                                         provider_id=provider_id)
+        context = build_provider_context(con, city=city, k=k, period=period, provider_id=provider_id)
         write_atomic(path, template.render(**context))
         paths.append(path)
     return paths

@@ -18,8 +18,9 @@ WHERE table_schema = 'marts' AND table_name = 'indicator_values_yearly'
 """
 
 
-def render_published_reports(con: Any, reports_dir: Path, *, city: str, k: int,
-                             period: str | None = None, since: str | None = None) -> dict[str, Any]:
+def render_published_reports(
+    con: Any, reports_dir: Path, *, city: str, k: int, period: str | None = None, since: str | None = None
+) -> dict[str, Any]:
     """Render every published report; returns their paths by type (and the index).
 
     `since` (YYYY-MM): only the reports that figures changed from that month on can alter, after an
@@ -44,8 +45,7 @@ def render_monthly_since(con: Any, reports_dir: Path, *, city: str, k: int, sinc
     periods = report_periods(con)
     if since is not None:
         fmt.parse_period(since)
-        periods = [p for p in periods
-                   if p >= since or not (reports_dir / f"{MONTHLY_PREFIX}{p}.html").is_file()]
+        periods = [p for p in periods if p >= since or not (reports_dir / f"{MONTHLY_PREFIX}{p}.html").is_file()]
     return render_all_monthly(con, reports_dir, city=city, k=k, periods=periods) if periods else []
 
 
@@ -54,6 +54,5 @@ def render_annual_since(con: Any, reports_dir: Path, *, city: str, k: int, since
     years = annual_years(con)
     if since is not None:
         fmt.parse_period(since)
-        years = [y for y in years
-                 if str(y) >= since[:4] or not (reports_dir / f"{ANNUAL_PREFIX}{y}.html").is_file()]
+        years = [y for y in years if str(y) >= since[:4] or not (reports_dir / f"{ANNUAL_PREFIX}{y}.html").is_file()]
     return render_annual_reports(con, reports_dir, city=city, k=k, years=years) if years else []

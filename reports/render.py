@@ -42,9 +42,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from reports import charts
+from reports import charts, labels
 from reports import formatting as fmt
-from reports import labels
 from reports.suppression import (
     MISSING,
     Cell,
@@ -116,8 +115,7 @@ HANDOVER_COLUMNS = (
     ColumnSpec("handover_delay_p90_days", "90 % innerhalb von … Tagen"),
     ColumnSpec("handover_within_14d_share", "Anteil innerhalb von 14 Tagen"),
     ColumnSpec("handovers_pending_over_30d", "Seit über 30 Tagen ohne Ersttermin"),
-    ColumnSpec("handover_contact_km_median_days",
-               "Median inkl. noch wartender Übergaben (Kaplan-Meier, Tage)"),
+    ColumnSpec("handover_contact_km_median_days", "Median inkl. noch wartender Übergaben (Kaplan-Meier, Tage)"),
 )
 
 NEEDS_COLUMNS = (
@@ -125,9 +123,7 @@ NEEDS_COLUMNS = (
     ColumnSpec("needs_unmet_count", "Ungedeckte Bedarfe (Anzahl)"),
 )
 
-OPEN_NEEDS_COLUMNS = (
-    ColumnSpec("needs_open_over_90d", "Seit über 90 Tagen offene Bedarfe", always=True),
-)
+OPEN_NEEDS_COLUMNS = (ColumnSpec("needs_open_over_90d", "Seit über 90 Tagen offene Bedarfe", always=True),)
 
 PERSONS_COLUMNS = (
     ColumnSpec("persons_active", "Begleitete Personen"),
@@ -137,18 +133,27 @@ PERSONS_COLUMNS = (
 )
 
 CONTINUITY_COLUMNS = (
-    ColumnSpec("cm_continuity_share", "Anteil abgeschlossener Fälle mit durchgehend einer "
-                                      "Fallverantwortung"),
+    ColumnSpec("cm_continuity_share", "Anteil abgeschlossener Fälle mit durchgehend einer Fallverantwortung"),
     ColumnSpec("status_change_retained_share", "Anteil weiter begleitet nach Statuswechsel"),
     ColumnSpec("caseload_per_fte", "Fälle je Vollzeitstelle"),
 )
 
 # Every indicator the monthly report shows somewhere (its definition is in the glossary).
 SHOWN_INDICATORS = frozenset(
-    KEY_FIGURES + TREND_SERIES
-    + tuple(c.indicator_id for specs in (PROVIDER_COLUMNS, HANDOVER_COLUMNS, NEEDS_COLUMNS,
-                                         OPEN_NEEDS_COLUMNS, PERSONS_COLUMNS,
-                                         CONTINUITY_COLUMNS) for c in specs)
+    KEY_FIGURES
+    + TREND_SERIES
+    + tuple(
+        c.indicator_id
+        for specs in (
+            PROVIDER_COLUMNS,
+            HANDOVER_COLUMNS,
+            NEEDS_COLUMNS,
+            OPEN_NEEDS_COLUMNS,
+            PERSONS_COLUMNS,
+            CONTINUITY_COLUMNS,
+        )
+        for c in specs
+    )
     + ("caseload_band_case_managers", "delivery_on_time")
 )
 
@@ -495,8 +500,7 @@ class _Figures:
         self.k = k
         self._rows: dict[tuple[str, str, str, str], Mapping[str, Any]] = {}
         for row in rows:
-            key = (row["indicator_id"], row["provider_id"], row["dimension"],
-                   row["dimension_value"])
+            key = (row["indicator_id"], row["provider_id"], row["dimension"], row["dimension_value"])
             self._rows[key] = row
         self.indicators = {key[0] for key in self._rows}
         self._breakdowns: set[tuple[str, str, str]] | None = None
@@ -504,25 +508,22 @@ class _Figures:
     def has(self, indicator_id: str) -> bool:
         return indicator_id in self.indicators
 
-    def cell(self, indicator_id: str, provider_id: str = "all", dimension: str = "all",
-             value: str = "all") -> Cell:
+    def cell(self, indicator_id: str, provider_id: str = "all", dimension: str = "all", value: str = "all") -> Cell:
         row = self._rows.get((indicator_id, provider_id, dimension, value))
         return display(row, indicator_kind(indicator_id), self.k)
 
     def providers(self) -> set[str]:
         return {key[1] for key in self._rows if key[1] != "all"}
 
-    def dimension_values(self, indicator_ids: Iterable[str], dimension: str,
-                         provider_id: str = "all") -> set[str]:
+    def dimension_values(self, indicator_ids: Iterable[str], dimension: str, provider_id: str = "all") -> set[str]:
         wanted = set(indicator_ids)
         return {
-            key[3] for key in self._rows
-            if key[0] in wanted and key[1] == provider_id and key[2] == dimension
-            and key[3] != "all"
+            key[3]
+            for key in self._rows
+            if key[0] in wanted and key[1] == provider_id and key[2] == dimension and key[3] != "all"
         }
 
-    def breakdown_cell(self, indicator_id: str, dimension: str, value: str,
-                       provider_id: str = "all") -> Cell:
+    def breakdown_cell(self, indicator_id: str, dimension: str, value: str, provider_id: str = "all") -> Cell:
         """Like `cell`, for a breakdown value. A count whose breakdown row is absent while the
         breakdown exists this month (other values have rows, or the total is 0) had no
         observations: it shows 0 — a known zero that the suppression treats as published
@@ -544,12 +545,10 @@ class _Figures:
 
 
 def _columns(specs: Iterable[ColumnSpec], figures: _Figures) -> list[Column]:
-    return [Column(s.indicator_id, s.header) for s in specs
-            if s.always or figures.has(s.indicator_id)]
+    return [Column(s.indicator_id, s.header) for s in specs if s.always or figures.has(s.indicator_id)]
 
 
-def _sorted_breakdown(figures: _Figures, sort_indicator: str, dimension: str,
-                      values: Iterable[str]) -> list[str]:
+def _sorted_breakdown(figures: _Figures, sort_indicator: str, dimension: str, values: Iterable[str]) -> list[str]:
     """Published values first (largest first), then hidden/missing ones in code-list order.
     Hidden cells carry no value, so the order never reveals a suppressed figure."""
 
@@ -575,8 +574,10 @@ def _join_labels(items: list[str]) -> str:
 def _omitted_note(omitted: list[str], what: str) -> str | None:
     if not omitted:
         return None
-    return (f"Aus Datenschutzgründen nicht dargestellt ({what}): {_join_labels(omitted)}. "
-            "Die zugehörigen Werte sind auch in der Tabelle verdeckt.")
+    return (
+        f"Aus Datenschutzgründen nicht dargestellt ({what}): {_join_labels(omitted)}. "
+        "Die zugehörigen Werte sind auch in der Tabelle verdeckt."
+    )
 
 
 def _shift_period(period: str, months: int) -> str:
@@ -591,36 +592,38 @@ def _due_date(period: str) -> dt.date:
     return month_end + dt.timedelta(days=DELIVERY_DUE_DAYS)
 
 
-def _breakdown_table(figures: _Figures, columns: list[Column], dimension: str,
-                     codes: list[str], total_label: str) -> Table:
+def _breakdown_table(
+    figures: _Figures, columns: list[Column], dimension: str, codes: list[str], total_label: str
+) -> Table:
     """One row per breakdown value (counts without observations show 0) plus the total."""
     return Table(
         columns,
         [
-            Row(code, labels.code_label(dimension, code),
-                [figures.breakdown_cell(c.indicator_id, dimension, code) for c in columns])
+            Row(
+                code,
+                labels.code_label(dimension, code),
+                [figures.breakdown_cell(c.indicator_id, dimension, code) for c in columns],
+            )
             for code in codes
-        ] + ([Row("all", total_label, [figures.cell(c.indicator_id) for c in columns],
-                  total=True)]
-             if codes else []),
+        ]
+        + ([Row("all", total_label, [figures.cell(c.indicator_id) for c in columns], total=True)] if codes else []),
     )
 
 
-def _breakdown_section(figures: _Figures, spec: BreakdownSpec,
-                       month: str) -> tuple[Table, ChartBlock]:
+def _breakdown_section(figures: _Figures, spec: BreakdownSpec, month: str) -> tuple[Table, ChartBlock]:
     """Table (one row per dimension value plus the city total) and bar chart of `spec`.
     Only publishable values become bars; hidden ones are named in the omitted note."""
     dimension = spec.dimension
     columns = _columns(spec.columns, figures)
     codes = _sorted_breakdown(
-        figures, spec.indicator_id, dimension,
+        figures,
+        spec.indicator_id,
+        dimension,
         figures.dimension_values([c.indicator_id for c in columns], dimension),
     )
     table = _breakdown_table(figures, columns, dimension, codes, spec.total_label)
     points, omitted = publishable(
-        (labels.code_label(dimension, code),
-         figures.cell(spec.indicator_id, "all", dimension, code))
-        for code in codes
+        (labels.code_label(dimension, code), figures.cell(spec.indicator_id, "all", dimension, code)) for code in codes
     )
     note = _omitted_note(omitted, spec.omitted_what)
     if not points:
@@ -634,17 +637,24 @@ def _breakdown_section(figures: _Figures, spec: BreakdownSpec,
         axis_label=spec.axis_label,
         value_format=spec.value_format,
         reference=(spec.reference_label.format(overall=overall.text), overall.value)
-        if overall.value is not None else None,
+        if overall.value is not None
+        else None,
         share_axis=spec.share_axis,
         category_label=spec.category_label,
     )
-    return table, ChartBlock(Markup(svg), note, table_ref=spec.table_id or None,
-                             table_ref_caption=spec.table_caption.format(month=month))
+    return table, ChartBlock(
+        Markup(svg), note, table_ref=spec.table_id or None, table_ref_caption=spec.table_caption.format(month=month)
+    )
 
 
-def _provider_table(figures: _Figures, specs: Iterable[ColumnSpec],
-                    providers: list[Mapping[str, Any]], *, city: str,
-                    badges: Mapping[str, str] | None = None) -> Table:
+def _provider_table(
+    figures: _Figures,
+    specs: Iterable[ColumnSpec],
+    providers: list[Mapping[str, Any]],
+    *,
+    city: str,
+    badges: Mapping[str, str] | None = None,
+) -> Table:
     """One row per case-managing provider (configured ones by name, unknown ids as they are;
     the Ausländerbehörde has no cases) plus the city total."""
     columns = _columns(specs, figures)
@@ -652,15 +662,11 @@ def _provider_table(figures: _Figures, specs: Iterable[ColumnSpec],
     kinds = {p["provider_id"]: p["provider_kind"] for p in providers}
     unknown = sorted(figures.providers() - set(names))
     rows = []
-    for pid, name in [(p["provider_id"], p["provider_name"]) for p in providers] + [
-        (pid, pid) for pid in unknown
-    ]:
+    for pid, name in [(p["provider_id"], p["provider_name"]) for p in providers] + [(pid, pid) for pid in unknown]:
         if kinds.get(pid) == "abh":
             continue
-        rows.append(Row(pid, name, [figures.cell(c.indicator_id, pid) for c in columns],
-                        badge=(badges or {}).get(pid)))
-    rows.append(Row("all", f"Stadt {city} gesamt", [figures.cell(c.indicator_id) for c in columns],
-                    total=True))
+        rows.append(Row(pid, name, [figures.cell(c.indicator_id, pid) for c in columns], badge=(badges or {}).get(pid)))
+    rows.append(Row("all", f"Stadt {city} gesamt", [figures.cell(c.indicator_id) for c in columns], total=True))
     return Table(columns, rows)
 
 
@@ -777,25 +783,27 @@ def _key_figures(figures: _Figures, data: MonthlyData, period: str) -> list[KeyF
         cell = figures.cell(indicator_id)
         prev_cell = data.series_cell(indicator_id, previous)
         year_cell = data.series_cell(indicator_id, last_year)
-        label = CARD_LABEL.get(indicator_id,
-                               labels.indicator_label(indicator_id).replace(" (Tage)", ""))
-        out.append(KeyFigure(
-            indicator_id=indicator_id,
-            label=label,
-            cell=cell,
-            unit=UNIT.get(kind, ""),
-            previous=prev_cell,
-            previous_label=fmt.month_year(previous),
-            last_year=year_cell,
-            last_year_label=fmt.month_year(last_year),
-            change_previous=change(cell, prev_cell, kind),
-            change_last_year=change(cell, year_cell, kind),
-        ))
+        label = CARD_LABEL.get(indicator_id, labels.indicator_label(indicator_id).replace(" (Tage)", ""))
+        out.append(
+            KeyFigure(
+                indicator_id=indicator_id,
+                label=label,
+                cell=cell,
+                unit=UNIT.get(kind, ""),
+                previous=prev_cell,
+                previous_label=fmt.month_year(previous),
+                last_year=year_cell,
+                last_year_label=fmt.month_year(last_year),
+                change_previous=change(cell, prev_cell, kind),
+                change_last_year=change(cell, year_cell, kind),
+            )
+        )
     return out
 
 
-def _deliveries(figures: _Figures, data: MonthlyData, period: str,
-                month: str) -> tuple[list[DeliveryRow], list[DeliveryNotice]]:
+def _deliveries(
+    figures: _Figures, data: MonthlyData, period: str, month: str
+) -> tuple[list[DeliveryRow], list[DeliveryNotice]]:
     """The Datenstand table and the providers flagged at the top: no delivery at all, newest
     delivery older than the report month (stale), or the month's delivery not on time
     (delivery_on_time = 0)."""
@@ -827,9 +835,11 @@ def _deliveries(figures: _Figures, data: MonthlyData, period: str,
         if status == "keine Lieferung":
             reasons.append("keine Lieferung")
         elif status == "veraltet":
-            reasons.append(f"letzte Lieferung: {period_label}; keine Lieferung für {month}, "
-                           "die Zahlen beruhen auf der letzten Lieferung und können "
-                           "unvollständig sein")
+            reasons.append(
+                f"letzte Lieferung: {period_label}; keine Lieferung für {month}, "
+                "die Zahlen beruhen auf der letzten Lieferung und können "
+                "unvollständig sein"
+            )
         if row.late:
             reasons.append(f"Lieferung für {month} nicht fristgerecht bis {due} eingegangen")
         if reasons:
@@ -844,14 +854,11 @@ def _trend(data: MonthlyData, *, city: str, period: str, month: str) -> ChartBlo
         {p for p in data.periods if p <= period}
         | {p for name in TREND_SERIES for p in data.series.get(name, {}) if p <= period}
     )
-    cells = {name: {p: c for p, c in data.series.get(name, {}).items() if p <= period}
-             for name in TREND_SERIES}
-    published = {name: {p: c.value for p, c in cells[name].items() if c.value is not None}
-                 for name in TREND_SERIES}
+    cells = {name: {p: c for p, c in data.series.get(name, {}).items() if p <= period} for name in TREND_SERIES}
+    published = {name: {p: c.value for p, c in cells[name].items() if c.value is not None} for name in TREND_SERIES}
     if not periods or not any(published.values()):
         return ChartBlock(None)
-    hidden_months = sorted({p for name in TREND_SERIES for p, c in cells[name].items()
-                            if c.hidden})
+    hidden_months = sorted({p for name in TREND_SERIES for p, c in cells[name].items() if c.hidden})
     active_now = cells["cases_active"].get(period)
     desc = (
         f"Liniendiagramm der aktiven Fälle in {city} von {fmt.month_year(periods[0])} bis "
@@ -879,9 +886,10 @@ def _trend(data: MonthlyData, *, city: str, period: str, month: str) -> ChartBlo
             caption=f"Fallzahlen je Monat {year}, Stadt gesamt",
             first_header="Kennzahl",
             columns=[DataColumn(p, _month_abbr(p), fmt.month_year(p)) for p in months],
-            rows=[Row(name, labels.indicator_label(name),
-                      [cells[name].get(p, MISSING) for p in months])
-                  for name in TREND_SERIES],
+            rows=[
+                Row(name, labels.indicator_label(name), [cells[name].get(p, MISSING) for p in months])
+                for name in TREND_SERIES
+            ],
         )
         for year, months in sorted(years.items(), reverse=True)
     )
@@ -892,8 +900,7 @@ def _trend(data: MonthlyData, *, city: str, period: str, month: str) -> ChartBlo
     )
 
 
-_MONTH_ABBR = ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.",
-               "Nov.", "Dez.")
+_MONTH_ABBR = ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez.")
 
 
 def _month_abbr(period: str) -> str:
@@ -908,40 +915,46 @@ def _gap_matrix(figures: _Figures) -> Matrix:
     city total. A combination without a row had no unmet need: 0."""
     indicator = "needs_unmet_count"
     crossed = figures.dimension_values([indicator], "category_reason")
-    categories = figures.dimension_values([indicator], "category") | {
-        value.partition("|")[0] for value in crossed}
-    reasons = figures.dimension_values([indicator], "unmet_reason") | {
-        value.partition("|")[2] for value in crossed}
+    categories = figures.dimension_values([indicator], "category") | {value.partition("|")[0] for value in crossed}
+    reasons = figures.dimension_values([indicator], "unmet_reason") | {value.partition("|")[2] for value in crossed}
     if not categories or not reasons:
         return Matrix(indicator, "Bedarfskategorie", [], "Insgesamt", [])
     reason_codes = _code_sorted("unmet_reason", reasons)
-    columns = [Column(code, MATRIX_HEADER.get(code, labels.code_label("unmet_reason", code)))
-               for code in reason_codes]
+    columns = [Column(code, MATRIX_HEADER.get(code, labels.code_label("unmet_reason", code))) for code in reason_codes]
     rows = []
     for category in _sorted_breakdown(figures, indicator, "category", categories):
-        cells = [(f"{category}|{reason}",
-                  figures.breakdown_cell(indicator, "category_reason", f"{category}|{reason}"))
-                 for reason in reason_codes]
+        cells = [
+            (f"{category}|{reason}", figures.breakdown_cell(indicator, "category_reason", f"{category}|{reason}"))
+            for reason in reason_codes
+        ]
         cells.append((f"{category}|all", figures.breakdown_cell(indicator, "category", category)))
         rows.append(MatrixRow(category, labels.code_label("category", category), cells))
-    totals = [(f"all|{reason}", figures.breakdown_cell(indicator, "unmet_reason", reason))
-              for reason in reason_codes]
+    totals = [(f"all|{reason}", figures.breakdown_cell(indicator, "unmet_reason", reason)) for reason in reason_codes]
     totals.append(("all|all", figures.cell(indicator)))
     rows.append(MatrixRow("all", "Alle Bedarfskategorien", totals, total=True))
     return Matrix(indicator, "Bedarfskategorie", columns, "Insgesamt", rows)
 
 
-def _simple_breakdown(figures: _Figures, specs: Iterable[ColumnSpec], dimension: str,
-                      total_label: str, *, by_size: bool = True,
-                      all_codes: bool = False) -> Table:
+def _simple_breakdown(
+    figures: _Figures,
+    specs: Iterable[ColumnSpec],
+    dimension: str,
+    total_label: str,
+    *,
+    by_size: bool = True,
+    all_codes: bool = False,
+) -> Table:
     """A city-wide breakdown table. `all_codes`: every value of the dimension's code list
     gets a row once the breakdown has any (e.g. all caseload bands of a distribution)."""
     columns = _columns(specs, figures)
     values = figures.dimension_values([c.indicator_id for c in columns], dimension)
     if all_codes and values:
         values |= set(labels.CODE_LISTS.get(dimension, {}))
-    codes = (_sorted_breakdown(figures, columns[0].indicator_id, dimension, values)
-             if by_size and columns else _code_sorted(dimension, values))
+    codes = (
+        _sorted_breakdown(figures, columns[0].indicator_id, dimension, values)
+        if by_size and columns
+        else _code_sorted(dimension, values)
+    )
     return _breakdown_table(figures, columns, dimension, codes, total_label)
 
 
@@ -958,25 +971,40 @@ def _revisions(data: MonthlyData, period: str) -> list[Revision] | None:
     for row in data.revisions:
         indicator_id = row["indicator_id"]
         kind = indicator_kind(indicator_id)
-        before = display({"value": row["previous_value"], "numerator": row["previous_numerator"],
-                          "denominator": row["previous_denominator"],
-                          "suppressed": row["previous_suppressed"]}, kind, data.k)
-        now = display({"value": row["current_value"], "numerator": row["current_numerator"],
-                       "denominator": row["current_denominator"],
-                       "suppressed": row["current_suppressed"]}, kind, data.k)
+        before = display(
+            {
+                "value": row["previous_value"],
+                "numerator": row["previous_numerator"],
+                "denominator": row["previous_denominator"],
+                "suppressed": row["previous_suppressed"],
+            },
+            kind,
+            data.k,
+        )
+        now = display(
+            {
+                "value": row["current_value"],
+                "numerator": row["current_numerator"],
+                "denominator": row["current_denominator"],
+                "suppressed": row["current_suppressed"],
+            },
+            kind,
+            data.k,
+        )
         if before.value is None or now.value is None or before.text == now.text:
             continue  # hidden on a side, or no visible difference
-        out.append(Revision(
-            indicator_id=indicator_id,
-            label=labels.indicator_label(indicator_id),
-            period=row["period"],
-            month=fmt.month_year(row["period"]),
-            before=before,
-            now=now,
-            change=change(now, before, kind),
-        ))
-    out.sort(key=lambda r: (order.get(r.indicator_id, len(order)), r.indicator_id,
-                            r.period), reverse=False)
+        out.append(
+            Revision(
+                indicator_id=indicator_id,
+                label=labels.indicator_label(indicator_id),
+                period=row["period"],
+                month=fmt.month_year(row["period"]),
+                before=before,
+                now=now,
+                change=change(now, before, kind),
+            )
+        )
+    out.sort(key=lambda r: (order.get(r.indicator_id, len(order)), r.indicator_id, r.period), reverse=False)
     return out
 
 
@@ -984,12 +1012,12 @@ def _persons_sentence(figures: _Figures, month: str) -> str | None:
     persons, cases = figures.cell("persons_active"), figures.cell("cases_active")
     if persons.value is None or cases.value is None or persons.hidden or cases.hidden:
         return None
-    return (f"Im {month} wurden stadtweit {persons.text} Personen in {cases.text} aktiven "
-            "Fällen begleitet.")
+    return f"Im {month} wurden stadtweit {persons.text} Personen in {cases.text} aktiven Fällen begleitet."
 
 
-def build_monthly_context(con: Any, *, city: str, k: int, period: str,
-                          data: MonthlyData | None = None) -> dict[str, Any]:
+def build_monthly_context(
+    con: Any, *, city: str, k: int, period: str, data: MonthlyData | None = None
+) -> dict[str, Any]:
     """Everything the monthly template needs, already suppressed and formatted. `data` (read
     once by `render_reports` for all months) is loaded here when not given."""
     fmt.parse_period(period)
@@ -1005,42 +1033,51 @@ def build_monthly_context(con: Any, *, city: str, k: int, period: str,
 
     # ---- Überblick
     key_figures = _key_figures(figures, data, period)
-    provider_table = _provider_table(figures, PROVIDER_COLUMNS, data.providers, city=city,
-                                     badges=badges)
+    provider_table = _provider_table(figures, PROVIDER_COLUMNS, data.providers, city=city, badges=badges)
 
     # ---- Fallzahlen im Verlauf
     trend = _trend(data, city=city, period=period, month=month)
     closing_table = _breakdown_table(
-        figures, [Column("cases_closed", "Abgeschlossene Fälle")], "closing_reason",
-        _code_sorted("closing_reason", figures.dimension_values(["cases_closed"],
-                                                                "closing_reason")),
+        figures,
+        [Column("cases_closed", "Abgeschlossene Fälle")],
+        "closing_reason",
+        _code_sorted("closing_reason", figures.dimension_values(["cases_closed"], "closing_reason")),
         "Alle Abschlussgründe",
     )
 
     # ---- Personen, Fälle und Zielgruppe
-    persons_table = _provider_table(figures, PERSONS_COLUMNS, data.providers, city=city,
-                                    badges=badges)
+    persons_table = _provider_table(figures, PERSONS_COLUMNS, data.providers, city=city, badges=badges)
     residence_table = _simple_breakdown(
-        figures, [ColumnSpec("cases_new", "Neue Fälle", always=True)], "residence_status",
-        "Alle neuen Fälle", by_size=False)
+        figures,
+        [ColumnSpec("cases_new", "Neue Fälle", always=True)],
+        "residence_status",
+        "Alle neuen Fälle",
+        by_size=False,
+    )
 
     # ---- Übergaben, Ungedeckte Bedarfe
     handover_table, handover_chart = _breakdown_section(figures, HANDOVER_SECTION, month)
     needs_table, needs_chart = _breakdown_section(figures, NEEDS_SECTION, month)
     gap_matrix = _gap_matrix(figures)
-    open_needs_table = _simple_breakdown(figures, OPEN_NEEDS_COLUMNS, "category",
-                                         "Alle Bedarfskategorien")
+    open_needs_table = _simple_breakdown(figures, OPEN_NEEDS_COLUMNS, "category", "Alle Bedarfskategorien")
 
     # ---- Kontinuität der Fallverantwortung
-    continuity_table = _provider_table(figures, CONTINUITY_COLUMNS, data.providers, city=city,
-                                       badges=badges)
+    continuity_table = _provider_table(figures, CONTINUITY_COLUMNS, data.providers, city=city, badges=badges)
     caseload_table = _simple_breakdown(
-        figures, [ColumnSpec("caseload_band_case_managers", "Fallverantwortliche", always=True)],
-        "caseload_band", "Alle Fallverantwortlichen mit Fällen", by_size=False, all_codes=True)
+        figures,
+        [ColumnSpec("caseload_band_case_managers", "Fallverantwortliche", always=True)],
+        "caseload_band",
+        "Alle Fallverantwortlichen mit Fällen",
+        by_size=False,
+        all_codes=True,
+    )
     status_change_table = _simple_breakdown(
-        figures, [ColumnSpec("status_change_retained_share", "Anteil weiter begleitet",
-                             always=True)],
-        "status_to", "Alle Statuswechsel", by_size=False)
+        figures,
+        [ColumnSpec("status_change_retained_share", "Anteil weiter begleitet", always=True)],
+        "status_to",
+        "Alle Statuswechsel",
+        by_size=False,
+    )
 
     # ---- Korrekturen gegenüber dem Vormonat
     revisions = _revisions(data, period)
@@ -1048,9 +1085,9 @@ def build_monthly_context(con: Any, *, city: str, k: int, period: str,
     # ---- Hinweise
     shown = [i for i in labels.INDICATOR if figures.has(i) and i in SHOWN_INDICATORS]
     definitions = [
-        Definition(labels.indicator_label(i).replace(" (Tage)", ""),
-                   labels.INDICATOR_DEFINITION.get(i, ""))
-        for i in shown if labels.INDICATOR_DEFINITION.get(i)
+        Definition(labels.indicator_label(i).replace(" (Tage)", ""), labels.INDICATOR_DEFINITION.get(i, ""))
+        for i in shown
+        if labels.INDICATOR_DEFINITION.get(i)
     ]
 
     return {
@@ -1090,8 +1127,7 @@ def build_monthly_context(con: Any, *, city: str, k: int, period: str,
     }
 
 
-def _render_monthly(con: Any, reports_dir: Path, *, city: str, k: int, period: str,
-                    data: MonthlyData | None) -> Path:
+def _render_monthly(con: Any, reports_dir: Path, *, city: str, k: int, period: str, data: MonthlyData | None) -> Path:
     fmt.parse_period(period)  # also keeps the file name safe
     context = build_monthly_context(con, city=city, k=k, period=period, data=data)
     page = environment().get_template("monatsbericht.html.j2").render(**context)
@@ -1100,8 +1136,7 @@ def _render_monthly(con: Any, reports_dir: Path, *, city: str, k: int, period: s
     return path
 
 
-def render_monthly(con: Any, reports_dir: Path, *, city: str, k: int,
-                   period: str | None = None) -> Path:
+def render_monthly(con: Any, reports_dir: Path, *, city: str, k: int, period: str | None = None) -> Path:
     """Render reports_dir/monatsbericht_<YYYY-MM>.html and return its path."""
     if period is None:
         period = latest_period(con)
@@ -1123,8 +1158,9 @@ def report_periods(con: Any) -> list[str]:
     return periods
 
 
-def render_all_monthly(con: Any, reports_dir: Path, *, city: str, k: int,
-                       periods: Iterable[str] | None = None) -> list[Path]:
+def render_all_monthly(
+    con: Any, reports_dir: Path, *, city: str, k: int, periods: Iterable[str] | None = None
+) -> list[Path]:
     """Render the monthly report of every month (default: `report_periods`), reading what
     the months share once. Returns the paths, oldest month first."""
     periods = sorted(report_periods(con) if periods is None else periods)
@@ -1136,8 +1172,7 @@ def render_all_monthly(con: Any, reports_dir: Path, *, city: str, k: int,
     paths = []
     for period in periods:
         started = time.perf_counter()
-        paths.append(_render_monthly(con, reports_dir, city=city, k=k, period=period,
-                                     data=data))
+        paths.append(_render_monthly(con, reports_dir, city=city, k=k, period=period, data=data))
         log.debug("monthly report %s rendered in %.2f s", period, time.perf_counter() - started)
     return paths
 
@@ -1151,8 +1186,7 @@ REPORT_SUFFIXES = (".html", ".pdf", ".csv", ".xlsx")
 INDEX_GROUPS = (
     (("monatsbericht",), "Monatsberichte"),
     (("jahresbericht", "jahresevaluation", "evaluation"), "Jahresberichte und Evaluation"),
-    (("rueckmeldung", "traegerbericht", "provider_feedback", "feedback"),
-     "Rückmeldungen an die Träger"),
+    (("rueckmeldung", "traegerbericht", "provider_feedback", "feedback"), "Rückmeldungen an die Träger"),
     (("datenqualitaet", "data_quality", "dq"), "Datenqualität (intern)"),
 )
 OTHER_GROUP = "Weitere Berichte"
@@ -1197,6 +1231,7 @@ def _period_of(filename: str) -> str:
 def _newest_first(entries: list[IndexEntry]) -> list[IndexEntry]:
     """Newest period first (a year sorts after the months of that year), files without a
     period last; within one period by file name."""
+
     def key(entry: IndexEntry) -> tuple[int, str]:
         period = entry.period if len(entry.period) == 7 else entry.period + "-99"
         return (0 if entry.period else 1, period)
@@ -1223,25 +1258,31 @@ def render_index(reports_dir: Path, *, city: str) -> Path:
     groups: dict[str, list[IndexEntry]] = {}
     for rel, path in files:
         groups.setdefault(_group_of(path), []).append(
-            IndexEntry(href=urllib.parse.quote(rel.as_posix()), title=_report_title(path),
-                       filename=rel.as_posix(), period=_period_of(path.name))
+            IndexEntry(
+                href=urllib.parse.quote(rel.as_posix()),
+                title=_report_title(path),
+                filename=rel.as_posix(),
+                period=_period_of(path.name),
+            )
         )
     order = [title for _, title in INDEX_GROUPS] + [OTHER_GROUP]
-    index_groups = [IndexGroup(title, _newest_first(groups[title]))
-                    for title in order if title in groups]
-    page = environment().get_template("index.html.j2").render(
-        city=city,
-        title=f"Berichte Kommunales Integrationsmanagement {city}",
-        groups=index_groups,
-        count=len(files),
+    index_groups = [IndexGroup(title, _newest_first(groups[title])) for title in order if title in groups]
+    page = (
+        environment()
+        .get_template("index.html.j2")
+        .render(
+            city=city,
+            title=f"Berichte Kommunales Integrationsmanagement {city}",
+            groups=index_groups,
+            count=len(files),
+        )
     )
     path = reports_dir / INDEX_NAME
     write_atomic(path, page)
     return path
 
 
-def render_reports(con: Any, reports_dir: Path, *, city: str, k: int,
-                   period: str | None = None) -> dict[str, Any]:
+def render_reports(con: Any, reports_dir: Path, *, city: str, k: int, period: str | None = None) -> dict[str, Any]:
     """Render the monthly reports and the index of all reports in `reports_dir`.
 
     period None: a report for every month of marts.dim_periods (up to the newest month with

@@ -43,8 +43,14 @@ class Kind(enum.Enum):
 
 # How each registered indicator is displayed, derived from the indicator registry so the two
 # cannot drift apart.
-_DISPLAY_KIND_OF = {"count": Kind.COUNT, "share": Kind.SHARE, "median": Kind.DAYS,
-                    "ratio": Kind.RATIO, "flag": Kind.FLAG, "per_case": Kind.MONEY_PER_CASE}
+_DISPLAY_KIND_OF = {
+    "count": Kind.COUNT,
+    "share": Kind.SHARE,
+    "median": Kind.DAYS,
+    "ratio": Kind.RATIO,
+    "flag": Kind.FLAG,
+    "per_case": Kind.MONEY_PER_CASE,
+}
 
 
 def _display_kind(kind: str, unit: str) -> Kind:
@@ -166,7 +172,7 @@ def display(row: Mapping[str, Any] | None, kind: Kind, k: int) -> Cell:
         return Cell(fmt.percent(value), "value", value)
 
     if kind is Kind.COUNT:
-        count = int(round(value))
+        count = round(value)
         if 1 <= count < k:  # primary, flagged upstream or not
             return _primary(k)
         if suppressed:
@@ -192,12 +198,17 @@ def display(row: Mapping[str, Any] | None, kind: Kind, k: int) -> Cell:
 def legend(k: int) -> list[tuple[str, str]]:
     """(sign, German explanation) for every sign a report may show."""
     return [
-        (sign_primary(k), f"Fallzahl zwischen 1 und {k - 1}; aus Datenschutzgründen nicht "
-                          "genau ausgewiesen."),
-        (SIGN_SECONDARY, "Fallzahl gesperrt, damit ein verdeckter Wert nicht aus Summen oder "
-                         "anderen Angaben zurückgerechnet werden kann (sekundäre Sperrung)."),
-        (SIGN_HIDDEN, f"Anteil, Median oder Quote nicht ausgewiesen, weil weniger als {k} Fälle "
-                      "zugrunde liegen oder um einen anderen verdeckten Wert zu schützen."),
+        (sign_primary(k), f"Fallzahl zwischen 1 und {k - 1}; aus Datenschutzgründen nicht genau ausgewiesen."),
+        (
+            SIGN_SECONDARY,
+            "Fallzahl gesperrt, damit ein verdeckter Wert nicht aus Summen oder "
+            "anderen Angaben zurückgerechnet werden kann (sekundäre Sperrung).",
+        ),
+        (
+            SIGN_HIDDEN,
+            f"Anteil, Median oder Quote nicht ausgewiesen, weil weniger als {k} Fälle "
+            "zugrunde liegen oder um einen anderen verdeckten Wert zu schützen.",
+        ),
         ("0", "Genau null."),
         (SIGN_MISSING, "Keine Angabe: Für diesen Monat liegt kein Wert vor."),
     ]

@@ -13,21 +13,24 @@ import io
 import json
 import os
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
 import xlsxwriter
 
 from kim.config import Profile, Provider
-from transforms.exchange_format import FORMAT_VERSION, TABLES, ColumnType, column_names
+from kim.contract import FORMAT_VERSION, TABLES, ColumnType, column_names
 
 MANIFEST_NAME = "manifest.json"
 WORKBOOK_NAME = "export.xlsx"
 PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 _DTYPES: dict[ColumnType, pl.DataType] = {
-    "id": pl.String(), "code": pl.String(), "text": pl.String(), "date": pl.Date(),
+    "id": pl.String(),
+    "code": pl.String(),
+    "text": pl.String(),
+    "date": pl.Date(),
     "int": pl.Int64(),
 }
 # strftime directives -> Excel number-format tokens, for the workbook's date cells.
@@ -53,23 +56,21 @@ def write_delivery(
     if exported_at.tzinfo is None or exported_at.utcoffset() is None:
         raise ValueError("exported_at must be timezone-aware")
     if set(tables) != set(provider.tables):
-        raise ValueError(
-            f"provider '{provider.id}' delivers {sorted(provider.tables)}, got {sorted(tables)}"
-        )
+        raise ValueError(f"provider '{provider.id}' delivers {sorted(provider.tables)}, got {sorted(tables)}")
     profile = provider.profile
-    exports = {
-        table: _in_provider_shape(profile, table, _canonical(table, tables[table]))
-        for table in provider.tables
-    }
+    exports = {table: _in_provider_shape(profile, table, _canonical(table, tables[table])) for table in provider.tables}
     if profile.format == "csv":
-        files = {f"{table}.csv": (_csv_bytes(profile, frame), {"rows": frame.height})
-                 for table, frame in exports.items()}
+        files = {
+            f"{table}.csv": (_csv_bytes(profile, frame), {"rows": frame.height}) for table, frame in exports.items()
+        }
     else:
         sheets = {table: frame.height for table, frame in exports.items()}
-        files = {WORKBOOK_NAME: (
-            _xlsx_bytes(profile, exports, exported_at),
-            {"rows": sum(sheets.values()), "sheets": sheets},
-        )}
+        files = {
+            WORKBOOK_NAME: (
+                _xlsx_bytes(profile, exports, exported_at),
+                {"rows": sum(sheets.values()), "sheets": sheets},
+            )
+        }
 
     delivery_dir = Path(landing_dir) / provider.id / period
     delivery_dir.mkdir(parents=True, exist_ok=True)
@@ -99,17 +100,13 @@ def _canonical(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     missing = [name for name in column_names(table) if name not in frame.columns]
     if missing:
         raise ValueError(f"table '{table}' lacks columns {missing}")
-    return frame.select(
-        pl.col(column.name).cast(_DTYPES[column.type], strict=True) for column in TABLES[table]
-    )
+    return frame.select(pl.col(column.name).cast(_DTYPES[column.type], strict=True) for column in TABLES[table])
 
 
 def _in_provider_shape(profile: Profile, table: str, frame: pl.DataFrame) -> pl.DataFrame:
     """Reverse the profile: the provider's code values and column names."""
     recode = [
-        pl.col(column).replace(_inverse(profile.codes[column]))
-        for column in frame.columns
-        if column in profile.codes
+        pl.col(column).replace(_inverse(profile.codes[column])) for column in frame.columns if column in profile.codes
     ]
     return frame.with_columns(recode).rename(profile.provider_column_names(table))
 
@@ -138,18 +135,23 @@ def _csv_bytes(profile: Profile, frame: pl.DataFrame) -> bytes:
 def _xlsx_bytes(profile: Profile, frames: dict[str, pl.DataFrame], exported_at: datetime) -> bytes:
     """One sheet per table with native dates; byte-identical for identical input."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {
-        # In memory, xlsxwriter stamps every zip member with a fixed 1980-01-01 timestamp.
-        "in_memory": True,
-        # Ids and codes are text, never formulas, numbers or links.
-        "strings_to_formulas": False,
-        "strings_to_numbers": False,
-        "strings_to_urls": False,
-    })
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            # In memory, xlsxwriter stamps every zip member with a fixed 1980-01-01 timestamp.
+            "in_memory": True,
+            # Ids and codes are text, never formulas, numbers or links.
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
     # The document's creation time would otherwise be "now".
-    workbook.set_properties({
-        "created": exported_at.astimezone(timezone.utc).replace(tzinfo=None),
-    })
+    workbook.set_properties(
+        {
+            "created": exported_at.astimezone(UTC).replace(tzinfo=None),
+        }
+    )
     header = workbook.add_format({"bold": True})
     date_cell = workbook.add_format({"num_format": _excel_date_format(profile.date_format)})
     for table, frame in frames.items():

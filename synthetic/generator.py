@@ -54,8 +54,12 @@ def generate(
     first_day = _first_day(_shift_months(periods[0], -P.LEAD_MONTHS))
     rng = np.random.default_rng(seed)
     history = build_history(
-        case_providers, abh_providers, _day_number(first_day), _day_number(period_ends[-1]),
-        total_cases, rng,
+        case_providers,
+        abh_providers,
+        _day_number(first_day),
+        _day_number(period_ends[-1]),
+        total_cases,
+        rng,
     )
     exported_at = _export_times(period_ends, len(providers), rng)
 
@@ -64,13 +68,15 @@ def generate(
     total = len(periods) * len(providers)
     for period_index, (period, period_end) in enumerate(zip(periods, period_ends)):
         for provider_index, provider in enumerate(providers):
-            written.append(write_delivery(
-                provider,
-                period,
-                snapshot(by_provider[provider.id], period_end),
-                Path(landing_dir),
-                exported_at[provider_index][period_index],
-            ))
+            written.append(
+                write_delivery(
+                    provider,
+                    period,
+                    snapshot(by_provider[provider.id], period_end),
+                    Path(landing_dir),
+                    exported_at[provider_index][period_index],
+                )
+            )
             if progress is not None:
                 progress(len(written), total)
     return written
@@ -81,11 +87,10 @@ def month_periods(end_period: str, months: int) -> list[str]:
     return [_shift_months(end_period, offset) for offset in range(1 - months, 1)]
 
 
-def _export_times(
-    period_ends: list[date], n_providers: int, rng: np.random.Generator
-) -> list[list[datetime]]:
+def _export_times(period_ends: list[date], n_providers: int, rng: np.random.Generator) -> list[list[datetime]]:
     """Export time per provider and period: a few days after the period, a few late."""
     shape = (n_providers, len(period_ends))
+
     def inclusive(bounds: tuple[int, int]) -> np.ndarray:
         return rng.integers(bounds[0], bounds[1] + 1, shape)
 
@@ -125,4 +130,3 @@ def _last_day(period: str) -> date:
 
 def _day_number(day: date) -> int:
     return (day - date(1970, 1, 1)).days
-

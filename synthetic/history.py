@@ -18,17 +18,36 @@ import numpy as np
 import polars as pl
 
 from kim.config import Provider
+from kim.contract import (
+    CLOSING_REASON,
+    CONTACT_CHANNEL,
+    GENDER,
+    HANDOVER_OUTCOME,
+    NEED_CATEGORY,
+    REFERRAL_SOURCE,
+    RESIDENCE_STATUS,
+    TARGET_SERVICE,
+    UNMET_REASON,
+)
 from synthetic import parameters as P
 from synthetic.ids import (
-    CONTACT_SUFFIX, HANDOVER_SUFFIX, NEED_SUFFIX, child_id, id_style, numbered, random_pseudonyms,
+    CONTACT_SUFFIX,
+    HANDOVER_SUFFIX,
+    NEED_SUFFIX,
+    child_id,
+    id_style,
+    numbered,
+    random_pseudonyms,
 )
 from synthetic.sampling import (
-    conditional_matrix, draw, draw_given, lognormal_days, probabilities, rank_within_groups,
-    uniform_days, weighted_subsets,
-)
-from transforms.exchange_format import (
-    CLOSING_REASON, CONTACT_CHANNEL, GENDER, HANDOVER_OUTCOME, NEED_CATEGORY, REFERRAL_SOURCE,
-    RESIDENCE_STATUS, TARGET_SERVICE, UNMET_REASON,
+    conditional_matrix,
+    draw,
+    draw_given,
+    lognormal_days,
+    probabilities,
+    rank_within_groups,
+    uniform_days,
+    weighted_subsets,
 )
 
 NATIONALITIES = tuple(P.NATIONALITY_WEIGHTS)
@@ -57,9 +76,7 @@ class CityHistory:
     def for_provider(self, provider: Provider) -> dict[str, pl.DataFrame]:
         """The tables the provider delivers, restricted to its records."""
         return {
-            table: getattr(self, table)
-            .filter(pl.col("provider_id") == provider.id)
-            .drop("provider_id")
+            table: getattr(self, table).filter(pl.col("provider_id") == provider.id).drop("provider_id")
             for table in provider.tables
         }
 
@@ -84,17 +101,13 @@ def build_history(
     handovers = _draw_handovers(cases, needs, rng)
     _resolve_needs(cases, needs, handovers, rng)
 
-    need_ids = _ids_by_rank(
-        case_ids, needs.case, (needs.identified_on, needs.category), NEED_SUFFIX
-    )
+    need_ids = _ids_by_rank(case_ids, needs.case, (needs.identified_on, needs.category), NEED_SUFFIX)
     return CityHistory(
         cases=_cases_table(cases, persons, case_ids, provider_ids),
         needs=_needs_table(needs, case_ids, need_ids, provider_ids),
         handovers=_handovers_table(handovers, case_ids, need_ids, provider_ids),
         contacts=_contacts_table(cases, last_day, case_ids, provider_ids, rng),
-        assignments=_assignments_table(
-            cases, case_providers, last_day, case_ids, provider_ids, rng
-        ),
+        assignments=_assignments_table(cases, case_providers, last_day, case_ids, provider_ids, rng),
         status_changes=_status_changes_table(persons, abh_providers, rng),
     )
 
@@ -150,27 +163,23 @@ def _fte(provider: Provider, year: int) -> float:
 
 
 def _draw_cases(
-    case_providers: list[Provider], first_day: int, last_day: int, total_cases: int,
+    case_providers: list[Provider],
+    first_day: int,
+    last_day: int,
+    total_cases: int,
     rng: np.random.Generator,
 ) -> _Cases:
     n_providers = len(case_providers)
     shares = case_provider_shares(case_providers, _year(np.array([last_day]))[0])
     # A few persons also have a case at a second, different provider.
-    n_second = (
-        round(total_cases * P.SECOND_PROVIDER_SHARE / (1 + P.SECOND_PROVIDER_SHARE))
-        if n_providers > 1 else 0
-    )
+    n_second = round(total_cases * P.SECOND_PROVIDER_SHARE / (1 + P.SECOND_PROVIDER_SHARE)) if n_providers > 1 else 0
     n_persons = total_cases - n_second
     first_provider = rng.choice(n_providers, n_persons, p=shares)
     returning = np.sort(rng.choice(n_persons, n_second, replace=False))
-    other_provider = (
-        first_provider[returning] + rng.integers(1, max(n_providers, 2), n_second)
-    ) % n_providers
+    other_provider = (first_provider[returning] + rng.integers(1, max(n_providers, 2), n_second)) % n_providers
 
     opened_on = rng.integers(first_day, last_day + 1, total_cases)
-    duration = np.maximum(
-        lognormal_days(rng, P.CASE_DURATION_MEDIAN_DAYS, P.CASE_DURATION_SIGMA, total_cases), 1
-    )
+    duration = np.maximum(lognormal_days(rng, P.CASE_DURATION_MEDIAN_DAYS, P.CASE_DURATION_SIGMA, total_cases), 1)
     return _Cases(
         provider=np.concatenate([first_provider, other_provider]),
         person=np.concatenate([np.arange(n_persons), returning]),
@@ -213,8 +222,13 @@ def _draw_persons(cases: _Cases, last_day: int, rng: np.random.Generator) -> _Pe
     status_after = status.copy()
     status_after[changes] = draw_given(rng, status[changes], transitions)
     return _Persons(
-        person_id=person_id, birth_year=birth_year, gender=gender, nationality=nationality,
-        arrival_year=arrival_year, status_at_first_intake=status, changed_on=changed_on,
+        person_id=person_id,
+        birth_year=birth_year,
+        gender=gender,
+        nationality=nationality,
+        arrival_year=arrival_year,
+        status_at_first_intake=status,
+        changed_on=changed_on,
         status_after_change=status_after,
     )
 
@@ -242,21 +256,25 @@ def _case_ids(cases: _Cases, case_providers: list[Provider], rng: np.random.Gene
     styles = [id_style(provider.id) for provider in case_providers]
     # Numbering does not start at 1: the provider had cases before the generated window.
     first_number = rng.integers(20, 300, len(styles)) + 1
-    style_table = pl.DataFrame({
-        "provider": np.arange(len(styles)),
-        "prefix": [style.case_prefix for style in styles],
-        "digits": [style.digits for style in styles],
-        "per_year": [style.per_year for style in styles],
-        "first_number": first_number,
-    })
+    style_table = pl.DataFrame(
+        {
+            "provider": np.arange(len(styles)),
+            "prefix": [style.case_prefix for style in styles],
+            "digits": [style.digits for style in styles],
+            "per_year": [style.per_year for style in styles],
+            "first_number": first_number,
+        }
+    )
     year = pl.col("year")
     numbering = (
-        pl.DataFrame({
-            "case": np.arange(len(cases)),
-            "provider": cases.provider,
-            "opened_on": cases.opened_on,
-            "year": _year(cases.opened_on),
-        })
+        pl.DataFrame(
+            {
+                "case": np.arange(len(cases)),
+                "provider": cases.provider,
+                "opened_on": cases.opened_on,
+                "year": _year(cases.opened_on),
+            }
+        )
         .join(style_table, on="provider", how="left", maintain_order="left")
         .sort("provider", "opened_on", "case")
         .with_columns(
@@ -266,8 +284,9 @@ def _case_ids(cases: _Cases, case_providers: list[Provider], rng: np.random.Gene
         )
         .with_columns(
             number=pl.when("per_year")
-            .then(pl.col("within_year") + pl.when(year == pl.col("first_year"))
-                  .then(pl.col("first_number")).otherwise(1))
+            .then(
+                pl.col("within_year") + pl.when(year == pl.col("first_year")).then(pl.col("first_number")).otherwise(1)
+            )
             .otherwise(pl.col("running") + pl.col("first_number")),
             stem=pl.when("per_year")
             .then(pl.concat_str([pl.col("prefix"), year.cast(pl.String), pl.lit("-")]))
@@ -279,26 +298,26 @@ def _case_ids(cases: _Cases, case_providers: list[Provider], rng: np.random.Gene
     return numbering.select(case_id).to_series()
 
 
-def _cases_table(
-    cases: _Cases, persons: _Persons, case_ids: pl.Series, provider_ids: pl.Series
-) -> pl.DataFrame:
+def _cases_table(cases: _Cases, persons: _Persons, case_ids: pl.Series, provider_ids: pl.Series) -> pl.DataFrame:
     person = cases.person
     arrival_year = persons.arrival_year[person]
-    return pl.DataFrame({
-        "provider_id": provider_ids,
-        "case_id": case_ids,
-        "person_id": persons.person_id[person],
-        "opened_on": _dates(cases.opened_on),
-        "closed_on": _dates(cases.closed_on),
-        "closing_reason": _codes(CLOSING_REASON, cases.closing_reason),
-        "birth_year": persons.birth_year[person],
-        "gender": _codes(GENDER, persons.gender[person]),
-        "nationality": _codes(NATIONALITIES, persons.nationality[person]),
-        "residence_status": _codes(RESIDENCE_STATUS, cases.residence_status),
-        "arrival_year": _ints(arrival_year, valid=arrival_year >= 0),
-        "district": _codes(DISTRICTS, cases.district, valid=cases.district >= 0),
-        "referral_source": _codes(REFERRAL_SOURCE, cases.referral_source),
-    }).sort("provider_id", "case_id")
+    return pl.DataFrame(
+        {
+            "provider_id": provider_ids,
+            "case_id": case_ids,
+            "person_id": persons.person_id[person],
+            "opened_on": _dates(cases.opened_on),
+            "closed_on": _dates(cases.closed_on),
+            "closing_reason": _codes(CLOSING_REASON, cases.closing_reason),
+            "birth_year": persons.birth_year[person],
+            "gender": _codes(GENDER, persons.gender[person]),
+            "nationality": _codes(NATIONALITIES, persons.nationality[person]),
+            "residence_status": _codes(RESIDENCE_STATUS, cases.residence_status),
+            "arrival_year": _ints(arrival_year, valid=arrival_year >= 0),
+            "district": _codes(DISTRICTS, cases.district, valid=cases.district >= 0),
+            "referral_source": _codes(REFERRAL_SOURCE, cases.referral_source),
+        }
+    ).sort("provider_id", "case_id")
 
 
 # --- Needs and handovers -------------------------------------------------------------------
@@ -329,13 +348,9 @@ def _draw_needs(cases: _Cases, rng: np.random.Generator) -> _Needs:
     sizes = np.array(list(P.NEEDS_PER_CASE_WEIGHTS))[
         draw(rng, list(P.NEEDS_PER_CASE_WEIGHTS), P.NEEDS_PER_CASE_WEIGHTS, len(cases))
     ]
-    log_weights = np.tile(np.log(probabilities(NEED_CATEGORY, P.NEED_CATEGORY_WEIGHTS)),
-                          (len(cases), 1))
-    secure = np.isin(cases.residence_status,
-                     [RESIDENCE_STATUS.index(s) for s in P.SECURE_RESIDENCE_STATUSES])
-    log_weights[secure, NEED_CATEGORY.index("aufenthalt")] += np.log(
-        P.AUFENTHALT_WEIGHT_FACTOR_IF_SECURE
-    )
+    log_weights = np.tile(np.log(probabilities(NEED_CATEGORY, P.NEED_CATEGORY_WEIGHTS)), (len(cases), 1))
+    secure = np.isin(cases.residence_status, [RESIDENCE_STATUS.index(s) for s in P.SECURE_RESIDENCE_STATUSES])
+    log_weights[secure, NEED_CATEGORY.index("aufenthalt")] += np.log(P.AUFENTHALT_WEIGHT_FACTOR_IF_SECURE)
     case, category = weighted_subsets(rng, log_weights, sizes)
 
     # The first need is found within weeks, later ones at any time while the case is open.
@@ -351,28 +366,26 @@ def _draw_handovers(cases: _Cases, needs: _Needs, rng: np.random.Generator) -> _
     # Handovers for needs, to a service that matches the need's category.
     for_need = np.flatnonzero(rng.random(len(needs.case)) < P.HANDOVER_SHARE_OF_NEEDS)
     need_case = needs.case[for_need]
-    to_referral = lognormal_days(rng, P.REFERRAL_AFTER_IDENTIFIED_MEDIAN_DAYS,
-                                 P.REFERRAL_AFTER_IDENTIFIED_SIGMA, len(for_need))
-    need_referred = np.minimum(needs.identified_on[for_need] + to_referral,
-                               cases.closed_on[need_case])
+    to_referral = lognormal_days(
+        rng, P.REFERRAL_AFTER_IDENTIFIED_MEDIAN_DAYS, P.REFERRAL_AFTER_IDENTIFIED_SIGMA, len(for_need)
+    )
+    need_referred = np.minimum(needs.identified_on[for_need] + to_referral, cases.closed_on[need_case])
     service_matrix = conditional_matrix(NEED_CATEGORY, TARGET_SERVICE, P.SERVICE_BY_CATEGORY)
     need_service = draw_given(rng, needs.category[for_need], service_matrix)
 
     # General referrals without a need, at any time while a case is open.
     n_general = round(len(for_need) * P.GENERAL_REFERRAL_SHARE / (1 - P.GENERAL_REFERRAL_SHARE))
     general_case = rng.integers(0, max(len(cases), 1), n_general)
-    general_referred = uniform_days(rng, cases.opened_on[general_case],
-                                    cases.closed_on[general_case])
+    general_referred = uniform_days(rng, cases.opened_on[general_case], cases.closed_on[general_case])
     general_service = draw(rng, TARGET_SERVICE, P.GENERAL_REFERRAL_SERVICE_WEIGHTS, n_general)
 
     case = np.concatenate([need_case, general_case])
     service = np.concatenate([need_service, general_service])
     referred_on = np.concatenate([need_referred, general_referred])
     outcome = draw(rng, HANDOVER_OUTCOME, P.HANDOVER_OUTCOME_WEIGHTS, len(case))
-    median_delay = np.array([
-        P.HANDOVER_DELAY_MEDIAN_DAYS.get(s, P.HANDOVER_DELAY_DEFAULT_MEDIAN_DAYS)
-        for s in TARGET_SERVICE
-    ])[service]
+    median_delay = np.array(
+        [P.HANDOVER_DELAY_MEDIAN_DAYS.get(s, P.HANDOVER_DELAY_DEFAULT_MEDIAN_DAYS) for s in TARGET_SERVICE]
+    )[service]
     delay = lognormal_days(rng, median_delay, P.HANDOVER_DELAY_SIGMA, len(case))
     # Stalled referrals stay open until the case closes, then count as not taken up.
     stalled = outcome == HANDOVER_OUTCOME.index("offen")
@@ -386,9 +399,7 @@ def _draw_handovers(cases: _Cases, needs: _Needs, rng: np.random.Generator) -> _
     )
 
 
-def _resolve_needs(
-    cases: _Cases, needs: _Needs, handovers: _Handovers, rng: np.random.Generator
-) -> None:
+def _resolve_needs(cases: _Cases, needs: _Needs, handovers: _Handovers, rng: np.random.Generator) -> None:
     """When and how each need is resolved; open needs are resolved when their case closes."""
     n = len(needs.case)
     with_need = handovers.need >= 0
@@ -398,8 +409,7 @@ def _resolve_needs(
     anchor = needs.identified_on.copy()
     anchor[handovers.need[with_need]] = handovers.decided_on[with_need]
     referred = needs.first_referred_on < NO_DAY
-    median = np.where(referred, P.RESOLUTION_AFTER_HANDOVER_MEDIAN_DAYS,
-                      P.RESOLUTION_WITHOUT_HANDOVER_MEDIAN_DAYS)
+    median = np.where(referred, P.RESOLUTION_AFTER_HANDOVER_MEDIAN_DAYS, P.RESOLUTION_WITHOUT_HANDOVER_MEDIAN_DAYS)
     resolution = anchor + lognormal_days(rng, median, P.RESOLUTION_SIGMA, n)
     needs.resolved_on = np.minimum(resolution, cases.closed_on[needs.case])
 
@@ -410,7 +420,9 @@ def _resolve_needs(
 
 
 def _ids_by_rank(
-    case_ids: pl.Series, case: np.ndarray, order_keys: tuple[np.ndarray, ...],
+    case_ids: pl.Series,
+    case: np.ndarray,
+    order_keys: tuple[np.ndarray, ...],
     suffix: tuple[str, int],
 ) -> pl.Series:
     """Ids of the records of each case, numbered in order of `order_keys` within the case."""
@@ -421,50 +433,57 @@ def _ids_by_rank(
     return frame.select(child_id(pl.col("case_id"), pl.col("rank"), suffix)).to_series()
 
 
-def _needs_table(
-    needs: _Needs, case_ids: pl.Series, need_ids: pl.Series, provider_ids: pl.Series
-) -> pl.DataFrame:
+def _needs_table(needs: _Needs, case_ids: pl.Series, need_ids: pl.Series, provider_ids: pl.Series) -> pl.DataFrame:
     status = np.where(needs.unmet, NEED_STATUS_UNMET, NEED_STATUS_MET)
-    return pl.DataFrame({
-        "provider_id": provider_ids.gather(needs.case),
-        "need_id": need_ids,
-        "case_id": case_ids.gather(needs.case),
-        "category": _codes(NEED_CATEGORY, needs.category),
-        "identified_on": _dates(needs.identified_on),
-        "status": status,
-        "resolved_on": _dates(needs.resolved_on),
-        "unmet_reason": _codes(UNMET_REASON, needs.unmet_reason, valid=needs.unmet),
-        NEED_REFERRED_ON: _dates(needs.first_referred_on, valid=needs.first_referred_on < NO_DAY),
-    }).sort("provider_id", "need_id")
+    return pl.DataFrame(
+        {
+            "provider_id": provider_ids.gather(needs.case),
+            "need_id": need_ids,
+            "case_id": case_ids.gather(needs.case),
+            "category": _codes(NEED_CATEGORY, needs.category),
+            "identified_on": _dates(needs.identified_on),
+            "status": status,
+            "resolved_on": _dates(needs.resolved_on),
+            "unmet_reason": _codes(UNMET_REASON, needs.unmet_reason, valid=needs.unmet),
+            NEED_REFERRED_ON: _dates(needs.first_referred_on, valid=needs.first_referred_on < NO_DAY),
+        }
+    ).sort("provider_id", "need_id")
 
 
 def _handovers_table(
     handovers: _Handovers, case_ids: pl.Series, need_ids: pl.Series, provider_ids: pl.Series
 ) -> pl.DataFrame:
     handover_ids = _ids_by_rank(
-        case_ids, handovers.case, (handovers.referred_on, handovers.target_service),
+        case_ids,
+        handovers.case,
+        (handovers.referred_on, handovers.target_service),
         HANDOVER_SUFFIX,
     )
     has_need = handovers.need >= 0
     successful = handovers.outcome == HANDOVER_OUTCOME.index("erfolgreich")
-    return pl.DataFrame({
-        "provider_id": provider_ids.gather(handovers.case),
-        "handover_id": handover_ids,
-        "case_id": case_ids.gather(handovers.case),
-        "need_id": _masked(need_ids.gather(np.where(has_need, handovers.need, 0)), has_need),
-        "target_service": _codes(TARGET_SERVICE, handovers.target_service),
-        "referred_on": _dates(handovers.referred_on),
-        "first_contact_on": _dates(handovers.decided_on, valid=successful),
-        "outcome": _codes(HANDOVER_OUTCOME, handovers.outcome),
-        HANDOVER_DECIDED_ON: _dates(handovers.decided_on),
-    }).sort("provider_id", "handover_id")
+    return pl.DataFrame(
+        {
+            "provider_id": provider_ids.gather(handovers.case),
+            "handover_id": handover_ids,
+            "case_id": case_ids.gather(handovers.case),
+            "need_id": _masked(need_ids.gather(np.where(has_need, handovers.need, 0)), has_need),
+            "target_service": _codes(TARGET_SERVICE, handovers.target_service),
+            "referred_on": _dates(handovers.referred_on),
+            "first_contact_on": _dates(handovers.decided_on, valid=successful),
+            "outcome": _codes(HANDOVER_OUTCOME, handovers.outcome),
+            HANDOVER_DECIDED_ON: _dates(handovers.decided_on),
+        }
+    ).sort("provider_id", "handover_id")
 
 
 # --- Contacts, assignments, status changes -------------------------------------------------
 
 
 def _contacts_table(
-    cases: _Cases, last_day: int, case_ids: pl.Series, provider_ids: pl.Series,
+    cases: _Cases,
+    last_day: int,
+    case_ids: pl.Series,
+    provider_ids: pl.Series,
     rng: np.random.Generator,
 ) -> pl.DataFrame:
     """An intake contact on the opening day, then Poisson contacts over the case's active life
@@ -481,14 +500,16 @@ def _contacts_table(
         lognormal_days(rng, median_minutes[channel], P.CONTACT_MINUTES_SIGMA, len(case)),
         *P.CONTACT_MINUTES_RANGE,
     )
-    return pl.DataFrame({
-        "provider_id": provider_ids.gather(case),
-        "contact_id": _ids_by_rank(case_ids, case, (contact_on, channel), CONTACT_SUFFIX),
-        "case_id": case_ids.gather(case),
-        "contact_on": _dates(contact_on),
-        "channel": _codes(CONTACT_CHANNEL, channel),
-        "duration_minutes": minutes,
-    }).sort("provider_id", "contact_id")
+    return pl.DataFrame(
+        {
+            "provider_id": provider_ids.gather(case),
+            "contact_id": _ids_by_rank(case_ids, case, (contact_on, channel), CONTACT_SUFFIX),
+            "case_id": case_ids.gather(case),
+            "contact_on": _dates(contact_on),
+            "channel": _codes(CONTACT_CHANNEL, channel),
+            "duration_minutes": minutes,
+        }
+    ).sort("provider_id", "contact_id")
 
 
 def case_manager_pool_size(provider: Provider, year: int) -> int:
@@ -496,8 +517,12 @@ def case_manager_pool_size(provider: Provider, year: int) -> int:
 
 
 def _assignments_table(
-    cases: _Cases, case_providers: list[Provider], last_day: int, case_ids: pl.Series,
-    provider_ids: pl.Series, rng: np.random.Generator,
+    cases: _Cases,
+    case_providers: list[Provider],
+    last_day: int,
+    case_ids: pl.Series,
+    provider_ids: pl.Series,
+    rng: np.random.Generator,
 ) -> pl.DataFrame:
     """Consecutive case managers per case; the last assignment ends when the case closes."""
     n_cases = len(cases)
@@ -523,40 +548,53 @@ def _assignments_table(
     # Each new case manager differs from the previous one: step through the pool.
     year = _year(np.array([last_day]))[0]
     pool = np.array([case_manager_pool_size(p, year) for p in case_providers])[cases.provider[case]]
-    step = np.where(first, np.floor(rng.random(len(case)) * pool),
-                    1 + np.floor(rng.random(len(case)) * (pool - 1))).astype(np.int64)
-    managers = pl.DataFrame({"case": case, "step": step, "pool": pool}).select(
-        (pl.col("step").cum_sum().over("case") % pl.col("pool")).alias("index")
-    ).to_series().to_numpy()
+    step = np.where(
+        first, np.floor(rng.random(len(case)) * pool), 1 + np.floor(rng.random(len(case)) * (pool - 1))
+    ).astype(np.int64)
+    managers = (
+        pl.DataFrame({"case": case, "step": step, "pool": pool})
+        .select((pl.col("step").cum_sum().over("case") % pl.col("pool")).alias("index"))
+        .to_series()
+        .to_numpy()
+    )
     manager_prefix = pl.Series([id_style(p.id).manager_prefix for p in case_providers])
-    manager_ids = pl.DataFrame({
-        "prefix": manager_prefix.gather(cases.provider[case]), "number": managers + 1,
-    }).select(numbered(pl.col("prefix"), pl.col("number"), 2)).to_series()
-    return pl.DataFrame({
-        "provider_id": provider_ids.gather(case),
-        "case_id": case_ids.gather(case),
-        "case_manager_id": manager_ids,
-        "assigned_from": _dates(assigned_from),
-        "assigned_to": _dates(assigned_to),
-    }).sort("provider_id", "case_id", "assigned_from")
+    manager_ids = (
+        pl.DataFrame(
+            {
+                "prefix": manager_prefix.gather(cases.provider[case]),
+                "number": managers + 1,
+            }
+        )
+        .select(numbered(pl.col("prefix"), pl.col("number"), 2))
+        .to_series()
+    )
+    return pl.DataFrame(
+        {
+            "provider_id": provider_ids.gather(case),
+            "case_id": case_ids.gather(case),
+            "case_manager_id": manager_ids,
+            "assigned_from": _dates(assigned_from),
+            "assigned_to": _dates(assigned_to),
+        }
+    ).sort("provider_id", "case_id", "assigned_from")
 
 
-def _status_changes_table(
-    persons: _Persons, abh_providers: list[Provider], rng: np.random.Generator
-) -> pl.DataFrame:
+def _status_changes_table(persons: _Persons, abh_providers: list[Provider], rng: np.random.Generator) -> pl.DataFrame:
     changed = np.flatnonzero(persons.changed_on < NO_DAY)
     if not abh_providers:
         changed = changed[:0]
     # With several foreigners' offices, each person belongs to one of them.
     abh = rng.integers(0, max(len(abh_providers), 1), len(changed))
     abh_ids = pl.Series([p.id for p in abh_providers] or [""], dtype=pl.String)
-    return pl.DataFrame({
-        "provider_id": abh_ids.gather(abh),
-        "person_id": pl.Series(persons.person_id[changed], dtype=pl.String),
-        "changed_on": _dates(persons.changed_on[changed]),
-        "status_from": _codes(RESIDENCE_STATUS, persons.status_at_first_intake[changed]),
-        "status_to": _codes(RESIDENCE_STATUS, persons.status_after_change[changed]),
-    }).sort("provider_id", "changed_on", "person_id")
+    return pl.DataFrame(
+        {
+            "provider_id": abh_ids.gather(abh),
+            "person_id": pl.Series(persons.person_id[changed], dtype=pl.String),
+            "changed_on": _dates(persons.changed_on[changed]),
+            "status_from": _codes(RESIDENCE_STATUS, persons.status_at_first_intake[changed]),
+            "status_to": _codes(RESIDENCE_STATUS, persons.status_after_change[changed]),
+        }
+    ).sort("provider_id", "changed_on", "person_id")
 
 
 # --- Column helpers ------------------------------------------------------------------------
@@ -581,8 +619,6 @@ def _ints(values: np.ndarray, valid: np.ndarray | None = None) -> pl.Series:
     return _masked(pl.Series(values.astype(np.int64)), valid)
 
 
-def _codes(
-    values: tuple[str, ...], index: np.ndarray, valid: np.ndarray | None = None
-) -> pl.Series:
+def _codes(values: tuple[str, ...], index: np.ndarray, valid: np.ndarray | None = None) -> pl.Series:
     safe = index if valid is None else np.where(valid, index, 0)
     return _masked(pl.Series(values, dtype=pl.String).gather(safe), valid)

@@ -3,7 +3,7 @@
 Providers number their cases in their own style ('CV-000123', 'AWO2025-0042'); needs, handovers
 and contacts carry the case number plus a running suffix, as case-management software does.
 Person ids are the cross-provider pseudonym: random base32, so nothing about them is sequential.
-All ids match `transforms.exchange_format.ID_PATTERN`.
+All ids match `kim.contract.ID_PATTERN`.
 """
 
 from __future__ import annotations

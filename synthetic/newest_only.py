@@ -67,8 +67,12 @@ def generate_newest_only(
     # The same history synthetic.generate draws: same providers, days, case count and seed.
     first_day = _first_day(month_periods(periods[0], P.LEAD_MONTHS + 1)[0])
     history = build_history(
-        case_providers, abh_providers, _day_number(first_day), _day_number(_last_day(periods[-1])),
-        total_cases, np.random.default_rng(seed),
+        case_providers,
+        abh_providers,
+        _day_number(first_day),
+        _day_number(_last_day(periods[-1])),
+        total_cases,
+        np.random.default_rng(seed),
     )
     planned = [(provider, periods[-1]) for provider in providers]
     if months > 1:
@@ -77,12 +81,16 @@ def generate_newest_only(
     written = []
     for provider, period in planned:
         period_end = _last_day(period)
-        exported_at = datetime.combine(
-            period_end + timedelta(days=EXPORT_DAYS_AFTER_PERIOD), EXPORT_TIME, tzinfo=zone)
-        written.append(write_delivery(
-            provider, period, snapshot(history.for_provider(provider), period_end),
-            Path(landing_dir), exported_at,
-        ))
+        exported_at = datetime.combine(period_end + timedelta(days=EXPORT_DAYS_AFTER_PERIOD), EXPORT_TIME, tzinfo=zone)
+        written.append(
+            write_delivery(
+                provider,
+                period,
+                snapshot(history.for_provider(provider), period_end),
+                Path(landing_dir),
+                exported_at,
+            )
+        )
         if progress is not None:
             progress(len(written), len(planned))
     return written

@@ -1,7 +1,7 @@
 """Vectorised random draws for the generator.
 
 Categorical draws return indices into a tuple of values (usually a code list from
-`transforms.exchange_format`), so columns are built with one fancy-indexing step.
+`kim.contract`), so columns are built with one fancy-indexing step.
 """
 
 from __future__ import annotations
@@ -23,9 +23,7 @@ def probabilities(values: Sequence[Any], weights: Mapping[Any, float]) -> np.nda
     return vector / vector.sum()
 
 
-def draw(
-    rng: np.random.Generator, values: Sequence[Any], weights: Mapping[Any, float], size: int
-) -> np.ndarray:
+def draw(rng: np.random.Generator, values: Sequence[Any], weights: Mapping[Any, float], size: int) -> np.ndarray:
     """Indices into `values`, drawn with the given weights."""
     return rng.choice(len(values), size=size, p=probabilities(values, weights))
 
@@ -54,9 +52,7 @@ def draw_given(rng: np.random.Generator, given: np.ndarray, matrix: np.ndarray) 
     return np.minimum(drawn, matrix.shape[1] - 1)
 
 
-def lognormal_days(
-    rng: np.random.Generator, median: float | np.ndarray, sigma: float, size: int
-) -> np.ndarray:
+def lognormal_days(rng: np.random.Generator, median: float | np.ndarray, sigma: float, size: int) -> np.ndarray:
     """Right-skewed whole numbers of days with the given median."""
     return np.rint(rng.lognormal(np.log(median), sigma, size)).astype(np.int64)
 

@@ -22,11 +22,27 @@ class Scale:
 
 
 SCALES = {
-    "S": Scale("S", PROJECT_ROOT / "config" / "leverkusen.yaml", 24, 3000,
-               "one city (Leverkusen): 5 providers + abh, 24 monthly deliveries, ~3,000 cases"),
-    "M": Scale("M", PROJECT_ROOT / "benchmarks" / "config_m.yaml", 36, 40000,
-               "a large city: 12 providers + abh, 36 monthly deliveries, ~40,000 cases"),
-    "L": Scale("L", PROJECT_ROOT / "benchmarks" / "config_l.yaml", 36, 500000,
-               "all of NRW: 53 districts x (4 providers + abh), ~500,000 cases, 36 months; only the "
-               "newest delivery per provider is generated", newest_only=True),
+    "S": Scale(
+        "S",
+        PROJECT_ROOT / "config" / "leverkusen.yaml",
+        24,
+        3000,
+        "one city (Leverkusen): 5 providers + abh, 24 monthly deliveries, ~3,000 cases",
+    ),
+    "M": Scale(
+        "M",
+        PROJECT_ROOT / "benchmarks" / "config_m.yaml",
+        36,
+        40000,
+        "a large city: 12 providers + abh, 36 monthly deliveries, ~40,000 cases",
+    ),
+    "L": Scale(
+        "L",
+        PROJECT_ROOT / "benchmarks" / "config_l.yaml",
+        36,
+        500000,
+        "all of NRW: 53 districts x (4 providers + abh), ~500,000 cases, 36 months; only the "
+        "newest delivery per provider is generated",
+        newest_only=True,
+    ),
 }

@@ -11,17 +11,14 @@ from datetime import date
 
 import polars as pl
 
+from kim.contract import column_names
 from synthetic.history import HANDOVER_DECIDED_ON, NEED_REFERRED_ON
-from transforms.exchange_format import column_names
 
 
 def snapshot(history: dict[str, pl.DataFrame], as_of: date) -> dict[str, pl.DataFrame]:
     """Exchange-format tables as the provider's system shows them at the end of `as_of`."""
     day = pl.lit(as_of)
-    return {
-        table: _SNAPSHOTS[table](history, day).select(column_names(table))
-        for table in history
-    }
+    return {table: _SNAPSHOTS[table](history, day).select(column_names(table)) for table in history}
 
 
 def _visible_until(column: str, day: pl.Expr) -> pl.Expr:
@@ -43,8 +40,7 @@ def _cases(history: dict[str, pl.DataFrame], day: pl.Expr) -> pl.DataFrame:
     return (
         history["cases"]
         .filter(pl.col("opened_on") <= day)
-        .join(_current_case_managers(history["assignments"], day), on="case_id", how="left",
-              maintain_order="left")
+        .join(_current_case_managers(history["assignments"], day), on="case_id", how="left", maintain_order="left")
         .with_columns(
             _visible_until("closed_on", day),
             pl.when(closed).then(pl.col("closing_reason")).alias("closing_reason"),
@@ -58,8 +54,10 @@ def _needs(history: dict[str, pl.DataFrame], day: pl.Expr) -> pl.DataFrame:
         history["needs"]
         .filter(pl.col("identified_on") <= day)
         .with_columns(
-            pl.when(resolved).then(pl.col("status"))
-            .when(pl.col(NEED_REFERRED_ON) <= day).then(pl.lit("in_bearbeitung"))
+            pl.when(resolved)
+            .then(pl.col("status"))
+            .when(pl.col(NEED_REFERRED_ON) <= day)
+            .then(pl.lit("in_bearbeitung"))
             .otherwise(pl.lit("offen"))
             .alias("status"),
             _visible_until("resolved_on", day),
@@ -86,9 +84,7 @@ def _contacts(history: dict[str, pl.DataFrame], day: pl.Expr) -> pl.DataFrame:
 
 def _assignments(history: dict[str, pl.DataFrame], day: pl.Expr) -> pl.DataFrame:
     return (
-        history["assignments"]
-        .filter(pl.col("assigned_from") <= day)
-        .with_columns(_visible_until("assigned_to", day))
+        history["assignments"].filter(pl.col("assigned_from") <= day).with_columns(_visible_until("assigned_to", day))
     )
 
 

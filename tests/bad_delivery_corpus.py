@@ -62,17 +62,20 @@ def write_table(folder: Path, table: str, header: list[str], rows: list[list[str
 def set_field(table: str, row: int, column: str, value: str, count: int = 1) -> Callable[[Path], None]:
     """Set a field in `count` data rows from `row` on (0-based; file line = row + 2). Contacts are
     many, so defects there are repeated to break more than 1 % of the delivery's rows."""
+
     def make(folder: Path) -> None:
         header, rows = read_table(folder, table)
         for index in range(row, row + count):
             rows[index][header.index(column)] = value
         write_table(folder, table, header, rows)
+
     return make
 
 
 def edit_rows(table: str, edit: Callable[[list[str], list[list[str]]], tuple[list[str], list[list[str]]]]):
     def make(folder: Path) -> None:
         write_table(folder, table, *edit(*read_table(folder, table)))
+
     return make
 
 
@@ -80,6 +83,7 @@ def edit_bytes(file_name: str, edit: Callable[[bytes], bytes]) -> Callable[[Path
     def make(folder: Path) -> None:
         path = folder / file_name
         path.write_bytes(edit(path.read_bytes()))
+
     return make
 
 
@@ -88,6 +92,7 @@ def edit_manifest(edit: Callable[[dict], None]) -> Callable[[Path], None]:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         edit(manifest)
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
     return make
 
 
@@ -122,31 +127,37 @@ def rewrite_workbook(edit: Callable[[dict[str, pl.DataFrame]], dict[str, pl.Data
                 frame.write_excel(workbook=workbook, worksheet=sheet, autofit=False)
                 if formula and name == "cases":
                     sheet.write_formula("B2", formula)
+
     return make
 
 
 def insert_at_line(file_name: str, line: int, prefix: bytes) -> Callable[[Path], None]:
     """Put bytes at the start of a line (1-based)."""
+
     def edit(content: bytes) -> bytes:
         lines = content.split(b"\n")
         lines[line - 1] = prefix + lines[line - 1]
         return b"\n".join(lines)
+
     return edit_bytes(file_name, edit)
 
 
 def reencode(file_name: str, encoding: str, then: Callable[[Path], None]) -> Callable[[Path], None]:
     """Apply `then`, and store the file in another encoding than the profile's."""
+
     def make(folder: Path) -> None:
         then(folder)
         path = folder / file_name
         path.write_bytes(path.read_bytes().decode("utf-8-sig").encode(encoding))
+
     return make
 
 
 def drop_column(table: str, column: str):
     def edit(header, rows):
         index = header.index(column)
-        return header[:index] + header[index + 1:], [r[:index] + r[index + 1:] for r in rows]
+        return header[:index] + header[index + 1 :], [r[:index] + r[index + 1 :] for r in rows]
+
     return edit_rows(table, edit)
 
 
@@ -159,14 +170,17 @@ def replace_line(file_name: str, line: int, text: bytes) -> Callable[[Path], Non
         lines = content.split(b"\n")
         lines[line - 1] = text
         return b"\n".join(lines)
+
     return edit_bytes(file_name, edit)
 
 
 def copy_first_row_id(table: str, key: str):
     """Give data row 2 the key of data row 1: a duplicate id."""
+
     def edit(header, rows):
         rows[1][header.index(key)] = rows[0][header.index(key)]
         return header, rows
+
     return edit_rows(table, edit)
 
 
@@ -176,99 +190,421 @@ C, A, D = "caritas", "awo", "drk"
 
 CORPUS: tuple[CorpusEntry, ...] = (
     # files and their encoding
-    CorpusEntry("wrong_encoding", C, reencode("cases.csv", "cp1252", set_field("cases", 2, "district", "bürgerbusch")),
-                "encoding", "cases.csv", 4, "byte 0xfc is not valid utf-8-sig"),
-    CorpusEntry("bom_in_the_middle", C, insert_at_line("cases.csv", 4, "\ufeff".encode("utf-8")),
-                "bom_inside", "cases.csv", 4, "byte-order mark"),
-    CorpusEntry("truncated_last_line", C, edit_bytes("cases.csv", lambda b: b[:-7]),
-                "truncated", "cases.csv", None, "seems cut off"),
-    CorpusEntry("empty_file", C, edit_bytes("needs.csv", lambda b: b""), "file_empty", "needs.csv", 1, "the file is empty"),
-    CorpusEntry("header_only", C, edit_bytes("cases.csv", lambda b: b.split(b"\n")[0] + b"\n"),
-                "cases_empty", "cases.csv", None, "cases has no data rows"),
-    CorpusEntry("missing_column", C, drop_column("cases", "gender"), "column_missing", "cases.csv", 1,
-                "required column 'gender'"),
-    CorpusEntry("extra_unknown_column", C, add_column("contacts", "Raum", "A1"), "column_unknown", "contacts.csv", 1,
-                "'Raum' are not part of exchange format v1"),
-    CorpusEntry("duplicate_column", C, edit_rows("cases", lambda h, r: (h + ["gender"], [x + [x[h.index("gender")]] for x in r])),
-                "column_duplicate", "cases.csv", 1, "'gender' appears twice"),
-    CorpusEntry("nul_bytes", C, insert_at_line("contacts.csv", 3, b"\x00"),
-                "nul_byte", "contacts.csv", 3, "NUL byte"),
-    CorpusEntry("crlf_lf_mix", C, edit_bytes("needs.csv", lambda b: b.replace(b"\n", b"\r\n", 2)),
-                "line_endings_mixed", "needs.csv", 3, "partly with CRLF"),
-    CorpusEntry("field_of_10_mb", C, set_field("cases", 0, "nationality", "X" * 10_000_000), "field_too_large",
-                "cases.csv", 2, "field larger than field limit"),
-    CorpusEntry("unquoted_delimiter", C, replace_line("contacts.csv", 3, b"K;1;2;3;4;5;6"), "field_count", "contacts.csv", 3,
-                "line has 7 fields, the header has 5"),
+    CorpusEntry(
+        "wrong_encoding",
+        C,
+        reencode("cases.csv", "cp1252", set_field("cases", 2, "district", "bürgerbusch")),
+        "encoding",
+        "cases.csv",
+        4,
+        "byte 0xfc is not valid utf-8-sig",
+    ),
+    CorpusEntry(
+        "bom_in_the_middle",
+        C,
+        insert_at_line("cases.csv", 4, "\ufeff".encode("utf-8")),
+        "bom_inside",
+        "cases.csv",
+        4,
+        "byte-order mark",
+    ),
+    CorpusEntry(
+        "truncated_last_line",
+        C,
+        edit_bytes("cases.csv", lambda b: b[:-7]),
+        "truncated",
+        "cases.csv",
+        None,
+        "seems cut off",
+    ),
+    CorpusEntry(
+        "empty_file", C, edit_bytes("needs.csv", lambda b: b""), "file_empty", "needs.csv", 1, "the file is empty"
+    ),
+    CorpusEntry(
+        "header_only",
+        C,
+        edit_bytes("cases.csv", lambda b: b.split(b"\n")[0] + b"\n"),
+        "cases_empty",
+        "cases.csv",
+        None,
+        "cases has no data rows",
+    ),
+    CorpusEntry(
+        "missing_column",
+        C,
+        drop_column("cases", "gender"),
+        "column_missing",
+        "cases.csv",
+        1,
+        "required column 'gender'",
+    ),
+    CorpusEntry(
+        "extra_unknown_column",
+        C,
+        add_column("contacts", "Raum", "A1"),
+        "column_unknown",
+        "contacts.csv",
+        1,
+        "'Raum' are not part of exchange format v1",
+    ),
+    CorpusEntry(
+        "duplicate_column",
+        C,
+        edit_rows("cases", lambda h, r: (h + ["gender"], [x + [x[h.index("gender")]] for x in r])),
+        "column_duplicate",
+        "cases.csv",
+        1,
+        "'gender' appears twice",
+    ),
+    CorpusEntry("nul_bytes", C, insert_at_line("contacts.csv", 3, b"\x00"), "nul_byte", "contacts.csv", 3, "NUL byte"),
+    CorpusEntry(
+        "crlf_lf_mix",
+        C,
+        edit_bytes("needs.csv", lambda b: b.replace(b"\n", b"\r\n", 2)),
+        "line_endings_mixed",
+        "needs.csv",
+        3,
+        "partly with CRLF",
+    ),
+    CorpusEntry(
+        "field_of_10_mb",
+        C,
+        set_field("cases", 0, "nationality", "X" * 10_000_000),
+        "field_too_large",
+        "cases.csv",
+        2,
+        "field larger than field limit",
+    ),
+    CorpusEntry(
+        "unquoted_delimiter",
+        C,
+        replace_line("contacts.csv", 3, b"K;1;2;3;4;5;6"),
+        "field_count",
+        "contacts.csv",
+        3,
+        "line has 7 fields, the header has 5",
+    ),
     # values, row by row (a small delivery: one bad row is more than 1 %)
-    CorpusEntry("duplicate_ids", C, copy_first_row_id("cases", "case_id"), "too_many_bad_rows", "cases.csv", 2,
-                "key (case_id) occurs more than once", row_rule="duplicate_key"),
-    CorpusEntry("orphan_case_id_in_needs", C, set_field("needs", 0, "case_id", "CV-999999", count=10), "too_many_bad_rows", "needs.csv", 2,
-                "'case_id' refers to a record missing from cases", row_rule="orphan_reference"),
-    CorpusEntry("closed_before_opened", C, edit_rows("cases", lambda h, r: (h, [
-        x if i else x[:h.index("closed_on")] + ["01.01.2000", "umzug"] + x[h.index("closed_on") + 2:] for i, x in enumerate(r)])),
-                "too_many_bad_rows", "cases.csv", 2, "'closed_on' (2000-01-01) is before 'opened_on'", row_rule="date_order"),
-    CorpusEntry("date_in_the_future", C, set_field("contacts", 0, "contact_on", "24.12.2030", count=10), "too_many_bad_rows",
-                "contacts.csv", 2, "date 2030-12-24 is after the export date", row_rule="date_in_future"),
-    CorpusEntry("impossible_date", C, set_field("contacts", 1, "contact_on", "31.02.2024", count=10), "too_many_bad_rows",
-                "contacts.csv", 3, "'31.02.2024' is not a valid date in the format %d.%m.%Y", row_rule="date_format"),
-    CorpusEntry("two_digit_year", C, set_field("contacts", 0, "contact_on", "15.01.26", count=10), "too_many_bad_rows",
-                "contacts.csv", 2, "is before 1950-01-01 (two-digit year?)", row_rule="date_implausible"),
-    CorpusEntry("decimal_comma_in_int", C, set_field("contacts", 0, "duration_minutes", "45,5", count=10), "too_many_bad_rows",
-                "contacts.csv", 2, "'45,5' is not a whole number", row_rule="integer"),
-    CorpusEntry("unknown_code_value", C, set_field("cases", 0, "residence_status", "Duldung §60b"), "too_many_bad_rows",
-                "cases.csv", 2, "unknown value 'Duldung §60b'; expected one of: duldung, gestattung", row_rule="code_list"),
-    CorpusEntry("unknown_code_value_awo", A, set_field("contacts", 0, "Kontaktart", "Brieftaube", count=10), "too_many_bad_rows",
-                "contacts.csv", 2, "unknown value 'Brieftaube'", row_rule="code_list"),
-    CorpusEntry("missing_closing_reason", C, edit_rows("cases", lambda h, r: (h, [
-        x[:h.index("closed_on")] + ["15.10.2026", ""] + x[h.index("closed_on") + 2:] if i == 0 else x for i, x in enumerate(r)])),
-                "too_many_bad_rows", "cases.csv", 2, "closing_reason is required if and only if closed_on is set",
-                row_rule="closing_reason_iff_closed"),
-    CorpusEntry("duration_out_of_range", C, set_field("contacts", 0, "duration_minutes", "900", count=10), "too_many_bad_rows",
-                "contacts.csv", 2, "900 is outside 1…600", row_rule="out_of_range"),
+    CorpusEntry(
+        "duplicate_ids",
+        C,
+        copy_first_row_id("cases", "case_id"),
+        "too_many_bad_rows",
+        "cases.csv",
+        2,
+        "key (case_id) occurs more than once",
+        row_rule="duplicate_key",
+    ),
+    CorpusEntry(
+        "orphan_case_id_in_needs",
+        C,
+        set_field("needs", 0, "case_id", "CV-999999", count=10),
+        "too_many_bad_rows",
+        "needs.csv",
+        2,
+        "'case_id' refers to a record missing from cases",
+        row_rule="orphan_reference",
+    ),
+    CorpusEntry(
+        "closed_before_opened",
+        C,
+        edit_rows(
+            "cases",
+            lambda h, r: (
+                h,
+                [
+                    x if i else x[: h.index("closed_on")] + ["01.01.2000", "umzug"] + x[h.index("closed_on") + 2 :]
+                    for i, x in enumerate(r)
+                ],
+            ),
+        ),
+        "too_many_bad_rows",
+        "cases.csv",
+        2,
+        "'closed_on' (2000-01-01) is before 'opened_on'",
+        row_rule="date_order",
+    ),
+    CorpusEntry(
+        "date_in_the_future",
+        C,
+        set_field("contacts", 0, "contact_on", "24.12.2030", count=10),
+        "too_many_bad_rows",
+        "contacts.csv",
+        2,
+        "date 2030-12-24 is after the export date",
+        row_rule="date_in_future",
+    ),
+    CorpusEntry(
+        "impossible_date",
+        C,
+        set_field("contacts", 1, "contact_on", "31.02.2024", count=10),
+        "too_many_bad_rows",
+        "contacts.csv",
+        3,
+        "'31.02.2024' is not a valid date in the format %d.%m.%Y",
+        row_rule="date_format",
+    ),
+    CorpusEntry(
+        "two_digit_year",
+        C,
+        set_field("contacts", 0, "contact_on", "15.01.26", count=10),
+        "too_many_bad_rows",
+        "contacts.csv",
+        2,
+        "is before 1950-01-01 (two-digit year?)",
+        row_rule="date_implausible",
+    ),
+    CorpusEntry(
+        "decimal_comma_in_int",
+        C,
+        set_field("contacts", 0, "duration_minutes", "45,5", count=10),
+        "too_many_bad_rows",
+        "contacts.csv",
+        2,
+        "'45,5' is not a whole number",
+        row_rule="integer",
+    ),
+    CorpusEntry(
+        "unknown_code_value",
+        C,
+        set_field("cases", 0, "residence_status", "Duldung §60b"),
+        "too_many_bad_rows",
+        "cases.csv",
+        2,
+        "unknown value 'Duldung §60b'; expected one of: duldung, gestattung",
+        row_rule="code_list",
+    ),
+    CorpusEntry(
+        "unknown_code_value_awo",
+        A,
+        set_field("contacts", 0, "Kontaktart", "Brieftaube", count=10),
+        "too_many_bad_rows",
+        "contacts.csv",
+        2,
+        "unknown value 'Brieftaube'",
+        row_rule="code_list",
+    ),
+    CorpusEntry(
+        "missing_closing_reason",
+        C,
+        edit_rows(
+            "cases",
+            lambda h, r: (
+                h,
+                [
+                    x[: h.index("closed_on")] + ["15.10.2026", ""] + x[h.index("closed_on") + 2 :] if i == 0 else x
+                    for i, x in enumerate(r)
+                ],
+            ),
+        ),
+        "too_many_bad_rows",
+        "cases.csv",
+        2,
+        "closing_reason is required if and only if closed_on is set",
+        row_rule="closing_reason_iff_closed",
+    ),
+    CorpusEntry(
+        "duration_out_of_range",
+        C,
+        set_field("contacts", 0, "duration_minutes", "900", count=10),
+        "too_many_bad_rows",
+        "contacts.csv",
+        2,
+        "900 is outside 1…600",
+        row_rule="out_of_range",
+    ),
     # the manifest
-    CorpusEntry("manifest_row_count_wrong", C, edit_manifest(lambda m: m["files"]["needs.csv"].update(rows=m["files"]["needs.csv"]["rows"] + 1)),
-                "row_count_mismatch", "needs.csv", None, "manifest.json says", refresh_manifest=False),
-    CorpusEntry("checksum_wrong", C, edit_bytes("contacts.csv", lambda b: b.replace(b"telefon", b"video", 1)),
-                "checksum_mismatch", "contacts.csv", None, "the file changed after export", refresh_manifest=False),
-    CorpusEntry("file_missing", C, lambda folder: (folder / "assignments.csv").unlink(), "file_missing", "assignments.csv", None,
-                "listed in manifest.json but missing"),
-    CorpusEntry("manifest_missing", C, lambda folder: (folder / "manifest.json").unlink(), "manifest_missing", None, None,
-                "no manifest.json", refresh_manifest=False),
-    CorpusEntry("unlisted_extra_file", C, lambda folder: (folder / "notes.txt").write_text("x"), "file_unlisted", "notes.txt", None,
-                "is not in manifest.json"),
-    CorpusEntry("provider_id_mismatch", C, edit_manifest(lambda m: m.update(provider_id="diakonie")), "provider_mismatch",
-                "manifest.json", None, "lies in folder 'caritas'", landing_only=True),
-    CorpusEntry("unknown_provider", C, edit_manifest(lambda m: m.update(provider_id="hilfswerk")), "provider_unknown",
-                "manifest.json", None, "provider 'hilfswerk' is not configured", folder=("hilfswerk", PERIOD)),
-    CorpusEntry("period_not_yyyy_mm", C, edit_manifest(lambda m: m.update(period="10/2026")), "period_invalid",
-                "manifest.json", None, "period '10/2026' is not YYYY-MM"),
+    CorpusEntry(
+        "manifest_row_count_wrong",
+        C,
+        edit_manifest(lambda m: m["files"]["needs.csv"].update(rows=m["files"]["needs.csv"]["rows"] + 1)),
+        "row_count_mismatch",
+        "needs.csv",
+        None,
+        "manifest.json says",
+        refresh_manifest=False,
+    ),
+    CorpusEntry(
+        "checksum_wrong",
+        C,
+        edit_bytes("contacts.csv", lambda b: b.replace(b"telefon", b"video", 1)),
+        "checksum_mismatch",
+        "contacts.csv",
+        None,
+        "the file changed after export",
+        refresh_manifest=False,
+    ),
+    CorpusEntry(
+        "file_missing",
+        C,
+        lambda folder: (folder / "assignments.csv").unlink(),
+        "file_missing",
+        "assignments.csv",
+        None,
+        "listed in manifest.json but missing",
+    ),
+    CorpusEntry(
+        "manifest_missing",
+        C,
+        lambda folder: (folder / "manifest.json").unlink(),
+        "manifest_missing",
+        None,
+        None,
+        "no manifest.json",
+        refresh_manifest=False,
+    ),
+    CorpusEntry(
+        "unlisted_extra_file",
+        C,
+        lambda folder: (folder / "notes.txt").write_text("x"),
+        "file_unlisted",
+        "notes.txt",
+        None,
+        "is not in manifest.json",
+    ),
+    CorpusEntry(
+        "provider_id_mismatch",
+        C,
+        edit_manifest(lambda m: m.update(provider_id="diakonie")),
+        "provider_mismatch",
+        "manifest.json",
+        None,
+        "lies in folder 'caritas'",
+        landing_only=True,
+    ),
+    CorpusEntry(
+        "unknown_provider",
+        C,
+        edit_manifest(lambda m: m.update(provider_id="hilfswerk")),
+        "provider_unknown",
+        "manifest.json",
+        None,
+        "provider 'hilfswerk' is not configured",
+        folder=("hilfswerk", PERIOD),
+    ),
+    CorpusEntry(
+        "period_not_yyyy_mm",
+        C,
+        edit_manifest(lambda m: m.update(period="10/2026")),
+        "period_invalid",
+        "manifest.json",
+        None,
+        "period '10/2026' is not YYYY-MM",
+    ),
     # direct identifiers
-    CorpusEntry("name_column", C, add_column("cases", "Name", "Muster"), "pii_column", "cases.csv", 1,
-                "column 'Name' looks like a name"),
-    CorpusEntry("vorname_column_accented", A, add_column("cases", "VÓRNAME", "Anna"), "pii_column", "cases.csv", 1,
-                "column 'VÓRNAME' looks like a name"),
-    CorpusEntry("email_in_code_field", C, set_field("cases", 2, "district", "anna.muster@example.org"), "pii_value",
-                "cases.csv", 4, "column 'district' holds a value that looks like an e-mail address"),
-    CorpusEntry("phone_in_code_field", C, set_field("cases", 1, "district", "0214 406-1234"), "pii_value",
-                "cases.csv", 3, "looks like a phone number"),
-    CorpusEntry("iban_in_a_field", C, set_field("cases", 0, "nationality", "DE89 3704 0044 0532 0130 00"), "pii_value",
-                "cases.csv", 2, "looks like an IBAN"),
-    CorpusEntry("full_birth_date", C, set_field("cases", 0, "birth_year", "12.03.1990"), "pii_value", "cases.csv", 2,
-                "looks like a full date"),
-    CorpusEntry("free_text_in_code_field", C, set_field("cases", 0, "district", "wohnt bei ihrer Tante in Opladen"),
-                "pii_value", "cases.csv", 2, "looks like free text"),
-    CorpusEntry("header_row_missing", C, edit_bytes("cases.csv", lambda b: b.split(b"\n", 1)[1]), "header_missing",
-                "cases.csv", 1, "is the header row missing"),
-    CorpusEntry("name_in_a_code_without_list", C, set_field("cases", 1, "district", "Hans Mueller"), "pii_value",
-                "cases.csv", 3, "column 'district' holds a value that is no code word"),
+    CorpusEntry(
+        "name_column",
+        C,
+        add_column("cases", "Name", "Muster"),
+        "pii_column",
+        "cases.csv",
+        1,
+        "column 'Name' looks like a name",
+    ),
+    CorpusEntry(
+        "vorname_column_accented",
+        A,
+        add_column("cases", "VÓRNAME", "Anna"),
+        "pii_column",
+        "cases.csv",
+        1,
+        "column 'VÓRNAME' looks like a name",
+    ),
+    CorpusEntry(
+        "email_in_code_field",
+        C,
+        set_field("cases", 2, "district", "anna.muster@example.org"),
+        "pii_value",
+        "cases.csv",
+        4,
+        "column 'district' holds a value that looks like an e-mail address",
+    ),
+    CorpusEntry(
+        "phone_in_code_field",
+        C,
+        set_field("cases", 1, "district", "0214 406-1234"),
+        "pii_value",
+        "cases.csv",
+        3,
+        "looks like a phone number",
+    ),
+    CorpusEntry(
+        "iban_in_a_field",
+        C,
+        set_field("cases", 0, "nationality", "DE89 3704 0044 0532 0130 00"),
+        "pii_value",
+        "cases.csv",
+        2,
+        "looks like an IBAN",
+    ),
+    CorpusEntry(
+        "full_birth_date",
+        C,
+        set_field("cases", 0, "birth_year", "12.03.1990"),
+        "pii_value",
+        "cases.csv",
+        2,
+        "looks like a full date",
+    ),
+    CorpusEntry(
+        "free_text_in_code_field",
+        C,
+        set_field("cases", 0, "district", "wohnt bei ihrer Tante in Opladen"),
+        "pii_value",
+        "cases.csv",
+        2,
+        "looks like free text",
+    ),
+    CorpusEntry(
+        "header_row_missing",
+        C,
+        edit_bytes("cases.csv", lambda b: b.split(b"\n", 1)[1]),
+        "header_missing",
+        "cases.csv",
+        1,
+        "is the header row missing",
+    ),
+    CorpusEntry(
+        "name_in_a_code_without_list",
+        C,
+        set_field("cases", 1, "district", "Hans Mueller"),
+        "pii_value",
+        "cases.csv",
+        3,
+        "column 'district' holds a value that is no code word",
+    ),
     # workbooks
-    CorpusEntry("xlsx_birth_date_cell_in_year", D, rewrite_workbook(
-        lambda s: {k: v.with_columns(pl.date(1990, 3, 12).alias("birth_year")) if k == "cases" else v for k, v in s.items()}),
-                "pii_value", "export.xlsx[cases]", 2, "holds a full date where int values are expected"),
-    CorpusEntry("xlsx_missing_sheet", D, rewrite_workbook(lambda s: {k: v for k, v in s.items() if k != "contacts"}),
-                "sheet_missing", "export.xlsx", None, "the workbook has no sheet 'contacts'"),
-    CorpusEntry("xlsx_formula_cell", D, rewrite_workbook(lambda s: s, formula="=A2"), "xlsx_formula",
-                "export.xlsx[cases]", None, "cell B2 holds a formula"),
+    CorpusEntry(
+        "xlsx_birth_date_cell_in_year",
+        D,
+        rewrite_workbook(
+            lambda s: {
+                k: v.with_columns(pl.date(1990, 3, 12).alias("birth_year")) if k == "cases" else v for k, v in s.items()
+            }
+        ),
+        "pii_value",
+        "export.xlsx[cases]",
+        2,
+        "holds a full date where int values are expected",
+    ),
+    CorpusEntry(
+        "xlsx_missing_sheet",
+        D,
+        rewrite_workbook(lambda s: {k: v for k, v in s.items() if k != "contacts"}),
+        "sheet_missing",
+        "export.xlsx",
+        None,
+        "the workbook has no sheet 'contacts'",
+    ),
+    CorpusEntry(
+        "xlsx_formula_cell",
+        D,
+        rewrite_workbook(lambda s: s, formula="=A2"),
+        "xlsx_formula",
+        "export.xlsx[cases]",
+        None,
+        "cell B2 holds a formula",
+    ),
 )
 
 

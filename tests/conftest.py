@@ -5,18 +5,18 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
 
+from checks.findings import no_violations
 from checks.manifest import FileEntry, Manifest
 from kim.config import ProgrammeConfig, load_config
-from transforms.decode import no_violations
+from kim.contract import TABLES
 from transforms.delivery import DecodedDelivery
-from transforms.exchange_format import TABLES
 from warehouse.load import load_delivery
 from warehouse.migrate import connect
 
@@ -54,7 +54,8 @@ def load_hand_built_delivery(
     """Load typed rows through the real loading path (pseudonymisation included), bypassing files."""
     provider = config.providers[provider_id]
     frames = {
-        table: typed_table(table, tables.get(table, [])).with_row_index("source_row", offset=2)
+        table: typed_table(table, tables.get(table, []))
+        .with_row_index("source_row", offset=2)
         .with_columns(pl.col("source_row").cast(pl.Int64))
         for table in provider.tables
     }
@@ -63,10 +64,12 @@ def load_hand_built_delivery(
         delivery_dir=Path("/hand-built") / provider_id / period,
         provider=provider,
         period=period,
-        exported_at=exported_at or datetime(year + month // 12, month % 12 + 1, 5, tzinfo=timezone.utc),
+        exported_at=exported_at or datetime(year + month // 12, month % 12 + 1, 5, tzinfo=UTC),
         format_version="1",
-        files={f"{t}.csv": FileEntry(rows=f.height, sha256=hashlib.sha256(repr(f.rows()).encode()).hexdigest())
-               for t, f in frames.items()},
+        files={
+            f"{t}.csv": FileEntry(rows=f.height, sha256=hashlib.sha256(repr(f.rows()).encode()).hexdigest())
+            for t, f in frames.items()
+        },
     )
     delivery = DecodedDelivery(manifest, frames, no_violations(), {t: f"{t}.csv" for t in frames})
     content = hashlib.sha256(f"{provider_id}|{period}|{sorted(manifest.files.items())}".encode()).hexdigest()

@@ -22,8 +22,16 @@ from tests.test_reports import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 CITY = "Leverkusen"
 K = 5
 MARKERS = {"< 5", "x", "–"}
-SECTIONS = ["Zusammenfassung", "Reichweite", "Prozessqualität", "Ergebnisse",
-            "Strukturelle Lücken", "Budget", "Datenqualität", "Methodische Hinweise"]
+SECTIONS = [
+    "Zusammenfassung",
+    "Reichweite",
+    "Prozessqualität",
+    "Ergebnisse",
+    "Strukturelle Lücken",
+    "Budget",
+    "Datenqualität",
+    "Methodische Hinweise",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,8 +95,11 @@ class _Page(HTMLParser):
         if tag == "table":
             self._table = a.get("id")
             self.tables.append((a.get("id"), a.get("data-chart")))
-        if tag in ("h1", "h2", "h3", "h4") or (tag == "td" and "data-indicator" in a) \
-                or (tag in ("title", "desc") and self._in_svg):
+        if (
+            tag in ("h1", "h2", "h3", "h4")
+            or (tag == "td" and "data-indicator" in a)
+            or (tag in ("title", "desc") and self._in_svg)
+        ):
             self._capture, self._capture_tag = [], tag
             self._key = (self._table, a.get("data-indicator"), a.get("data-key"))
             if tag in ("title", "desc"):
@@ -126,12 +137,13 @@ def parse(path: Path) -> _Page:
     return page
 
 
-def yearly(con, year: str, indicator: str, provider: str = "all", dimension: str = "all",
-           value: str = "all") -> dict:
+def yearly(con, year: str, indicator: str, provider: str = "all", dimension: str = "all", value: str = "all") -> dict:
     cursor = con.execute(
         "SELECT value, numerator, denominator, suppressed FROM marts.indicator_values_yearly "
         "WHERE period = ? AND indicator_id = ? AND provider_id = ? AND dimension = ? "
-        "AND dimension_value = ?", [year, indicator, provider, dimension, value])
+        "AND dimension_value = ?",
+        [year, indicator, provider, dimension, value],
+    )
     row = cursor.fetchone()
     assert row is not None, (year, indicator, provider, dimension, value)
     return dict(zip(("value", "numerator", "denominator", "suppressed"), row))
@@ -142,7 +154,7 @@ def expected_text(row: dict, indicator: str) -> str:
     kind = indicator_kind(indicator).value
     value = row["value"]
     if kind == "count":
-        n = int(round(value))
+        n = round(value)
         if 1 <= n < K:
             return "< 5"
         if row["suppressed"]:
@@ -186,9 +198,16 @@ def test_german_headings_in_order(real):
         assert [text for tag, text in page.headings if tag == "h2"] == SECTIONS
         h1 = page.headings[0][1]
         assert h1.startswith(f"Jahresbericht Kommunales Integrationsmanagement {CITY} {year}")
-        for h3 in ("Das Wichtigste in Kürze", "Übergaben an andere Stellen", "Abschlussgründe",
-                   "Nicht gedeckte Bedarfe nach Bereich und Grund", "Verlauf über das Jahr",
-                   "Datenschutz", "Begriffe", "Datengrundlage"):
+        for h3 in (
+            "Das Wichtigste in Kürze",
+            "Übergaben an andere Stellen",
+            "Abschlussgründe",
+            "Nicht gedeckte Bedarfe nach Bereich und Grund",
+            "Verlauf über das Jahr",
+            "Datenschutz",
+            "Begriffe",
+            "Datengrundlage",
+        ):
             assert ("h3", h3) in page.headings
 
 
@@ -213,11 +232,12 @@ def test_key_figures_equal_warehouse_values(real):
     con, paths, _ = real
     for path, year in zip(paths, ("2024", "2025")):
         page = parse(path)
-        providers = [r[0] for r in con.execute(
-            "SELECT provider_id FROM marts.dim_providers WHERE provider_kind <> 'abh'").fetchall()]
+        providers = [
+            r[0]
+            for r in con.execute("SELECT provider_id FROM marts.dim_providers WHERE provider_kind <> 'abh'").fetchall()
+        ]
         checked = 0
-        for indicator in ("cases_active", "persons_active", "cases_new", "cases_closed",
-                          "focus_group_share_new"):
+        for indicator in ("cases_active", "persons_active", "cases_new", "cases_closed", "focus_group_share_new"):
             for provider in providers + ["all"]:
                 row = yearly(con, year, indicator, provider)
                 shown = page.cells[("tabelle-reichweite", indicator, provider)]
@@ -227,21 +247,23 @@ def test_key_figures_equal_warehouse_values(real):
         # the city-wide totals are published and formatted the German way
         active = yearly(con, year, "cases_active")
         assert not active["suppressed"] and active["value"] >= K
-        assert page.cells[("tabelle-reichweite", "cases_active", "all")] == \
-            fmt.integer(active["value"])
+        assert page.cells[("tabelle-reichweite", "cases_active", "all")] == fmt.integer(active["value"])
         # the same figure in the summary sentence
-        assert f"begleitete das Kommunale Integrationsmanagement in {CITY} " \
-               f"{fmt.integer(active['value'])} Fälle" in page.plain
-        for indicator in ("handover_delay_median_days", "handover_delay_p90_days",
-                          "handover_within_14d_share", "handovers_pending_over_30d"):
+        assert (
+            f"begleitete das Kommunale Integrationsmanagement in {CITY} "
+            f"{fmt.integer(active['value'])} Fälle" in page.plain
+        )
+        for indicator in (
+            "handover_delay_median_days",
+            "handover_delay_p90_days",
+            "handover_within_14d_share",
+            "handovers_pending_over_30d",
+        ):
             row = yearly(con, year, indicator)
-            assert page.cells[("tabelle-uebergaben", indicator, "all")] == \
-                expected_text(row, indicator)
-        for indicator in ("budget_funding_granted", "budget_actual_cost",
-                          "budget_funding_coverage_share"):
+            assert page.cells[("tabelle-uebergaben", indicator, "all")] == expected_text(row, indicator)
+        for indicator in ("budget_funding_granted", "budget_actual_cost", "budget_funding_coverage_share"):
             row = yearly(con, year, indicator)
-            assert page.cells[("tabelle-budget", indicator, "all")] == \
-                expected_text(row, indicator)
+            assert page.cells[("tabelle-budget", indicator, "all")] == expected_text(row, indicator)
         granted = yearly(con, year, "budget_funding_granted")["value"]
         assert f"Die bewilligte Förderung von {fmt.euro(granted)} deckte" in page.plain
 
@@ -251,10 +273,10 @@ def test_budget_per_provider_and_cost_guard(real):
     page = parse(paths[1])
     for provider in ("caritas", "diakonie", "awo", "drk", "stadt"):
         granted = yearly(con, "2025", "budget_funding_granted", provider)
-        assert page.cells[("tabelle-budget", "budget_funding_granted", provider)] == \
-            expected_text(granted, "budget_funding_granted")
-        for cost, base in (("cost_per_active_case", "cases_active"),
-                           ("cost_per_closed_case", "cases_closed")):
+        assert page.cells[("tabelle-budget", "budget_funding_granted", provider)] == expected_text(
+            granted, "budget_funding_granted"
+        )
+        for cost, base in (("cost_per_active_case", "cases_active"), ("cost_per_closed_case", "cases_closed")):
             shown = page.cells[("tabelle-budget", cost, provider)]
             base_row = yearly(con, "2025", base, provider)
             if expected_text(base_row, base) in MARKERS | {"0"}:
@@ -273,8 +295,7 @@ def test_suppressed_cells_show_markers_not_values(real):
         "  OR (indicator_id = 'needs_unmet_count' AND dimension = 'category_reason'))"
     ).fetchall()
     assert rows, "the synthetic year should have suppressed breakdown cells"
-    tables = {"closing_reason": "tabelle-abschlussgruende",
-              "category_reason": "tabelle-luecken-matrix"}
+    tables = {"closing_reason": "tabelle-abschlussgruende", "category_reason": "tabelle-luecken-matrix"}
     pages = {"2024": parse(paths[0]), "2025": parse(paths[1])}
     seen_secondary = False
     for year, indicator, dimension, code, value, _ in rows:
@@ -286,13 +307,18 @@ def test_suppressed_cells_show_markers_not_values(real):
     html = paths[0].read_text(encoding="utf-8")
     assert "<dt>&lt; 5</dt>" in html and "<dt>x</dt>" in html and "<dt>–</dt>" in html
     # a hidden residence status never becomes a bar: the chart names it instead
-    hidden = [code for (code,) in con.execute(
-        "SELECT dimension_value FROM marts.indicator_values_yearly WHERE period = '2024' "
-        "AND provider_id = 'all' AND indicator_id = 'cases_new' "
-        "AND dimension = 'residence_status' AND suppressed").fetchall()]
+    hidden = [
+        code
+        for (code,) in con.execute(
+            "SELECT dimension_value FROM marts.indicator_values_yearly WHERE period = '2024' "
+            "AND provider_id = 'all' AND indicator_id = 'cases_new' "
+            "AND dimension = 'residence_status' AND suppressed"
+        ).fetchall()
+    ]
     from reports import labels
-    chart = html[html.find('id="grafik-aufenthaltsstatus"'):]
-    chart = chart[:chart.find("</svg>")]
+
+    chart = html[html.find('id="grafik-aufenthaltsstatus"') :]
+    chart = chart[: chart.find("</svg>")]
     for code in hidden:
         assert f">{labels.code_label('residence_status', code)}<" not in chart
 
@@ -308,8 +334,7 @@ def test_monthly_trend_uses_published_months_only(real):
     assert len(months) == 24
     hidden = []
     for period, indicator, value, numerator, denominator, suppressed in months:
-        row = {"value": value, "numerator": numerator, "denominator": denominator,
-               "suppressed": suppressed}
+        row = {"value": value, "numerator": numerator, "denominator": denominator, "suppressed": suppressed}
         shown = page.cells[("tabelle-luecken-verlauf", indicator, period)]
         assert shown == display(row, indicator_kind(indicator), K).text
         assert shown == expected_text(row, indicator)
@@ -317,7 +342,7 @@ def test_monthly_trend_uses_published_months_only(real):
             hidden.append(fmt.month_year(period))
     html = paths[0].read_text(encoding="utf-8")
     for month in hidden:
-        assert month in html[html.find('id="grafik-luecken-verlauf"'):]
+        assert month in html[html.find('id="grafik-luecken-verlauf"') :]
 
 
 def test_charts_have_title_desc_and_data_table(real):
@@ -340,12 +365,16 @@ def test_charts_have_title_desc_and_data_table(real):
 
 def test_no_pseudonym_and_no_record_keys(real):
     con, paths, _ = real
-    ids = {v for (v,) in con.execute(
-        "SELECT case_id FROM raw.cases UNION SELECT person_id FROM raw.cases "
-        "UNION SELECT case_manager_id FROM raw.cases").fetchall() if v}
+    ids = {
+        v
+        for (v,) in con.execute(
+            "SELECT case_id FROM raw.cases UNION SELECT person_id FROM raw.cases "
+            "UNION SELECT case_manager_id FROM raw.cases"
+        ).fetchall()
+        if v
+    }
     assert len(ids) > 500
-    deliveries = {v for (v,) in con.execute("SELECT delivery_id FROM marts.fct_deliveries")
-                  .fetchall()}
+    deliveries = {v for (v,) in con.execute("SELECT delivery_id FROM marts.fct_deliveries").fetchall()}
     tokens = set()
     for path in paths:
         html = path.read_text(encoding="utf-8")
@@ -371,7 +400,8 @@ def test_data_quality_is_aggregate(real):
     rows = con.execute(
         "SELECT provider_id, count(*) FILTER (WHERE status = 'fristgerecht'), "
         "count(*) FILTER (WHERE status = 'verspaetet') FROM marts.delivery_timeliness "
-        "WHERE period LIKE '2024-%' GROUP BY ALL").fetchall()
+        "WHERE period LIKE '2024-%' GROUP BY ALL"
+    ).fetchall()
     for provider, on_time, late in rows:
         assert page.cells[("tabelle-datenqualitaet", "on_time", provider)] == str(on_time)
         assert page.cells[("tabelle-datenqualitaet", "late", provider)] == str(late)
@@ -384,11 +414,14 @@ def test_methodology_section(real):
     _, paths, _ = real
     page = parse(paths[1])
     text = page.plain
-    for phrase in ("Fallzahlen von 1 bis 4 nicht genau ausgewiesen",
-                   "neuesten angenommenen Lieferung",
-                   "können Zahlen daher noch ändern",
-                   "Caritasverband Leverkusen", "Ausländerbehörde Leverkusen",
-                   "Fälle, die im Berichtsjahr eröffnet wurden."):
+    for phrase in (
+        "Fallzahlen von 1 bis 4 nicht genau ausgewiesen",
+        "neuesten angenommenen Lieferung",
+        "können Zahlen daher noch ändern",
+        "Caritasverband Leverkusen",
+        "Ausländerbehörde Leverkusen",
+        "Fälle, die im Berichtsjahr eröffnet wurden.",
+    ):
         assert phrase in text, phrase
     assert "Berichtsmonat" not in text
 
@@ -429,21 +462,30 @@ CREATE TABLE marts.fct_deliveries (delivery_id VARCHAR, provider_id VARCHAR, per
 def planted(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute(DDL)
-    con.executemany("INSERT INTO marts.dim_providers VALUES (?, ?, ?)",
-                    [("caritas", "Caritasverband Leverkusen", "wohlfahrt"),
-                     ("drk", "Deutsches Rotes Kreuz Leverkusen", "wohlfahrt")])
-    con.executemany("INSERT INTO marts.dim_provider_years VALUES (?, ?, ?)",
-                    [("caritas", y, 3.0) for y in (2024, 2025)]
-                    + [("drk", y, 1.0) for y in (2024, 2025)])
-    con.execute("INSERT INTO marts.dim_periods SELECT strftime(d, '%Y-%m'), d, last_day(d) "
-                "FROM generate_series(DATE '2024-01-01', DATE '2025-12-01', INTERVAL 1 MONTH) "
-                "AS t(d)")
-    con.execute("INSERT INTO marts.fct_deliveries (delivery_id, provider_id, period, loaded_at, "
-                "state, total_rows, quarantined_rows, rejection_message, is_current) VALUES "
-                "('d1', 'caritas', '2025-12', TIMESTAMPTZ '2026-01-05 10:00:00+00', 'accepted', "
-                "1000, 3, NULL, true), "
-                "('d2', 'drk', '2025-11', TIMESTAMPTZ '2025-12-05 10:00:00+00', 'rejected', "
-                "NULL, NULL, 'Spalte geburtsdatum: 01.02.1990', false)")
+    con.executemany(
+        "INSERT INTO marts.dim_providers VALUES (?, ?, ?)",
+        [
+            ("caritas", "Caritasverband Leverkusen", "wohlfahrt"),
+            ("drk", "Deutsches Rotes Kreuz Leverkusen", "wohlfahrt"),
+        ],
+    )
+    con.executemany(
+        "INSERT INTO marts.dim_provider_years VALUES (?, ?, ?)",
+        [("caritas", y, 3.0) for y in (2024, 2025)] + [("drk", y, 1.0) for y in (2024, 2025)],
+    )
+    con.execute(
+        "INSERT INTO marts.dim_periods SELECT strftime(d, '%Y-%m'), d, last_day(d) "
+        "FROM generate_series(DATE '2024-01-01', DATE '2025-12-01', INTERVAL 1 MONTH) "
+        "AS t(d)"
+    )
+    con.execute(
+        "INSERT INTO marts.fct_deliveries (delivery_id, provider_id, period, loaded_at, "
+        "state, total_rows, quarantined_rows, rejection_message, is_current) VALUES "
+        "('d1', 'caritas', '2025-12', TIMESTAMPTZ '2026-01-05 10:00:00+00', 'accepted', "
+        "1000, 3, NULL, true), "
+        "('d2', 'drk', '2025-11', TIMESTAMPTZ '2025-12-05 10:00:00+00', 'rejected', "
+        "NULL, NULL, 'Spalte geburtsdatum: 01.02.1990', false)"
+    )
 
     def count(ind, prov, value, suppressed=False, year="2025", dim="all", dv="all"):
         return (ind, year, prov, dim, dv, float(value), int(value), None, suppressed)
@@ -455,20 +497,22 @@ def planted(tmp_path):
         return (ind, year, prov, dim, dv, value, None, den, suppressed)
 
     rows = [
-        count("cases_active", "all", 1234), count("cases_active", "all", 1100, year="2024"),
-        count("cases_active", "caritas", 1225), count("cases_active", "drk", 9),
-        count("cases_closed", "all", 411), count("cases_closed", "all", 400, year="2024"),
-        count("cases_closed", "caritas", 7, True), count("cases_closed", "drk", 3, True),
+        count("cases_active", "all", 1234),
+        count("cases_active", "all", 1100, year="2024"),
+        count("cases_active", "caritas", 1225),
+        count("cases_active", "drk", 9),
+        count("cases_closed", "all", 411),
+        count("cases_closed", "all", 400, year="2024"),
+        count("cases_closed", "caritas", 7, True),
+        count("cases_closed", "drk", 3, True),
         count("cases_closed", "all", 404, True, dim="closing_reason", dv="ziele_erreicht"),
         count("cases_closed", "all", 3, True, dim="closing_reason", dv="umzug"),
         count("cases_closed", "all", 4, True, dim="closing_reason", dv="abbruch"),
         share("focus_group_share_new", "all", 50, 100),
         share("focus_group_share_new", "all", 45, 100, year="2024"),
         other("handover_delay_median_days", "all", 18.5, 60),
-        other("handover_delay_median_days", "all", 47.5, 3, True, dim="target_service",
-              dv="kita"),
-        other("handover_delay_median_days", "all", 12.0, 30, dim="target_service",
-              dv="jobcenter"),
+        other("handover_delay_median_days", "all", 47.5, 3, True, dim="target_service", dv="kita"),
+        other("handover_delay_median_days", "all", 12.0, 30, dim="target_service", dv="jobcenter"),
         other("budget_funding_granted", "all", 625600.0),
         other("budget_actual_cost", "all", 800000.0),
         other("budget_funding_coverage_share", "all", 0.782),
@@ -479,15 +523,14 @@ def planted(tmp_path):
         other("cost_per_closed_case", "caritas", 600000 / 7, 7),  # count hidden: guard
         other("cost_per_closed_case", "drk", 200000 / 3, 3, True),
     ]
-    con.executemany("INSERT INTO marts.indicator_values_yearly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows)
+    con.executemany("INSERT INTO marts.indicator_values_yearly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     paths = render_annual_reports(con, tmp_path / "reports", city=CITY, k=K)
     yield con, paths
     con.close()
 
 
 def test_planted_suppression_and_comparison(planted):
-    con, paths = planted
+    _con, paths = planted
     assert [p.name for p in paths] == ["jahresbericht_2024.html", "jahresbericht_2025.html"]
     page = parse(paths[1])
     html = paths[1].read_text(encoding="utf-8")
@@ -544,12 +587,10 @@ def test_annual_report_in_headless_chromium(real, tmp_path):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("request", lambda request: requests.append(request.url))
             page.on("requestfailed", lambda request: failed.append(request.url))
-            page.on("console", lambda msg: console_errors.append(msg.text)
-                    if msg.type == "error" else None)
+            page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
             page.goto(path.as_uri())
             page.wait_for_load_state("load")
-            assert page.inner_text("h1").startswith(
-                "Jahresbericht Kommunales Integrationsmanagement Leverkusen 2024")
+            assert page.inner_text("h1").startswith("Jahresbericht Kommunales Integrationsmanagement Leverkusen 2024")
             svgs = page.locator("svg.chart")
             assert svgs.count() >= 4
             for i in range(svgs.count()):

@@ -40,7 +40,8 @@ def good_warehouse(tmp_path_factory, good_landing, config) -> Path:
 def data_checksums(con) -> dict[str, tuple]:
     """count and an order-independent hash of every table but the register."""
     tables = [
-        f"{schema}.{name}" for schema, name in con.execute(
+        f"{schema}.{name}"
+        for schema, name in con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
             "WHERE table_schema IN ('raw', 'staging', 'quarantine', 'dq', 'marts') ORDER BY ALL"
         ).fetchall()
@@ -94,7 +95,9 @@ def assert_rejected_without_change(entry, folder, good_warehouse, config, tmp_pa
     con = connect(warehouse)
     try:
         before = data_checksums(con)
-        current_before = con.execute("SELECT delivery_id FROM raw.deliveries WHERE state = 'accepted' ORDER BY 1").fetchall()
+        current_before = con.execute(
+            "SELECT delivery_id FROM raw.deliveries WHERE state = 'accepted' ORDER BY 1"
+        ).fetchall()
         summary = ingest_landing(con, tmp_path / "landing", config, KEY)
         build_staging(con)
         assert summary.accepted == []
@@ -110,10 +113,13 @@ def assert_rejected_without_change(entry, folder, good_warehouse, config, tmp_pa
         assert data_checksums(con) == before
         register = con.execute(
             "SELECT state, rejection_rule, rejection_file, rejection_line, rejection_message FROM raw.deliveries "
-            "WHERE landing_path = ?", [str(folder)]
+            "WHERE landing_path = ?",
+            [str(folder)],
         ).fetchall()
         assert register == [("rejected", entry.rule, entry.file_name, rejection.source_row, rejection.message)]
-        current_after = con.execute("SELECT delivery_id FROM raw.deliveries WHERE state = 'accepted' ORDER BY 1").fetchall()
+        current_after = con.execute(
+            "SELECT delivery_id FROM raw.deliveries WHERE state = 'accepted' ORDER BY 1"
+        ).fetchall()
         assert current_after == current_before
         # seen again: not registered twice
         assert ingest_landing(con, tmp_path / "landing", config, KEY).rejected == []

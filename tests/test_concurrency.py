@@ -53,10 +53,16 @@ def environment(root: Path, config) -> dict[str, str]:
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KIM_", "DAGSTER_"))}
     env.update(
-        DAGSTER_HOME=str(home), KIM_DAGSTER_DIR=str(root / "dagster"), KIM_PSEUDONYM_KEY=KEY,
-        KIM_CONFIG=str(config.path), KIM_LANDING_DIR=str(root / "landing"), KIM_WAREHOUSE=str(root / "w.duckdb"),
-        KIM_REPORTS_DIR=str(root / "reports"), KIM_INTERNAL_REPORTS_DIR=str(root / "internal-reports"),
-        PYTHONUNBUFFERED="1", COLUMNS="400",
+        DAGSTER_HOME=str(home),
+        KIM_DAGSTER_DIR=str(root / "dagster"),
+        KIM_PSEUDONYM_KEY=KEY,
+        KIM_CONFIG=str(config.path),
+        KIM_LANDING_DIR=str(root / "landing"),
+        KIM_WAREHOUSE=str(root / "w.duckdb"),
+        KIM_REPORTS_DIR=str(root / "reports"),
+        KIM_INTERNAL_REPORTS_DIR=str(root / "internal-reports"),
+        PYTHONUNBUFFERED="1",
+        COLUMNS="400",
     )
     return env
 
@@ -67,6 +73,7 @@ def flat(text: str) -> str:
 
 # --- the warehouse lock itself ------------------------------------------------------------------
 
+
 def test_the_lock_is_reentrant_in_one_process_and_times_out_for_another(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     with warehouse_lock(warehouse, "kim run"):
@@ -75,11 +82,18 @@ def test_the_lock_is_reentrant_in_one_process_and_times_out_for_another(tmp_path
         info = json.loads(lock_path(warehouse).read_text())
         assert info["pid"] == os.getpid() and info["holder"] == "kim run"
         other = subprocess.run(
-            [sys.executable, "-c",
-             "import sys; from pipelines.warehouse_lock import warehouse_lock\n"
-             "with warehouse_lock(sys.argv[1], 'kim report', timeout=1, on_wait=print, command='kim report'):\n"
-             "    pass", str(warehouse)],
-            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pipelines.warehouse_lock import warehouse_lock\n"
+                "with warehouse_lock(sys.argv[1], 'kim report', timeout=1, on_wait=print, command='kim report'):\n"
+                "    pass",
+                str(warehouse),
+            ],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert other.returncode == 1
         assert f"another kim run (pid {os.getpid()}, since " in other.stdout and "waiting up to 1 s" in other.stdout
@@ -95,10 +109,12 @@ def test_kim_run_gives_up_after_the_timeout_with_a_clear_error(tmp_path, config)
     env["KIM_LOCK_TIMEOUT"] = "2"
     generate(config, tmp_path / "landing", months=1, seed=2, total_cases=60, end_period=END)
     with warehouse_lock(tmp_path / "w.duckdb", "kim run"):
-        result = subprocess.run([str(BIN / "kim"), "run"], cwd=PROJECT_ROOT, env=env, capture_output=True,
-                                text=True, timeout=300)
-        report = subprocess.run([str(BIN / "kim"), "report"], cwd=PROJECT_ROOT, env=env, capture_output=True,
-                                text=True, timeout=300)
+        result = subprocess.run(
+            [str(BIN / "kim"), "run"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
+        report = subprocess.run(
+            [str(BIN / "kim"), "report"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
     # `kim report` waits for the same lock and gives up the same way
     reported = flat(report.stdout + report.stderr)
     assert report.returncode == 75, reported
@@ -119,15 +135,22 @@ def test_kim_run_and_kim_report_refuse_clearly_while_an_analyst_has_the_file_ope
     generate(config, tmp_path / "landing", months=1, seed=3, total_cases=60, end_period=END)
     connect(tmp_path / "w.duckdb").close()
     session = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1], read_only=True); "
-         "print('open', flush=True); time.sleep(120)", str(tmp_path / "w.duckdb")],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1], read_only=True); "
+            "print('open', flush=True); time.sleep(120)",
+            str(tmp_path / "w.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert session.stdout.readline().strip() == "open"
         for command in ("report", "run"):
-            result = subprocess.run([str(BIN / "kim"), command], cwd=PROJECT_ROOT, env=env, capture_output=True,
-                                    text=True, timeout=300)
+            result = subprocess.run(
+                [str(BIN / "kim"), command], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300
+            )
             output = flat(result.stdout + result.stderr)
             assert result.returncode == 75, output
             assert "Warehouse busy:" in output and f"(PID {session.pid})" in output, output
@@ -139,12 +162,19 @@ def test_kim_run_and_kim_report_refuse_clearly_while_an_analyst_has_the_file_ope
 
 # --- two `kim run` at once ----------------------------------------------------------------------
 
+
 def test_two_kim_runs_at_once_the_second_waits_for_the_first(tmp_path, config):
     env = environment(tmp_path, config)
     generate(config, tmp_path / "landing", months=2, seed=8, total_cases=120, end_period=END)
     runs = [
-        subprocess.Popen([str(BIN / "kim"), "run"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [str(BIN / "kim"), "run"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     outputs = []
@@ -168,6 +198,7 @@ def test_two_kim_runs_at_once_the_second_waits_for_the_first(tmp_path, config):
 
 
 # --- two Dagster runs at once, through the queue ------------------------------------------------
+
 
 def stop(process: subprocess.Popen) -> None:
     try:
@@ -203,13 +234,23 @@ def test_a_load_run_and_a_marts_run_launched_together_run_one_after_the_other(tm
             instance.add_dynamic_partitions(DELIVERY_PARTITIONS_NAME, [f"caritas/{END}"])
 
     log = (tmp_path / "daemon.log").open("wb")
-    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run"], cwd=PROJECT_ROOT, env=env, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+    daemon = subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         launches = [
             subprocess.Popen(
                 [str(BIN / "dagster"), "job", "launch", "-j", job, "--tags", json.dumps(tags)],
-                cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
             )
             for job, tags in (
                 ("load_delivery", {"dagster/partition": f"caritas/{END}"}),
@@ -229,22 +270,30 @@ def test_a_load_run_and_a_marts_run_launched_together_run_one_after_the_other(tm
                     records = instance.get_run_records()
                     if len(records) == 2 and all(r.dagster_run.is_finished for r in records):
                         break
-                    assert time.monotonic() < deadline, [(r.dagster_run.job_name, r.dagster_run.status) for r in records]
+                    assert time.monotonic() < deadline, [
+                        (r.dagster_run.job_name, r.dagster_run.status) for r in records
+                    ]
                     assert daemon.poll() is None, (tmp_path / "daemon.log").read_text()
                     time.sleep(1)
                 by_job = {r.dagster_run.job_name: r for r in records}
                 assert {job: r.dagster_run.status for job, r in by_job.items()} == {
-                    "load_delivery": dg.DagsterRunStatus.SUCCESS, "annual_report_run": dg.DagsterRunStatus.SUCCESS,
+                    "load_delivery": dg.DagsterRunStatus.SUCCESS,
+                    "annual_report_run": dg.DagsterRunStatus.SUCCESS,
                 }
                 # in sequence: one run ended before the other started
                 first, second = sorted(records, key=lambda r: r.start_time)
                 assert first.end_time <= second.start_time, (first.end_time, second.start_time)
                 for record in records:
                     events = instance.all_logs(record.dagster_run.run_id)
-                    assert not [e for e in events if LOCK_ERROR in (e.user_message or "")
-                                or (e.dagster_event and LOCK_ERROR in str(e.dagster_event.event_specific_data))]
-                    assert not instance.all_logs(record.dagster_run.run_id,
-                                                 of_type=dg.DagsterEventType.STEP_UP_FOR_RETRY)
+                    assert not [
+                        e
+                        for e in events
+                        if LOCK_ERROR in (e.user_message or "")
+                        or (e.dagster_event and LOCK_ERROR in str(e.dagster_event.event_specific_data))
+                    ]
+                    assert not instance.all_logs(
+                        record.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_UP_FOR_RETRY
+                    )
     finally:
         stop(daemon)
         log.close()

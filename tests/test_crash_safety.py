@@ -133,23 +133,33 @@ def marts_checksums(database: Path) -> dict[str, tuple[int, str]]:
 
     con = connect(database)
     try:
-        tables = [t for (t,) in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1"
-        ).fetchall() if t not in LOG_TABLES]
+        tables = [
+            t
+            for (t,) in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1"
+            ).fetchall()
+            if t not in LOG_TABLES
+        ]
         sums = {}
         for table in tables:
             columns = con.execute(
                 "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = 'marts' AND table_name = ? ORDER BY ordinal_position", [table]
+                "WHERE table_schema = 'marts' AND table_name = ? ORDER BY ordinal_position",
+                [table],
             ).fetchall()
             # doubles rounded: a parallel sum may differ in its last bit between two runs
-            shown = [f"round({name}, 9)" if kind == "DOUBLE" else name
-                     for name, kind in columns if name not in VOLATILE_COLUMNS]
+            shown = [
+                f"round({name}, 9)" if kind == "DOUBLE" else name
+                for name, kind in columns
+                if name not in VOLATILE_COLUMNS
+            ]
             # names come from information_schema of our own warehouse, not from input
-            sums[table] = tuple(con.execute(
-                f"SELECT count(*), md5(coalesce(string_agg(r, chr(10) ORDER BY r), '')) "
-                f"FROM (SELECT CAST(row({', '.join(shown)}) AS VARCHAR) AS r FROM marts.{table})"
-            ).fetchall()[0])
+            sums[table] = tuple(
+                con.execute(
+                    f"SELECT count(*), md5(coalesce(string_agg(r, chr(10) ORDER BY r), '')) "
+                    f"FROM (SELECT CAST(row({', '.join(shown)}) AS VARCHAR) AS r FROM marts.{table})"
+                ).fetchall()[0]
+            )
         return sums
     finally:
         con.close()
@@ -192,7 +202,11 @@ def assert_no_partial_delivery(database: Path) -> None:
 def run_driver(warehouse: Path, landing: Path, spec: str, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, __file__, str(warehouse), str(landing), spec, *extra],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -229,8 +243,15 @@ def world(tmp_path_factory, config):
     after_first = marts_checksums(reference)
     shutil.copy(reference, root / "after-first.duckdb")
     run_in_process(reference, full)
-    return {"root": root, "first": first, "full": full, "empty": empty,
-            "after_first": after_first, "after_first_db": root / "after-first.duckdb", "after_all": marts_checksums(reference)}
+    return {
+        "root": root,
+        "first": first,
+        "full": full,
+        "empty": empty,
+        "after_first": after_first,
+        "after_first_db": root / "after-first.duckdb",
+        "after_all": marts_checksums(reference),
+    }
 
 
 def assert_readers_see_before_or_after(database: Path, before: dict, after: dict) -> None:
@@ -243,11 +264,11 @@ def assert_readers_see_before_or_after(database: Path, before: dict, after: dict
 # (stage, kill point): stage 1 loads month 1 into an empty warehouse, stage 2 adds month 2 to a
 # warehouse built from stage 1 (the incremental path).
 KILL_POINTS = [
-    (1, "deliveries:2"),                       # between two deliveries
-    (1, "commit:3"),                           # inside the 3rd delivery's transaction, rows inserted
+    (1, "deliveries:2"),  # between two deliveries
+    (1, "commit:3"),  # inside the 3rd delivery's transaction, rows inserted
     (1, "match:CREATE OR REPLACE TABLE staging.needs:1"),  # inside the staging rebuild
-    (2, "match:marts.fct_handovers:1"),        # between two mart models
-    (2, "match:INSERT INTO marts.indicator_values:1"),     # recomputing the new month: old rows deleted
+    (2, "match:marts.fct_handovers:1"),  # between two mart models
+    (2, "match:INSERT INTO marts.indicator_values:1"),  # recomputing the new month: old rows deleted
     (2, "match:INSERT INTO marts.indicator_build_inputs:1"),  # figures stored, build log not yet
 ]
 
@@ -275,10 +296,13 @@ def test_a_killed_run_leaves_a_consistent_warehouse_and_a_rerun_completes_it(wor
         assert marts_checksums(warehouse) == world["after_all"]
 
 
-@pytest.mark.parametrize("spec, broken", [
-    ("match:INSERT INTO raw.contacts:2", assert_no_partial_delivery),
-    ("match:INSERT INTO marts.indicator_values:1", "marts"),
-])
+@pytest.mark.parametrize(
+    "spec, broken",
+    [
+        ("match:INSERT INTO raw.contacts:2", assert_no_partial_delivery),
+        ("match:INSERT INTO marts.indicator_values:1", "marts"),
+    ],
+)
 def test_without_transactions_a_crash_leaves_a_partial_state(world, tmp_path, spec, broken):
     """The checks above are not vacuous: with BEGIN/COMMIT swallowed (autocommit per statement), the
     same kill leaves a half-loaded delivery or half of marts.indicator_values deleted."""

@@ -7,6 +7,7 @@ the GraphQL API the UI itself uses; both processes stopped cleanly. And the defi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -42,6 +43,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 # --- processes -------------------------------------------------------------------------------
 
+
 @dataclass
 class Service:
     """A Dagster process started in its own process group (session), with its output in a log."""
@@ -51,11 +53,16 @@ class Service:
     log: Path
 
     @classmethod
-    def start(cls, name: str, args: list[str], env: dict[str, str], log: Path) -> "Service":
+    def start(cls, name: str, args: list[str], env: dict[str, str], log: Path) -> Service:
         with log.open("ab") as out:
             proc = subprocess.Popen(
-                args, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                args,
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         return cls(name, proc, log)
 
@@ -81,17 +88,15 @@ class Service:
                 text = stat.read_text()
             except OSError:  # the process ended meanwhile
                 continue
-            state, _ppid, pgrp = text[text.rfind(")") + 2:].split()[:3]
+            state, _ppid, pgrp = text[text.rfind(")") + 2 :].split()[:3]
             # (a zombie is dead: it only waits for its new parent, possibly a PID 1 that never reaps)
             if int(pgrp) == pgid and state != "Z":
                 members.append(int(stat.parent.name))
         return members
 
     def signal_group(self, signum: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signum)
-        except ProcessLookupError:
-            pass
 
 
 def stop(services: list[Service]) -> dict[str, str]:
@@ -126,9 +131,11 @@ def free_port() -> int:
 
 # --- GraphQL ---------------------------------------------------------------------------------
 
+
 def graphql(url: str, query: str, **variables: object) -> dict:
     request = urllib.request.Request(
-        f"{url}/graphql", data=json.dumps({"query": query, "variables": variables}).encode(),
+        f"{url}/graphql",
+        data=json.dumps({"query": query, "variables": variables}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with HTTP.open(request, timeout=30) as response:
@@ -203,12 +210,12 @@ def wait_until_loaded(server: Service, url: str) -> None:
                     return
         time.sleep(0.25)
     pytest.fail(
-        f"dagster-webserver did not load the code location within {STARTUP_TIMEOUT:.0f} s; "
-        f"its output:\n{server.tail()}"
+        f"dagster-webserver did not load the code location within {STARTUP_TIMEOUT:.0f} s; its output:\n{server.tail()}"
     )
 
 
 # --- fixtures --------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def dagster_env(tmp_path_factory, config) -> dict[str, str]:
@@ -253,17 +260,17 @@ def dagster_ui(dagster_env, tmp_path_factory) -> Iterator[DagsterUI]:
             env.setenv(name, dagster_env[name])
         with dg.DagsterInstance.from_config(dagster_env["DAGSTER_HOME"]):
             pass
-    daemon = Service.start(
-        "dagster-daemon", [str(BIN / "dagster-daemon"), "run"], dagster_env, logs / "daemon.log"
-    )
+    daemon = Service.start("dagster-daemon", [str(BIN / "dagster-daemon"), "run"], dagster_env, logs / "daemon.log")
     services = [daemon]
     try:
         for attempt in range(3):
             port = free_port()
             url = f"http://127.0.0.1:{port}"
             webserver = Service.start(
-                "dagster-webserver", [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port)],
-                dagster_env, logs / f"webserver-{attempt}.log",
+                "dagster-webserver",
+                [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port)],
+                dagster_env,
+                logs / f"webserver-{attempt}.log",
             )
             services.append(webserver)
             try:
@@ -294,13 +301,18 @@ def definitions() -> dg.Definitions:
 
 # --- tests -----------------------------------------------------------------------------------
 
+
 def test_dg_check_defs_loads_the_definitions(dagster_env):
     """`make check-defs`: the component YAML and the definitions, loaded with a Dagster instance
     (`dg check defs` supersedes `dagster definitions validate`, which now warns so). First in
     the file, so that it does not compete with the servers of the next test for the CPU."""
     result = subprocess.run(
-        [str(BIN / "dg"), "check", "defs"], cwd=PROJECT_ROOT, env=dagster_env,
-        capture_output=True, text=True, timeout=180,
+        [str(BIN / "dg"), "check", "defs"],
+        cwd=PROJECT_ROOT,
+        env=dagster_env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     output = ANSI.sub("", result.stdout + result.stderr)
     assert result.returncode == 0, output
@@ -343,8 +355,13 @@ def check_asset_graph(nodes: list[dict], repository: dict, definitions: dg.Defin
         assert node["groupName"] == node["assetKey"]["path"][0], key
         assert (node["description"] or "").strip(), f"{key} has no description"
     named = {
-        "marts/indicator_values", "marts/indicator_values_yearly", "marts/indicator_revisions",
-        "reports/monthly_monitoring", "reports/provider_feedback", "reports/annual_evaluation", "reports/index",
+        "marts/indicator_values",
+        "marts/indicator_values_yearly",
+        "marts/indicator_revisions",
+        "reports/monthly_monitoring",
+        "reports/provider_feedback",
+        "reports/annual_evaluation",
+        "reports/index",
     }
     assert named | {"raw/deliveries"} <= set(assets)
     # the graph the UI draws: each of them downstream of the deliveries
@@ -413,13 +430,11 @@ def check_daemons(ui: DagsterUI) -> None:
     while True:
         assert ui.daemon.proc.poll() is None, f"dagster-daemon exited; its output:\n{ui.daemon.tail()}"
         statuses = {
-            s["daemonType"]: s
-            for s in graphql(ui.url, DAEMON_HEALTH)["instance"]["daemonHealth"]["allDaemonStatuses"]
+            s["daemonType"]: s for s in graphql(ui.url, DAEMON_HEALTH)["instance"]["daemonHealth"]["allDaemonStatuses"]
         }
         unhealthy = sorted(t for t, s in statuses.items() if s["required"] and not s["healthy"])
         if {"SCHEDULER", "SENSOR"} <= set(statuses) and not unhealthy:
             return
         if time.monotonic() > deadline:
-            pytest.fail(f"daemons without a heartbeat: {unhealthy}; {statuses}\ndaemon output:\n"
-                        f"{ui.daemon.tail()}")
+            pytest.fail(f"daemons without a heartbeat: {unhealthy}; {statuses}\ndaemon output:\n{ui.daemon.tail()}")
         time.sleep(0.5)

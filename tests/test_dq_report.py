@@ -14,14 +14,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from kim.contract import TABLES
 from reports import render_data_quality_report
 from reports.dq_report import latest_dq_period, window_periods
 from tests.test_reports import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
-from transforms.exchange_format import TABLES
 
 CITY = "Leverkusen"
 PERIOD = "2026-10"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 PROVIDERS = [
     ("caritas", "Caritasverband Leverkusen", "wohlfahrt"),
@@ -55,8 +55,7 @@ CREATE TABLE quarantine.rejected_rows (delivery_id VARCHAR, provider_id VARCHAR,
     value VARCHAR, expected VARCHAR, record_key VARCHAR);
 """
 
-SQL_TYPES = {"id": "VARCHAR", "code": "VARCHAR", "text": "VARCHAR", "date": "DATE",
-             "int": "INTEGER"}
+SQL_TYPES = {"id": "VARCHAR", "code": "VARCHAR", "text": "VARCHAR", "date": "DATE", "int": "INTEGER"}
 
 EVIL_MESSAGE = "sha256 is <b>0f3a</b>, manifest.json says 9c1d: export again"
 
@@ -76,11 +75,36 @@ def _at(day: dt.date, hour: int = 9) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, 0), tzinfo=UTC)
 
 
-def _delivery(did, pid, period, received: dt.date, state="superseded", total=100, quarantined=0,
-              current=False, rule=None, file=None, line=None, message=None):
-    return (did, pid, period, _at(received - dt.timedelta(days=1)), _at(received),
-            _at(received, 10), state, total if state != "rejected" else None,
-            quarantined if state != "rejected" else None, rule, file, line, message, current)
+def _delivery(
+    did,
+    pid,
+    period,
+    received: dt.date,
+    state="superseded",
+    total=100,
+    quarantined=0,
+    current=False,
+    rule=None,
+    file=None,
+    line=None,
+    message=None,
+):
+    return (
+        did,
+        pid,
+        period,
+        _at(received - dt.timedelta(days=1)),
+        _at(received),
+        _at(received, 10),
+        state,
+        total if state != "rejected" else None,
+        quarantined if state != "rejected" else None,
+        rule,
+        file,
+        line,
+        message,
+        current,
+    )
 
 
 def build_dq_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
@@ -88,8 +112,9 @@ def build_dq_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     con.execute(DDL)
     for table, columns in TABLES.items():
         cols = ", ".join(f"{c.name} {SQL_TYPES[c.type]}" for c in columns)
-        con.execute(f"CREATE TABLE staging.{table} (delivery_id VARCHAR, provider_id VARCHAR, "
-                    f"source_row INTEGER, {cols})")
+        con.execute(
+            f"CREATE TABLE staging.{table} (delivery_id VARCHAR, provider_id VARCHAR, source_row INTEGER, {cols})"
+        )
     con.executemany("INSERT INTO marts.dim_providers VALUES (?, ?, ?)", PROVIDERS)
 
     months = window_periods(PERIOD)  # 2025-11 … 2026-10
@@ -103,23 +128,52 @@ def build_dq_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
                 continue
             if m == PERIOD and pid == "caritas":
                 # delivered twice: the first one superseded by a corrected re-delivery
-                deliveries.append(_delivery(f"caritas_{m}_aaaa", pid, m, due - dt.timedelta(7),
-                                            quarantined=9, total=130))
-                deliveries.append(_delivery(f"caritas_{m}_bbbb", pid, m, due - dt.timedelta(5),
-                                            state="accepted", current=True, total=150,
-                                            quarantined=3))
+                deliveries.append(
+                    _delivery(f"caritas_{m}_aaaa", pid, m, due - dt.timedelta(7), quarantined=9, total=130)
+                )
+                deliveries.append(
+                    _delivery(
+                        f"caritas_{m}_bbbb",
+                        pid,
+                        m,
+                        due - dt.timedelta(5),
+                        state="accepted",
+                        current=True,
+                        total=150,
+                        quarantined=3,
+                    )
+                )
                 timeliness.append((pid, m, due, _at(due - dt.timedelta(7)), "fristgerecht"))
                 continue
             if m == PERIOD and pid == "diakonie":  # rejected: September stays current
-                deliveries.append(_delivery(did, pid, m, due - dt.timedelta(2), state="rejected",
-                                            rule="checksum_mismatch", file="cases.csv",
-                                            message=EVIL_MESSAGE))
+                deliveries.append(
+                    _delivery(
+                        did,
+                        pid,
+                        m,
+                        due - dt.timedelta(2),
+                        state="rejected",
+                        rule="checksum_mismatch",
+                        file="cases.csv",
+                        message=EVIL_MESSAGE,
+                    )
+                )
                 timeliness.append((pid, m, due, None, "fehlt"))
                 continue
             if m == PERIOD and pid == "drk":  # rejected with a line, not yet due again
-                deliveries.append(_delivery(did, pid, m, due - dt.timedelta(4), state="rejected",
-                                            rule="pii_column", file="export.xlsx", line=1,
-                                            message="column 'Nachname' looks like a name"))
+                deliveries.append(
+                    _delivery(
+                        did,
+                        pid,
+                        m,
+                        due - dt.timedelta(4),
+                        state="rejected",
+                        rule="pii_column",
+                        file="export.xlsx",
+                        line=1,
+                        message="column 'Nachname' looks like a name",
+                    )
+                )
                 timeliness.append((pid, m, due, None, "fehlt"))
                 continue
             if m == PERIOD and pid == "abh":  # not yet due for the ABH
@@ -128,90 +182,252 @@ def build_dq_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
             late = pid == "awo" and m == PERIOD
             received = due + dt.timedelta(2) if late else due - dt.timedelta(3)
             is_current = (m == PERIOD) or (m == "2026-09" and pid in ("diakonie", "drk", "abh"))
-            deliveries.append(_delivery(
-                did, pid, m, received, state="accepted" if is_current else "superseded",
-                current=is_current, total=120,
-                quarantined=25 if (pid == "awo" and m == PERIOD) else (2 if m == "2026-06" else 0),
-            ))
-            timeliness.append((pid, m, due, _at(received),
-                               "verspaetet" if late else "fristgerecht"))
+            deliveries.append(
+                _delivery(
+                    did,
+                    pid,
+                    m,
+                    received,
+                    state="accepted" if is_current else "superseded",
+                    current=is_current,
+                    total=120,
+                    quarantined=25 if (pid == "awo" and m == PERIOD) else (2 if m == "2026-06" else 0),
+                )
+            )
+            timeliness.append((pid, m, due, _at(received), "verspaetet" if late else "fristgerecht"))
     # a delivery from a folder no provider is configured for
-    deliveries.append(_delivery("caritass_2026-10_cccc", "caritass", PERIOD, dt.date(2026, 11, 3),
-                                state="rejected", rule="provider_unknown", file="manifest.json",
-                                message="provider 'caritass' is not configured"))
-    con.executemany("INSERT INTO marts.fct_deliveries VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", deliveries)
+    deliveries.append(
+        _delivery(
+            "caritass_2026-10_cccc",
+            "caritass",
+            PERIOD,
+            dt.date(2026, 11, 3),
+            state="rejected",
+            rule="provider_unknown",
+            file="manifest.json",
+            message="provider 'caritass' is not configured",
+        )
+    )
+    con.executemany("INSERT INTO marts.fct_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", deliveries)
     con.executemany("INSERT INTO marts.delivery_timeliness VALUES (?, ?, ?, ?, ?)", timeliness)
 
     # ---- check results: history, the newest result per check counts
     early, late = _at(dt.date(2026, 11, 6), 8), _at(dt.date(2026, 11, 6), 12)
     checks = []
 
-    def check(at, did, pid, table, exp, col, desc, sev, ok, unexpected=0, elements=150,
-              keys=None, observed=None):
-        checks.append((at, "v1", did, pid, f"staging.{table}", f"staging_{table}", exp, col, desc,
-                       sev, ok, observed, unexpected, elements, keys, 12.5))
+    def check(at, did, pid, table, exp, col, desc, sev, ok, unexpected=0, elements=150, keys=None, observed=None):
+        checks.append(
+            (
+                at,
+                "v1",
+                did,
+                pid,
+                f"staging.{table}",
+                f"staging_{table}",
+                exp,
+                col,
+                desc,
+                sev,
+                ok,
+                observed,
+                unexpected,
+                elements,
+                keys,
+                12.5,
+            )
+        )
 
     cur = "caritas_2026-10_bbbb"
     # failing error (it passed in an earlier run; the newest result counts)
-    check(early, cur, "caritas", "cases", "expect_column_values_to_be_in_set",
-          "referral_source", "Zuweisungsweg muss aus der Codeliste stammen", "error", True)
-    check(late, cur, "caritas", "cases", "expect_column_values_to_be_in_set", "referral_source",
-          "Zuweisungsweg muss aus der Codeliste stammen", "error", False, 2,
-          keys=[key(0xA1), key(0xA2)])
+    check(
+        early,
+        cur,
+        "caritas",
+        "cases",
+        "expect_column_values_to_be_in_set",
+        "referral_source",
+        "Zuweisungsweg muss aus der Codeliste stammen",
+        "error",
+        True,
+    )
+    check(
+        late,
+        cur,
+        "caritas",
+        "cases",
+        "expect_column_values_to_be_in_set",
+        "referral_source",
+        "Zuweisungsweg muss aus der Codeliste stammen",
+        "error",
+        False,
+        2,
+        keys=[key(0xA1), key(0xA2)],
+    )
     # failing warning with more sample keys than are shown
-    check(late, cur, "caritas", "cases", "expect_column_values_to_not_be_null", "case_manager_id",
-          "Fallverantwortliche Fachkraft sollte angegeben sein", "warning", False, 7,
-          keys=[key(0xB0 + i) for i in range(7)])
+    check(
+        late,
+        cur,
+        "caritas",
+        "cases",
+        "expect_column_values_to_not_be_null",
+        "case_manager_id",
+        "Fallverantwortliche Fachkraft sollte angegeben sein",
+        "warning",
+        False,
+        7,
+        keys=[key(0xB0 + i) for i in range(7)],
+    )
     # failed earlier, passes now: must not be listed
-    check(early, cur, "caritas", "needs", "expect_column_values_to_not_be_null", "category",
-          "Bedarfskategorie ist Pflicht", "error", False, 4, keys=[key(0xC1)])
-    check(late, cur, "caritas", "needs", "expect_column_values_to_not_be_null", "category",
-          "Bedarfskategorie ist Pflicht", "error", True)
-    check(late, cur, "caritas", "cases", "expect_compound_columns_to_be_unique", None,
-          "Fallnummer ist je Träger eindeutig", "error", True)
+    check(
+        early,
+        cur,
+        "caritas",
+        "needs",
+        "expect_column_values_to_not_be_null",
+        "category",
+        "Bedarfskategorie ist Pflicht",
+        "error",
+        False,
+        4,
+        keys=[key(0xC1)],
+    )
+    check(
+        late,
+        cur,
+        "caritas",
+        "needs",
+        "expect_column_values_to_not_be_null",
+        "category",
+        "Bedarfskategorie ist Pflicht",
+        "error",
+        True,
+    )
+    check(
+        late,
+        cur,
+        "caritas",
+        "cases",
+        "expect_compound_columns_to_be_unique",
+        None,
+        "Fallnummer ist je Träger eindeutig",
+        "error",
+        True,
+    )
     # the superseded delivery failed too: not its business any more
-    check(early, "caritas_2026-10_aaaa", "caritas", "contacts",
-          "expect_column_values_to_not_be_null", "contact_on", "Kontaktdatum ist Pflicht",
-          "error", False, 11, keys=[key(0xD1)])
+    check(
+        early,
+        "caritas_2026-10_aaaa",
+        "caritas",
+        "contacts",
+        "expect_column_values_to_not_be_null",
+        "contact_on",
+        "Kontaktdatum ist Pflicht",
+        "error",
+        False,
+        11,
+        keys=[key(0xD1)],
+    )
     # a warning on a person attribute: the observed value must not be shown
-    check(late, "awo_2026-10_aaaa", "awo", "cases", "expect_column_values_to_be_in_set",
-          "gender", "Geschlecht muss w, m, d oder x sein", "warning", False, 1, 120,
-          keys=[key(0xE1)], observed="['q']")
+    check(
+        late,
+        "awo_2026-10_aaaa",
+        "awo",
+        "cases",
+        "expect_column_values_to_be_in_set",
+        "gender",
+        "Geschlecht muss w, m, d oder x sein",
+        "warning",
+        False,
+        1,
+        120,
+        keys=[key(0xE1)],
+        observed="['q']",
+    )
     for pid in ("stadt", "abh"):
         did = f"{pid}_{PERIOD if pid == 'stadt' else '2026-09'}_aaaa"
-        check(late, did, pid, "cases", "expect_compound_columns_to_be_unique", None,
-              "Schlüssel ist eindeutig", "error", True)
+        check(
+            late,
+            did,
+            pid,
+            "cases",
+            "expect_compound_columns_to_be_unique",
+            None,
+            "Schlüssel ist eindeutig",
+            "error",
+            True,
+        )
     # September: one failing error for stadt (history for the chart)
-    check(early, "stadt_2026-09_aaaa", "stadt", "cases", "expect_column_values_to_not_be_null",
-          "opened_on", "Beginn des Falls ist Pflicht", "error", False, 1, 120, keys=[key(0xF1)])
-    con.executemany("INSERT INTO dq.check_results VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", checks)
+    check(
+        early,
+        "stadt_2026-09_aaaa",
+        "stadt",
+        "cases",
+        "expect_column_values_to_not_be_null",
+        "opened_on",
+        "Beginn des Falls ist Pflicht",
+        "error",
+        False,
+        1,
+        120,
+        keys=[key(0xF1)],
+    )
+    con.executemany("INSERT INTO dq.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", checks)
 
     # ---- quarantine
     q = [
-        (cur, "caritas", "cases", "cases.csv", 5, "gender", "code_list", "q", "w, m, d, x",
-         key(0x51)),
-        (cur, "caritas", "cases", "cases.csv", 9, "opened_on", "date_format", "31.02.2026",
-         "TT.MM.JJJJ", key(0x52)),
-        (cur, "caritas", "needs", "needs.csv", 3, "category", "code_list", "wohnung",
-         "sprache, arbeit, …", key(0x53)),
-        ("caritas_2026-10_aaaa", "caritas", "cases", "cases.csv", 4, "birth_year",
-         "out_of_range", "1850", "1900…2026", key(0x54)),
+        (cur, "caritas", "cases", "cases.csv", 5, "gender", "code_list", "q", "w, m, d, x", key(0x51)),
+        (cur, "caritas", "cases", "cases.csv", 9, "opened_on", "date_format", "31.02.2026", "TT.MM.JJJJ", key(0x52)),
+        (cur, "caritas", "needs", "needs.csv", 3, "category", "code_list", "wohnung", "sprache, arbeit, …", key(0x53)),
+        (
+            "caritas_2026-10_aaaa",
+            "caritas",
+            "cases",
+            "cases.csv",
+            4,
+            "birth_year",
+            "out_of_range",
+            "1850",
+            "1900…2026",
+            key(0x54),
+        ),
     ]
-    q += [("awo_2026-10_aaaa", "awo", "contacts", "contacts.csv", 10 + i, "duration_minutes",
-           "out_of_range", str(900 + i), "1…600", key(0x600 + i)) for i in range(25)]
-    con.executemany("INSERT INTO quarantine.rejected_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    q)
+    q += [
+        (
+            "awo_2026-10_aaaa",
+            "awo",
+            "contacts",
+            "contacts.csv",
+            10 + i,
+            "duration_minutes",
+            "out_of_range",
+            str(900 + i),
+            "1…600",
+            key(0x600 + i),
+        )
+        for i in range(25)
+    ]
+    con.executemany("INSERT INTO quarantine.rejected_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", q)
 
     # ---- staging: each provider's current delivery (plus one stale row to be ignored)
     def case(did, pid, row, district, arrival, closed=None):
-        return {"delivery_id": did, "provider_id": pid, "source_row": row,
-                "case_id": key(row), "person_id": key(1000 + row), "case_manager_id": key(7),
-                "opened_on": dt.date(2026, 1, 5), "closed_on": closed,
-                "closing_reason": "ziele_erreicht" if closed else None, "birth_year": 1990,
-                "gender": "w", "nationality": "SYR", "residence_status": "duldung",
-                "arrival_year": arrival, "district": district, "referral_source": "selbst"}
+        return {
+            "delivery_id": did,
+            "provider_id": pid,
+            "source_row": row,
+            "case_id": key(row),
+            "person_id": key(1000 + row),
+            "case_manager_id": key(7),
+            "opened_on": dt.date(2026, 1, 5),
+            "closed_on": closed,
+            "closing_reason": "ziele_erreicht" if closed else None,
+            "birth_year": 1990,
+            "gender": "w",
+            "nationality": "SYR",
+            "residence_status": "duldung",
+            "arrival_year": arrival,
+            "district": district,
+            "referral_source": "selbst",
+        }
 
     cases = [
         # caritas: district 3 of 4 (75,0 %, below 95 %), closed_on 1 of 4 (conditional)
@@ -227,17 +443,18 @@ def build_dq_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
         case("caritas_2026-10_aaaa", "caritas", 2, None, None),
     ]
     # awo: district 19 of 20 (exactly 95,0 %, not highlighted)
-    cases += [case("awo_2026-10_aaaa", "awo", 2 + i, None if i == 0 else "opladen", 2018)
-              for i in range(20)]
+    cases += [case("awo_2026-10_aaaa", "awo", 2 + i, None if i == 0 else "opladen", 2018) for i in range(20)]
     names = ["delivery_id", "provider_id", "source_row"] + [c.name for c in TABLES["cases"]]
-    con.executemany(f"INSERT INTO staging.cases ({', '.join(names)}) VALUES "
-                    f"({', '.join('?' for _ in names)})",
-                    [[row[n] for n in names] for row in cases])
+    con.executemany(
+        f"INSERT INTO staging.cases ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+        [[row[n] for n in names] for row in cases],
+    )
     con.executemany(
         "INSERT INTO staging.status_changes VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [("abh_2026-09_aaaa", "abh", 2, key(1002), dt.date(2026, 9, 3), "duldung",
-          "aufenthaltserlaubnis"),
-         ("abh_2026-09_aaaa", "abh", 3, key(1003), dt.date(2026, 9, 4), "gestattung", None)],
+        [
+            ("abh_2026-09_aaaa", "abh", 2, key(1002), dt.date(2026, 9, 3), "duldung", "aufenthaltserlaubnis"),
+            ("abh_2026-09_aaaa", "abh", 3, key(1003), dt.date(2026, 9, 4), "gestattung", None),
+        ],
     )
     return con
 
@@ -273,8 +490,7 @@ class _Doc(HTMLParser):
             target = ("h", tag)
         elif tag == "td" and self._table == "tabelle-ueberblick" and "data-field" in a:
             target = ("f", (self._row_key, a["data-field"]))
-        elif tag == "td" and (self._table or "").startswith("tabelle-vollstaendigkeit-") \
-                and self._row_column:
+        elif tag == "td" and (self._table or "").startswith("tabelle-vollstaendigkeit-") and self._row_column:
             target = ("c", (self._table.rsplit("-", 1)[1], self._row_column, a.get("data-key")))
         elif tag == "td" and self._table == "tabelle-puenktlichkeit" and "data-period" in a:
             target = ("t", (self._row_key, a["data-period"]))
@@ -285,10 +501,12 @@ class _Doc(HTMLParser):
         if self._capture is not None and tag == self._tag:
             text = " ".join("".join(self._capture).split())
             kind, where = self._target
-            {"h": lambda: self.headings[where].append(text),
-             "f": lambda: self.fields.__setitem__(where, text),
-             "c": lambda: self.completeness.__setitem__(where, text),
-             "t": lambda: self.timeliness.__setitem__(where, text)}[kind]()
+            {
+                "h": lambda: self.headings[where].append(text),
+                "f": lambda: self.fields.__setitem__(where, text),
+                "c": lambda: self.completeness.__setitem__(where, text),
+                "t": lambda: self.timeliness.__setitem__(where, text),
+            }[kind]()
             self._capture = None
         if tag == "table":
             self._table = None
@@ -322,24 +540,30 @@ def test_path_default_period_and_index(report):
     assert path == tmp_path / "reports" / "datenqualitaet_2026-10.html"
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
     assert '<a href="datenqualitaet_2026-10.html">' in index
-    section = index[index.index("<h2>Datenqualität (intern)</h2>"):]
-    assert "Datenqualitätsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026" \
-        in section
+    section = index[index.index("<h2>Datenqualität (intern)</h2>") :]
+    assert "Datenqualitätsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026" in section
 
 
 def test_german_title_headings_and_internal_marker(report):
     _, path, _ = report
     doc = parse(path)
     html = path.read_text(encoding="utf-8")
-    assert doc.headings["h1"] == [
-        "Datenqualitätsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026"]
-    assert doc.headings["h2"] == ["Überblick", "Lieferungen", "Pünktlichkeit", "Prüfergebnisse",
-                                  "Quarantäne", "Vollständigkeit", "Fehler im Zeitverlauf",
-                                  "Hinweise"]
+    assert doc.headings["h1"] == ["Datenqualitätsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026"]
+    assert doc.headings["h2"] == [
+        "Überblick",
+        "Lieferungen",
+        "Pünktlichkeit",
+        "Prüfergebnisse",
+        "Quarantäne",
+        "Vollständigkeit",
+        "Fehler im Zeitverlauf",
+        "Hinweise",
+    ]
     assert '<html lang="de">' in html
     assert "Intern – nicht zur Veröffentlichung." in html
-    assert "Regeln zum Schutz kleiner Fallzahlen (Sperrung von Werten unter k) gelten hier " \
-           "<strong>nicht</strong>" in html
+    assert (
+        "Regeln zum Schutz kleiner Fallzahlen (Sperrung von Werten unter k) gelten hier <strong>nicht</strong>" in html
+    )
     assert '<meta name="robots" content="noindex, nofollow">' in html
 
 
@@ -377,18 +601,18 @@ def test_overview_status_words(report):
 def test_deliveries_with_states_and_rejection_reason(report):
     _, path, _ = report
     html = path.read_text(encoding="utf-8")
-    block = html[html.index('<table class="dense deliveries" data-key="caritas"'):]
-    block = block[:block.index("</table>")]
+    block = html[html.index('<table class="dense deliveries" data-key="caritas"') :]
+    block = block[: block.index("</table>")]
     assert block.count("<tr data-delivery=") == 13  # 12 months, October delivered twice
     assert block.index("caritas_2026-10_bbbb") < block.index("caritas_2026-10_aaaa")
     assert "angenommen, aktuell" in block and "ersetzt" in block
-    drk = html[html.index('<table class="dense deliveries" data-key="drk"'):]
-    drk = drk[:drk.index("</table>")]
+    drk = html[html.index('<table class="dense deliveries" data-key="drk"') :]
+    drk = drk[: drk.index("</table>")]
     assert "abgelehnt" in drk
     assert "Spalte mit direkt identifizierenden Daten" in drk  # German rule title
     assert "Regel <code>pii_column</code> · Datei <code>export.xlsx</code> · Zeile 1" in drk
-    diak = html[html.index('<table class="dense deliveries" data-key="diakonie"'):]
-    assert "Prüfsumme stimmt nicht" in diak[:diak.index("</table>")]
+    diak = html[html.index('<table class="dense deliveries" data-key="diakonie"') :]
+    assert "Prüfsumme stimmt nicht" in diak[: diak.index("</table>")]
     # received dates in German format
     assert "07.10.2026" in block  # September: three days before the 10 October deadline
     assert "03.11.2026" in block and "05.11.2026" in block
@@ -411,8 +635,8 @@ def test_timeliness_matrix(report):
     assert t[("abh", "2026-10")] == "○ offen"
     assert ("caritass", "2026-10") not in t
     html = path.read_text(encoding="utf-8")
-    row = html[html.index('<tr data-key="awo">', html.index('id="tabelle-puenktlichkeit"')):]
-    row = row[:row.index("</tr>")]
+    row = html[html.index('<tr data-key="awo">', html.index('id="tabelle-puenktlichkeit"')) :]
+    row = row[: row.index("</tr>")]
     assert '<td class="num">10 von 12</td>' in row
     assert "Frist: 10.11.2026; eingegangen: 12.11.2026" in row
 
@@ -420,8 +644,8 @@ def test_timeliness_matrix(report):
 def test_check_results_show_current_failures_with_sample_keys(report):
     _, path, _ = report
     html = path.read_text(encoding="utf-8")
-    block = html[html.index('<table class="dense checks" data-key="caritas"'):]
-    block = block[:block.index("</table>")]
+    block = html[html.index('<table class="dense checks" data-key="caritas"') :]
+    block = block[: block.index("</table>")]
     assert "Zuweisungsweg muss aus der Codeliste stammen" in block
     assert "Fallverantwortliche Fachkraft sollte angegeben sein" in block
     assert block.index("Fehler") < block.index("Warnung")
@@ -434,29 +658,27 @@ def test_check_results_show_current_failures_with_sample_keys(report):
     assert "Bedarfskategorie ist Pflicht" not in html and key(0xC1) not in html
     assert "Kontaktdatum ist Pflicht" not in html
     assert "5 Prüfungen, davon nicht bestanden: 1 Fehler und 1 Warnung." not in html
-    assert ("4 Prüfungen, davon nicht bestanden: 1 Fehler und 1 Warnung." in html)
+    assert "4 Prüfungen, davon nicht bestanden: 1 Fehler und 1 Warnung." in html
     assert "Die einzige Prüfung wurde bestanden." in html
     # a person attribute's observed value never appears
-    awo = html[html.index('<table class="dense checks" data-key="awo"'):]
-    awo = awo[:awo.index("</table>")]
+    awo = html[html.index('<table class="dense checks" data-key="awo"') :]
+    awo = awo[: awo.index("</table>")]
     assert "[&#39;q&#39;]" not in awo and "['q']" not in awo and "[ausgeblendet]" in awo
 
 
 def test_quarantine_counts_rule_texts_and_rows(report):
     _, path, _ = report
     html = path.read_text(encoding="utf-8")
-    summary = html[html.index('id="tabelle-quarantaene"'):]
-    summary = summary[:summary.index("</table>")]
+    summary = html[html.index('id="tabelle-quarantaene"') :]
+    summary = summary[: summary.index("</table>")]
     # German rule texts from checks.rules; the gender value is masked
-    assert "&#39;gender&#39;: unbekannter Wert &#39;[ausgeblendet]&#39;; erlaubt: w, m, d, x" \
-        in summary
-    assert "&#39;opened_on&#39;: &#39;31.02.2026&#39; ist kein gültiges Datum im Format " \
-           "TT.MM.JJJJ" in summary
+    assert "&#39;gender&#39;: unbekannter Wert &#39;[ausgeblendet]&#39;; erlaubt: w, m, d, x" in summary
+    assert "&#39;opened_on&#39;: &#39;31.02.2026&#39; ist kein gültiges Datum im Format TT.MM.JJJJ" in summary
     assert "z. B. &#39;duration_minutes&#39;: 900 liegt außerhalb von 1…600" in summary
     assert '<td class="num">25</td>' in summary
     assert "birth_year" not in summary  # superseded delivery's quarantine is not counted
-    rows = html[html.index('id="tabelle-quarantaene-zeilen"'):]
-    rows = rows[:rows.index("</table>")]
+    rows = html[html.index('id="tabelle-quarantaene-zeilen"') :]
+    rows = rows[: rows.index("</table>")]
     assert rows.count("<tr data-key=") == 20
     assert rows.count('<tr data-key="caritas">') == 3  # fair share: every provider shows up
     assert key(0x51) in rows and key(0x52) in rows and key(0x53) in rows
@@ -480,8 +702,8 @@ def test_completeness_numbers(report):
     assert c[("status_changes", "person_id", "abh")] == "100,0 %"
     assert ("cases", "district", "abh") not in c  # abh delivers status changes only
     assert 'title="3 von 4 Zeilen gefüllt"' in html
-    table = html[html.index('id="tabelle-vollstaendigkeit-cases"'):]
-    table = table[:table.index("</table>")]
+    table = html[html.index('id="tabelle-vollstaendigkeit-cases"') :]
+    table = table[: table.index("</table>")]
     assert table.count('class="pct low"') == 2
 
 
@@ -489,9 +711,11 @@ def test_trend_chart_and_no_external_requests(report):
     _, path, _ = report
     html = path.read_text(encoding="utf-8")
     doc = parse(path)
-    assert html.count('<svg') == 1 and 'id="grafik-fehlerverlauf"' in html
-    assert 'role="img"' in html and "Die meisten Zeilen in Quarantäne: " \
-           "Arbeiterwohlfahrt Leverkusen im Oktober 2026 (25)." in html
+    assert html.count("<svg") == 1 and 'id="grafik-fehlerverlauf"' in html
+    assert (
+        'role="img"' in html
+        and "Die meisten Zeilen in Quarantäne: Arbeiterwohlfahrt Leverkusen im Oktober 2026 (25)." in html
+    )
     external = [u for u in doc.urls if re.match(r"(?i)\s*(https?:)?//", u[2])]
     assert not external, external
     assert "<script" not in html.lower() and "<link" not in html.lower()
@@ -504,8 +728,7 @@ def test_rendering_is_deterministic_and_period_validated(report):
     con, path, tmp_path = report
     again = render_data_quality_report(con, tmp_path / "again", city=CITY)
     assert again.read_bytes() == path.read_bytes()
-    september = render_data_quality_report(con, tmp_path / "again", city=CITY,
-                                           period="2026-09")
+    september = render_data_quality_report(con, tmp_path / "again", city=CITY, period="2026-09")
     assert september.name == "datenqualitaet_2026-09.html"
     f = parse(september).fields
     # in September the superseded caritas delivery of that month is the state, not staging
@@ -531,18 +754,25 @@ def test_default_period_skips_rejected_and_missing_inputs(tmp_path):
         INSERT INTO marts.dim_providers VALUES ('caritas', 'Caritasverband', 'wohlfahrt');
     """)
     rows = [
-        _delivery("c1", "caritas", "2026-12", dt.date(2027, 1, 5), state="rejected",
-                  rule="encoding", message="not UTF-8"),
-        _delivery("c2", "caritas", "oktober", dt.date(2027, 1, 6), state="rejected",
-                  rule="period_invalid", message="period is not YYYY-MM"),
+        _delivery(
+            "c1", "caritas", "2026-12", dt.date(2027, 1, 5), state="rejected", rule="encoding", message="not UTF-8"
+        ),
+        _delivery(
+            "c2",
+            "caritas",
+            "oktober",
+            dt.date(2027, 1, 6),
+            state="rejected",
+            rule="period_invalid",
+            message="period is not YYYY-MM",
+        ),
     ]
-    con.executemany("INSERT INTO marts.fct_deliveries VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany("INSERT INTO marts.fct_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     assert latest_dq_period(con) == "2026-12"  # only rejected ones: the latest of all
-    con.execute("INSERT INTO marts.fct_deliveries VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                _delivery("c0", "caritas", "2026-11", dt.date(2026, 12, 5), state="accepted",
-                          current=True))
+    con.execute(
+        "INSERT INTO marts.fct_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _delivery("c0", "caritas", "2026-11", dt.date(2026, 12, 5), state="accepted", current=True),
+    )
     assert latest_dq_period(con) == "2026-11"
     path = render_data_quality_report(con, tmp_path / "reports", city=CITY)
     html = path.read_text(encoding="utf-8")
@@ -573,21 +803,19 @@ def test_dq_report_in_headless_chromium(tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("request", lambda request: requests.append(request.url))
-            page.on("console", lambda msg: console_errors.append(msg.text)
-                    if msg.type == "error" else None)
+            page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
             page.goto(path.as_uri())
             page.wait_for_load_state("load")
             assert page.inner_text("h1") == (
-                "Datenqualitätsbericht Kommunales Integrationsmanagement Leverkusen – "
-                "Oktober 2026")
+                "Datenqualitätsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026"
+            )
             assert page.locator("p.internal").is_visible()
             chart = page.locator("svg.chart")
             assert chart.count() == 1
             box = chart.first.bounding_box()
             assert box is not None and box["width"] > 300 and box["height"] > 200
             # nothing sticks out of the page horizontally (wide tables scroll in their box)
-            overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0
             shot = tmp_path / "datenqualitaet.png"
             page.screenshot(path=str(shot), full_page=True)

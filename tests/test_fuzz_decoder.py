@@ -21,23 +21,39 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from checks.errors import DeliveryRejected
 from checks.rules import DELIVERY_RULE_TITLES
+from kim.errors import DeliveryRejected
 from transforms.delivery import assess, read_verified_manifest
 from warehouse.load import decode_for_load
 
 PERIOD = "2026-03"
 # The suite runs a fixed, fast sample; KIM_FUZZ_EXAMPLES=2000 hunts longer with fresh randomness.
 DEEP = int(os.environ.get("KIM_FUZZ_EXAMPLES", "0"))
-FUZZ = settings(max_examples=DEEP or 30, deadline=None, suppress_health_check=list(HealthCheck),
-                derandomize=not DEEP)
+FUZZ = settings(max_examples=DEEP or 30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=not DEEP)
 HOSTILE = [
-    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', '=HYPERLINK("http://x","y")',
-    "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "../../etc/passwd", "\x1b[31mred\x1b[0m", "a\u202eb",
-    "31.02.2026", "0000-00-00", "99.99.9999", "2026-13-45", "1.1.1", "-1", "1e400", "NaN", "",
-    "x" * 20_000, "ä" * 5000,
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    '=HYPERLINK("http://x","y")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1)",
+    "-2+3",
+    "../../etc/passwd",
+    "\x1b[31mred\x1b[0m",
+    "a\u202eb",
+    "31.02.2026",
+    "0000-00-00",
+    "99.99.9999",
+    "2026-13-45",
+    "1.1.1",
+    "-1",
+    "1e400",
+    "NaN",
+    "",
+    "x" * 20_000,
+    "ä" * 5000,
 ]
 
 
@@ -93,10 +109,23 @@ def _join(rows: list[list[str]], delimiter: str) -> str:
 
 @st.composite
 def csv_mutation(draw, content: bytes, encoding: str, delimiter: str) -> bytes:
-    kind = draw(st.sampled_from([
-        "flip", "insert", "delete", "truncate", "drop_column", "duplicate_column", "delimiter",
-        "encoding", "garbage_cell", "line_endings", "quote",
-    ]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "flip",
+                "insert",
+                "delete",
+                "truncate",
+                "drop_column",
+                "duplicate_column",
+                "delimiter",
+                "encoding",
+                "garbage_cell",
+                "line_endings",
+                "quote",
+            ]
+        )
+    )
     if not content:  # an earlier mutation emptied the file
         return draw(st.binary(max_size=20))
     if kind in ("flip", "insert", "delete", "truncate"):
@@ -107,7 +136,7 @@ def csv_mutation(draw, content: bytes, encoding: str, delimiter: str) -> bytes:
         elif kind == "insert":
             data[at:at] = draw(st.binary(min_size=1, max_size=8))
         elif kind == "delete":
-            del data[at:at + draw(st.integers(1, 50))]
+            del data[at : at + draw(st.integers(1, 50))]
         else:
             del data[at:]
         return bytes(data)
@@ -116,14 +145,15 @@ def csv_mutation(draw, content: bytes, encoding: str, delimiter: str) -> bytes:
     width = len(rows[0])
     column = draw(st.integers(0, width - 1))
     if kind == "drop_column":
-        rows = [row[:column] + row[column + 1:] if len(row) == width else row for row in rows]
+        rows = [row[:column] + row[column + 1 :] if len(row) == width else row for row in rows]
     elif kind == "duplicate_column":
         rows = [row + [row[column]] if len(row) == width else row for row in rows]
     elif kind == "delimiter":
         return text.replace(delimiter, draw(st.sampled_from([",", ";", "\t", "|"]))).encode(encoding)
     elif kind == "encoding":
-        return text.encode(draw(st.sampled_from(["utf-16", "latin-1", "cp1252", "utf-8-sig", "utf-8"])),
-                           errors="replace")
+        return text.encode(
+            draw(st.sampled_from(["utf-16", "latin-1", "cp1252", "utf-8-sig", "utf-8"])), errors="replace"
+        )
     elif kind == "garbage_cell":
         line = draw(st.integers(0, len(rows) - 1))
         if len(rows[line]) > column:
@@ -170,13 +200,13 @@ def test_mutated_csv_deliveries_are_decoded_or_rejected_clearly(originals, confi
 # XLSX
 
 
-def _write_workbook(frames: dict[str, pl.DataFrame], formula: tuple[str, int, int] | None,
-                    cells: tuple = ()) -> bytes:
+def _write_workbook(frames: dict[str, pl.DataFrame], formula: tuple[str, int, int] | None, cells: tuple = ()) -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_numbers": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+    )
     # a fixed creation time: the same draws must give the same bytes (hypothesis replays them)
     workbook.set_properties({"created": datetime(2026, 4, 2, 9, 0)})
     for name, frame in frames.items():
@@ -198,25 +228,48 @@ def _write_workbook(frames: dict[str, pl.DataFrame], formula: tuple[str, int, in
 @st.composite
 def workbook_mutation(draw, frames: dict[str, pl.DataFrame]) -> bytes:
     frames = dict(frames)
-    kind = draw(st.sampled_from(["drop_column", "duplicate_column", "garbage_cell", "numbers", "drop_sheet",
-                                 "rename_sheet", "formula", "zip_bytes", "truncate", "mixed_types",
-                                 "sheet_xml"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "drop_column",
+                "duplicate_column",
+                "garbage_cell",
+                "numbers",
+                "drop_sheet",
+                "rename_sheet",
+                "formula",
+                "zip_bytes",
+                "truncate",
+                "mixed_types",
+                "sheet_xml",
+            ]
+        )
+    )
     name = draw(st.sampled_from(sorted(frames)))
     frame = frames[name]
     column = draw(st.sampled_from(frame.columns))
     formula = None
     typed_cells = ()
     if kind == "mixed_types":  # a number, a boolean or a date in a column of text, or the reverse
-        typed_cells = ((name, draw(st.integers(1, max(frame.height, 1))), draw(st.integers(0, len(frame.columns) - 1)),
-                  draw(st.sampled_from([3.5, -1, True, 1e308, "text", "#N/A"]))),)
+        typed_cells = (
+            (
+                name,
+                draw(st.integers(1, max(frame.height, 1))),
+                draw(st.integers(0, len(frame.columns) - 1)),
+                draw(st.sampled_from([3.5, -1, True, 1e308, "text", "#N/A"])),
+            ),
+        )
     if kind == "drop_column":
         frames[name] = frame.drop(column)
     elif kind == "duplicate_column":
         frames[name] = frame.with_columns(pl.col(column).alias(column + " "))
     elif kind in ("garbage_cell", "numbers") and frame.height:
         row = draw(st.integers(0, frame.height - 1))
-        value = draw(st.sampled_from(HOSTILE)) if kind == "garbage_cell" else draw(
-            st.sampled_from([-1.5, 1e300, 0.5, 45.0, -0.0, 2**53]))
+        value = (
+            draw(st.sampled_from(HOSTILE))
+            if kind == "garbage_cell"
+            else draw(st.sampled_from([-1.5, 1e300, 0.5, 45.0, -0.0, 2**53]))
+        )
         cells = frame[column].cast(pl.String).to_list()
         cells[row] = str(value)
         frames[name] = frame.with_columns(pl.Series(column, cells, dtype=pl.String))
@@ -252,8 +305,10 @@ def test_mutated_workbooks_are_decoded_or_rejected_clearly(originals, config, tm
     from transforms.decode import read_xlsx_tables
 
     source = originals["drk"]
-    frames = {name: frame.with_columns(pl.all().cast(pl.String))
-              for name, frame in read_xlsx_tables(source / "export.xlsx").items()}
+    frames = {
+        name: frame.with_columns(pl.all().cast(pl.String))
+        for name, frame in read_xlsx_tables(source / "export.xlsx").items()
+    }
 
     @settings(FUZZ, max_examples=DEEP or 25)
     @given(data=st.data())
@@ -275,7 +330,7 @@ def test_mutated_workbooks_are_decoded_or_rejected_clearly(originals, config, tm
 def test_kim_check_reports_every_mutation_with_file_line_and_rule(originals, config, tmp_path_factory, provider):
     """The self-check end to end (decoder, quarantine rules, validation suites, the printed report)
     on fewer examples: it runs the Great Expectations suites each time."""
-    from checks.self_check import format_rejection, format_report, self_check
+    from pipelines.self_check import format_rejection, format_report, self_check
 
     source = originals[provider]
     encoding, delimiter = _csv_case(provider, config)
@@ -286,9 +341,12 @@ def test_kim_check_reports_every_mutation_with_file_line_and_rule(originals, con
         folder = tmp_path_factory.mktemp("check") / "export"
         shutil.copytree(source, folder)
         if provider == "drk":
-            frames = {n: f.with_columns(pl.all().cast(pl.String))
-                      for n, f in __import__("transforms.decode", fromlist=["x"]).read_xlsx_tables(
-                          source / "export.xlsx").items()}
+            frames = {
+                n: f.with_columns(pl.all().cast(pl.String))
+                for n, f in __import__("transforms.decode", fromlist=["x"])
+                .read_xlsx_tables(source / "export.xlsx")
+                .items()
+            }
             (folder / "export.xlsx").write_bytes(data.draw(workbook_mutation(frames)))
         else:
             path = folder / "cases.csv"

@@ -26,8 +26,9 @@ def restored_environment():
 def test_scale_l_writes_the_newest_delivery_of_every_nrw_provider(tmp_path):
     """Small case count, so the test is quick; the providers and the shape are tier L's."""
     out = tmp_path / "landing"
-    result = CliRunner().invoke(app, ["generate", "--scale", "L", "--cases", "3000", "--months", "3",
-                                      "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["generate", "--scale", "L", "--cases", "3000", "--months", "3", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     config = load_config(SCALES["L"].config)
     manifests = sorted(out.glob("*/*/manifest.json"))
@@ -44,7 +45,8 @@ def test_scale_l_writes_the_newest_delivery_of_every_nrw_provider(tmp_path):
 def test_an_unknown_scale_or_a_scale_with_a_config_is_refused(tmp_path):
     unknown = CliRunner().invoke(app, ["generate", "--scale", "XL", "--out", str(tmp_path / "a")])
     assert unknown.exit_code == 2 and "S, M, L" in unknown.output
-    both = CliRunner().invoke(app, ["generate", "--scale", "M", "--config", str(SCALES["S"].config),
-                                    "--out", str(tmp_path / "b")])
+    both = CliRunner().invoke(
+        app, ["generate", "--scale", "M", "--config", str(SCALES["S"].config), "--out", str(tmp_path / "b")]
+    )
     assert both.exit_code == 2 and "--config" in both.output
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

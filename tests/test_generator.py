@@ -5,18 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from checks.errors import DeliveryRejected
 from kim.config import Provider, load_config
+from kim.contract import ID_PATTERN, TABLES, column_names, columns_of_type
+from kim.errors import DeliveryRejected
 from synthetic import generate, write_delivery
 from synthetic.generator import month_periods
 from transforms.delivery import read_delivery as decode_delivery_folder
-from transforms.exchange_format import ID_PATTERN, TABLES, column_names, columns_of_type
 
 MONTHS = 3
 CASES = 300
@@ -56,7 +56,8 @@ def read_delivery(provider: Provider, folder: Path) -> dict[str, pl.DataFrame]:
 def _tree_digest(root: Path) -> dict[str, str]:
     return {
         str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*")) if path.is_file()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
     }
 
 
@@ -74,8 +75,9 @@ def test_same_seed_gives_byte_identical_deliveries(config, landing, tmp_path):
     def progress(done: int, total: int) -> None:
         calls.append((done, total))
 
-    paths = generate(config, tmp_path, months=MONTHS, total_cases=CASES, seed=7,
-                     end_period=END_PERIOD, progress=progress)
+    paths = generate(
+        config, tmp_path, months=MONTHS, total_cases=CASES, seed=7, end_period=END_PERIOD, progress=progress
+    )
     assert _tree_digest(tmp_path) == _tree_digest(landing)
     total = MONTHS * len(config.providers)
     assert len(paths) == total
@@ -168,11 +170,13 @@ def test_abh_delivers_only_status_changes_of_known_persons(landing, deliveries):
     assert sorted(path.name for path in folder.iterdir()) == ["manifest.json", "status_changes.csv"]
     changes = deliveries[("abh", END_PERIOD)]["status_changes"]
     assert changes.height > 0
-    persons = pl.concat([
-        tables["cases"].select("person_id")
-        for (provider_id, period), tables in deliveries.items()
-        if period == END_PERIOD and "cases" in tables
-    ])
+    persons = pl.concat(
+        [
+            tables["cases"].select("person_id")
+            for (provider_id, period), tables in deliveries.items()
+            if period == END_PERIOD and "cases" in tables
+        ]
+    )
     assert changes["person_id"].is_in(persons["person_id"].implode()).all()
     assert set(changes["status_from"]) <= {"duldung", "gestattung"}
 
@@ -180,11 +184,13 @@ def test_abh_delivers_only_status_changes_of_known_persons(landing, deliveries):
 def test_tables_without_rows_are_written_with_header_only(config, tmp_path):
     for provider_id in ("awo", "drk"):
         provider = config.providers[provider_id]
-        empty = {table: pl.DataFrame(schema={c: pl.String for c in column_names(table)})
-                 .cast({c: pl.Date for c in columns_of_type(table, "date")})
-                 .cast({c: pl.Int64 for c in columns_of_type(table, "int")})
-                 for table in provider.tables}
-        exported_at = datetime(2026, 11, 4, 9, 13, tzinfo=timezone.utc)
+        empty = {
+            table: pl.DataFrame(schema=dict.fromkeys(column_names(table), pl.String))
+            .cast(dict.fromkeys(columns_of_type(table, "date"), pl.Date))
+            .cast(dict.fromkeys(columns_of_type(table, "int"), pl.Int64))
+            for table in provider.tables
+        }
+        exported_at = datetime(2026, 11, 4, 9, 13, tzinfo=UTC)
         folder = write_delivery(provider, "2026-10", empty, tmp_path, exported_at)
         manifest = json.loads((folder / "manifest.json").read_text())
         assert all(entry["rows"] == 0 for entry in manifest["files"].values())
@@ -200,7 +206,7 @@ def test_tables_without_rows_are_written_with_header_only(config, tmp_path):
 
 def test_codes_are_in_the_code_lists_and_ids_are_pseudonyms(deliveries):
     id_pattern = re.compile(ID_PATTERN)
-    for (provider_id, period), tables in deliveries.items():
+    for (provider_id, _period), tables in deliveries.items():
         for table, frame in tables.items():
             for column in TABLES[table]:
                 values = frame[column.name].drop_nulls()
@@ -239,7 +245,7 @@ def test_consecutive_snapshots_are_consistent(config, deliveries):
 
 
 def test_snapshot_rules_hold(deliveries):
-    for (provider_id, period), tables in deliveries.items():
+    for (_provider_id, _period), tables in deliveries.items():
         if "cases" not in tables:
             continue
         cases, needs = tables["cases"], tables["needs"]
@@ -250,16 +256,17 @@ def test_snapshot_rules_hold(deliveries):
         assert ((needs["status"] == "nicht_gedeckt") == needs["unmet_reason"].is_not_null()).all()
         with_case = needs.join(cases, on="case_id", how="left")
         assert (with_case["identified_on"] >= with_case["opened_on"]).all()
-        closed = with_case.filter(pl.col("resolved_on").is_not_null()
-                                  & pl.col("closed_on").is_not_null())
+        closed = with_case.filter(pl.col("resolved_on").is_not_null() & pl.col("closed_on").is_not_null())
         assert (closed["resolved_on"] <= closed["closed_on"]).all()
-        assert handovers.filter(pl.col("outcome") == "erfolgreich")["first_contact_on"] \
-            .null_count() == 0
-        assert (handovers["first_contact_on"].drop_nulls().len()
-                == handovers.filter(pl.col("outcome") == "erfolgreich").height)
+        assert handovers.filter(pl.col("outcome") == "erfolgreich")["first_contact_on"].null_count() == 0
+        assert (
+            handovers["first_contact_on"].drop_nulls().len()
+            == handovers.filter(pl.col("outcome") == "erfolgreich").height
+        )
         # The case's case manager is the one of its latest assignment.
-        latest = assignments.sort("assigned_from").group_by("case_id").agg(
-            pl.col("case_manager_id").last().alias("latest"))
+        latest = (
+            assignments.sort("assigned_from").group_by("case_id").agg(pl.col("case_manager_id").last().alias("latest"))
+        )
         managers = cases.join(latest, on="case_id", how="left")
         assert (managers["case_manager_id"] == managers["latest"]).all()
         open_assignments = assignments.filter(pl.col("assigned_to").is_null())
@@ -268,7 +275,7 @@ def test_snapshot_rules_hold(deliveries):
 
 def test_generated_deliveries_pass_the_validation(config, landing):
     """The newest delivery of every provider passes every validation suite (the self-check path)."""
-    from checks.self_check import self_check
+    from pipelines.self_check import self_check
 
     for provider in config.providers.values():
         report = self_check(landing / provider.id / END_PERIOD, config.path)

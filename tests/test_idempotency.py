@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.test_ingestion import CASES_HEADER, reference_files, write_delivery_files
 from warehouse.load import ingest_landing
@@ -85,7 +86,8 @@ def test_a_month_arriving_after_a_later_one_does_not_become_current(tmp_path, co
 
 
 def test_a_corrected_redelivery_of_an_old_month_is_recorded_and_the_newest_month_stays_current(
-        tmp_path, config, warehouse):
+    tmp_path, config, warehouse
+):
     landing = tmp_path / "landing"
     for delivery in (MAY, JUNE):
         deliver(landing, delivery)
@@ -94,7 +96,9 @@ def test_a_corrected_redelivery_of_an_old_month_is_recorded_and_the_newest_month
     summary = load(warehouse, landing, config)
     assert len(summary.accepted) == 1 and len(summary.duplicates) == 1  # June again
     assert register(warehouse) == [
-        ("2026-05", "06-05", "superseded"), ("2026-05", "07-20", "superseded"), ("2026-06", "07-06", "accepted"),
+        ("2026-05", "06-05", "superseded"),
+        ("2026-05", "07-20", "superseded"),
+        ("2026-06", "07-06", "accepted"),
     ]
     assert staging_marker(warehouse) == [1990]
     # both May versions are in raw, each with its own register entry and files

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import duckdb
@@ -28,6 +28,8 @@ def definitions() -> dg.Definitions:
     from pipelines.definitions import defs
 
     return defs()
+
+
 DIFFERENCE = "SELECT count(*) FROM (FROM {a} EXCEPT ALL FROM {b})"
 
 
@@ -79,10 +81,28 @@ def test_month_by_month_deliveries_give_the_full_rebuild(tmp_path, config):
 
 
 CASES = [
-    dict(case_id="x1", person_id="p1", case_manager_id="m1", opened_on=d("2023-06-01"), birth_year=1990,
-         gender="w", nationality="SYR", residence_status="duldung", referral_source="selbst"),
-    dict(case_id="x2", person_id="p2", case_manager_id="m1", opened_on=d("2023-07-01"), birth_year=1980,
-         gender="m", nationality="AFG", residence_status="gestattung", referral_source="selbst"),
+    dict(
+        case_id="x1",
+        person_id="p1",
+        case_manager_id="m1",
+        opened_on=d("2023-06-01"),
+        birth_year=1990,
+        gender="w",
+        nationality="SYR",
+        residence_status="duldung",
+        referral_source="selbst",
+    ),
+    dict(
+        case_id="x2",
+        person_id="p2",
+        case_manager_id="m1",
+        opened_on=d("2023-07-01"),
+        birth_year=1980,
+        gender="m",
+        nationality="AFG",
+        residence_status="gestattung",
+        referral_source="selbst",
+    ),
 ]
 
 
@@ -131,15 +151,16 @@ def test_a_change_of_the_current_case_manager_only_recomputes_nothing_but_new_mo
 def test_an_old_month_delivered_late_recomputes_only_its_timeliness(built, config):
     # diakonie's January arrives on 20 March, after its deadline (10 February): only January changes
     # (delivery_on_time, and diakonie's figures — it is now current for diakonie)
-    load(built, config, "2024-01", CASES, provider="diakonie", exported_at=datetime(2024, 3, 20, tzinfo=timezone.utc))
+    load(built, config, "2024-01", CASES, provider="diakonie", exported_at=datetime(2024, 3, 20, tzinfo=UTC))
     plan = incremental_build(built, config)
     assert plan.first_period == "2024-01"
     assert same_as_full_rebuild(built)
     # a re-delivery of caritas' January with the same content but later: superseded on arrival,
     # the current delivery does not change, only the arrival of January is looked at again
     before = built.execute("SELECT count(*) FROM marts.indicator_builds").fetchall()[0][0]
-    load(built, config, "2024-01", CASES + [dict(CASES[0], case_id="x9")],
-         exported_at=datetime(2024, 3, 25, tzinfo=timezone.utc))
+    load(
+        built, config, "2024-01", CASES + [dict(CASES[0], case_id="x9")], exported_at=datetime(2024, 3, 25, tzinfo=UTC)
+    )
     plan = incremental_build(built, config)
     assert plan.empty  # it arrived for a month that already had a delivery: first arrival unchanged
     assert built.execute("SELECT count(*) FROM marts.indicator_builds").fetchall()[0][0] == before + 1
@@ -179,8 +200,14 @@ def test_the_pipeline_recomputes_only_new_months_and_matches_a_full_rebuild(defi
     for folder in folders:
         if folder.name <= "2024-07":
             shutil.copytree(folder, landing / folder.parent.name / folder.name)
-    settings = Settings(landing_dir=landing, warehouse=tmp_path / "w.duckdb", reports_dir=tmp_path / "reports",
-                        config=config.path, pseudonym_key="k", suppression_k=K)
+    settings = Settings(
+        landing_dir=landing,
+        warehouse=tmp_path / "w.duckdb",
+        reports_dir=tmp_path / "reports",
+        config=config.path,
+        pseudonym_key="k",
+        suppression_k=K,
+    )
     with dg.instance_for_test() as instance:
         first = run_pipeline(definitions, settings, instance)
         assert first.result.success and first.plan.full
@@ -190,13 +217,17 @@ def test_the_pipeline_recomputes_only_new_months_and_matches_a_full_rebuild(defi
         second = run_pipeline(definitions, settings, instance)
         assert second.result.success and not second.plan.full, second.plan.describe()
         materialised = [
-            event.partition for event in second.result.get_asset_materialization_events()
+            event.partition
+            for event in second.result.get_asset_materialization_events()
             if event.asset_key == dg.AssetKey(["marts", "indicator_values"])
         ]
         assert sorted(materialised) == ["2024-07", "2024-08"]  # August's deliveries change July on
         # ... and only the monthly reports from July on are rendered again
-        (report,) = [event for event in second.result.get_asset_materialization_events()
-                     if event.asset_key == dg.AssetKey(["reports", "monthly_monitoring"])]
+        (report,) = [
+            event
+            for event in second.result.get_asset_materialization_events()
+            if event.asset_key == dg.AssetKey(["reports", "monthly_monitoring"])
+        ]
         metadata = report.step_materialization_data.materialization.metadata
         assert metadata["from_month"].value == "2024-07" and metadata["reports_rendered"].value == 2
     con = duckdb.connect(str(settings.warehouse))
@@ -233,9 +264,14 @@ def test_revisions_show_how_last_months_figures_moved(warehouse, config):
         ("caritas", "duration_band", "6_bis_12_monate", 1.0, 2.0, "2024-01", "2024-02"),
     ]
     # diakonie's figures did not move; February has no previous figure and is no revision
-    assert warehouse.execute(
-        "SELECT count(*) FROM marts.indicator_revisions WHERE provider_id = 'diakonie' OR period = '2024-02'"
-    ).fetchall()[0][0] == 0
+    assert (
+        warehouse.execute(
+            "SELECT count(*) FROM marts.indicator_revisions WHERE provider_id = 'diakonie' OR period = '2024-02'"
+        ).fetchall()[0][0]
+        == 0
+    )
     # the vintage database is gone, the warehouse is the current database again
     assert warehouse.execute("SELECT current_database()").fetchall()[0][0] == "warehouse"
-    assert "vintage" not in {row[0] for row in warehouse.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    assert "vintage" not in {
+        row[0] for row in warehouse.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+    }

@@ -6,7 +6,7 @@ delivers 2026-02. Periods: 2026-01 and 2026-02 (P1 = January, P2 = February).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,62 +14,192 @@ from tests.conftest import build_warehouse_models, d, load_hand_built_delivery
 
 CARITAS_CASES = [
     # open since December: active in P1 and P2
-    dict(case_id="c1", person_id="p1", case_manager_id="m1", opened_on=d("2025-12-15"),
-         birth_year=1990, gender="w", nationality="SYR", residence_status="duldung", referral_source="selbst"),
+    dict(
+        case_id="c1",
+        person_id="p1",
+        case_manager_id="m1",
+        opened_on=d("2025-12-15"),
+        birth_year=1990,
+        gender="w",
+        nationality="SYR",
+        residence_status="duldung",
+        referral_source="selbst",
+    ),
     # opened and closed in the same month P1
-    dict(case_id="c2", person_id="p2", case_manager_id="m1", opened_on=d("2026-01-10"),
-         closed_on=d("2026-01-25"), closing_reason="ziele_erreicht",
-         birth_year=1985, gender="m", nationality="AFG", residence_status="gestattung", referral_source="jobcenter"),
+    dict(
+        case_id="c2",
+        person_id="p2",
+        case_manager_id="m1",
+        opened_on=d("2026-01-10"),
+        closed_on=d("2026-01-25"),
+        closing_reason="ziele_erreicht",
+        birth_year=1985,
+        gender="m",
+        nationality="AFG",
+        residence_status="gestattung",
+        referral_source="jobcenter",
+    ),
     # month boundary: opened on the last day of P1, closed on the first day of P2
-    dict(case_id="c3", person_id="p3", case_manager_id="m2", opened_on=d("2026-01-31"),
-         closed_on=d("2026-02-01"), closing_reason="umzug",
-         birth_year=2000, gender="d", nationality="IRQ", residence_status="duldung", referral_source="selbst"),
+    dict(
+        case_id="c3",
+        person_id="p3",
+        case_manager_id="m2",
+        opened_on=d("2026-01-31"),
+        closed_on=d("2026-02-01"),
+        closing_reason="umzug",
+        birth_year=2000,
+        gender="d",
+        nationality="IRQ",
+        residence_status="duldung",
+        referral_source="selbst",
+    ),
     # opened on the first day of P2, still open
-    dict(case_id="c4", person_id="p4", case_manager_id="m2", opened_on=d("2026-02-01"),
-         birth_year=1970, gender="x", nationality="XXX", residence_status="unbekannt", referral_source="sonstige"),
+    dict(
+        case_id="c4",
+        person_id="p4",
+        case_manager_id="m2",
+        opened_on=d("2026-02-01"),
+        birth_year=1970,
+        gender="x",
+        nationality="XXX",
+        residence_status="unbekannt",
+        referral_source="sonstige",
+    ),
     # closed on the last day before P1: active in neither period
-    dict(case_id="c5", person_id="p5", case_manager_id="m1", opened_on=d("2025-11-01"),
-         closed_on=d("2025-12-31"), closing_reason="abbruch",
-         birth_year=1995, gender="w", nationality="TUR", residence_status="duldung", referral_source="selbst"),
+    dict(
+        case_id="c5",
+        person_id="p5",
+        case_manager_id="m1",
+        opened_on=d("2025-11-01"),
+        closed_on=d("2025-12-31"),
+        closing_reason="abbruch",
+        birth_year=1995,
+        gender="w",
+        nationality="TUR",
+        residence_status="duldung",
+        referral_source="selbst",
+    ),
 ]
 CARITAS_HANDOVERS = [
-    dict(handover_id="h1", case_id="c1", target_service="auslaenderbehoerde",
-         referred_on=d("2025-12-20"), first_contact_on=d("2026-01-05"), outcome="erfolgreich"),  # 16 days, P1
-    dict(handover_id="h2", case_id="c1", target_service="jobcenter",
-         referred_on=d("2026-01-10"), first_contact_on=d("2026-01-31"), outcome="erfolgreich"),  # 21 days, P1
-    dict(handover_id="h3", case_id="c3", target_service="jobcenter",
-         referred_on=d("2026-01-31"), first_contact_on=d("2026-02-01"), outcome="erfolgreich"),  # 1 day, P2
-    dict(handover_id="h4", case_id="c4", target_service="wohnen",
-         referred_on=d("2026-02-02"), outcome="offen"),  # no first contact: no observation
-    dict(handover_id="h5", case_id="c2", target_service="auslaenderbehoerde",
-         referred_on=d("2026-01-12"), first_contact_on=d("2026-01-20"), outcome="erfolgreich"),  # 8 days, P1
+    dict(
+        handover_id="h1",
+        case_id="c1",
+        target_service="auslaenderbehoerde",
+        referred_on=d("2025-12-20"),
+        first_contact_on=d("2026-01-05"),
+        outcome="erfolgreich",
+    ),  # 16 days, P1
+    dict(
+        handover_id="h2",
+        case_id="c1",
+        target_service="jobcenter",
+        referred_on=d("2026-01-10"),
+        first_contact_on=d("2026-01-31"),
+        outcome="erfolgreich",
+    ),  # 21 days, P1
+    dict(
+        handover_id="h3",
+        case_id="c3",
+        target_service="jobcenter",
+        referred_on=d("2026-01-31"),
+        first_contact_on=d("2026-02-01"),
+        outcome="erfolgreich",
+    ),  # 1 day, P2
+    dict(
+        handover_id="h4", case_id="c4", target_service="wohnen", referred_on=d("2026-02-02"), outcome="offen"
+    ),  # no first contact: no observation
+    dict(
+        handover_id="h5",
+        case_id="c2",
+        target_service="auslaenderbehoerde",
+        referred_on=d("2026-01-12"),
+        first_contact_on=d("2026-01-20"),
+        outcome="erfolgreich",
+    ),  # 8 days, P1
 ]
 CARITAS_NEEDS = [
-    dict(need_id="n1", case_id="c1", category="wohnen", identified_on=d("2025-12-16"),
-         status="nicht_gedeckt", resolved_on=d("2026-01-20"), unmet_reason="kein_angebot"),  # P1 unmet
-    dict(need_id="n2", case_id="c2", category="sprache", identified_on=d("2026-01-11"),
-         status="gedeckt", resolved_on=d("2026-01-25")),  # P1 met
-    dict(need_id="n3", case_id="c3", category="wohnen", identified_on=d("2026-01-31"),
-         status="gedeckt", resolved_on=d("2026-02-01")),  # P2 met
+    dict(
+        need_id="n1",
+        case_id="c1",
+        category="wohnen",
+        identified_on=d("2025-12-16"),
+        status="nicht_gedeckt",
+        resolved_on=d("2026-01-20"),
+        unmet_reason="kein_angebot",
+    ),  # P1 unmet
+    dict(
+        need_id="n2",
+        case_id="c2",
+        category="sprache",
+        identified_on=d("2026-01-11"),
+        status="gedeckt",
+        resolved_on=d("2026-01-25"),
+    ),  # P1 met
+    dict(
+        need_id="n3",
+        case_id="c3",
+        category="wohnen",
+        identified_on=d("2026-01-31"),
+        status="gedeckt",
+        resolved_on=d("2026-02-01"),
+    ),  # P2 met
     dict(need_id="n4", case_id="c4", category="arbeit", identified_on=d("2026-02-02"), status="offen"),
-    dict(need_id="n5", case_id="c1", category="wohnen", identified_on=d("2025-12-16"),
-         status="nicht_gedeckt", resolved_on=d("2026-01-31"), unmet_reason="wartezeit"),  # P1 unmet
+    dict(
+        need_id="n5",
+        case_id="c1",
+        category="wohnen",
+        identified_on=d("2025-12-16"),
+        status="nicht_gedeckt",
+        resolved_on=d("2026-01-31"),
+        unmet_reason="wartezeit",
+    ),  # P1 unmet
 ]
 DIAKONIE_CASES = [
-    dict(case_id="d1", person_id="p6", case_manager_id="m9", opened_on=d("2026-02-28"),
-         birth_year=1999, gender="w", nationality="ERI", residence_status="gestattung", referral_source="selbst"),
+    dict(
+        case_id="d1",
+        person_id="p6",
+        case_manager_id="m9",
+        opened_on=d("2026-02-28"),
+        birth_year=1999,
+        gender="w",
+        nationality="ERI",
+        residence_status="gestattung",
+        referral_source="selbst",
+    ),
     # closed on the first day of P1: active and closed in P1
-    dict(case_id="d2", person_id="p7", case_manager_id="m9", opened_on=d("2025-06-01"),
-         closed_on=d("2026-01-01"), closing_reason="abbruch",
-         birth_year=1980, gender="m", nationality="NGA", residence_status="duldung", referral_source="selbst"),
+    dict(
+        case_id="d2",
+        person_id="p7",
+        case_manager_id="m9",
+        opened_on=d("2025-06-01"),
+        closed_on=d("2026-01-01"),
+        closing_reason="abbruch",
+        birth_year=1980,
+        gender="m",
+        nationality="NGA",
+        residence_status="duldung",
+        referral_source="selbst",
+    ),
 ]
 DIAKONIE_HANDOVERS = [
-    dict(handover_id="x1", case_id="d2", target_service="psychosozial",
-         referred_on=d("2025-12-01"), first_contact_on=d("2026-01-30"), outcome="erfolgreich"),  # 60 days, P1
+    dict(
+        handover_id="x1",
+        case_id="d2",
+        target_service="psychosozial",
+        referred_on=d("2025-12-01"),
+        first_contact_on=d("2026-01-30"),
+        outcome="erfolgreich",
+    ),  # 60 days, P1
 ]
 DIAKONIE_NEEDS = [
-    dict(need_id="y1", case_id="d2", category="psychosozial", identified_on=d("2025-07-01"),
-         status="gedeckt", resolved_on=d("2026-01-01")),  # P1 met
+    dict(
+        need_id="y1",
+        case_id="d2",
+        category="psychosozial",
+        identified_on=d("2025-07-01"),
+        status="gedeckt",
+        resolved_on=d("2026-01-01"),
+    ),  # P1 met
 ]
 # The stale January delivery disagrees on purpose: if it were used, c1 would open in October.
 STALE_CARITAS_CASES = [dict(CARITAS_CASES[0], opened_on=d("2025-10-01"))]
@@ -79,12 +209,18 @@ STALE_CARITAS_CASES = [dict(CARITAS_CASES[0], opened_on=d("2025-10-01"))]
 def values(warehouse, config):
     load_hand_built_delivery(warehouse, config, "caritas", "2026-01", {"cases": STALE_CARITAS_CASES})
     load_hand_built_delivery(
-        warehouse, config, "caritas", "2026-02",
+        warehouse,
+        config,
+        "caritas",
+        "2026-02",
         {"cases": CARITAS_CASES, "handovers": CARITAS_HANDOVERS, "needs": CARITAS_NEEDS},
-        exported_at=datetime(2026, 3, 12, 9, 0, tzinfo=timezone.utc),  # arrives after the 10th: late
+        exported_at=datetime(2026, 3, 12, 9, 0, tzinfo=UTC),  # arrives after the 10th: late
     )
     load_hand_built_delivery(
-        warehouse, config, "diakonie", "2026-02",
+        warehouse,
+        config,
+        "diakonie",
+        "2026-02",
         {"cases": DIAKONIE_CASES, "handovers": DIAKONIE_HANDOVERS, "needs": DIAKONIE_NEEDS},
     )
     build_warehouse_models(warehouse, config, k=5)

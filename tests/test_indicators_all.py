@@ -19,12 +19,30 @@ from tests.conftest import build_warehouse_models, d, load_hand_built_delivery
 P1, P2 = "2024-02", "2024-03"
 
 
-def case(case_id, person_id, opened_on, closed_on=None, closing_reason=None, residence_status="duldung",
-         referral_source="selbst", district=None):
-    return dict(case_id=case_id, person_id=person_id, case_manager_id="m1", opened_on=d(opened_on),
-                closed_on=d(closed_on) if closed_on else None, closing_reason=closing_reason,
-                birth_year=1990, gender="w", nationality="SYR", residence_status=residence_status,
-                referral_source=referral_source, district=district)
+def case(
+    case_id,
+    person_id,
+    opened_on,
+    closed_on=None,
+    closing_reason=None,
+    residence_status="duldung",
+    referral_source="selbst",
+    district=None,
+):
+    return dict(
+        case_id=case_id,
+        person_id=person_id,
+        case_manager_id="m1",
+        opened_on=d(opened_on),
+        closed_on=d(closed_on) if closed_on else None,
+        closing_reason=closing_reason,
+        birth_year=1990,
+        gender="w",
+        nationality="SYR",
+        residence_status=residence_status,
+        referral_source=referral_source,
+        district=district,
+    )
 
 
 CARITAS_CASES = [
@@ -57,38 +75,93 @@ CARITAS_ASSIGNMENTS = [
     # A7 has no assignment rows: 0 case managers, counts as not continuous
 ]
 CARITAS_HANDOVERS = [
-    dict(handover_id="H1", case_id="A1", target_service="auslaenderbehoerde", referred_on=d("2024-01-20"),
-         first_contact_on=d("2024-02-03"), outcome="erfolgreich"),  # 14 days, first contact in P1
-    dict(handover_id="H2", case_id="A1", target_service="jobcenter", referred_on=d("2024-02-10"),
-         first_contact_on=d("2024-02-25"), outcome="erfolgreich"),  # 15 days, P1
-    dict(handover_id="H3", case_id="A2", target_service="jobcenter", referred_on=d("2024-02-29"),
-         first_contact_on=d("2024-03-01"), outcome="erfolgreich"),  # 1 day, across the month boundary: P2
-    dict(handover_id="H4", case_id="A4", target_service="wohnen", referred_on=d("2024-01-15"),
-         outcome="offen"),  # never a first contact
-    dict(handover_id="H5", case_id="A4", target_service="wohnen", referred_on=d("2024-01-31"),
-         outcome="abgelehnt"),  # declined: never pending, leaves the Kaplan-Meier cohort
-    dict(handover_id="H6", case_id="A1", target_service="integrationskurs", referred_on=d("2024-01-30"),
-         first_contact_on=d("2024-03-05"), outcome="erfolgreich"),  # 35 days, P2; pending at end of P1
-    dict(handover_id="H7", case_id="A5", target_service="jobcenter", referred_on=d("2024-03-12"),
-         outcome="offen"),  # pending, but only 19 days at the end of P2
+    dict(
+        handover_id="H1",
+        case_id="A1",
+        target_service="auslaenderbehoerde",
+        referred_on=d("2024-01-20"),
+        first_contact_on=d("2024-02-03"),
+        outcome="erfolgreich",
+    ),  # 14 days, first contact in P1
+    dict(
+        handover_id="H2",
+        case_id="A1",
+        target_service="jobcenter",
+        referred_on=d("2024-02-10"),
+        first_contact_on=d("2024-02-25"),
+        outcome="erfolgreich",
+    ),  # 15 days, P1
+    dict(
+        handover_id="H3",
+        case_id="A2",
+        target_service="jobcenter",
+        referred_on=d("2024-02-29"),
+        first_contact_on=d("2024-03-01"),
+        outcome="erfolgreich",
+    ),  # 1 day, across the month boundary: P2
+    dict(
+        handover_id="H4", case_id="A4", target_service="wohnen", referred_on=d("2024-01-15"), outcome="offen"
+    ),  # never a first contact
+    dict(
+        handover_id="H5", case_id="A4", target_service="wohnen", referred_on=d("2024-01-31"), outcome="abgelehnt"
+    ),  # declined: never pending, leaves the Kaplan-Meier cohort
+    dict(
+        handover_id="H6",
+        case_id="A1",
+        target_service="integrationskurs",
+        referred_on=d("2024-01-30"),
+        first_contact_on=d("2024-03-05"),
+        outcome="erfolgreich",
+    ),  # 35 days, P2; pending at end of P1
+    dict(
+        handover_id="H7", case_id="A5", target_service="jobcenter", referred_on=d("2024-03-12"), outcome="offen"
+    ),  # pending, but only 19 days at the end of P2
 ]
 CARITAS_NEEDS = [
-    dict(need_id="N1", case_id="A1", category="wohnen", identified_on=d("2023-11-20"), status="nicht_gedeckt",
-         resolved_on=d("2024-02-29"), unmet_reason="kein_angebot"),
-    dict(need_id="N2", case_id="A1", category="sprache", identified_on=d("2023-11-20"), status="gedeckt",
-         resolved_on=d("2024-03-01")),  # resolved in a later month: still open at the end of P1
+    dict(
+        need_id="N1",
+        case_id="A1",
+        category="wohnen",
+        identified_on=d("2023-11-20"),
+        status="nicht_gedeckt",
+        resolved_on=d("2024-02-29"),
+        unmet_reason="kein_angebot",
+    ),
+    dict(
+        need_id="N2",
+        case_id="A1",
+        category="sprache",
+        identified_on=d("2023-11-20"),
+        status="gedeckt",
+        resolved_on=d("2024-03-01"),
+    ),  # resolved in a later month: still open at the end of P1
     dict(need_id="N3", case_id="A2", category="arbeit", identified_on=d("2024-03-02"), status="offen"),
-    dict(need_id="N4", case_id="A3", category="wohnen", identified_on=d("2024-02-05"), status="nicht_gedeckt",
-         resolved_on=d("2024-02-28"), unmet_reason="wartezeit"),
-    dict(need_id="N5", case_id="A5", category="arbeit", identified_on=d("2024-03-10"), status="nicht_gedeckt",
-         resolved_on=d("2024-03-20"), unmet_reason="kein_angebot"),
+    dict(
+        need_id="N4",
+        case_id="A3",
+        category="wohnen",
+        identified_on=d("2024-02-05"),
+        status="nicht_gedeckt",
+        resolved_on=d("2024-02-28"),
+        unmet_reason="wartezeit",
+    ),
+    dict(
+        need_id="N5",
+        case_id="A5",
+        category="arbeit",
+        identified_on=d("2024-03-10"),
+        status="nicht_gedeckt",
+        resolved_on=d("2024-03-20"),
+        unmet_reason="kein_angebot",
+    ),
     dict(need_id="N6", case_id="A7", category="gesundheit", identified_on=d("2023-09-01"), status="in_bearbeitung"),
     # identified exactly 90 days before the end of P1 (29 Feb - 90 days = 1 Dec 2023)
     dict(need_id="N7", case_id="A4", category="aufenthalt", identified_on=d("2023-12-01"), status="offen"),
 ]
 DIAKONIE_CASES = [
-    case("B1", "q4", "2024-02-10", residence_status="duldung", referral_source="auslaenderbehoerde",
-         district="opladen"),  # the same person as caritas' A4
+    case(
+        "B1", "q4", "2024-02-10", residence_status="duldung", referral_source="auslaenderbehoerde", district="opladen"
+    ),  # the same person as caritas' A4
     case("B2", "q8", "2024-01-05", "2024-02-20", "ziele_erreicht", "gestattung"),
 ]
 DIAKONIE_ASSIGNMENTS = [
@@ -96,22 +169,45 @@ DIAKONIE_ASSIGNMENTS = [
     dict(case_id="B2", case_manager_id="m9", assigned_from=d("2024-01-05"), assigned_to=d("2024-02-20")),
 ]
 DIAKONIE_HANDOVERS = [
-    dict(handover_id="HB1", case_id="B2", target_service="psychosozial", referred_on=d("2024-02-01"),
-         first_contact_on=d("2024-02-29"), outcome="erfolgreich"),  # 28 days, P1
+    dict(
+        handover_id="HB1",
+        case_id="B2",
+        target_service="psychosozial",
+        referred_on=d("2024-02-01"),
+        first_contact_on=d("2024-02-29"),
+        outcome="erfolgreich",
+    ),  # 28 days, P1
 ]
 DIAKONIE_NEEDS = [
-    dict(need_id="NB1", case_id="B1", category="wohnen", identified_on=d("2024-02-12"), status="nicht_gedeckt",
-         resolved_on=d("2024-02-26"), unmet_reason="kein_angebot"),
-    dict(need_id="NB2", case_id="B2", category="sprache", identified_on=d("2024-01-06"), status="gedeckt",
-         resolved_on=d("2024-02-10")),
+    dict(
+        need_id="NB1",
+        case_id="B1",
+        category="wohnen",
+        identified_on=d("2024-02-12"),
+        status="nicht_gedeckt",
+        resolved_on=d("2024-02-26"),
+        unmet_reason="kein_angebot",
+    ),
+    dict(
+        need_id="NB2",
+        case_id="B2",
+        category="sprache",
+        identified_on=d("2024-01-06"),
+        status="gedeckt",
+        resolved_on=d("2024-02-10"),
+    ),
 ]
 STATUS_CHANGES = [
     dict(person_id="q1", changed_on=d("2024-02-15"), status_from="duldung", status_to="aufenthaltserlaubnis"),
     dict(person_id="q7", changed_on=d("2024-02-20"), status_from="duldung", status_to="niederlassungserlaubnis"),
     # q4: A4 (caritas, closed that day with abbruch) and B1 (diakonie, open) are both active
     dict(person_id="q4", changed_on=d("2024-03-01"), status_from="duldung", status_to="aufenthaltserlaubnis"),
-    dict(person_id="q3", changed_on=d("2024-03-05"), status_from="aufenthaltserlaubnis",
-         status_to="niederlassungserlaubnis"),  # A3 closed on 29 Feb: no active case, not counted
+    dict(
+        person_id="q3",
+        changed_on=d("2024-03-05"),
+        status_from="aufenthaltserlaubnis",
+        status_to="niederlassungserlaubnis",
+    ),  # A3 closed on 29 Feb: no active case, not counted
     dict(person_id="q2", changed_on=d("2024-03-10"), status_from="gestattung", status_to="duldung"),
 ]
 
@@ -121,12 +217,30 @@ def values(tmp_path_factory, config):
     from warehouse.migrate import connect
 
     con = connect(tmp_path_factory.mktemp("indicators") / "warehouse.duckdb")
-    load_hand_built_delivery(con, config, "caritas", P2, {
-        "cases": CARITAS_CASES, "assignments": CARITAS_ASSIGNMENTS, "handovers": CARITAS_HANDOVERS,
-        "needs": CARITAS_NEEDS})
-    load_hand_built_delivery(con, config, "diakonie", P1, {
-        "cases": DIAKONIE_CASES, "assignments": DIAKONIE_ASSIGNMENTS, "handovers": DIAKONIE_HANDOVERS,
-        "needs": DIAKONIE_NEEDS})
+    load_hand_built_delivery(
+        con,
+        config,
+        "caritas",
+        P2,
+        {
+            "cases": CARITAS_CASES,
+            "assignments": CARITAS_ASSIGNMENTS,
+            "handovers": CARITAS_HANDOVERS,
+            "needs": CARITAS_NEEDS,
+        },
+    )
+    load_hand_built_delivery(
+        con,
+        config,
+        "diakonie",
+        P1,
+        {
+            "cases": DIAKONIE_CASES,
+            "assignments": DIAKONIE_ASSIGNMENTS,
+            "handovers": DIAKONIE_HANDOVERS,
+            "needs": DIAKONIE_NEEDS,
+        },
+    )
     load_hand_built_delivery(con, config, "abh", P2, {"status_changes": STATUS_CHANGES})
     build_warehouse_models(con, config, k=5)
     rows = con.execute(
@@ -357,12 +471,24 @@ def test_a_cost_per_case_is_hidden_with_its_count():
     from transforms.indicators import hide_linked_figures
 
     values = pl.DataFrame(
-        [("cases_closed", P1, "caritas", "all", "all", 7.0, 7, None, True),  # hidden to protect another cell
-         ("cases_closed", P1, "diakonie", "all", "all", 9.0, 9, None, False),
-         ("cost_per_closed_case", P1, "caritas", "all", "all", 5000.0, None, 7, False),
-         ("cost_per_closed_case", P1, "diakonie", "all", "all", 4000.0, None, 9, False)],
-        schema=["indicator_id", "period", "provider_id", "dimension", "dimension_value", "value", "numerator",
-                "denominator", "suppressed"], orient="row",
+        [
+            ("cases_closed", P1, "caritas", "all", "all", 7.0, 7, None, True),  # hidden to protect another cell
+            ("cases_closed", P1, "diakonie", "all", "all", 9.0, 9, None, False),
+            ("cost_per_closed_case", P1, "caritas", "all", "all", 5000.0, None, 7, False),
+            ("cost_per_closed_case", P1, "diakonie", "all", "all", 4000.0, None, 9, False),
+        ],
+        schema=[
+            "indicator_id",
+            "period",
+            "provider_id",
+            "dimension",
+            "dimension_value",
+            "value",
+            "numerator",
+            "denominator",
+            "suppressed",
+        ],
+        orient="row",
     )
     hidden = hide_linked_figures(values).filter(pl.col("suppressed")).select("indicator_id", "provider_id").rows()
     assert sorted(hidden) == [("cases_closed", "caritas"), ("cost_per_closed_case", "caritas")]
@@ -381,15 +507,19 @@ def test_caseload_bands_per_case_manager(tmp_path, config):
             cases.append(case(case_id, f"p{case_id}", "2024-01-10"))
             assignments.append(dict(case_id=case_id, case_manager_id=manager, assigned_from=d("2024-01-10")))
     cases.append(case("gone", "pgone", "2024-01-10"))
-    assignments.append(dict(case_id="gone", case_manager_id="s1", assigned_from=d("2024-01-10"),
-                            assigned_to=d("2024-03-30")))
+    assignments.append(
+        dict(case_id="gone", case_manager_id="s1", assigned_from=d("2024-01-10"), assigned_to=d("2024-03-30"))
+    )
     con = connect(tmp_path / "warehouse.duckdb")
     load_hand_built_delivery(con, config, "stadt", P2, {"cases": cases, "assignments": assignments})
     build_warehouse_models(con, config)
-    rows = dict(con.execute(
-        "SELECT dimension_value, value FROM marts.indicator_values "
-        "WHERE indicator_id = 'caseload_band_case_managers' AND provider_id = 'stadt' AND period = ?", [P2]
-    ).fetchall())
+    rows = dict(
+        con.execute(
+            "SELECT dimension_value, value FROM marts.indicator_values "
+            "WHERE indicator_id = 'caseload_band_case_managers' AND provider_id = 'stadt' AND period = ?",
+            [P2],
+        ).fetchall()
+    )
     con.close()
     # s1 29 -> unter_30; s2 30 and s3 49 -> 30_bis_49; s4 50 -> 50_bis_69; s5 70 -> ab_70
     assert rows == {"all": 5.0, "unter_30": 1.0, "30_bis_49": 2.0, "50_bis_69": 1.0, "ab_70": 1.0}
@@ -401,12 +531,30 @@ def test_yearly_figures_of_the_leap_month_dataset(tmp_path_factory, config):
     from warehouse.migrate import connect
 
     con = connect(tmp_path_factory.mktemp("yearly") / "warehouse.duckdb")
-    load_hand_built_delivery(con, config, "caritas", P2, {
-        "cases": CARITAS_CASES, "assignments": CARITAS_ASSIGNMENTS, "handovers": CARITAS_HANDOVERS,
-        "needs": CARITAS_NEEDS})
-    load_hand_built_delivery(con, config, "diakonie", P1, {
-        "cases": DIAKONIE_CASES, "assignments": DIAKONIE_ASSIGNMENTS, "handovers": DIAKONIE_HANDOVERS,
-        "needs": DIAKONIE_NEEDS})
+    load_hand_built_delivery(
+        con,
+        config,
+        "caritas",
+        P2,
+        {
+            "cases": CARITAS_CASES,
+            "assignments": CARITAS_ASSIGNMENTS,
+            "handovers": CARITAS_HANDOVERS,
+            "needs": CARITAS_NEEDS,
+        },
+    )
+    load_hand_built_delivery(
+        con,
+        config,
+        "diakonie",
+        P1,
+        {
+            "cases": DIAKONIE_CASES,
+            "assignments": DIAKONIE_ASSIGNMENTS,
+            "handovers": DIAKONIE_HANDOVERS,
+            "needs": DIAKONIE_NEEDS,
+        },
+    )
     build_warehouse_models(con, config, k=5)
     build_yearly_indicator_values(con, 5)
     rows = con.execute(
@@ -437,22 +585,28 @@ def test_a_year_total_of_a_flow_is_hidden_when_a_month_is(tmp_path, config):
     from transforms.indicators import build_yearly_indicator_values
     from warehouse.migrate import connect
 
-    cases = [case(f"s{m}-{i}", f"ps{m}-{i}", f"2024-0{m}-1{i % 9}") for m, n in ((1, 2), (2, 6), (3, 7))
-             for i in range(n)]
+    cases = [
+        case(f"s{m}-{i}", f"ps{m}-{i}", f"2024-0{m}-1{i % 9}") for m, n in ((1, 2), (2, 6), (3, 7)) for i in range(n)
+    ]
     con = connect(tmp_path / "warehouse.duckdb")
     load_hand_built_delivery(con, config, "stadt", "2024-03", {"cases": cases})
     load_hand_built_delivery(con, config, "caritas", "2024-01", {"cases": []})
     build_warehouse_models(con, config, k=5)
     build_yearly_indicator_values(con, 5)
-    monthly = dict(con.execute(
-        "SELECT period, suppressed FROM marts.indicator_values WHERE indicator_id = 'cases_new' "
-        "AND provider_id = 'stadt' AND dimension = 'all'").fetchall())
+    monthly = dict(
+        con.execute(
+            "SELECT period, suppressed FROM marts.indicator_values WHERE indicator_id = 'cases_new' "
+            "AND provider_id = 'stadt' AND dimension = 'all'"
+        ).fetchall()
+    )
     year = con.execute(
         "SELECT value, suppressed FROM marts.indicator_values_yearly WHERE indicator_id = 'cases_new' "
-        "AND provider_id = 'stadt' AND dimension = 'all'").fetchall()
+        "AND provider_id = 'stadt' AND dimension = 'all'"
+    ).fetchall()
     active = con.execute(
         "SELECT value, suppressed FROM marts.indicator_values_yearly WHERE indicator_id = 'cases_active' "
-        "AND provider_id = 'stadt' AND dimension = 'all'").fetchall()
+        "AND provider_id = 'stadt' AND dimension = 'all'"
+    ).fetchall()
     con.close()
     assert monthly == {"2024-01": True, "2024-02": False, "2024-03": False}
     assert year == [(15.0, True)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.errors import DeliveryRejected
+from kim.errors import DeliveryRejected
 from transforms.delivery import read_delivery
 from warehouse.load import ingest_landing
 
@@ -43,8 +43,12 @@ def write_delivery_files(
             "sha256": hashlib.sha256(content).hexdigest(),
         }
     manifest = {
-        "provider_id": provider, "period": period, "exported_at": "2026-03-04T10:00:00+01:00",
-        "format_version": "1", "files": entries, **(manifest_overrides or {}),
+        "provider_id": provider,
+        "period": period,
+        "exported_at": "2026-03-04T10:00:00+01:00",
+        "format_version": "1",
+        "files": entries,
+        **(manifest_overrides or {}),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return folder
@@ -90,10 +94,19 @@ def test_provider_profile_maps_encoding_delimiter_dates_columns_and_codes(tmp_pa
     folder = write_delivery_files(tmp_path, "awo", "2026-02", files)
     cases = read_delivery(folder, config).tables["cases"].drop("source_row")
     assert cases.row(0, named=True) == {
-        "case_id": "AWO-7", "person_id": "P-cc", "case_manager_id": "M-3",
-        "opened_on": date(2026, 1, 15), "closed_on": None, "closing_reason": None,
-        "birth_year": 1979, "gender": "m", "nationality": "SYR", "residence_status": "gestattung",
-        "arrival_year": 2016, "district": "opladen", "referral_source": "selbst",
+        "case_id": "AWO-7",
+        "person_id": "P-cc",
+        "case_manager_id": "M-3",
+        "opened_on": date(2026, 1, 15),
+        "closed_on": None,
+        "closing_reason": None,
+        "birth_year": 1979,
+        "gender": "m",
+        "nationality": "SYR",
+        "residence_status": "gestattung",
+        "arrival_year": 2016,
+        "district": "opladen",
+        "referral_source": "selbst",
     }
 
 
@@ -110,7 +123,12 @@ def test_bad_values_are_row_violations_with_line_column_and_rule(tmp_path, confi
     folder = write_delivery_files(tmp_path, "caritas", "2026-02", reference_files(case_rows))
     violations = read_delivery(folder, config).violations
     first = violations.row(0, named=True)
-    assert (first["rule"], first["file_name"], first["source_row"], first["column_name"]) == (rule, "cases.csv", line, column)
+    assert (first["rule"], first["file_name"], first["source_row"], first["column_name"]) == (
+        rule,
+        "cases.csv",
+        line,
+        column,
+    )
 
 
 def test_whole_numbers_with_zero_decimals_are_read(tmp_path, config):
@@ -130,7 +148,9 @@ def test_unknown_column_is_refused_as_possible_identifier(tmp_path, config):
 
 def test_checksum_row_count_provider_and_encoding_are_verified(tmp_path, config):
     folder = write_delivery_files(tmp_path, "caritas", "2026-02", reference_files())
-    (folder / "cases.csv").write_bytes((folder / "cases.csv").read_bytes() + b"C-3;P-cc;M-1;01.02.2026;;;1990;w;SYR;duldung;;;selbst\n")
+    (folder / "cases.csv").write_bytes(
+        (folder / "cases.csv").read_bytes() + b"C-3;P-cc;M-1;01.02.2026;;;1990;w;SYR;duldung;;;selbst\n"
+    )
     assert rejection(tmp_path, "caritas", "2026-02", config).rule == "checksum_mismatch"
 
     write_delivery_files(tmp_path, "diakonie", "2026-02", reference_files(), {"files": {}})
@@ -192,7 +212,9 @@ def test_loading_is_idempotent_and_a_rejected_delivery_changes_nothing(tmp_path,
     write_delivery_files(landing, "caritas", "2026-02", reference_files(CASE_ROWS))
     assert len(ingest_landing(warehouse, landing, config, "k").accepted) == 1
     assert register(warehouse) == [
-        ("2026-01", "superseded", None), ("2026-02", "accepted", None), ("2026-02", "rejected", "too_many_bad_rows"),
+        ("2026-01", "superseded", None),
+        ("2026-02", "accepted", None),
+        ("2026-02", "rejected", "too_many_bad_rows"),
     ]
 
 

@@ -49,8 +49,9 @@ def test_sql_kaplan_meier_median_matches_the_product_limit_estimator(handovers):
     for days_before_end, delay, outcome in handovers:
         referred = PERIOD_END - timedelta(days=days_before_end)
         contact = referred + timedelta(days=delay) if delay is not None else None
-        con.execute("INSERT INTO marts.fct_handovers VALUES ('p', 'jobcenter', ?, ?, ?, ?)",
-                    [referred, contact, outcome, delay])
+        con.execute(
+            "INSERT INTO marts.fct_handovers VALUES ('p', 'jobcenter', ?, ?, ?, ?)", [referred, contact, outcome, delay]
+        )
         in_window = referred >= date(2023, 3, 1)  # the 12 calendar months up to February 2024
         observed = contact is not None and contact <= PERIOD_END
         if not in_window or (not observed and outcome in ("abgelehnt", "nicht_wahrgenommen")):
@@ -59,7 +60,8 @@ def test_sql_kaplan_meier_median_matches_the_product_limit_estimator(handovers):
     rows = {
         (provider, dimension): (value, numerator, denominator)
         for _, provider, dimension, _, value, numerator, denominator in con.execute(
-            indicator_sql("handover_contact_km_median_days")).fetchall()
+            indicator_sql("handover_contact_km_median_days")
+        ).fetchall()
     }
     con.close()
     if not cohort:

@@ -5,12 +5,11 @@ partitions of raw/deliveries."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from checks.manifest import LOCAL_TIME_ZONE
+from kim.contract import LOCAL_TIME_ZONE
 from kim.settings import Settings
 from pipelines.definitions import defs as load_definitions
 from pipelines.defs.jobs import PARTITION_RANGE_END, PARTITION_RANGE_START
@@ -32,8 +31,12 @@ def settings(tmp_path, config) -> Settings:
     generate(config, tmp_path / "landing", months=2, seed=9, total_cases=120, end_period=END)
     age_files(tmp_path / "landing", 600)  # arrived ten minutes ago: complete
     return Settings(
-        landing_dir=tmp_path / "landing", warehouse=tmp_path / "w.duckdb", reports_dir=tmp_path / "reports",
-        config=config.path, pseudonym_key="k", suppression_k=5,
+        landing_dir=tmp_path / "landing",
+        warehouse=tmp_path / "w.duckdb",
+        reports_dir=tmp_path / "reports",
+        config=config.path,
+        pseudonym_key="k",
+        suppression_k=5,
     )
 
 
@@ -128,7 +131,9 @@ def test_a_partition_run_loads_exactly_its_delivery(settings):
         assert (metadata["recompute_from"].value, metadata["recompute_to"].value) == (END, END)
     con = connect(settings.warehouse)
     try:
-        assert con.execute("SELECT provider_id, period, state FROM raw.deliveries").fetchall() == [("caritas", END, "accepted")]
+        assert con.execute("SELECT provider_id, period, state FROM raw.deliveries").fetchall() == [
+            ("caritas", END, "accepted")
+        ]
     finally:
         con.close()
 
@@ -140,8 +145,11 @@ def test_a_rejected_delivery_fails_its_run_with_the_reason(settings):
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(DELIVERY_PARTITIONS_NAME, [f"caritas/{END}"])
         result = dg.materialize(
-            [raw_deliveries], partition_key=f"caritas/{END}", resources=build_resources(settings),
-            instance=instance, raise_on_error=False,
+            [raw_deliveries],
+            partition_key=f"caritas/{END}",
+            resources=build_resources(settings),
+            instance=instance,
+            raise_on_error=False,
         )
         assert not result.success
         (failure,) = [e for e in result.all_events if e.is_step_failure]
@@ -172,9 +180,13 @@ def test_after_loads_one_update_runs_for_the_months_they_change(settings, monkey
     checks and computes exactly those indicator months and the reports."""
     from dagster._core.test_utils import create_run_for_test
 
-    for name, value in {"KIM_LANDING_DIR": settings.landing_dir, "KIM_WAREHOUSE": settings.warehouse,
-                        "KIM_REPORTS_DIR": settings.reports_dir, "KIM_PSEUDONYM_KEY": "k",
-                        "KIM_INTERNAL_REPORTS_DIR": settings.internal_reports}.items():
+    for name, value in {
+        "KIM_LANDING_DIR": settings.landing_dir,
+        "KIM_WAREHOUSE": settings.warehouse,
+        "KIM_REPORTS_DIR": settings.reports_dir,
+        "KIM_PSEUDONYM_KEY": "k",
+        "KIM_INTERNAL_REPORTS_DIR": settings.internal_reports,
+    }.items():
         monkeypatch.setenv(name, str(value))
     definitions = load_definitions()  # its resources: the settings above, from the environment
     resources = build_resources(settings)
@@ -198,10 +210,14 @@ def test_after_loads_one_update_runs_for_the_months_they_change(settings, monkey
         assert skipped(evaluate(update_after_deliveries, settings, instance, result.cursor)).startswith("no delivery")
 
         update = definitions.resolve_job_def(request.job_name or "kim_full_run").execute_in_process(
-            instance=instance, tags=request.tags, raise_on_error=False)
+            instance=instance, tags=request.tags, raise_on_error=False
+        )
         assert update.success
-        months = sorted(e.partition for e in update.get_asset_materialization_events()
-                        if e.asset_key == dg.AssetKey(["marts", "indicator_values"]))
+        months = sorted(
+            e.partition
+            for e in update.get_asset_materialization_events()
+            if e.asset_key == dg.AssetKey(["marts", "indicator_values"])
+        )
         assert months == ["2026-09", END]
         assert all(c.passed for c in update.get_asset_check_evaluations() if c.check_name.startswith("contract_"))
     assert (settings.reports_dir / f"monatsbericht_{END}.html").is_file()

@@ -32,8 +32,12 @@ def settings(tmp_path_factory, config) -> Settings:
     root = tmp_path_factory.mktemp("e2e")
     generate(config, root / "landing", months=MONTHS, seed=11, total_cases=CASES)
     return Settings(
-        landing_dir=root / "landing", warehouse=root / "warehouse.duckdb", reports_dir=root / "reports",
-        config=config.path, pseudonym_key="e2e-key", suppression_k=5,
+        landing_dir=root / "landing",
+        warehouse=root / "warehouse.duckdb",
+        reports_dir=root / "reports",
+        config=config.path,
+        pseudonym_key="e2e-key",
+        suppression_k=5,
     )
 
 
@@ -149,8 +153,12 @@ def test_a_failing_blocking_check_stops_the_marts(definitions, config, tmp_path)
     staging/cases is rebuilt."""
     generate(config, tmp_path / "landing", months=2, seed=5, total_cases=150)
     settings = Settings(
-        landing_dir=tmp_path / "landing", warehouse=tmp_path / "w.duckdb", reports_dir=tmp_path / "reports",
-        config=config.path, pseudonym_key="k", suppression_k=5,
+        landing_dir=tmp_path / "landing",
+        warehouse=tmp_path / "w.duckdb",
+        reports_dir=tmp_path / "reports",
+        config=config.path,
+        pseudonym_key="k",
+        suppression_k=5,
     )
     assert materialize_all(definitions, settings).success
     con = connect(settings.warehouse)
@@ -166,7 +174,9 @@ def test_a_failing_blocking_check_stops_the_marts(definitions, config, tmp_path)
     check = next(c for c in result.get_asset_check_evaluations() if c.check_name == "contract_cases")
     assert not check.passed
     failures = check.metadata["failures"].value
-    assert failures.count("(`expect_column_values_to_be_in_set` on `residence_status`): 1 — e.g. ") == 5  # a row per provider
+    assert (
+        failures.count("(`expect_column_values_to_be_in_set` on `residence_status`): 1 — e.g. ") == 5
+    )  # a row per provider
     warning = next(c for c in result.get_asset_check_evaluations() if c.check_name == "shifts_handovers")
     assert not warning.passed and warning.severity == dg.AssetCheckSeverity.WARN
     assert "stadt: Zeilenzahl fällt" in warning.metadata["failures"].value
@@ -210,9 +220,13 @@ def test_every_asset_is_described_owned_kinded_grouped_and_reports_metadata(firs
         assert spec.group_name == spec.key.path[0], name
     con = connect(settings.warehouse)
     try:
-        pseudonyms = {value for (value,) in con.execute(
-            "SELECT person_id FROM staging.cases UNION SELECT case_id FROM staging.cases "
-            "UNION SELECT case_manager_id FROM staging.assignments").fetchall()}
+        pseudonyms = {
+            value
+            for (value,) in con.execute(
+                "SELECT person_id FROM staging.cases UNION SELECT case_id FROM staging.cases "
+                "UNION SELECT case_manager_id FROM staging.assignments"
+            ).fetchall()
+        }
     finally:
         con.close()
     assert len(pseudonyms) > 100

@@ -86,20 +86,47 @@ def two_provider_db(tmp_path_factory, config):
     """The hand-built deliveries of test_indicators_all: caritas (2024-03), diakonie (2024-02,
     stale in March) and the Ausländerbehörde. Only two providers have case figures."""
     from tests.test_indicators_all import (
-        CARITAS_ASSIGNMENTS, CARITAS_CASES, CARITAS_HANDOVERS, CARITAS_NEEDS,
-        DIAKONIE_ASSIGNMENTS, DIAKONIE_CASES, DIAKONIE_HANDOVERS, DIAKONIE_NEEDS, P1, P2,
-        STATUS_CHANGES)
+        CARITAS_ASSIGNMENTS,
+        CARITAS_CASES,
+        CARITAS_HANDOVERS,
+        CARITAS_NEEDS,
+        DIAKONIE_ASSIGNMENTS,
+        DIAKONIE_CASES,
+        DIAKONIE_HANDOVERS,
+        DIAKONIE_NEEDS,
+        P1,
+        P2,
+        STATUS_CHANGES,
+    )
     from warehouse.migrate import connect
 
     path = tmp_path_factory.mktemp("two_providers") / "warehouse.duckdb"
     con = connect(path)
     try:
-        load_hand_built_delivery(con, config, "caritas", P2, {
-            "cases": CARITAS_CASES, "assignments": CARITAS_ASSIGNMENTS,
-            "handovers": CARITAS_HANDOVERS, "needs": CARITAS_NEEDS})
-        load_hand_built_delivery(con, config, "diakonie", P1, {
-            "cases": DIAKONIE_CASES, "assignments": DIAKONIE_ASSIGNMENTS,
-            "handovers": DIAKONIE_HANDOVERS, "needs": DIAKONIE_NEEDS})
+        load_hand_built_delivery(
+            con,
+            config,
+            "caritas",
+            P2,
+            {
+                "cases": CARITAS_CASES,
+                "assignments": CARITAS_ASSIGNMENTS,
+                "handovers": CARITAS_HANDOVERS,
+                "needs": CARITAS_NEEDS,
+            },
+        )
+        load_hand_built_delivery(
+            con,
+            config,
+            "diakonie",
+            P1,
+            {
+                "cases": DIAKONIE_CASES,
+                "assignments": DIAKONIE_ASSIGNMENTS,
+                "handovers": DIAKONIE_HANDOVERS,
+                "needs": DIAKONIE_NEEDS,
+            },
+        )
         load_hand_built_delivery(con, config, "abh", P2, {"status_changes": STATUS_CHANGES})
         build_warehouse_models(con, config, k=K)
     finally:
@@ -108,30 +135,43 @@ def two_provider_db(tmp_path_factory, config):
 
 
 def render_one(con, tmp_path, provider_id=OWN, period=None) -> str:
-    [path] = render_provider_reports(con, tmp_path / "out", city=CITY, k=K, period=period,
-                                     provider_ids=[provider_id])
+    [path] = render_provider_reports(con, tmp_path / "out", city=CITY, k=K, period=period, provider_ids=[provider_id])
     return path.read_text(encoding="utf-8")
 
 
-def set_value(con, indicator, provider, value, *, numerator=None, denominator=None,
-              suppressed=False, period=P, dimension="all", dimension_value="all"):
+def set_value(
+    con,
+    indicator,
+    provider,
+    value,
+    *,
+    numerator=None,
+    denominator=None,
+    suppressed=False,
+    period=P,
+    dimension="all",
+    dimension_value="all",
+):
     """Plant a figure in marts.indicator_values (insert or overwrite one cell)."""
     con.execute(
         "DELETE FROM marts.indicator_values WHERE indicator_id = ? AND period = ? "
         "AND provider_id = ? AND dimension = ? AND dimension_value = ?",
-        [indicator, period, provider, dimension, dimension_value])
+        [indicator, period, provider, dimension, dimension_value],
+    )
     con.execute(
         "INSERT INTO marts.indicator_values (indicator_id, period, provider_id, dimension, "
         "dimension_value, value, numerator, denominator, suppressed) VALUES (?,?,?,?,?,?,?,?,?)",
-        [indicator, period, provider, dimension, dimension_value, value, numerator, denominator,
-         suppressed])
+        [indicator, period, provider, dimension, dimension_value, value, numerator, denominator, suppressed],
+    )
 
 
 def warehouse_row(con, indicator, provider, period=P, dimension="all", dimension_value="all"):
     cursor = con.execute(
         "SELECT value, numerator, denominator, suppressed FROM marts.indicator_values "
         "WHERE indicator_id = ? AND period = ? AND provider_id = ? AND dimension = ? "
-        "AND dimension_value = ?", [indicator, period, provider, dimension, dimension_value])
+        "AND dimension_value = ?",
+        [indicator, period, provider, dimension, dimension_value],
+    )
     row = cursor.fetchone()
     if row is None:
         return None
@@ -230,8 +270,7 @@ def text_of(html: str) -> str:
 
 
 def test_one_file_per_case_provider_for_the_newest_month(synthetic_reports):
-    assert [p.name for p in synthetic_reports] == [
-        f"traegerbericht_{pid}_{P}.html" for pid in CASE_PROVIDERS]
+    assert [p.name for p in synthetic_reports] == [f"traegerbericht_{pid}_{P}.html" for pid in CASE_PROVIDERS]
     for path in synthetic_reports:
         assert path.is_file() and path.stat().st_size > 10_000
 
@@ -240,18 +279,22 @@ def test_german_headings_in_order(synthetic_reports):
     html = next(p for p in synthetic_reports if OWN in p.name).read_text(encoding="utf-8")
     page = parse(html)
     assert '<html lang="de">' in html
-    assert "<title>Rückmeldung an den Träger: Caritasverband Leverkusen – Oktober 2026</title>" \
-        in html
+    assert "<title>Rückmeldung an den Träger: Caritasverband Leverkusen – Oktober 2026</title>" in html
     levels = [level for level, _ in page.headings]
     assert levels[0] == 1 and levels.count(1) == 1
     for before, after in zip(levels, levels[1:]):
         assert after <= before + 1, page.headings  # never skips a level
     h2 = [text for level, text in page.headings if level == 2]
-    assert h2 == ["Überblick", "Kennzahlen im Vergleich", "Fallzahlen im Verlauf",
-                  "Übergaben an andere Stellen", "Ungedeckte Bedarfe", "Lieferungen",
-                  "Hinweise zu Datenschutz und Methodik"]
-    assert page.headings[0] == (1, "Rückmeldung an den Träger: Caritasverband Leverkusen – "
-                                   "Oktober 2026")
+    assert h2 == [
+        "Überblick",
+        "Kennzahlen im Vergleich",
+        "Fallzahlen im Verlauf",
+        "Übergaben an andere Stellen",
+        "Ungedeckte Bedarfe",
+        "Lieferungen",
+        "Hinweise zu Datenschutz und Methodik",
+    ]
+    assert page.headings[0] == (1, "Rückmeldung an den Träger: Caritasverband Leverkusen – Oktober 2026")
     h3 = [text for level, text in page.headings if level == 3]
     assert "Vergleich mit der ganzen Stadt" in h3 and "Datenschutz" in h3
 
@@ -259,8 +302,13 @@ def test_german_headings_in_order(synthetic_reports):
 def test_tables_have_captions_and_header_scopes(synthetic_reports):
     for path in synthetic_reports:
         page = parse(path.read_text(encoding="utf-8"))
-        assert {"tabelle-kennzahlen", "tabelle-verlauf", "tabelle-uebergaben",
-                "tabelle-bedarfe", "tabelle-lieferungen"} <= set(page.tables)
+        assert {
+            "tabelle-kennzahlen",
+            "tabelle-verlauf",
+            "tabelle-uebergaben",
+            "tabelle-bedarfe",
+            "tabelle-lieferungen",
+        } <= set(page.tables)
         for table_id, table in page.tables.items():
             assert table["caption"], f"{path.name}: table {table_id} has no caption"
         assert not page.th_without_scope, path.name
@@ -285,19 +333,22 @@ def test_charts_have_title_desc_and_a_data_table(synthetic_reports):
         charts = svgs(html)
         assert charts, path.name
         for svg in charts:
-            root = svg[:svg.index(">")]
+            root = svg[: svg.index(">")]
             chart_id = re.search(r'\bid="(grafik-[a-z]+)"', root).group(1)
             assert 'role="img"' in root
             assert f'aria-labelledby="{chart_id}-title {chart_id}-desc"' in root
             assert re.search(rf'<title id="{chart_id}-title">[^<]+</title>', svg)
             assert re.search(rf'<desc id="{chart_id}-desc">[^<]+</desc>', svg)
-            table = {"grafik-verlauf": "tabelle-verlauf", "grafik-uebergaben":
-                     "tabelle-uebergaben", "grafik-bedarfe": "tabelle-bedarfe"}[chart_id]
+            table = {
+                "grafik-verlauf": "tabelle-verlauf",
+                "grafik-uebergaben": "tabelle-uebergaben",
+                "grafik-bedarfe": "tabelle-bedarfe",
+            }[chart_id]
             assert table in page.tables, (path.name, chart_id)
             # the figure names the table that holds the chart's values and links to it
-            figure = html[:html.index(svg)].rsplit("<figure", 1)[1]
+            figure = html[: html.index(svg)].rsplit("<figure", 1)[1]
             assert f'data-table="{table}"' in figure
-            caption = html[html.index(svg):].split("</figcaption>", 1)[0]
+            caption = html[html.index(svg) :].split("</figcaption>", 1)[0]
             assert f'<a href="#{table}">' in caption
         ids = re.findall(r'\bid="([^"]+)"', html)
         assert len(ids) == len(set(ids)), "duplicate ids"
@@ -327,7 +378,8 @@ def other_contributors(con, indicator, provider, period=P, dimension="all", valu
         "AND dimension = ? AND dimension_value = ? AND provider_id NOT IN ('all', ?) "
         "AND (coalesce(value, 0) <> 0 OR coalesce(numerator, 0) <> 0 "
         "     OR coalesce(denominator, 0) > 0)",
-        [indicator, period, dimension, value, provider]).fetchone()[0]
+        [indicator, period, dimension, value, provider],
+    ).fetchone()[0]
 
 
 def expected_city(con, indicator, provider, period=P, dimension="all", value="all") -> str:
@@ -338,8 +390,7 @@ def expected_city(con, indicator, provider, period=P, dimension="all", value="al
     if other_contributors(con, indicator, provider, period, dimension, value) < 2:
         return "–"
     own = warehouse_row(con, indicator, provider, period, dimension, value) or {}
-    field = {"count": "value", "ratio": "numerator"}.get(indicator_kind(indicator).value,
-                                                        "denominator")
+    field = {"count": "value", "ratio": "numerator"}.get(indicator_kind(indicator).value, "denominator")
     if row.get(field) is not None:
         rest = row[field] - (own.get(field) or 0)
         if 0 < rest < K:
@@ -366,18 +417,20 @@ def test_own_and_city_figures_equal_the_warehouse(synthetic_db, synthetic_report
             assert shown >= 5, f"{provider}: hardly any city-wide figure shown"
             # breakdowns: the city-wide side follows the same rule
             for table, dimension, indicator in (
-                    ("tabelle-uebergaben", "target_service", "handover_delay_median_days"),
-                    ("tabelle-bedarfe", "category", "needs_unmet_share")):
+                ("tabelle-uebergaben", "target_service", "handover_delay_median_days"),
+                ("tabelle-bedarfe", "category", "needs_unmet_share"),
+            ):
                 for (t, ind, code, side), text in cells.items():
                     if t == table and ind == indicator and side == "city" and code != "all":
-                        assert text == expected_city(con, indicator, provider, P, dimension,
-                                                     code), (provider, ind, code)
+                        assert text == expected_city(con, indicator, provider, P, dimension, code), (
+                            provider,
+                            ind,
+                            code,
+                        )
         # spot check against raw numbers, in German format
         value = warehouse_row(con, "cases_active", OWN)["value"]
-        cells = parse(next(p for p in synthetic_reports if OWN in p.name)
-                      .read_text(encoding="utf-8")).cells
-        assert cells[("tabelle-kennzahlen", "cases_active", "month", "own")] == \
-            fmt.integer(value)
+        cells = parse(next(p for p in synthetic_reports if OWN in p.name).read_text(encoding="utf-8")).cells
+        assert cells[("tabelle-kennzahlen", "cases_active", "month", "own")] == fmt.integer(value)
     finally:
         con.close()
 
@@ -385,14 +438,15 @@ def test_own_and_city_figures_equal_the_warehouse(synthetic_db, synthetic_report
 def test_change_against_previous_month(synthetic_db, synthetic_reports):
     con = duckdb.connect(str(synthetic_db), read_only=True)
     try:
-        cells = parse(next(p for p in synthetic_reports if OWN in p.name)
-                      .read_text(encoding="utf-8")).cells
+        cells = parse(next(p for p in synthetic_reports if OWN in p.name).read_text(encoding="utf-8")).cells
         for indicator in ("cases_active", "cases_new", "persons_active"):
             now = warehouse_row(con, indicator, OWN)
             before = warehouse_row(con, indicator, OWN, PREV)
             change = cells[("tabelle-kennzahlen", indicator, "change", "own")]
-            if display(now, indicator_kind(indicator), K).hidden or \
-                    display(before, indicator_kind(indicator), K).hidden:
+            if (
+                display(now, indicator_kind(indicator), K).hidden
+                or display(before, indicator_kind(indicator), K).hidden
+            ):
                 assert change == "–"
             else:
                 diff = int(now["value"] - before["value"])
@@ -434,8 +488,7 @@ def test_suppressed_own_figures_never_show_their_value(db, tmp_path, monkeypatch
     set_value(db, "cases_closed", OWN, 3.0, numerator=3, suppressed=True)  # primary
     set_value(db, "cases_new", OWN, 987.0, numerator=987, suppressed=True)  # secondary
     set_value(db, "handover_delay_median_days", OWN, 77.7, denominator=3, suppressed=True)
-    set_value(db, "needs_unmet_share", OWN, 0.6543, numerator=17, denominator=26,
-              suppressed=True)
+    set_value(db, "needs_unmet_share", OWN, 0.6543, numerator=17, denominator=26, suppressed=True)
     html = render_one(db, tmp_path)
     page = parse(html)
     cells = page.cells
@@ -477,17 +530,23 @@ def test_no_other_provider_name_or_figure(db, tmp_path):
     set_value(db, "cases_active", "diakonie", 4321.0, numerator=4321)
     set_value(db, "handover_delay_median_days", "diakonie", 88.8, denominator=31)
     set_value(db, "needs_unmet_share", "awo", 0.4321, numerator=19, denominator=44)
-    set_value(db, "handover_delay_median_days", "drk", 66.6, denominator=12,
-              dimension="target_service", dimension_value="jobcenter")
-    set_value(db, "needs_open_over_90d", "stadt", 5555.0, numerator=5555,
-              dimension="category", dimension_value="wohnen")
+    set_value(
+        db,
+        "handover_delay_median_days",
+        "drk",
+        66.6,
+        denominator=12,
+        dimension="target_service",
+        dimension_value="jobcenter",
+    )
+    set_value(
+        db, "needs_open_over_90d", "stadt", 5555.0, numerator=5555, dimension="category", dimension_value="wohnen"
+    )
     set_value(db, "cases_new", "diakonie", 2468.0, numerator=2468, period=PREV)
     html = render_one(db, tmp_path)
-    for raw in ("4.321", "4321", "88,8", "88.8", "43,2", "0.4321", "66,6", "5.555", "5555",
-                "2.468", "2468"):
+    for raw in ("4.321", "4321", "88,8", "88.8", "43,2", "0.4321", "66,6", "5.555", "5555", "2.468", "2468"):
         assert raw not in html, raw
-    names = dict(db.execute("SELECT provider_id, provider_name FROM marts.dim_providers")
-                 .fetchall())
+    names = dict(db.execute("SELECT provider_id, provider_name FROM marts.dim_providers").fetchall())
     assert names[OWN] in html
     text = text_of(html)
     for provider_id, name in names.items():
@@ -499,8 +558,7 @@ def test_no_other_provider_name_or_figure(db, tmp_path):
         assert f"_{provider_id}_" not in html
 
 
-def test_city_comparison_hidden_when_only_one_other_provider_has_data(two_provider_db,
-                                                                      tmp_path):
+def test_city_comparison_hidden_when_only_one_other_provider_has_data(two_provider_db, tmp_path):
     con = duckdb.connect(str(two_provider_db), read_only=True)
     try:
         for provider, other in (("caritas", "diakonie"), ("diakonie", "caritas")):
@@ -516,11 +574,13 @@ def test_city_comparison_hidden_when_only_one_other_provider_has_data(two_provid
                 # the provider's own figures are still there and equal the warehouse
                 for indicator in ("cases_active", "cases_new", "persons_active"):
                     row = warehouse_row(con, indicator, provider, period)
-                    assert page.cells[("tabelle-kennzahlen", indicator, "month", "own")] == \
-                        display(row, indicator_kind(indicator), K).text
+                    assert (
+                        page.cells[("tabelle-kennzahlen", indicator, "month", "own")]
+                        == display(row, indicator_kind(indicator), K).text
+                    )
                 other_name = con.execute(
-                    "SELECT provider_name FROM marts.dim_providers WHERE provider_id = ?",
-                    [other]).fetchone()[0]
+                    "SELECT provider_name FROM marts.dim_providers WHERE provider_id = ?", [other]
+                ).fetchone()[0]
                 assert other_name not in html
                 assert "Vergleichswert nicht ausgewiesen" in html
         # diakonie's newest delivery is February: stale in March
@@ -543,32 +603,34 @@ def test_zero_rows_of_other_providers_do_not_count(db, tmp_path):
         set_value(db, "cases_new", provider, 0.0, numerator=0)
     set_value(db, "focus_group_share_new", "awo", None, numerator=0, denominator=0)
     set_value(db, "focus_group_share_new", "drk", None, numerator=0, denominator=0)
-    db.execute("DELETE FROM marts.indicator_values WHERE indicator_id = 'focus_group_share_new' "
-               "AND provider_id = 'stadt' AND period = ?", [P])
+    db.execute(
+        "DELETE FROM marts.indicator_values WHERE indicator_id = 'focus_group_share_new' "
+        "AND provider_id = 'stadt' AND period = ?",
+        [P],
+    )
     cells = parse(render_one(db, tmp_path / "after")).cells
     assert cells[("tabelle-kennzahlen", "cases_new", "month", "city")] == "–"
     assert cells[("tabelle-kennzahlen", "focus_group_share_new", "month", "city")] == "–"
     # other indicators are unaffected
-    assert cells[("tabelle-kennzahlen", "cases_active", "month", "city")] == \
-        shown[("tabelle-kennzahlen", "cases_active", "month", "city")]
+    assert (
+        cells[("tabelle-kennzahlen", "cases_active", "month", "city")]
+        == shown[("tabelle-kennzahlen", "cases_active", "month", "city")]
+    )
 
 
 def test_city_comparison_hidden_when_the_rest_of_the_city_is_below_k(db, tmp_path):
     set_value(db, "cases_closed", "all", 23.0, numerator=23)
     set_value(db, "cases_closed", OWN, 20.0, numerator=20)
     for provider, value in (("diakonie", 2), ("awo", 1), ("drk", 0), ("stadt", 0)):
-        set_value(db, "cases_closed", provider, float(value), numerator=value,
-                  suppressed=value > 0)
+        set_value(db, "cases_closed", provider, float(value), numerator=value, suppressed=value > 0)
     set_value(db, "handover_delay_median_days", "all", 20.0, denominator=33)
     set_value(db, "handover_delay_median_days", OWN, 19.0, denominator=30)
     page = parse(render_one(db, tmp_path))
     assert page.cells[("tabelle-kennzahlen", "cases_closed", "month", "own")] == "20"
     assert page.cells[("tabelle-kennzahlen", "cases_closed", "month", "city")] == "–"
     assert page.cards["cases_closed"][-1] == "Stadt gesamt: –"
-    assert page.cells[("tabelle-kennzahlen", "handover_delay_median_days", "month",
-                       "city")] == "–"
-    assert page.cells[("tabelle-uebergaben", "handover_delay_median_days", "all",
-                       "city")] == "–"
+    assert page.cells[("tabelle-kennzahlen", "handover_delay_median_days", "month", "city")] == "–"
+    assert page.cells[("tabelle-uebergaben", "handover_delay_median_days", "all", "city")] == "–"
 
 
 def test_no_pseudonym_in_any_report(synthetic_db, synthetic_reports):
@@ -576,11 +638,12 @@ def test_no_pseudonym_in_any_report(synthetic_db, synthetic_reports):
     try:
         pseudonyms = set()
         for query in (
-                "SELECT DISTINCT case_id, person_id, case_manager_id FROM raw.cases",
-                "SELECT DISTINCT need_id, case_id, NULL FROM raw.needs",
-                "SELECT DISTINCT handover_id, case_id, NULL FROM raw.handovers",
-                "SELECT DISTINCT person_id, NULL, NULL FROM raw.status_changes",
-                "SELECT DISTINCT delivery_id, content_key, NULL FROM raw.deliveries"):
+            "SELECT DISTINCT case_id, person_id, case_manager_id FROM raw.cases",
+            "SELECT DISTINCT need_id, case_id, NULL FROM raw.needs",
+            "SELECT DISTINCT handover_id, case_id, NULL FROM raw.handovers",
+            "SELECT DISTINCT person_id, NULL, NULL FROM raw.status_changes",
+            "SELECT DISTINCT delivery_id, content_key, NULL FROM raw.deliveries",
+        ):
             for row in con.execute(query).fetchall():
                 pseudonyms.update(v for v in row if v)
     finally:
@@ -602,8 +665,7 @@ def test_context_holds_display_cells_only(synthetic_db):
         context = build_provider_context(con, city=CITY, k=K, period=P, provider_id=OWN)
     finally:
         con.close()
-    assert context["title"] == "Rückmeldung an den Träger: Caritasverband Leverkusen – " \
-                               "Oktober 2026"
+    assert context["title"] == "Rückmeldung an den Träger: Caritasverband Leverkusen – Oktober 2026"
     seen = []
 
     def walk(obj):
@@ -634,16 +696,18 @@ def test_delivery_status(synthetic_db, synthetic_reports):
         page = parse(html)
         assert page.dd["status"] == "Oktober 2026 aktuell"
         on_time = warehouse_row(con, "delivery_on_time", OWN)
-        assert page.dd["delivery_on_time"] == display(on_time, indicator_kind(
-            "delivery_on_time"), K).text
-        statuses = dict(con.execute(
-            "SELECT period, status FROM marts.delivery_timeliness WHERE provider_id = ?",
-            [OWN]).fetchall())
+        assert page.dd["delivery_on_time"] == display(on_time, indicator_kind("delivery_on_time"), K).text
+        statuses = dict(
+            con.execute("SELECT period, status FROM marts.delivery_timeliness WHERE provider_id = ?", [OWN]).fetchall()
+        )
     finally:
         con.close()
-    rows = re.findall(r'<tr data-key="(\d{4}-\d{2})">\s*<th scope="row">[^<]+</th>\s*'
-                      r'<td class="num">[^<]*</td>\s*<td class="num">[^<]*</td>\s*'
-                      r'<td data-status="([a-z]+)">', html)
+    rows = re.findall(
+        r'<tr data-key="(\d{4}-\d{2})">\s*<th scope="row">[^<]+</th>\s*'
+        r'<td class="num">[^<]*</td>\s*<td class="num">[^<]*</td>\s*'
+        r'<td data-status="([a-z]+)">',
+        html,
+    )
     assert rows and dict(rows) == {p: s for p, s in statuses.items() if p in dict(rows)}
     assert len(rows) == len([p for p in statuses if p <= P])
 
@@ -651,13 +715,16 @@ def test_delivery_status(synthetic_db, synthetic_reports):
 def test_invalid_arguments(synthetic_db, tmp_path):
     con = duckdb.connect(str(synthetic_db), read_only=True)
     try:
-        for kwargs in ({"period": "../../etc"}, {"provider_ids": ["../x"]},
-                       {"provider_ids": ["unbekannt"]}, {"provider_ids": ["abh"]}):
+        for kwargs in (
+            {"period": "../../etc"},
+            {"provider_ids": ["../x"]},
+            {"provider_ids": ["unbekannt"]},
+            {"provider_ids": ["abh"]},
+        ):
             with pytest.raises(ValueError):
                 render_provider_reports(con, tmp_path, city=CITY, k=K, **kwargs)
         assert not list(tmp_path.glob("traegerbericht_*"))
-        [path] = render_provider_reports(con, tmp_path, city=CITY, k=K, period=PREV,
-                                         provider_ids=["drk"])
+        [path] = render_provider_reports(con, tmp_path, city=CITY, k=K, period=PREV, provider_ids=["drk"])
         assert path.name == f"traegerbericht_drk_{PREV}.html"
     finally:
         con.close()
@@ -684,12 +751,10 @@ def test_provider_report_in_headless_chromium(synthetic_reports, tmp_path):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("request", lambda request: requests.append(request.url))
             page.on("requestfailed", lambda request: failed.append(request.url))
-            page.on("console", lambda msg: console_errors.append(msg.text)
-                    if msg.type == "error" else None)
+            page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
             page.goto(path.as_uri())
             page.wait_for_load_state("load")
-            assert page.inner_text("h1") == (
-                "Rückmeldung an den Träger: Caritasverband Leverkusen – Oktober 2026")
+            assert page.inner_text("h1") == ("Rückmeldung an den Träger: Caritasverband Leverkusen – Oktober 2026")
             charts = page.locator("svg.chart")
             assert charts.count() >= 1
             for i in range(charts.count()):

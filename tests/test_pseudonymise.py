@@ -11,14 +11,23 @@ import pytest
 from tests.conftest import d, typed_table
 from transforms.pseudonymise import Pseudonymiser
 
-CASE = dict(case_id="C-1", person_id="P-1", case_manager_id="M-1", opened_on=d("2026-01-05"), birth_year=1990,
-            gender="w", nationality="SYR", residence_status="duldung", referral_source="selbst")
+CASE = dict(
+    case_id="C-1",
+    person_id="P-1",
+    case_manager_id="M-1",
+    opened_on=d("2026-01-05"),
+    birth_year=1990,
+    gender="w",
+    nationality="SYR",
+    residence_status="duldung",
+    referral_source="selbst",
+)
 
 
 def test_ids_are_hmac_sha256_of_scope_and_value_under_the_key():
     hashed = Pseudonymiser("secret").table(typed_table("cases", [CASE]), "cases", "caritas").row(0, named=True)
-    expected_case = hmac.new(b"secret", "caritas\x1fC-1".encode(), hashlib.sha256).hexdigest()[:32]
-    expected_person = hmac.new(b"secret", "person\x1fP-1".encode(), hashlib.sha256).hexdigest()[:32]
+    expected_case = hmac.new(b"secret", b"caritas\x1fC-1", hashlib.sha256).hexdigest()[:32]
+    expected_person = hmac.new(b"secret", b"person\x1fP-1", hashlib.sha256).hexdigest()[:32]
     assert (hashed["case_id"], hashed["person_id"]) == (expected_case, expected_person)
 
 
@@ -43,6 +52,8 @@ def test_the_pseudonymiser_makes_exactly_the_rfc_2104_hmac(key: str):
     or a warehouse would give the same person a second pseudonym after an upgrade."""
     rows = [dict(CASE, person_id="P-1"), dict(CASE, case_id="C-2", person_id="Ü-2")]
     hashed = Pseudonymiser(key).table(typed_table("cases", rows), "cases", "caritas")
-    expected = [hmac.new(key.encode(), f"person\x1f{value}".encode(), hashlib.sha256).hexdigest()[:32]
-                for value in ["P-1", "Ü-2"]]
+    expected = [
+        hmac.new(key.encode(), f"person\x1f{value}".encode(), hashlib.sha256).hexdigest()[:32]
+        for value in ["P-1", "Ü-2"]
+    ]
     assert hashed["person_id"].to_list() == expected

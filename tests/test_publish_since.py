@@ -36,18 +36,28 @@ def _stamps(folder):
 def test_since_rewrites_that_month_and_later_ones_and_leaves_earlier_reports_alone(published):
     con, reports, config = published
     before = _stamps(reports)
-    assert {"monatsbericht_2025-11.html", "monatsbericht_2026-02.html", "jahresbericht_2025.html",
-            "jahresbericht_2026.html"} <= set(before)
+    assert {
+        "monatsbericht_2025-11.html",
+        "monatsbericht_2026-02.html",
+        "jahresbericht_2025.html",
+        "jahresbericht_2026.html",
+    } <= set(before)
     written = render_published_reports(con, reports, city=config.city, k=5, since="2026-01")
     after = _stamps(reports)
     changed = {name for name in before if after[name] != before[name]}
     assert {p.name for p in written["monthly"]["monthly_all"]} == {
-        "monatsbericht_2026-01.html", "monatsbericht_2026-02.html"}
+        "monatsbericht_2026-01.html",
+        "monatsbericht_2026-02.html",
+    }
     assert {p.name for p in written["annual"]} == {"jahresbericht_2026.html"}
     assert "monatsbericht_2025-11.html" not in changed and "monatsbericht_2025-12.html" not in changed
     assert "jahresbericht_2025.html" not in changed
-    assert {"monatsbericht_2026-01.html", "monatsbericht_2026-02.html", "jahresbericht_2026.html",
-            "index.html"} <= changed
+    assert {
+        "monatsbericht_2026-01.html",
+        "monatsbericht_2026-02.html",
+        "jahresbericht_2026.html",
+        "index.html",
+    } <= changed
     assert any(name.startswith("traegerbericht_") and name.endswith("_2026-02.html") for name in changed)
 
 
@@ -65,6 +75,8 @@ def test_a_missing_earlier_report_is_rendered_again_even_before_since(published)
     before = _stamps(reports)
     written = render_published_reports(con, reports, city=config.city, k=5, since="2026-02")
     assert [p.name for p in written["monthly"]["monthly_all"]] == [
-        "monatsbericht_2025-11.html", "monatsbericht_2026-02.html"]
+        "monatsbericht_2025-11.html",
+        "monatsbericht_2026-02.html",
+    ]
     assert [p.name for p in written["annual"]] == ["jahresbericht_2025.html", "jahresbericht_2026.html"]
     assert _stamps(reports)["monatsbericht_2025-12.html"] == before["monatsbericht_2025-12.html"]

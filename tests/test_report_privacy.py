@@ -52,8 +52,12 @@ def published(tmp_path_factory, config):
     pseudonyms = set()
     for table, columns in ID_COLUMNS.items():
         for column in columns:
-            pseudonyms |= {value for (value,) in con.execute(
-                f"SELECT DISTINCT {column} FROM raw.{table} WHERE {column} IS NOT NULL").fetchall()}
+            pseudonyms |= {
+                value
+                for (value,) in con.execute(
+                    f"SELECT DISTINCT {column} FROM raw.{table} WHERE {column} IS NOT NULL"
+                ).fetchall()
+            }
     con.close()
     return sorted(reports_dir.rglob("*.html")), pseudonyms
 

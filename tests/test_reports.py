@@ -22,8 +22,12 @@ CITY = "Leverkusen"
 K = 5
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -57,7 +61,7 @@ PROVIDERS = [
 def _month_bounds(period: str) -> tuple[dt.date, dt.date]:
     year, month = map(int, period.split("-"))
     start = dt.date(year, month, 1)
-    end = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1))
+    end = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
     return start, end
 
 
@@ -69,16 +73,15 @@ def _periods(first: str, last: str) -> list[str]:
     return out
 
 
-def build_warehouse(path: Path, indicator_rows, *, providers=PROVIDERS, periods=None,
-                    deliveries=None) -> duckdb.DuckDBPyConnection:
+def build_warehouse(
+    path: Path, indicator_rows, *, providers=PROVIDERS, periods=None, deliveries=None
+) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     con.execute(DDL)
     con.executemany("INSERT INTO marts.dim_providers VALUES (?, ?, ?)", providers)
     periods = periods or sorted({row[1] for row in indicator_rows})
-    con.executemany("INSERT INTO marts.dim_periods VALUES (?, ?, ?)",
-                    [(p, *_month_bounds(p)) for p in periods])
-    con.executemany("INSERT INTO marts.indicator_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    indicator_rows)
+    con.executemany("INSERT INTO marts.dim_periods VALUES (?, ?, ?)", [(p, *_month_bounds(p)) for p in periods])
+    con.executemany("INSERT INTO marts.indicator_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", indicator_rows)
     if deliveries is None:
         deliveries = []
         for pid, *_ in providers:
@@ -87,10 +90,8 @@ def build_warehouse(path: Path, indicator_rows, *, providers=PROVIDERS, periods=
             for p in periods:
                 if p <= last:
                     _, end = _month_bounds(p)
-                    exported = dt.datetime.combine(end + dt.timedelta(days=5), dt.time(9, 30),
-                                                   tzinfo=dt.timezone.utc)
-                    deliveries.append((f"{pid}-{p}", pid, p, exported,
-                                       exported + dt.timedelta(hours=3), p == last))
+                    exported = dt.datetime.combine(end + dt.timedelta(days=5), dt.time(9, 30), tzinfo=dt.UTC)
+                    deliveries.append((f"{pid}-{p}", pid, p, exported, exported + dt.timedelta(hours=3), p == last))
     con.executemany(
         "INSERT INTO marts.fct_deliveries (delivery_id, provider_id, period, exported_at, loaded_at, is_current) "
         "VALUES (?, ?, ?, ?, ?, ?)",
@@ -140,13 +141,10 @@ def small_rows() -> list[tuple]:
         median("handover_delay_median_days", "all", 12.5, 40),
         median("handover_delay_median_days", "caritas", 11.0, 20),
         median("handover_delay_median_days", "drk", 9.0, 3, suppressed=True),
-        median("handover_delay_median_days", "all", 30.5, 10, dim="target_service",
-               dv="auslaenderbehoerde"),
-        median("handover_delay_median_days", "all", 8.0, 12, dim="target_service",
-               dv="jobcenter"),
+        median("handover_delay_median_days", "all", 30.5, 10, dim="target_service", dv="auslaenderbehoerde"),
+        median("handover_delay_median_days", "all", 8.0, 12, dim="target_service", dv="jobcenter"),
         median("handover_delay_median_days", "all", 10.0, 16, dim="target_service", dv="mbe"),
-        median("handover_delay_median_days", "all", 47.5, 2, suppressed=True,
-               dim="target_service", dv="kita"),
+        median("handover_delay_median_days", "all", 47.5, 2, suppressed=True, dim="target_service", dv="kita"),
         median("handover_delay_median_days", "all", 11.0, 35, period=PREV),
         # unmet needs share: overall 12,5 %, categories incl. a suppressed one
         share("needs_unmet_share", "all", 5, 40),
@@ -181,8 +179,7 @@ class _Page(HTMLParser):
                 self.urls.append((tag, name, a[name]))
         if tag == "table":
             self._table = a.get("id")
-        if tag in self.headings or (tag == "td" and ("data-indicator" in a
-                                                     or "data-status" in a)):
+        if tag in self.headings or (tag == "td" and ("data-indicator" in a or "data-status" in a)):
             self._capture, self._capture_tag = [], tag
             self._capture_key = (self._table, a.get("data-indicator"), a.get("data-key"))
             if "data-status" in a:
@@ -231,8 +228,7 @@ def test_paths_and_default_period(small):
     assert set(out) == {"monthly", "index", "monthly_all"}
     assert out["monthly"] == tmp_path / "reports" / "monatsbericht_2026-10.html"
     # one report for every month of marts.dim_periods, oldest first; "monthly" is the newest
-    assert out["monthly_all"] == [tmp_path / "reports" / "monatsbericht_2026-09.html",
-                                  out["monthly"]]
+    assert out["monthly_all"] == [tmp_path / "reports" / "monatsbericht_2026-09.html", out["monthly"]]
     assert out["index"] == tmp_path / "reports" / "index.html"
     assert out["monthly"].is_file() and out["index"].is_file()
 
@@ -240,15 +236,19 @@ def test_paths_and_default_period(small):
 def test_german_headings_and_title(small):
     _, out, _ = small
     page = parse(out["monthly"])
-    assert page.headings["h1"] == [
-        "Monatsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026"]
-    for heading in ("Überblick", "Fallzahlen im Verlauf", "Übergaben an andere Stellen",
-                    "Ungedeckte Bedarfe", "Datenstand", "Hinweise zu Datenschutz und Methodik"):
+    assert page.headings["h1"] == ["Monatsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026"]
+    for heading in (
+        "Überblick",
+        "Fallzahlen im Verlauf",
+        "Übergaben an andere Stellen",
+        "Ungedeckte Bedarfe",
+        "Datenstand",
+        "Hinweise zu Datenschutz und Methodik",
+    ):
         assert heading in page.headings["h2"]
     html = out["monthly"].read_text(encoding="utf-8")
     assert '<html lang="de">' in html
-    assert "<title>Monatsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026" \
-           "</title>" in html
+    assert "<title>Monatsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026</title>" in html
 
 
 def test_provider_table_uses_names_and_excludes_abh(small):
@@ -258,8 +258,13 @@ def test_provider_table_uses_names_and_excludes_abh(small):
     keys = {key[2] for key in page.cells if key[0] == "tabelle-traeger"}
     assert keys == {"caritas", "diakonie", "awo", "drk", "stadt", "all"}
     assert "Caritasverband Leverkusen" in html
-    headers = ["Aktive Fälle", "Neue Fälle", "Abgeschlossene Fälle",
-               "Median Wartezeit Übergabe (Tage)", "Anteil ungedeckter Bedarfe"]
+    headers = [
+        "Aktive Fälle",
+        "Neue Fälle",
+        "Abgeschlossene Fälle",
+        "Median Wartezeit Übergabe (Tage)",
+        "Anteil ungedeckter Bedarfe",
+    ]
     for header in headers:
         assert f'<th scope="col" class="num">{header}</th>' in html
     # ABH appears in the Datenstand table only
@@ -311,8 +316,7 @@ def test_german_number_formats(small):
     html = out["monthly"].read_text(encoding="utf-8")
     assert cells[("tabelle-traeger", "cases_active", "all")] == "1.234"
     assert cells[("tabelle-traeger", "needs_unmet_share", "all")] == "12,5 %"
-    assert cells[("tabelle-uebergaben", "handover_delay_median_days", "auslaenderbehoerde")] \
-        == "30,5"
+    assert cells[("tabelle-uebergaben", "handover_delay_median_days", "auslaenderbehoerde")] == "30,5"
     assert cells[("tabelle-uebergaben", "handover_delay_median_days", "jobcenter")] == "8,0"
     assert 'title="September 2026">Vormonat: 1.200' in html  # previous month on the card
 
@@ -320,8 +324,14 @@ def test_german_number_formats(small):
 def test_german_labels_for_codes(small):
     _, out, _ = small
     html = out["monthly"].read_text(encoding="utf-8")
-    for text in ("Ausländerbehörde", "Jobcenter", "Migrationsberatung für Erwachsene (MBE)",
-                 "Wohnen", "Ziele erreicht", "Umzug"):
+    for text in (
+        "Ausländerbehörde",
+        "Jobcenter",
+        "Migrationsberatung für Erwachsene (MBE)",
+        "Wohnen",
+        "Ziele erreicht",
+        "Umzug",
+    ):
         assert text in html
     assert ">auslaenderbehoerde<" not in html and ">mbe<" not in html
 
@@ -353,10 +363,11 @@ def test_stale_provider_flagged(small):
     assert page.row_status["drk"] == "veraltet"
     assert page.row_status["caritas"] == "aktuell"
     html = out["monthly"].read_text(encoding="utf-8")
-    notice = html[html.index('id="hinweis-datenstand"'):]
-    notice = notice[:notice.index("</div>")]
-    assert "Deutsches Rotes Kreuz Leverkusen (letzte Lieferung: September 2026; keine " \
-           "Lieferung für Oktober 2026" in notice
+    notice = html[html.index('id="hinweis-datenstand"') :]
+    notice = notice[: notice.index("</div>")]
+    assert (
+        "Deutsches Rotes Kreuz Leverkusen (letzte Lieferung: September 2026; keine Lieferung für Oktober 2026" in notice
+    )
     assert "Caritasverband" not in notice  # delivered on time (no delivery_on_time = 0 row)
     assert 'Deutsches Rotes Kreuz Leverkusen <span class="badge">veraltet</span>' in html
     assert "05.11.2026" in html  # caritas' export date in German format (Europe/Berlin)
@@ -369,13 +380,13 @@ def test_index_links_reports(small):
     assert "monatsbericht_2026-10.html" in hrefs
     # A report written later by another renderer shows up after the next index run.
     (reports / "jahresbericht_2026.html").write_text(
-        "<!DOCTYPE html><html lang=\"de\"><head><title>Jahresbericht 2026</title></head>"
-        "<body></body></html>", encoding="utf-8")
+        '<!DOCTYPE html><html lang="de"><head><title>Jahresbericht 2026</title></head><body></body></html>',
+        encoding="utf-8",
+    )
     render_reports(con, reports, city=CITY, k=K, period="2026-09")
     index = parse(reports / "index.html")
     hrefs = [url for tag, attr, url in index.urls if tag == "a"]
-    assert {"monatsbericht_2026-10.html", "monatsbericht_2026-09.html",
-            "jahresbericht_2026.html"} <= set(hrefs)
+    assert {"monatsbericht_2026-10.html", "monatsbericht_2026-09.html", "jahresbericht_2026.html"} <= set(hrefs)
     html = (reports / "index.html").read_text(encoding="utf-8")
     assert "Jahresbericht 2026" in html and "Monatsberichte" in html
     assert "index.html" not in hrefs
@@ -400,8 +411,8 @@ def test_charts_inline_svg_accessible_and_unique_ids(small):
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids)), "duplicate ids on the page"
     # the suppressed kita median is not in the chart, and the omission is explained
-    chart = html[html.index('id="grafik-uebergaben"'):]
-    chart = chart[:chart.index("</svg>")]
+    chart = html[html.index('id="grafik-uebergaben"') :]
+    chart = chart[: chart.index("</svg>")]
     assert "Kita" not in chart and "Ausländerbehörde" in chart
     assert "Aus Datenschutzgründen nicht dargestellt (zu wenige Übergaben): Kita." in html
 
@@ -429,8 +440,7 @@ def test_explicit_period_and_validation(small):
 
 
 def test_missing_indicators_do_not_break(tmp_path):
-    rows = [("cases_active", "2026-10", pid, "all", "all", 50.0, 50, None, False)
-            for pid in ("all", "caritas")]
+    rows = [("cases_active", "2026-10", pid, "all", "all", 50.0, 50, None, False) for pid in ("all", "caritas")]
     con = build_warehouse(tmp_path / "w.duckdb", rows)
     out = render_reports(con, tmp_path / "reports", city=CITY, k=K)
     html = out["monthly"].read_text(encoding="utf-8")
@@ -445,10 +455,8 @@ def test_missing_indicators_do_not_break(tmp_path):
 def test_future_indicators_appear_when_present(tmp_path):
     rows = small_rows() + [
         ("caseload_per_fte", "2026-10", "caritas", "all", "all", 42.857, 150, None, False),
-        ("handover_delay_p90_days", "2026-10", "all", "target_service", "jobcenter", 21.0,
-         None, 12, False),
-        ("handovers_pending_over_30d", "2026-10", "all", "target_service", "jobcenter", 2.0,
-         2, None, True),
+        ("handover_delay_p90_days", "2026-10", "all", "target_service", "jobcenter", 21.0, None, 12, False),
+        ("handovers_pending_over_30d", "2026-10", "all", "target_service", "jobcenter", 2.0, 2, None, True),
         ("needs_unmet_count", "2026-10", "all", "category", "wohnen", 10.0, 10, None, False),
     ]
     con = build_warehouse(tmp_path / "w.duckdb", rows)
@@ -528,16 +536,12 @@ def rich_rows() -> list[tuple]:
         s("handover_within_14d_share", "all", 9, 12, dim="target_service", dv="jobcenter"),
         c("handovers_pending_over_30d", "all", 6),
         c("handovers_pending_over_30d", "all", 2, True, dim="target_service", dv="jobcenter"),
-        c("handovers_pending_over_30d", "all", 4, True, dim="target_service",
-          dv="auslaenderbehoerde"),
+        c("handovers_pending_over_30d", "all", 4, True, dim="target_service", dv="auslaenderbehoerde"),
         # Kaplan-Meier median by target service (kita hidden: base 3)
         m("handover_contact_km_median_days", "all", 14.0, 200),
-        m("handover_contact_km_median_days", "all", 9.5, 40, dim="target_service",
-          dv="jobcenter"),
-        m("handover_contact_km_median_days", "all", 35.0, 30, dim="target_service",
-          dv="auslaenderbehoerde"),
-        m("handover_contact_km_median_days", "all", 93.7, 3, True, dim="target_service",
-          dv="kita"),
+        m("handover_contact_km_median_days", "all", 9.5, 40, dim="target_service", dv="jobcenter"),
+        m("handover_contact_km_median_days", "all", 35.0, 30, dim="target_service", dv="auslaenderbehoerde"),
+        m("handover_contact_km_median_days", "all", 93.7, 3, True, dim="target_service", dv="kita"),
         # gap matrix: unmet needs by category x reason with both totals
         c("needs_unmet_count", "all", 18),
         c("needs_unmet_count", "all", 10, dim="category", dv="wohnen"),
@@ -566,8 +570,7 @@ def rich_rows() -> list[tuple]:
         c("caseload_band_case_managers", "caritas", 9),
         c("caseload_band_case_managers", "caritas", 2, True, dim="caseload_band", dv="ab_70"),
         s("status_change_retained_share", "all", 9, 10),
-        s("status_change_retained_share", "all", 6, 6, dim="status_to",
-          dv="aufenthaltserlaubnis"),
+        s("status_change_retained_share", "all", 6, 6, dim="status_to", dv="aufenthaltserlaubnis"),
         s("status_change_retained_share", "all", 3, 4, True, dim="status_to", dv="duldung"),
         # delivery_on_time: caritas' October delivery came late; drk has none (stale)
         ("delivery_on_time", P, "caritas", "all", "all", 0.0, None, None, False),
@@ -578,10 +581,24 @@ def rich_rows() -> list[tuple]:
     ]
 
 
-def _revision(ind, period, prov, dim, dv, before, now, prev_supp=False, cur_supp=False,
-              den=None):
-    return (ind, period, prov, dim, dv, before, now, None if den else int(before),
-            None if den else int(now), den, den, prev_supp, cur_supp, PREV, P)
+def _revision(ind, period, prov, dim, dv, before, now, prev_supp=False, cur_supp=False, den=None):
+    return (
+        ind,
+        period,
+        prov,
+        dim,
+        dv,
+        before,
+        now,
+        None if den else int(before),
+        None if den else int(now),
+        den,
+        den,
+        prev_supp,
+        cur_supp,
+        PREV,
+        P,
+    )
 
 
 REVISIONS = [
@@ -590,8 +607,7 @@ REVISIONS = [
     _revision("cases_new", PREV, "all", "all", "all", 3, 40, prev_supp=True),  # hidden before
     _revision("cases_new", PREV, "caritas", "all", "all", 15, 17),  # a provider
     _revision("cases_closed", PREV, "all", "closing_reason", "umzug", 5, 6),  # a breakdown
-    _revision("handover_delay_median_days", PREV, "all", "all", "all", 11.04, 11.0,
-              den=35),  # no visible change
+    _revision("handover_delay_median_days", PREV, "all", "all", "all", 11.04, 11.0, den=35),  # no visible change
     _revision("cases_active", "2026-08", "all", "all", "all", 777, 1190, prev_supp=True),
 ]
 
@@ -599,11 +615,11 @@ REVISIONS = [
 @pytest.fixture(scope="module")
 def rich(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("rich")
-    con = build_warehouse(tmp_path / "warehouse.duckdb", rich_rows(),
-                          periods=_periods(RICH_FIRST, P))
+    con = build_warehouse(tmp_path / "warehouse.duckdb", rich_rows(), periods=_periods(RICH_FIRST, P))
     con.execute(REVISIONS_DDL)
-    con.executemany("INSERT INTO marts.indicator_revisions VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", REVISIONS)
+    con.executemany(
+        "INSERT INTO marts.indicator_revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", REVISIONS
+    )
     out = render_reports(con, tmp_path / "reports", city=CITY, k=K)
     yield con, out, tmp_path
     con.close()
@@ -611,28 +627,37 @@ def rich(tmp_path_factory):
 
 def _section(html: str, section_id: str) -> str:
     start = html.index(f'<section id="{section_id}"')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 def _table(html: str, table_id: str) -> str:
     start = html.index(f'<table id="{table_id}"')
-    return html[start:html.index("</table>", start)]
+    return html[start : html.index("</table>", start)]
 
 
 def test_new_sections_have_german_headings_in_order(rich):
     _, out, _ = rich
     page = parse(out["monthly"])
-    for heading in ("Überblick", "Fallzahlen im Verlauf", "Personen, Fälle und Zielgruppe",
-                    "Übergaben an andere Stellen", "Ungedeckte Bedarfe",
-                    "Kontinuität der Fallverantwortung", "Korrekturen gegenüber dem Vormonat",
-                    "Datenstand", "Hinweise zu Datenschutz und Methodik"):
+    for heading in (
+        "Überblick",
+        "Fallzahlen im Verlauf",
+        "Personen, Fälle und Zielgruppe",
+        "Übergaben an andere Stellen",
+        "Ungedeckte Bedarfe",
+        "Kontinuität der Fallverantwortung",
+        "Korrekturen gegenüber dem Vormonat",
+        "Datenstand",
+        "Hinweise zu Datenschutz und Methodik",
+    ):
         assert heading in page.headings["h2"], heading
-    for heading in ("Begleitete Personen und Fälle",
-                    "Zielgruppe: Duldung und Aufenthaltsgestattung",
-                    "Lücken im Angebot: ungedeckte Bedarfe nach Kategorie und Grund",
-                    "Seit über 90 Tagen offene Bedarfe",
-                    "Weiterbegleitung nach einem Statuswechsel",
-                    "Fallverantwortliche nach Zahl ihrer Fälle"):
+    for heading in (
+        "Begleitete Personen und Fälle",
+        "Zielgruppe: Duldung und Aufenthaltsgestattung",
+        "Lücken im Angebot: ungedeckte Bedarfe nach Kategorie und Grund",
+        "Seit über 90 Tagen offene Bedarfe",
+        "Weiterbegleitung nach einem Statuswechsel",
+        "Fallverantwortliche nach Zahl ihrer Fälle",
+    ):
         assert heading in page.headings["h3"], heading
     # h1 -> h2 -> h3, never a level skipped
     html = out["monthly"].read_text(encoding="utf-8")
@@ -643,7 +668,7 @@ def test_new_sections_have_german_headings_in_order(rich):
 
 def _card(html: str, indicator: str) -> str:
     start = html.index(f'<div class="card" data-indicator="{indicator}">')
-    return html[start:html.index("</div>", start)]
+    return html[start : html.index("</div>", start)]
 
 
 def test_key_figures_compare_previous_month_and_same_month_last_year(rich):
@@ -732,24 +757,25 @@ def test_persons_focus_group_and_continuity_sections(rich):
     assert cells[("tabelle-statuswechsel", "status_change_retained_share", "duldung")] == "–"
     # caseload bands: the city-wide distribution only, every band, never per provider
     bands = {key[2]: text for key, text in cells.items() if key[0] == "tabelle-fallzahlbaender"}
-    assert bands == {"unter_30": "0", "30_bis_49": "x", "50_bis_69": "7", "ab_70": "< 5",
-                     "all": "15"}
+    assert bands == {"unter_30": "0", "30_bis_49": "x", "50_bis_69": "7", "ab_70": "< 5", "all": "15"}
     assert "tabelle-traeger" in html and not any(
-        key[1] == "caseload_band_case_managers" and key[2] == "caritas" for key in cells)
+        key[1] == "caseload_band_case_managers" and key[2] == "caritas" for key in cells
+    )
 
 
 def test_late_and_stale_deliveries_flagged_at_the_top(rich):
     _, out, _ = rich
     html = out["monthly"].read_text(encoding="utf-8")
-    notice = html[html.index('id="hinweis-datenstand"'):]
-    notice = notice[:notice.index("</div>")]
+    notice = html[html.index('id="hinweis-datenstand"') :]
+    notice = notice[: notice.index("</div>")]
     assert html.index('id="hinweis-datenstand"') < html.index('class="cards"')
-    assert "Caritasverband Leverkusen (Lieferung für Oktober 2026 nicht fristgerecht bis " \
-           "10.11.2026 eingegangen)" in notice
+    assert (
+        "Caritasverband Leverkusen (Lieferung für Oktober 2026 nicht fristgerecht bis 10.11.2026 eingegangen)" in notice
+    )
     assert "Deutsches Rotes Kreuz Leverkusen (letzte Lieferung: September 2026" in notice
     assert "Diakonisches Werk" not in notice
     row = _table(html, "tabelle-datenstand")
-    row = row[row.index('<tr data-key="caritas">'):]
+    row = row[row.index('<tr data-key="caritas">') :]
     assert '<td data-on-time="caritas"><span class="badge">nein</span></td>' in row
     # September: caritas was on time, drk delivered: nothing to flag
     september = (out["monthly_all"][-2]).read_text(encoding="utf-8")
@@ -810,20 +836,28 @@ def test_every_chart_has_title_axis_labels_alt_text_and_data_table(rich):
     # the same palette everywhere (Okabe-Ito blue and orange), nothing else coloured
     fills = set(re.findall(r"fill: ?(#[0-9a-fA-F]{6})", " ".join(charts_found)))
     assert "#0072b2" in {f.lower() for f in fills}
-    assert not {f.lower() for f in fills} - {"#0072b2", "#e69f00", "#ffffff", "#1f2933",
-                                             "#6b7280", "#e5e7eb", "#fdf3d8", "#000000"}
+    assert not {f.lower() for f in fills} - {
+        "#0072b2",
+        "#e69f00",
+        "#ffffff",
+        "#1f2933",
+        "#6b7280",
+        "#e5e7eb",
+        "#fdf3d8",
+        "#000000",
+    }
 
 
 def test_axis_labels_in_bar_charts(rich):
     _, out, _ = rich
     html = out["monthly"].read_text(encoding="utf-8")
-    chart = html[html.index('id="grafik-uebergaben"'):]
-    chart = chart[:chart.index("</svg>")]
+    chart = html[html.index('id="grafik-uebergaben"') :]
+    chart = chart[: chart.index("</svg>")]
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", chart)
     joined = " ".join(texts)
     assert "Median der Wartezeit in Tagen" in joined and "Zielstelle" in joined
-    chart = html[html.index('id="grafik-verlauf"'):]
-    chart = chart[:chart.index("</svg>")]
+    chart = html[html.index('id="grafik-verlauf"') :]
+    chart = chart[: chart.index("</svg>")]
     joined = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", chart))
     for label in ("Aktive Fälle", "Fälle je Monat", "Monat"):
         assert label in joined
@@ -835,7 +869,8 @@ def test_no_suppressed_value_anywhere(rich):
         html = path.read_text(encoding="utf-8")
         # text outside the charts' drawing instructions (coordinates may contain any digits)
         text = re.sub(r"<svg\b.*?</svg>", " ", html, flags=re.S) + " ".join(
-            re.findall(r"<(?:text|title|desc)\b[^>]*>([^<]*)<", html))
+            re.findall(r"<(?:text|title|desc)\b[^>]*>([^<]*)<", html)
+        )
         assert "93,7" not in html and "93.7" not in text  # hidden Kaplan-Meier median
         assert "43,2" not in html and "0.4321" not in text  # hidden share
         assert "777" not in text  # hidden before a revision
@@ -845,16 +880,14 @@ def test_no_suppressed_value_anywhere(rich):
 
 
 def test_a_report_for_every_month_listed_newest_first(rich):
-    con, out, tmp_path = rich
-    periods = [row[0] for row in con.execute(
-        "SELECT period FROM marts.dim_periods ORDER BY period").fetchall()]
+    con, out, _tmp_path = rich
+    periods = [row[0] for row in con.execute("SELECT period FROM marts.dim_periods ORDER BY period").fetchall()]
     assert [p.name for p in out["monthly_all"]] == [f"monatsbericht_{p}.html" for p in periods]
     assert all(p.is_file() for p in out["monthly_all"])
-    hrefs = [url for tag, attr, url in parse(out["index"]).urls
-             if tag == "a" and url.startswith("monatsbericht_")]
+    hrefs = [url for tag, attr, url in parse(out["index"]).urls if tag == "a" and url.startswith("monatsbericht_")]
     assert hrefs == [f"monatsbericht_{p}.html" for p in reversed(periods)]
     html = out["index"].read_text(encoding="utf-8")
-    section = html[html.index("<h2>Monatsberichte</h2>"):]
+    section = html[html.index("<h2>Monatsberichte</h2>") :]
     assert section.index("<h3>2026</h3>") < section.index("<h3>2025</h3>")
     assert "Monatsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2025" in html
 
@@ -862,17 +895,27 @@ def test_a_report_for_every_month_listed_newest_first(rich):
 def test_index_sorts_each_type_newest_first(tmp_path):
     reports = tmp_path / "reports"
     reports.mkdir()
-    for name in ("monatsbericht_2025-12.html", "monatsbericht_2026-01.html",
-                 "traegerbericht_awo_2026-01.html", "traegerbericht_caritas_2025-12.html",
-                 "traegerbericht_caritas_2026-01.html", "jahresbericht_2025.html",
-                 "jahresbericht_2024.html", "notizen.html"):
+    for name in (
+        "monatsbericht_2025-12.html",
+        "monatsbericht_2026-01.html",
+        "traegerbericht_awo_2026-01.html",
+        "traegerbericht_caritas_2025-12.html",
+        "traegerbericht_caritas_2026-01.html",
+        "jahresbericht_2025.html",
+        "jahresbericht_2024.html",
+        "notizen.html",
+    ):
         (reports / name).write_text("<title>x</title>", encoding="utf-8")
-    hrefs = [url for tag, _, url in parse(render_index(reports, city=CITY)).urls
-             if tag == "a" and not url.startswith("#")]
+    hrefs = [
+        url for tag, _, url in parse(render_index(reports, city=CITY)).urls if tag == "a" and not url.startswith("#")
+    ]
     assert hrefs == [
-        "monatsbericht_2026-01.html", "monatsbericht_2025-12.html",
-        "jahresbericht_2025.html", "jahresbericht_2024.html",
-        "traegerbericht_awo_2026-01.html", "traegerbericht_caritas_2026-01.html",
+        "monatsbericht_2026-01.html",
+        "monatsbericht_2025-12.html",
+        "jahresbericht_2025.html",
+        "jahresbericht_2024.html",
+        "traegerbericht_awo_2026-01.html",
+        "traegerbericht_caritas_2026-01.html",
         "traegerbericht_caritas_2025-12.html",
         "notizen.html",
     ]
@@ -891,12 +934,9 @@ def test_index_sorts_each_type_newest_first(tmp_path):
         ({"value": 0, "suppressed": True}, Kind.COUNT, "x", None),
         ({"value": 0, "suppressed": False}, Kind.COUNT, "0", 0.0),
         ({"value": 1234, "suppressed": False}, Kind.COUNT, "1.234", 1234.0),
-        ({"value": 0.125, "numerator": 5, "denominator": 40, "suppressed": False}, Kind.SHARE,
-         "12,5 %", 0.125),
-        ({"value": 0.5, "numerator": 1, "denominator": 2, "suppressed": True}, Kind.SHARE,
-         "–", None),
-        ({"value": 0.5, "numerator": 1, "denominator": 2, "suppressed": False}, Kind.SHARE,
-         "–", None),  # safety net
+        ({"value": 0.125, "numerator": 5, "denominator": 40, "suppressed": False}, Kind.SHARE, "12,5 %", 0.125),
+        ({"value": 0.5, "numerator": 1, "denominator": 2, "suppressed": True}, Kind.SHARE, "–", None),
+        ({"value": 0.5, "numerator": 1, "denominator": 2, "suppressed": False}, Kind.SHARE, "–", None),  # safety net
         ({"value": 9.0, "denominator": 3, "suppressed": True}, Kind.DAYS, "–", None),
         ({"value": 12.5, "denominator": 30, "suppressed": True}, Kind.DAYS, "–", None),
         ({"value": 12.5, "denominator": 30, "suppressed": False}, Kind.DAYS, "12,5", 12.5),
@@ -912,42 +952,47 @@ def test_display_rules(row, kind, text, publishable_value):
 
 
 def test_publishable_drops_hidden_values():
-    cells = [("A", display({"value": 10, "suppressed": False}, Kind.COUNT, K)),
-             ("B", display({"value": 3, "suppressed": True}, Kind.COUNT, K)),
-             ("C", display(None, Kind.COUNT, K))]
+    cells = [
+        ("A", display({"value": 10, "suppressed": False}, Kind.COUNT, K)),
+        ("B", display({"value": 3, "suppressed": True}, Kind.COUNT, K)),
+        ("C", display(None, Kind.COUNT, K)),
+    ]
     points, omitted = publishable(cells)
     assert points == [("A", 10.0)]
     assert omitted == ["B"]
 
 
 def test_labels_cover_exchange_format_code_lists():
-    exchange_format = pytest.importorskip("transforms.exchange_format")
-    for name, column in (("residence_status", "RESIDENCE_STATUS"),
-                         ("closing_reason", "CLOSING_REASON"),
-                         ("referral_source", "REFERRAL_SOURCE"),
-                         ("category", "NEED_CATEGORY"), ("status", "NEED_STATUS"),
-                         ("unmet_reason", "UNMET_REASON"), ("target_service", "TARGET_SERVICE"),
-                         ("outcome", "HANDOVER_OUTCOME"), ("channel", "CONTACT_CHANNEL"),
-                         ("gender", "GENDER")):
+    exchange_format = pytest.importorskip("kim.contract")
+    for name, column in (
+        ("residence_status", "RESIDENCE_STATUS"),
+        ("closing_reason", "CLOSING_REASON"),
+        ("referral_source", "REFERRAL_SOURCE"),
+        ("category", "NEED_CATEGORY"),
+        ("status", "NEED_STATUS"),
+        ("unmet_reason", "UNMET_REASON"),
+        ("target_service", "TARGET_SERVICE"),
+        ("outcome", "HANDOVER_OUTCOME"),
+        ("channel", "CONTACT_CHANNEL"),
+        ("gender", "GENDER"),
+    ):
         codes = getattr(exchange_format, column, None)
         if codes is None:
             continue
         assert set(codes) <= set(labels.CODE_LISTS[name]), name
     assert labels.code_label("target_service", "agentur_fuer_arbeit") == "Agentur für Arbeit"
     assert labels.code_label("target_service", "jmd") == "Jugendmigrationsdienst (JMD)"
-    assert labels.code_label("category_reason", "wohnen|kein_angebot") == \
-        "Wohnen: Kein passendes Angebot"
+    assert labels.code_label("category_reason", "wohnen|kein_angebot") == "Wohnen: Kein passendes Angebot"
     assert labels.code_label("category", "neu_code") == "neu_code"
 
 
 def test_chart_svg_is_deterministic_and_clean():
-    kwargs = dict(chart_id="c", title="Titel <1>", description="Beschreibung",
-                  axis_label="Tage", value_format=str)
+    kwargs = dict(chart_id="c", title="Titel <1>", description="Beschreibung", axis_label="Tage", value_format=str)
     one = charts.horizontal_bar_chart([("Jobcenter", 8.0), ("Kita", 3.0)], **kwargs)
     two = charts.horizontal_bar_chart([("Jobcenter", 8.0), ("Kita", 3.0)], **kwargs)
     assert one == two
     assert one.startswith("<svg") and "<?xml" not in one
-    assert "<title id=\"c-title\">Titel &lt;1&gt;</title>" in one
+    assert '<title id="c-title">Titel &lt;1&gt;</title>' in one
 
 
 # ---------------------------------------------------------------------------------------------
@@ -960,21 +1005,60 @@ def realistic_rows(first="2024-11", last="2026-10", seed=7, k=K) -> list[tuple]:
     periods = _periods(first, last)
     case_providers = {"caritas": 170, "diakonie": 130, "awo": 95, "drk": 55, "stadt": 210}
     service_delay = {
-        "auslaenderbehoerde": 38, "jobcenter": 12, "agentur_fuer_arbeit": 16,
-        "integrationskurs": 42, "berufssprachkurs": 48, "mbe": 7, "jmd": 6,
-        "anerkennungsberatung": 27, "gesundheit": 21, "psychosozial": 64, "wohnen": 55,
-        "schule": 10, "kita": 75, "rechtsberatung": 14, "sonstige": 11,
+        "auslaenderbehoerde": 38,
+        "jobcenter": 12,
+        "agentur_fuer_arbeit": 16,
+        "integrationskurs": 42,
+        "berufssprachkurs": 48,
+        "mbe": 7,
+        "jmd": 6,
+        "anerkennungsberatung": 27,
+        "gesundheit": 21,
+        "psychosozial": 64,
+        "wohnen": 55,
+        "schule": 10,
+        "kita": 75,
+        "rechtsberatung": 14,
+        "sonstige": 11,
     }
-    service_volume = {s: v for s, v in zip(service_delay, (30, 26, 12, 22, 10, 14, 6, 5, 9, 4,
-                                                            8, 5, 2, 3, 6))}
-    unmet = {"sprache": 0.12, "arbeit": 0.28, "ausbildung": 0.22, "schule": 0.08,
-             "wohnen": 0.58, "gesundheit": 0.18, "aufenthalt": 0.35, "leistungen": 0.1,
-             "kinderbetreuung": 0.52, "familie": 0.15, "psychosozial": 0.47, "sonstiges": 0.2}
-    need_volume = {"sprache": 30, "arbeit": 22, "ausbildung": 9, "schule": 7, "wohnen": 18,
-                   "gesundheit": 12, "aufenthalt": 15, "leistungen": 14, "kinderbetreuung": 6,
-                   "familie": 4, "psychosozial": 5, "sonstiges": 3}
-    reasons = {"ziele_erreicht": 0.45, "weitervermittelt": 0.2, "umzug": 0.1, "abbruch": 0.07,
-               "kontakt_verloren": 0.1, "ausreise": 0.03, "sonstiges": 0.05}
+    service_volume = dict(zip(service_delay, (30, 26, 12, 22, 10, 14, 6, 5, 9, 4, 8, 5, 2, 3, 6)))
+    unmet = {
+        "sprache": 0.12,
+        "arbeit": 0.28,
+        "ausbildung": 0.22,
+        "schule": 0.08,
+        "wohnen": 0.58,
+        "gesundheit": 0.18,
+        "aufenthalt": 0.35,
+        "leistungen": 0.1,
+        "kinderbetreuung": 0.52,
+        "familie": 0.15,
+        "psychosozial": 0.47,
+        "sonstiges": 0.2,
+    }
+    need_volume = {
+        "sprache": 30,
+        "arbeit": 22,
+        "ausbildung": 9,
+        "schule": 7,
+        "wohnen": 18,
+        "gesundheit": 12,
+        "aufenthalt": 15,
+        "leistungen": 14,
+        "kinderbetreuung": 6,
+        "familie": 4,
+        "psychosozial": 5,
+        "sonstiges": 3,
+    }
+    reasons = {
+        "ziele_erreicht": 0.45,
+        "weitervermittelt": 0.2,
+        "umzug": 0.1,
+        "abbruch": 0.07,
+        "kontakt_verloren": 0.1,
+        "ausreise": 0.03,
+        "sonstiges": 0.05,
+    }
     rows: list[tuple] = []
 
     def counts(indicator, period, by_provider: dict[str, int], dim="all", dv="all"):
@@ -986,13 +1070,11 @@ def realistic_rows(first="2024-11", last="2026-10", seed=7, k=K) -> list[tuple]:
         for p, v in by_provider.items():
             rows.append((indicator, period, p, dim, dv, float(v), v, None, flags[p]))
         total = sum(by_provider.values())
-        rows.append((indicator, period, "all", dim, dv, float(total), total, None,
-                     1 <= total < k))
+        rows.append((indicator, period, "all", dim, dv, float(total), total, None, 1 <= total < k))
 
     active = dict(case_providers)
     for i, period in enumerate(periods):
-        new = {p: max(0, round(rng.gauss(base / 14 + i * 0.15, 2.5)))
-               for p, base in case_providers.items()}
+        new = {p: max(0, round(rng.gauss(base / 14 + i * 0.15, 2.5))) for p, base in case_providers.items()}
         closed = {p: max(0, round(rng.gauss(base / 16, 2.5))) for p, base in case_providers.items()}
         new["drk"] = rng.choice([1, 2, 3, 6, 7])
         for p in active:
@@ -1003,8 +1085,9 @@ def realistic_rows(first="2024-11", last="2026-10", seed=7, k=K) -> list[tuple]:
         total_closed = sum(closed.values())
         split = {r: round(total_closed * s) for r, s in reasons.items()}
         for reason, value in split.items():
-            rows.append(("cases_closed", period, "all", "closing_reason", reason, float(value),
-                         value, None, 1 <= value < k))
+            rows.append(
+                ("cases_closed", period, "all", "closing_reason", reason, float(value), value, None, 1 <= value < k)
+            )
         if period != last:
             continue
         # current-month breakdowns
@@ -1013,28 +1096,22 @@ def realistic_rows(first="2024-11", last="2026-10", seed=7, k=K) -> list[tuple]:
             n = max(1, round(rng.gauss(service_volume[service], 2)))
             all_obs += n
             value = max(1.0, round(rng.gauss(delay, delay * 0.12) * 2) / 2)
-            rows.append(("handover_delay_median_days", period, "all", "target_service",
-                         service, value, None, n, n < k))
-        rows.append(("handover_delay_median_days", period, "all", "all", "all", 18.5, None,
-                     all_obs, False))
+            rows.append(("handover_delay_median_days", period, "all", "target_service", service, value, None, n, n < k))
+        rows.append(("handover_delay_median_days", period, "all", "all", "all", 18.5, None, all_obs, False))
         for p, delay in zip(case_providers, (16.0, 21.5, 14.0, 9.0, 24.5)):
             n = 3 if p == "drk" else rng.randint(18, 45)
-            rows.append(("handover_delay_median_days", period, p, "all", "all", delay, None,
-                         n, n < k))
+            rows.append(("handover_delay_median_days", period, p, "all", "all", delay, None, n, n < k))
         den_all = num_all = 0
         for category, share in unmet.items():
             den = max(1, round(rng.gauss(need_volume[category], 2)))
             num = round(den * share)
             den_all, num_all = den_all + den, num_all + num
-            rows.append(("needs_unmet_share", period, "all", "category", category, num / den, num,
-                         den, den < k))
-        rows.append(("needs_unmet_share", period, "all", "all", "all", num_all / den_all,
-                     num_all, den_all, False))
+            rows.append(("needs_unmet_share", period, "all", "category", category, num / den, num, den, den < k))
+        rows.append(("needs_unmet_share", period, "all", "all", "all", num_all / den_all, num_all, den_all, False))
         for p in case_providers:
             den = rng.randint(20, 60) if p != "drk" else 4
             num = round(den * rng.uniform(0.15, 0.35))
-            rows.append(("needs_unmet_share", period, p, "all", "all", num / den, num, den,
-                         den < k))
+            rows.append(("needs_unmet_share", period, p, "all", "all", num / den, num, den, den < k))
     return rows
 
 
@@ -1050,49 +1127,97 @@ def realistic_new_sections(period="2026-10", k=K) -> list[tuple]:
         "psychosozial": {"kein_angebot": 5, "wartezeit": 5},
         "kinderbetreuung": {"wartezeit": 6},
     }
-    hidden = {("wohnen", "kosten"), ("wohnen", "wartezeit"), ("sprache", "erreichbarkeit"),
-              ("sprache", "wartezeit"), ("arbeit", "sprachbarriere"),
-              ("arbeit", "zugangsvoraussetzungen")}
+    hidden = {
+        ("wohnen", "kosten"),
+        ("wohnen", "wartezeit"),
+        ("sprache", "erreichbarkeit"),
+        ("sprache", "wartezeit"),
+        ("arbeit", "sprachbarriere"),
+        ("arbeit", "zugangsvoraussetzungen"),
+    }
     by_reason: dict[str, int] = {}
     for category, reasons in gap.items():
         for reason, n in reasons.items():
-            rows.append(c("needs_unmet_count", "all", n, (category, reason) in hidden,
-                          dim="category_reason", dv=f"{category}|{reason}", period=period))
+            rows.append(
+                c(
+                    "needs_unmet_count",
+                    "all",
+                    n,
+                    (category, reason) in hidden,
+                    dim="category_reason",
+                    dv=f"{category}|{reason}",
+                    period=period,
+                )
+            )
             by_reason[reason] = by_reason.get(reason, 0) + n
         total = sum(reasons.values())
-        rows.append(c("needs_unmet_count", "all", total, 1 <= total < k, dim="category",
-                      dv=category, period=period))
+        rows.append(c("needs_unmet_count", "all", total, 1 <= total < k, dim="category", dv=category, period=period))
     for reason, n in by_reason.items():
-        rows.append(c("needs_unmet_count", "all", n, 1 <= n < k or reason == "sprachbarriere",
-                      dim="unmet_reason", dv=reason, period=period))
+        rows.append(
+            c(
+                "needs_unmet_count",
+                "all",
+                n,
+                1 <= n < k or reason == "sprachbarriere",
+                dim="unmet_reason",
+                dv=reason,
+                period=period,
+            )
+        )
     rows.append(c("needs_unmet_count", "all", sum(by_reason.values()), period=period))
-    for category, n in {"sprache": 25, "wohnen": 25, "aufenthalt": 19, "arbeit": 15,
-                        "familie": 2, "sonstiges": 1}.items():
-        rows.append(c("needs_open_over_90d", "all", n, 1 <= n < k, dim="category", dv=category,
-                      period=period))
+    for category, n in {
+        "sprache": 25,
+        "wohnen": 25,
+        "aufenthalt": 19,
+        "arbeit": 15,
+        "familie": 2,
+        "sonstiges": 1,
+    }.items():
+        rows.append(c("needs_open_over_90d", "all", n, 1 <= n < k, dim="category", dv=category, period=period))
     rows.append(c("needs_open_over_90d", "all", 87, period=period))
-    for status, n in {"duldung": 22, "gestattung": 22, "aufenthaltserlaubnis": 35,
-                      "deutsch": 2, "unbekannt": 5}.items():
-        rows.append(c("cases_new", "all", n, n < k, dim="residence_status", dv=status,
-                      period=period))
-    for pid, persons, cont in (("all", 1186, (81, 98)), ("caritas", 338, (26, 31)),
-                               ("diakonie", 247, (8, 12)), ("awo", 230, (16, 19)),
-                               ("drk", 189, (17, 19)), ("stadt", 206, (14, 17))):
+    for status, n in {
+        "duldung": 22,
+        "gestattung": 22,
+        "aufenthaltserlaubnis": 35,
+        "deutsch": 2,
+        "unbekannt": 5,
+    }.items():
+        rows.append(c("cases_new", "all", n, n < k, dim="residence_status", dv=status, period=period))
+    for pid, persons, cont in (
+        ("all", 1186, (81, 98)),
+        ("caritas", 338, (26, 31)),
+        ("diakonie", 247, (8, 12)),
+        ("awo", 230, (16, 19)),
+        ("drk", 189, (17, 19)),
+        ("stadt", 206, (14, 17)),
+    ):
         rows.append(c("persons_active", pid, persons, period=period))
         rows.append(s("cm_continuity_share", pid, *cont, period=period))
         rows.append(s("focus_group_share_new", pid, cont[1] // 2, cont[1], period=period))
-    for service, (value, n) in {"jobcenter": (8.0, 120), "auslaenderbehoerde": (41.0, 90),
-                                "psychosozial": (52.0, 40), "kita": (30.0, 4)}.items():
-        rows.append(m("handover_contact_km_median_days", "all", value, n, n < k,
-                      dim="target_service", dv=service, period=period))
+    for service, (value, n) in {
+        "jobcenter": (8.0, 120),
+        "auslaenderbehoerde": (41.0, 90),
+        "psychosozial": (52.0, 40),
+        "kita": (30.0, 4),
+    }.items():
+        rows.append(
+            m(
+                "handover_contact_km_median_days",
+                "all",
+                value,
+                n,
+                n < k,
+                dim="target_service",
+                dv=service,
+                period=period,
+            )
+        )
     rows.append(m("handover_contact_km_median_days", "all", 17.0, 1744, period=period))
     for band, n in {"30_bis_49": 4, "50_bis_69": 13, "ab_70": 2}.items():
-        rows.append(c("caseload_band_case_managers", "all", n, n < k, dim="caseload_band",
-                      dv=band, period=period))
+        rows.append(c("caseload_band_case_managers", "all", n, n < k, dim="caseload_band", dv=band, period=period))
     rows.append(c("caseload_band_case_managers", "all", 19, period=period))
     rows.append(s("status_change_retained_share", "all", 50, 52, period=period))
-    for pid, on_time in (("caritas", 0.0), ("diakonie", 1.0), ("awo", 1.0), ("stadt", 1.0),
-                         ("abh", 1.0)):
+    for pid, on_time in (("caritas", 0.0), ("diakonie", 1.0), ("awo", 1.0), ("stadt", 1.0), ("abh", 1.0)):
         rows.append(("delivery_on_time", period, pid, "all", "all", on_time, None, None, False))
     return rows
 
@@ -1101,8 +1226,9 @@ def build_realistic(path: Path) -> duckdb.DuckDBPyConnection:
     rows = realistic_rows() + realistic_new_sections()
     con = build_warehouse(path, rows, periods=_periods("2024-11", "2026-10"))
     con.execute(REVISIONS_DDL)
-    con.executemany("INSERT INTO marts.indicator_revisions VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", REVISIONS)
+    con.executemany(
+        "INSERT INTO marts.indicator_revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", REVISIONS
+    )
     return con
 
 
@@ -1136,12 +1262,12 @@ def test_monthly_report_in_headless_chromium(tmp_path):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("request", lambda request: requests.append(request.url))
             page.on("requestfailed", lambda request: failed.append(request.url))
-            page.on("console", lambda msg: console_errors.append(msg.text)
-                    if msg.type == "error" else None)
+            page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
             page.goto(out["monthly"].as_uri())
             page.wait_for_load_state("load")
             assert page.inner_text("h1") == (
-                "Monatsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026")
+                "Monatsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026"
+            )
             svgs = page.locator("svg.chart")
             assert svgs.count() == 3
             for i in range(3):
@@ -1150,10 +1276,16 @@ def test_monthly_report_in_headless_chromium(tmp_path):
             drk = "#tabelle-traeger td[data-indicator='cases_active'][data-key='drk']"
             assert page.locator(drk).count() == 1
             # the new sections are there and laid out
-            for selector in ("#tabelle-luecken", "#tabelle-offene-bedarfe", "#tabelle-personen",
-                             "#tabelle-kontinuitaet", "#tabelle-fallzahlbaender",
-                             "#tabelle-korrekturen", "#hinweis-datenstand",
-                             "#tabelle-verlauf-2026"):
+            for selector in (
+                "#tabelle-luecken",
+                "#tabelle-offene-bedarfe",
+                "#tabelle-personen",
+                "#tabelle-kontinuitaet",
+                "#tabelle-fallzahlbaender",
+                "#tabelle-korrekturen",
+                "#hinweis-datenstand",
+                "#tabelle-verlauf-2026",
+            ):
                 assert page.locator(selector).is_visible(), selector
             gap = page.locator("#tabelle-luecken")
             assert gap.locator("td[data-key='wohnen|kosten']").inner_text() == "< 5"

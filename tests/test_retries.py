@@ -38,8 +38,12 @@ def settings(tmp_path, config) -> Settings:
     generate(config, tmp_path / "landing", months=1, seed=21, total_cases=80, end_period=END)
     age_files(tmp_path / "landing", 600)
     return Settings(
-        landing_dir=tmp_path / "landing", warehouse=tmp_path / "w.duckdb", reports_dir=tmp_path / "reports",
-        config=config.path, pseudonym_key="k", suppression_k=5,
+        landing_dir=tmp_path / "landing",
+        warehouse=tmp_path / "w.duckdb",
+        reports_dir=tmp_path / "reports",
+        config=config.path,
+        pseudonym_key="k",
+        suppression_k=5,
     )
 
 
@@ -51,8 +55,9 @@ def instance():
 
 
 def load(instance, resources, key: str = KEY) -> dg.ExecuteInProcessResult:
-    return dg.materialize([raw_deliveries], partition_key=key, resources=resources, instance=instance,
-                          raise_on_error=False)
+    return dg.materialize(
+        [raw_deliveries], partition_key=key, resources=resources, instance=instance, raise_on_error=False
+    )
 
 
 def attempts(instance, run_id: str) -> dict[str, int]:
@@ -64,6 +69,7 @@ def attempts(instance, run_id: str) -> dict[str, int]:
 def after_first_retry(instance, action) -> threading.Thread:
     """Run `action` in a thread once a step of a run in `instance` is up for retry: the transient
     cause goes away only after the first attempt met it, however slow the machine."""
+
     def wait_then_act() -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not any(
@@ -98,6 +104,7 @@ def rewrite(folder: Path, name: str, change) -> None:
 
 
 # --- transient: tried again, then loaded ---------------------------------------------------------
+
 
 def test_a_delivery_still_being_copied_is_tried_again_and_then_loaded(settings, instance, tmp_path):
     folder = settings.landing_dir / "caritas" / END
@@ -139,10 +146,16 @@ def load_while_held(instance, settings, holder: subprocess.Popen):
 def test_a_locked_warehouse_is_tried_again_and_then_loaded(settings, instance):
     connect(settings.warehouse).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); "
-         "sys.stdin.readline(); con.close()", str(settings.warehouse)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); "
+            "sys.stdin.readline(); con.close()",
+            str(settings.warehouse),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     result = load_while_held(instance, settings, holder)
     assert result.success
@@ -158,11 +171,17 @@ def test_a_step_waits_out_a_kim_run_holding_the_run_lock(settings, instance):
     """While `kim run` (another process) holds <warehouse>.lock, a Dagster step does not touch the
     file: it fails as transient, naming the holder, and succeeds once the lock is released."""
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys; from pipelines.warehouse_lock import warehouse_lock\n"
-         "with warehouse_lock(sys.argv[1], 'kim run'):\n    print('locked', flush=True); sys.stdin.readline()",
-         str(settings.warehouse)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pipelines.warehouse_lock import warehouse_lock\n"
+            "with warehouse_lock(sys.argv[1], 'kim run'):\n    print('locked', flush=True); sys.stdin.readline()",
+            str(settings.warehouse),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
     )
     result = load_while_held(instance, settings, holder)
     assert result.success
@@ -176,7 +195,7 @@ def test_the_load_retry_policy_backs_off_exponentially_with_jitter():
     # attempt n waits (2^n - 1) x delay, +/- delay: about 5, 15, 35, 75 s
     delays = [LOAD_RETRY_POLICY.calculate_delay(n) for n in range(1, LOAD_RETRY_POLICY.max_retries + 1)]
     for n, delay in enumerate(delays, start=1):
-        assert abs(delay - (2 ** n - 1) * 5) <= 5
+        assert abs(delay - (2**n - 1) * 5) <= 5
 
 
 def test_still_arriving_tells_a_folder_being_copied_from_a_finished_one(settings):
@@ -198,12 +217,22 @@ def test_on_the_last_attempt_an_incomplete_delivery_is_loaded_and_rejected(setti
     resources = build_resources(settings)
     events = []
     context = SimpleNamespace(
-        retry_number=0, partition_key=KEY, asset_key=RAW_DELIVERIES, run=SimpleNamespace(tags={}),
-        log=SimpleNamespace(warning=events.append, info=events.append), log_event=events.append,
+        retry_number=0,
+        partition_key=KEY,
+        asset_key=RAW_DELIVERIES,
+        run=SimpleNamespace(tags={}),
+        log=SimpleNamespace(warning=events.append, info=events.append),
+        log_event=events.append,
     )
-    arguments = (folder, resources["warehouse"].get_connection, resources["kim"].programme_config(),
-                 resources["kim"].require_pseudonym_key, 5, LOAD_RETRY_POLICY.max_retries)
-    with pytest.raises(DeliveryStillArriving, match="needs.csv listed in manifest.json"):
+    arguments = (
+        folder,
+        resources["warehouse"].get_connection,
+        resources["kim"].programme_config(),
+        resources["kim"].require_pseudonym_key,
+        5,
+        LOAD_RETRY_POLICY.max_retries,
+    )
+    with pytest.raises(DeliveryStillArriving, match=r"needs\.csv listed in manifest\.json"):
         load_delivery_step(context, *arguments)
     context.retry_number = LOAD_RETRY_POLICY.max_retries
     with pytest.raises(dg.Failure) as failure:
@@ -215,6 +244,7 @@ def test_on_the_last_attempt_an_incomplete_delivery_is_loaded_and_rejected(setti
 
 # --- permanent: failed once, with the reason ----------------------------------------------------
 
+
 def _wrong_checksum(folder: Path) -> None:
     (folder / "cases.csv").write_bytes((folder / "cases.csv").read_bytes() + b"broken")
     age_files(folder, 600)
@@ -224,17 +254,19 @@ def _identifier_column(folder: Path) -> None:
     rewrite(folder, "cases.csv", lambda data: data.replace(b"birth_year", b"nachname", 1))
 
 
-@pytest.mark.parametrize(("breaks", "rule", "file_name"), [
-    (_wrong_checksum, "checksum_mismatch", "cases.csv"),
-    (_identifier_column, "pii_column", "cases.csv"),
-])
+@pytest.mark.parametrize(
+    ("breaks", "rule", "file_name"),
+    [
+        (_wrong_checksum, "checksum_mismatch", "cases.csv"),
+        (_identifier_column, "pii_column", "cases.csv"),
+    ],
+)
 def test_a_rejected_delivery_fails_once_with_the_reason_and_no_retry(settings, instance, breaks, rule, file_name):
     breaks(settings.landing_dir / "caritas" / END)
     result = load(instance, build_resources(settings))
     assert not result.success
     steps = attempts(instance, result.run_id)
-    assert steps == {"STEP_START": 1, "STEP_UP_FOR_RETRY": 0, "STEP_RESTARTED": 0, "STEP_FAILURE": 1,
-                     "STEP_SUCCESS": 0}
+    assert steps == {"STEP_START": 1, "STEP_UP_FOR_RETRY": 0, "STEP_RESTARTED": 0, "STEP_FAILURE": 1, "STEP_SUCCESS": 0}
     (failure,) = instance.all_logs(result.run_id, of_type=ET.STEP_FAILURE)
     data = failure.dagster_event.step_failure_data.user_failure_data
     assert data.description.startswith("Delivery rejected: ")
@@ -265,7 +297,10 @@ def test_a_missing_pseudonym_key_fails_once(settings, instance, monkeypatch):
 
 def test_a_partition_without_a_delivery_folder_fails_once(settings, instance):
     instance.add_dynamic_partitions(DELIVERY_PARTITIONS_NAME, ["caritas/2026-09", "caritas-2026-09"])
-    for key, message in (("caritas/2026-09", "There is no delivery folder"), ("caritas-2026-09", "<provider>/<YYYY-MM>")):
+    for key, message in (
+        ("caritas/2026-09", "There is no delivery folder"),
+        ("caritas-2026-09", "<provider>/<YYYY-MM>"),
+    ):
         result = load(instance, build_resources(settings), key)
         assert not result.success
         assert attempts(instance, result.run_id)["STEP_UP_FOR_RETRY"] == 0

@@ -42,15 +42,20 @@ def test_the_scheduled_jobs_run_on_a_loaded_warehouse(tmp_path, monkeypatch, con
     from warehouse.migrate import connect
 
     generate(config, tmp_path / "landing", months=3, seed=4, total_cases=200, end_period="2024-03")
-    for name, value in {"KIM_LANDING_DIR": tmp_path / "landing", "KIM_WAREHOUSE": tmp_path / "w.duckdb",
-                        "KIM_REPORTS_DIR": tmp_path / "reports", "KIM_PSEUDONYM_KEY": "k"}.items():
+    for name, value in {
+        "KIM_LANDING_DIR": tmp_path / "landing",
+        "KIM_WAREHOUSE": tmp_path / "w.duckdb",
+        "KIM_REPORTS_DIR": tmp_path / "reports",
+        "KIM_PSEUDONYM_KEY": "k",
+    }.items():
         monkeypatch.setenv(name, str(value))
     con = connect(tmp_path / "w.duckdb")
     ingest_landing(con, tmp_path / "landing", config, "k")
     con.close()
     definitions = defs()
     request = monthly_report_schedule(
-        dg.build_schedule_context(scheduled_execution_time=datetime(2024, 4, 11, 6, 0, tzinfo=BERLIN)))
+        dg.build_schedule_context(scheduled_execution_time=datetime(2024, 4, 11, 6, 0, tzinfo=BERLIN))
+    )
     with dg.instance_for_test() as instance:
         monthly = definitions.resolve_job_def("kim_full_run").execute_in_process(instance=instance, tags=request.tags)
         assert monthly.success

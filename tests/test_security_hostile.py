@@ -17,20 +17,27 @@ import io
 import json
 import os
 import re
+from datetime import UTC
 from pathlib import Path
 
 import polars as pl
 import pytest
 import yaml
 
-from checks.errors import DeliveryRejected
+from kim.errors import DeliveryRejected
 from tests.test_ingestion import CASE_ROWS, reference_files, write_delivery_files
 from transforms.delivery import read_delivery
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 HOSTILE = [
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',
@@ -42,8 +49,17 @@ HOSTILE = [
 ]
 # (column, position in CASE_ROWS' fields): an id, a code with a code list, a code without one
 # (district), a text with a pattern, a number and a date.
-FIELDS = {"case_id": 0, "person_id": 1, "gender": 7, "nationality": 8, "residence_status": 9,
-          "district": 11, "referral_source": 12, "birth_year": 6, "opened_on": 3}
+FIELDS = {
+    "case_id": 0,
+    "person_id": 1,
+    "gender": 7,
+    "nationality": 8,
+    "residence_status": 9,
+    "district": 11,
+    "referral_source": 12,
+    "birth_year": 6,
+    "opened_on": 3,
+}
 
 
 def csv_field(value: str) -> str:
@@ -100,10 +116,16 @@ def hostile_reports(tmp_path_factory, config):
     generate(hostile, landing, months=1, seed=5, total_cases=60, end_period="2026-03")
     # rejected deliveries whose folder names and manifest values end up in the register
     write_delivery_files(landing, '"><img src=x onerror=alert(2)>', "2026-03", reference_files())
-    write_delivery_files(landing, "diakonie", "2026-04", reference_files(),
-                         {"provider_id": "<script>alert(3)</script>", "period": "2026-04"})
-    write_delivery_files(landing, "caritas", "2026-04", reference_files(),
-                         {"exported_at": "<img src=x onerror=alert(4)>"})
+    write_delivery_files(
+        landing,
+        "diakonie",
+        "2026-04",
+        reference_files(),
+        {"provider_id": "<script>alert(3)</script>", "period": "2026-04"},
+    )
+    write_delivery_files(
+        landing, "caritas", "2026-04", reference_files(), {"exported_at": "<img src=x onerror=alert(4)>"}
+    )
     con = connect(root / "warehouse.duckdb")
     summary = ingest_landing(con, landing, hostile, "hostile-key")
     assert len(summary.rejected) == 3
@@ -144,7 +166,7 @@ def test_hostile_text_is_escaped_in_the_html_source(hostile_reports):
 def test_hostile_text_runs_no_script_and_injects_no_element_in_chromium(hostile_reports):
     sync_playwright = _browser_or_skip()
     dialogs: list[str] = []
-    shown = {name: 0 for name in HOSTILE[:2]}
+    shown = dict.fromkeys(HOSTILE[:2], 0)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -184,7 +206,7 @@ WRITER = re.compile(r"\b(write_csv|to_csv|csv\.writer|DictWriter|xlsxwriter|open
 ALLOWED_WRITERS = {
     "reports/spreadsheet.py": "neutralises every cell",
     "synthetic/delivery_writer.py": "writes exchange-format deliveries (no spreadsheet for people); "
-                                    "workbook text is written as text, never as a formula",
+    "workbook text is written as text, never as a formula",
 }
 
 
@@ -216,14 +238,14 @@ def test_the_csv_writer_neutralises_formula_cells(tmp_path):
 
 
 def test_the_synthetic_workbook_writer_writes_formula_text_as_text(tmp_path, config):
+    from datetime import datetime
+
     from synthetic.delivery_writer import _xlsx_bytes
     from transforms.decode import first_formula_cells, read_xlsx_tables
-    from datetime import datetime, timezone
 
     frame = pl.DataFrame({"case_id": HOSTILE})
     path = tmp_path / "export.xlsx"
-    path.write_bytes(_xlsx_bytes(config.providers["drk"].profile, {"cases": frame},
-                                 datetime(2026, 3, 1, tzinfo=timezone.utc)))
+    path.write_bytes(_xlsx_bytes(config.providers["drk"].profile, {"cases": frame}, datetime(2026, 3, 1, tzinfo=UTC)))
     assert first_formula_cells(path) == {}
     assert read_xlsx_tables(path)["cases"]["case_id"].to_list() == HOSTILE
 
@@ -233,7 +255,7 @@ def test_the_synthetic_workbook_writer_writes_formula_text_as_text(tmp_path, con
 
 
 def test_kim_check_prints_no_terminal_escape_from_a_delivery(tmp_path, config):
-    from checks.self_check import format_rejection, format_report, self_check
+    from pipelines.self_check import format_rejection, format_report, self_check
 
     fields = CASE_ROWS[0].split(";")
     fields[7] = "\x1b[2J\x1b[31mw"  # clear screen, red

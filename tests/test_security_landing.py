@@ -32,10 +32,20 @@ def outside_delivery(tmp_path, provider="caritas", period="2026-06"):
     return write_delivery_files(tmp_path / "elsewhere", provider, period, reference_files())
 
 
-@pytest.mark.parametrize("name", [
-    "../cases.csv", "../../etc/passwd", "/etc/passwd", "..", ".", "sub/cases.csv", "..\\cases.csv",
-    "C:cases.csv", "cases.csv\x00.txt",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../cases.csv",
+        "../../etc/passwd",
+        "/etc/passwd",
+        "..",
+        ".",
+        "sub/cases.csv",
+        "..\\cases.csv",
+        "C:cases.csv",
+        "cases.csv\x00.txt",
+    ],
+)
 def test_a_manifest_cannot_name_a_file_outside_the_delivery_folder(tmp_path, config, warehouse, name):
     landing = tmp_path / "landing"
     folder = write_delivery_files(landing, "caritas", "2026-06", reference_files())
@@ -195,4 +205,3 @@ def test_a_fifo_in_place_of_a_file_does_not_block_the_load(tmp_path, config, war
     os.mkfifo(folder / "needs.csv")  # reading it would wait forever
     summary = ingest_landing(warehouse, landing, config, KEY)
     assert [(r.rule, r.file_name) for r in summary.rejected] == [("file_missing", "needs.csv")]
-

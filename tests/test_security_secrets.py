@@ -66,9 +66,13 @@ def run(definitions, root: Path, key: str | None):
     from pipelines.runner import run_pipeline
 
     settings = Settings(
-        landing_dir=root / "landing", warehouse=root / "warehouse.duckdb", reports_dir=root / "reports",
-        internal_reports_dir=root / "internal-reports", config=Path(__file__).resolve().parent.parent
-        / "config" / "leverkusen.yaml", pseudonym_key=key, suppression_k=5,
+        landing_dir=root / "landing",
+        warehouse=root / "warehouse.duckdb",
+        reports_dir=root / "reports",
+        internal_reports_dir=root / "internal-reports",
+        config=Path(__file__).resolve().parent.parent / "config" / "leverkusen.yaml",
+        pseudonym_key=key,
+        suppression_k=5,
     )
     (root / "dagster").mkdir(exist_ok=True)
     with dg.instance_for_test(temp_dir=str(root / "dagster")) as instance:

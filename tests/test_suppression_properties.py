@@ -23,9 +23,16 @@ from transforms.suppression import ROW_BLOCK_THRESHOLD, apply_suppression
 
 INDICATOR = "x"
 PERIOD = "2026-01"
-SCHEMA = {"indicator_id": pl.String, "period": pl.String, "provider_id": pl.String,
-          "dimension": pl.String, "dimension_value": pl.String, "value": pl.Float64,
-          "numerator": pl.Int64, "denominator": pl.Int64}
+SCHEMA = {
+    "indicator_id": pl.String,
+    "period": pl.String,
+    "provider_id": pl.String,
+    "dimension": pl.String,
+    "dimension_value": pl.String,
+    "value": pl.Float64,
+    "numerator": pl.Int64,
+    "denominator": pl.Int64,
+}
 Key = tuple[str, str, str]  # (provider_id, dimension, dimension_value)
 
 
@@ -96,9 +103,7 @@ def tables(draw, kinds=("count", "ratio", "share"), max_providers=6, max_breakdo
     if len(breakdowns) > 1:
         entry = st.one_of(st.just(0), st.just(0), entry)
     denominator_of = {(p, c): draw(entry) for p in providers for c in combos}
-    numerator_of = {
-        pc: draw(st.integers(0, base)) if kind == "share" else base for pc, base in denominator_of.items()
-    }
+    numerator_of = {pc: draw(st.integers(0, base)) if kind == "share" else base for pc, base in denominator_of.items()}
     numerator: dict[Key, int] = {}
     denominator: dict[Key, int] = {}
     for row in [*providers, "all"]:
@@ -114,8 +119,10 @@ def tables(draw, kinds=("count", "ratio", "share"), max_providers=6, max_breakdo
 
 def suppressed(table: Table, k: int) -> set[Key]:
     result = apply_suppression(table.frame(), {INDICATOR: table.kind}, k)
-    return {tuple(key) for key in result.filter(pl.col("suppressed"))
-            .select("provider_id", "dimension", "dimension_value").rows()}
+    return {
+        tuple(key)
+        for key in result.filter(pl.col("suppressed")).select("provider_id", "dimension", "dimension_value").rows()
+    }
 
 
 # -- the independent, exact check -------------------------------------------------------------
@@ -154,10 +161,13 @@ def determined(table: Table, hidden: set[Key]) -> set[Key]:
     equations restricted to the hidden cells lowers their rank. A hidden cell without a value or
     with base 0 is a known zero, not an unknown."""
     unknowns = sorted(key for key in hidden if table.base(key) and table.value(key) is not None)
-    system = [[Fraction(equation.get(u, 0)) for u in unknowns] for equation in equations(table)
-              if any(u in equation for u in unknowns)]
+    system = [
+        [Fraction(equation.get(u, 0)) for u in unknowns]
+        for equation in equations(table)
+        if any(u in equation for u in unknowns)
+    ]
     full = rank(system)
-    return {u for i, u in enumerate(unknowns) if rank([row[:i] + row[i + 1:] for row in system]) < full}
+    return {u for i, u in enumerate(unknowns) if rank([row[:i] + row[i + 1 :] for row in system]) < full}
 
 
 # -- properties ---------------------------------------------------------------------------------
@@ -220,8 +230,13 @@ def completions(table: Table, hidden: set[Key], limit: int = 20_000) -> dict[Key
     # A free cell is at most the smallest published total it is part of.
     bounds = []
     for i in free:
-        totals = [table.base(key) for equation in equations(table) if equation.get(unknowns[i]) == 1
-                  for key, c in equation.items() if c == -1 and key not in unknowns]
+        totals = [
+            table.base(key)
+            for equation in equations(table)
+            if equation.get(unknowns[i]) == 1
+            for key, c in equation.items()
+            if c == -1 and key not in unknowns
+        ]
         bounds.append(min(totals, default=table.base(("all", "all", "all"))))
     if math.prod(b + 1 for b in bounds) > limit:
         return None
@@ -266,7 +281,7 @@ def crossed_tables(draw, max_providers=5, max_values=3):
     for row in [*providers, "all"]:
         members = providers if row == "all" else [row]
 
-        def total(where) -> int:
+        def total(where, members=members) -> int:
             return sum(n for (p, c, u), n in count.items() if p in members and where(c, u))
 
         numerator[(row, "all", "all")] = total(lambda c, u: True)
@@ -277,8 +292,11 @@ def crossed_tables(draw, max_providers=5, max_values=3):
         for c in categories:
             for u in reasons:
                 numerator[(row, CROSSED, f"{c}|{u}")] = total(lambda cc, uu, c=c, u=u: (cc, uu) == (c, u))
-    breakdowns = {"category": categories, "unmet_reason": reasons,
-                  CROSSED: [f"{c}|{u}" for c in categories for u in reasons]}
+    breakdowns = {
+        "category": categories,
+        "unmet_reason": reasons,
+        CROSSED: [f"{c}|{u}" for c in categories for u in reasons],
+    }
     return Table("count", providers, breakdowns, numerator, dict(numerator), {}, draw(st.booleans()))
 
 
@@ -288,9 +306,16 @@ def crossed_equations(table: Table) -> list[dict[Key, int]]:
     for row in table.rows:
         for position, parent in enumerate(("category", "unmet_reason")):
             for value in table.breakdowns[parent]:
-                result.append({(row, parent, value): -1, **{
-                    (row, CROSSED, crossed): 1 for crossed in table.breakdowns[CROSSED]
-                    if crossed.split("|")[position] == value}})
+                result.append(
+                    {
+                        (row, parent, value): -1,
+                        **{
+                            (row, CROSSED, crossed): 1
+                            for crossed in table.breakdowns[CROSSED]
+                            if crossed.split("|")[position] == value
+                        },
+                    }
+                )
     return result
 
 
@@ -298,11 +323,11 @@ def determined_by_elimination(table: Table, hidden: set[Key], system: list[dict[
     """Exact, with one reduced row echelon form: hidden cell u is determined iff e_u is in the row
     space of the equations restricted to the hidden cells, i.e. iff some reduced row is e_u."""
     unknowns = sorted(key for key in hidden if table.base(key))
-    rows = [[Fraction(equation.get(u, 0)) for u in unknowns] for equation in system
-            if any(u in equation for u in unknowns)]
+    rows = [
+        [Fraction(equation.get(u, 0)) for u in unknowns] for equation in system if any(u in equation for u in unknowns)
+    ]
     pivots = reduce_rows(rows, len(unknowns))
-    return {unknowns[column] for row, column in zip(rows, pivots)
-            if sum(1 for x in row if x != 0) == 1}
+    return {unknowns[column] for row, column in zip(rows, pivots) if sum(1 for x in row if x != 0) == 1}
 
 
 @pytest.mark.parametrize("row_block_threshold", [0, ROW_BLOCK_THRESHOLD], ids=["by rows", "one system"])
@@ -310,8 +335,10 @@ def determined_by_elimination(table: Table, hidden: set[Key], system: list[dict[
 @given(table=crossed_tables(), k=st.integers(2, 6))
 def test_crossed_breakdowns_are_protected_by_both_solvers(table: Table, k: int, row_block_threshold: int):
     result = apply_suppression(table.frame(), {INDICATOR: "count"}, k, row_block_threshold=row_block_threshold)
-    hidden = {tuple(key) for key in result.filter(pl.col("suppressed"))
-              .select("provider_id", "dimension", "dimension_value").rows()}
+    hidden = {
+        tuple(key)
+        for key in result.filter(pl.col("suppressed")).select("provider_id", "dimension", "dimension_value").rows()
+    }
     assert all(not 1 <= table.numerator[key] < k for key in set(table.keys()) - hidden)
     assert determined_by_elimination(table, hidden, crossed_equations(table)) == set()
 
@@ -322,8 +349,10 @@ def test_the_row_decomposition_protects_what_the_one_system_solver_protects(tabl
     """Large groups go to `_RowBlocks` (transforms.suppression.ROW_BLOCK_THRESHOLD); forced here
     on small tables, so the exact check above can judge it."""
     result = apply_suppression(table.frame(), {INDICATOR: table.kind}, k, row_block_threshold=0)
-    hidden = {tuple(key) for key in result.filter(pl.col("suppressed"))
-              .select("provider_id", "dimension", "dimension_value").rows()}
+    hidden = {
+        tuple(key)
+        for key in result.filter(pl.col("suppressed")).select("provider_id", "dimension", "dimension_value").rows()
+    }
     assert determined(table, hidden) == set()
     if table.kind in ("count", "ratio"):
         assert all(table.numerator[key] for key in hidden)

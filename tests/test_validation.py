@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 
 from checks.contract import contract_rules
-from checks.validation import record_outcomes, reference_outcomes, shift_outcomes, validate_rows
+from kim.contract import TABLES
 from synthetic import generate
-from transforms.exchange_format import TABLES
 from warehouse.load import ingest_landing
 from warehouse.migrate import connect
 from warehouse.models import build_staging
+from warehouse.validation import record_outcomes, reference_outcomes, shift_outcomes, validate_rows
 
 END = "2026-10"
 EXPORT_DATE = date(2026, 11, 5)
@@ -37,7 +37,8 @@ def delivery_rows(con, table: str) -> pd.DataFrame:
     provider = "abh" if table == "status_changes" else "caritas"
     return con.execute(
         f"SELECT * EXCLUDE (delivery_id, provider_id, source_row) FROM staging.{table} "
-        "WHERE provider_id = ? ORDER BY source_row", [provider]
+        "WHERE provider_id = ? ORDER BY source_row",
+        [provider],
     ).df()
 
 
@@ -81,7 +82,9 @@ def break_rule(rows: pd.DataFrame, table: str, expectation) -> pd.DataFrame:
     elif kind == "expect_column_values_to_be_in_type_list":
         broken[column] = broken[column].astype(str)
     elif kind == "expect_column_values_to_be_between":
-        too_late = pd.Timestamp(EXPORT_DATE + timedelta(days=1)) if str(rows[column].dtype).startswith("datetime") else 99_999
+        too_late = (
+            pd.Timestamp(EXPORT_DATE + timedelta(days=1)) if str(rows[column].dtype).startswith("datetime") else 99_999
+        )
         broken.loc[first_row(rows, f"{column}.notnull()"), column] = too_late
     elif kind == "expect_column_values_to_be_in_set":
         broken.loc[first_row(rows, f"{column}.notnull()"), column] = "gibt_es_nicht"
@@ -94,11 +97,7 @@ def break_rule(rows: pd.DataFrame, table: str, expectation) -> pd.DataFrame:
     return broken
 
 
-CASES = [
-    (table, index)
-    for table in TABLES
-    for index, _ in enumerate(contract_rules(table, EXPORT_DATE))
-]
+CASES = [(table, index) for table in TABLES for index, _ in enumerate(contract_rules(table, EXPORT_DATE))]
 
 
 @pytest.mark.parametrize(("table", "index"), CASES, ids=[f"{t}-{i}" for t, i in CASES])
@@ -136,19 +135,23 @@ def test_references_between_tables_are_checked(staged):
 
 def test_a_sudden_drop_in_rows_warns(staged):
     assert all(o.success for o in shift_outcomes(staged, "contacts") if o.expectation == "row_count_not_dropping")
-    current = staged.execute("SELECT delivery_id FROM staging.current_deliveries WHERE provider_id = 'stadt'").fetchall()[0][0]
+    current = staged.execute(
+        "SELECT delivery_id FROM staging.current_deliveries WHERE provider_id = 'stadt'"
+    ).fetchall()[0][0]
     staged.execute("CREATE TEMP TABLE saved AS SELECT * FROM raw.contacts WHERE delivery_id = ?", [current])
     try:
         staged.execute("DELETE FROM raw.contacts WHERE delivery_id = ? AND source_row % 2 = 0", [current])
         warned = [o for o in shift_outcomes(staged, "contacts") if not o.success]
-        assert [(o.provider_id, o.severity, o.expectation) for o in warned] == [("stadt", "warning", "row_count_not_dropping")]
+        assert [(o.provider_id, o.severity, o.expectation) for o in warned] == [
+            ("stadt", "warning", "row_count_not_dropping")
+        ]
     finally:
         staged.execute("DELETE FROM raw.contacts WHERE delivery_id = ?", [current])
         staged.execute("INSERT INTO raw.contacts SELECT * FROM saved; DROP TABLE saved")
 
 
 def test_results_are_kept_once_per_state_of_the_data(staged):
-    from checks.validation import validate_staging
+    from warehouse.validation import validate_staging
 
     count = "SELECT count(*) FROM dq.check_results"
     before = staged.execute(count).fetchall()[0][0]
@@ -169,25 +172,32 @@ def test_results_are_kept_once_per_state_of_the_data(staged):
 def test_unchanged_deliveries_reuse_their_recorded_outcomes_and_changed_ones_are_checked_again(staged, monkeypatch):
     """A new delivery of one provider must not re-run the GX suite of every other current delivery
     (issue 8, incremental run); a delivery whose rows changed is checked again."""
-    import checks.validation as validation
+    import warehouse.validation as validation
 
     first = validation.validate_staging(staged, "assignments")
     validation.record_outcomes(staged, first)
     suite_runs = []
     real_validate_rows = validation.validate_rows
-    monkeypatch.setattr(validation, "validate_rows",
-                        lambda rows, table, delivery_id, *args, **kwargs: suite_runs.append(delivery_id)
-                        or real_validate_rows(rows, table, delivery_id, *args, **kwargs))
+    monkeypatch.setattr(
+        validation,
+        "validate_rows",
+        lambda rows, table, delivery_id, *args, **kwargs: (
+            suite_runs.append(delivery_id) or real_validate_rows(rows, table, delivery_id, *args, **kwargs)
+        ),
+    )
     again = validation.validate_staging(staged, "assignments")
     assert suite_runs == []
     key = lambda o: (o.delivery_id, o.expectation, o.column or "", o.success, o.unexpected_count)  # noqa: E731
     assert sorted(map(key, again)) == sorted(map(key, first))
 
     current = staged.execute(
-        "SELECT delivery_id FROM staging.current_deliveries WHERE provider_id = 'caritas'").fetchall()[0][0]
+        "SELECT delivery_id FROM staging.current_deliveries WHERE provider_id = 'caritas'"
+    ).fetchall()[0][0]
     staged.execute("CREATE TEMP TABLE saved AS SELECT * FROM staging.assignments WHERE delivery_id = ?", [current])
     try:
-        staged.execute("UPDATE staging.assignments SET case_id = NULL WHERE delivery_id = ? AND source_row = 2", [current])
+        staged.execute(
+            "UPDATE staging.assignments SET case_id = NULL WHERE delivery_id = ? AND source_row = 2", [current]
+        )
         changed = validation.validate_staging(staged, "assignments")
         assert suite_runs == [current]
         assert any(o.provider_id == "caritas" and o.column == "case_id" and not o.success for o in changed)
@@ -201,7 +211,9 @@ def test_a_jumping_code_share_warns(staged):
         return [o for o in shift_outcomes(staged, "contacts") if o.expectation == "code_share_stable" and not o.success]
 
     assert code_share_warnings() == []
-    current = staged.execute("SELECT delivery_id FROM staging.current_deliveries WHERE provider_id = 'caritas'").fetchall()[0][0]
+    current = staged.execute(
+        "SELECT delivery_id FROM staging.current_deliveries WHERE provider_id = 'caritas'"
+    ).fetchall()[0][0]
     staged.execute("CREATE TEMP TABLE saved AS SELECT * FROM raw.contacts WHERE delivery_id = ?", [current])
     try:
         staged.execute("UPDATE raw.contacts SET channel = 'video' WHERE delivery_id = ?", [current])

@@ -21,29 +21,15 @@ import numpy as np
 import polars as pl
 
 from checks import pii
-from checks.errors import DeliveryRejected
+from checks.findings import VIOLATION_SCHEMA, no_violations
 from kim.config import Profile
-from transforms.exchange_format import ID_PATTERN, TABLES, Column, int_range
+from kim.contract import EARLIEST_PLAUSIBLE_DATE, ID_PATTERN, TABLES, Column, int_range
+from kim.errors import DeliveryRejected
 
 # Line 1 of a file is its header, so data row i (0-based) sits on line i + 2.
 FIRST_DATA_LINE = 2
 # A field larger than this is no code, id or date: a sign of a broken or hostile export.
 MAX_FIELD_CHARS = 10_000
-EARLIEST_PLAUSIBLE_DATE = date(1950, 1, 1)
-
-VIOLATION_SCHEMA = {
-    "table_name": pl.String,
-    "file_name": pl.String,
-    "source_row": pl.Int64,
-    "column_name": pl.String,
-    "rule": pl.String,
-    "value": pl.String,
-    "expected": pl.String,
-}
-
-
-def no_violations() -> pl.DataFrame:
-    return pl.DataFrame(schema=VIOLATION_SCHEMA)
 
 
 @dataclass
@@ -71,7 +57,8 @@ def read_csv_table(path: Path, profile: Profile) -> pl.DataFrame:
     if crlf and crlf != content.count(b"\n"):
         bare_lf = re.search(rb"(?<!\r)\n", content)
         raise _reject(
-            path, "line_endings_mixed",
+            path,
+            "line_endings_mixed",
             "lines end partly with CRLF and partly with LF: the file was put together from "
             "several sources or edited by hand; export it again in one piece",
             content[: bare_lf.start()].count(b"\n") + 1,
@@ -81,9 +68,11 @@ def read_csv_table(path: Path, profile: Profile) -> pl.DataFrame:
     except UnicodeDecodeError as error:
         line = content[: error.start].count(b"\n") + 1
         raise _reject(
-            path, "encoding",
+            path,
+            "encoding",
             f"byte {content[error.start]:#04x} is not valid {profile.encoding}; export the file as "
-            f"{profile.encoding} or correct the provider's profile", line,
+            f"{profile.encoding} or correct the provider's profile",
+            line,
         ) from None
     if "\ufeff" in text:
         line = text[: text.index("\ufeff")].count("\n") + 1
@@ -92,42 +81,59 @@ def read_csv_table(path: Path, profile: Profile) -> pl.DataFrame:
         # The last line of a complete export ends with a line break; without it the file may have
         # been cut off while it was written.
         raise _reject(
-            path, "truncated", "the last line does not end with a line break: the file seems cut "
+            path,
+            "truncated",
+            "the last line does not end with a line break: the file seems cut "
             "off (still being written or transferred incompletely); export again",
             text.count("\n") + 1,
         )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=profile.delimiter,
-                        quotechar=profile.quote, strict=True)
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=profile.delimiter, quotechar=profile.quote, strict=True
+    )
     csv.field_size_limit(MAX_FIELD_CHARS)
     try:
         rows = list(reader)
     except csv.Error as error:
         rule = "field_too_large" if "field larger" in str(error) else "csv_malformed"
-        raise _reject(path, rule, f"not readable as CSV ({error}); check delimiter and quoting", reader.line_num) from None
+        raise _reject(
+            path, rule, f"not readable as CSV ({error}); check delimiter and quoting", reader.line_num
+        ) from None
     header, records = rows[0], rows[1:]
     lengths = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
     wrong = np.flatnonzero(lengths != len(header))
     if wrong.size:
         index = int(wrong[0])
         raise _reject(
-            path, "field_count",
+            path,
+            "field_count",
             f"line has {lengths[index]} fields, the header has {len(header)}: a line is cut off "
-            f"or the delimiter '{profile.delimiter}' appears unquoted in a value", index + FIRST_DATA_LINE,
+            f"or the delimiter '{profile.delimiter}' appears unquoted in a value",
+            index + FIRST_DATA_LINE,
         )
     _reject_duplicate_headers(header, path, path.name)
-    frame = pl.DataFrame(records, schema={name: pl.String for name in header}, orient="row")
+    frame = pl.DataFrame(records, schema=dict.fromkeys(header, pl.String), orient="row")
     return frame.with_columns(pl.all().replace("", None))
 
 
 def _reject_duplicate_headers(header: list[str], path: Path, file_name: str) -> None:
     if any(not name.strip() for name in header):
-        raise _reject(path, "header_missing",
-                      "the first line has empty cells, so it is no header: is the header row missing?", 1, file_name)
+        raise _reject(
+            path,
+            "header_missing",
+            "the first line has empty cells, so it is no header: is the header row missing?",
+            1,
+            file_name,
+        )
     seen: set[str] = set()
     for position, name in enumerate(header):
         if name in seen:
-            raise _reject(path, "column_duplicate",
-                          f"{pii.shown_column_name(name, position)} appears twice in the header", 1, file_name)
+            raise _reject(
+                path,
+                "column_duplicate",
+                f"{pii.shown_column_name(name, position)} appears twice in the header",
+                1,
+                file_name,
+            )
         seen.add(name)
 
 
@@ -145,8 +151,13 @@ def read_xlsx_tables(path: Path) -> dict[str, pl.DataFrame]:
     for sheet_name in workbook.sheet_names:
         file_name = f"{path.name}[{sheet_name}]"
         if sheet_name in formulas:
-            raise _reject(path, "xlsx_formula",
-                          f"cell {formulas[sheet_name]} holds a formula; export values only", None, file_name)
+            raise _reject(
+                path,
+                "xlsx_formula",
+                f"cell {formulas[sheet_name]} holds a formula; export values only",
+                None,
+                file_name,
+            )
         sheet = workbook.load_sheet(sheet_name, header_row=0)
         _reject_duplicate_headers([c.name for c in sheet.available_columns()], path, file_name)
         frames[sheet_name] = sheet.to_polars()
@@ -160,8 +171,12 @@ def first_formula_cells(path: Path) -> dict[str, str]:
         workbook_xml = archive.read("xl/workbook.xml").decode("utf-8")
         relations_xml = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8")
         targets = dict(re.findall(r'<Relationship[^>]*Id="([^"]+)"[^>]*Target="([^"]+)"', relations_xml))
-        targets.update({rid: target for target, rid in
-                        re.findall(r'<Relationship[^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', relations_xml)})
+        targets.update(
+            {
+                rid: target
+                for target, rid in re.findall(r'<Relationship[^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', relations_xml)
+            }
+        )
         found = {}
         for name, relation in re.findall(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', workbook_xml):
             target = targets.get(relation, "").lstrip("/")
@@ -187,8 +202,7 @@ def normalise_xlsx_cell_types(frame: pl.DataFrame) -> pl.DataFrame:
             # Excel stores every number as a float; whole numbers are ints or numeric ids.
             whole = column.round(0) == column
             converted.append(
-                pl.when(whole).then(column.cast(pl.Int64).cast(pl.String))
-                .otherwise(column.cast(pl.String)).alias(name)
+                pl.when(whole).then(column.cast(pl.Int64).cast(pl.String)).otherwise(column.cast(pl.String)).alias(name)
             )
         else:
             converted.append(column.cast(pl.String))
@@ -203,7 +217,9 @@ class _Check:
     expected: str | None = None
 
 
-def _column_checks(column: Column, dtype: pl.DataType, profile: Profile, export_date: date) -> tuple[pl.Expr, list[_Check]]:
+def _column_checks(
+    column: Column, dtype: pl.DataType, profile: Profile, export_date: date
+) -> tuple[pl.Expr, list[_Check]]:
     """The typed expression for a column and the checks of its values."""
     name = column.name
     source = pl.col(name)
@@ -217,8 +233,14 @@ def _column_checks(column: Column, dtype: pl.DataType, profile: Profile, export_
             text = source.str.strip_chars()
             typed = text.str.strptime(pl.Date, profile.date_format, strict=False)
             checks.append(_Check("date_format", text.is_not_null() & typed.is_null(), text, profile.date_format))
-        checks.append(_Check("date_implausible", typed < EARLIEST_PLAUSIBLE_DATE, typed.cast(pl.String),
-                             EARLIEST_PLAUSIBLE_DATE.isoformat()))
+        checks.append(
+            _Check(
+                "date_implausible",
+                typed < EARLIEST_PLAUSIBLE_DATE,
+                typed.cast(pl.String),
+                EARLIEST_PLAUSIBLE_DATE.isoformat(),
+            )
+        )
         checks.append(_Check("date_in_future", typed > export_date, typed.cast(pl.String), export_date.isoformat()))
         return typed.alias(name), checks
     text = source.str.strip_chars()
@@ -237,8 +259,11 @@ def _column_checks(column: Column, dtype: pl.DataType, profile: Profile, export_
     if column.type == "code":
         mapped = text.replace(profile.codes[name]) if name in profile.codes else text
         if column.codes:
-            checks.append(_Check("code_list", mapped.is_not_null() & ~mapped.is_in(list(column.codes)),
-                                 text, ", ".join(column.codes)))
+            checks.append(
+                _Check(
+                    "code_list", mapped.is_not_null() & ~mapped.is_in(list(column.codes)), text, ", ".join(column.codes)
+                )
+            )
         return mapped.alias(name), checks
     if name == "nationality":
         checks.append(_Check("nationality_format", text.is_not_null() & ~text.str.contains(r"^[A-Z]{3}$"), text))
@@ -258,30 +283,39 @@ def decode_table(
         # Most "column names" are unknown: the first line is data, not a header. Its cells are never
         # repeated in the message (they may be ids).
         raise DeliveryRejected(
-            delivery_dir, "header_missing",
+            delivery_dir,
+            "header_missing",
             f"the first line does not name the columns of table '{table}' (expected: "
             f"{', '.join(known)}): is the header row missing, or the profile '{profile.name}' wrong?",
-            file_name=file_name, source_row=1,
+            file_name=file_name,
+            source_row=1,
         )
     if unknown:
         raise DeliveryRejected(
-            delivery_dir, "column_unknown",
+            delivery_dir,
+            "column_unknown",
             f"column(s) {', '.join(unknown)} are not part of exchange format v1 "
             f"table '{table}' and not mapped by profile '{profile.name}'. Columns that could "
             "identify a person must never be exported; rename or remove them",
-            file_name=file_name, source_row=1,
+            file_name=file_name,
+            source_row=1,
         )
     for column in TABLES[table]:
         if column.name not in frame.columns:
             if column.required:
                 raise DeliveryRejected(
-                    delivery_dir, "column_missing",
+                    delivery_dir,
+                    "column_missing",
                     f"required column '{column.name}' of table '{table}' is missing",
-                    file_name=file_name, source_row=1,
+                    file_name=file_name,
+                    source_row=1,
                 )
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column.name))
     pii.check_values(
-        frame, {c.name: c.type for c in TABLES[table]}, delivery_dir, file_name,
+        frame,
+        {c.name: c.type for c in TABLES[table]},
+        delivery_dir,
+        file_name,
         free_codes=tuple(c.name for c in TABLES[table] if c.type == "code" and not c.codes),
     )
 
@@ -293,15 +327,17 @@ def decode_table(
         for check in checks:
             failed = frame.filter(check.failed.fill_null(False))
             if failed.height:
-                violation_frames.append(failed.select(
-                    pl.lit(table).alias("table_name"),
-                    pl.lit(file_name).alias("file_name"),
-                    "source_row",
-                    pl.lit(column.name).alias("column_name"),
-                    pl.lit(check.rule).alias("rule"),
-                    (check.value if check.value is not None else pl.lit(None)).cast(pl.String).alias("value"),
-                    pl.lit(check.expected, dtype=pl.String).alias("expected"),
-                ))
+                violation_frames.append(
+                    failed.select(
+                        pl.lit(table).alias("table_name"),
+                        pl.lit(file_name).alias("file_name"),
+                        "source_row",
+                        pl.lit(column.name).alias("column_name"),
+                        pl.lit(check.rule).alias("rule"),
+                        (check.value if check.value is not None else pl.lit(None)).cast(pl.String).alias("value"),
+                        pl.lit(check.expected, dtype=pl.String).alias("expected"),
+                    )
+                )
     typed_frame = frame.select("source_row", *typed_columns)
     violations = pl.concat(violation_frames) if violation_frames else no_violations()
     return DecodedTable(typed_frame, violations.cast(VIOLATION_SCHEMA))

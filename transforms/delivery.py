@@ -7,18 +7,18 @@ from pathlib import Path
 
 import polars as pl
 
-from checks.errors import DeliveryRejected
 from checks.manifest import Manifest, folder_digest, local_export_date, read_manifest, verify_files
 from checks.row_rules import cascade_to_children, cross_column_violations
 from checks.rules import render
 from kim.config import ProgrammeConfig
+from kim.contract import PRIMARY_KEYS, TABLES
+from kim.errors import DeliveryRejected
 from transforms.decode import (
     decode_table,
     normalise_xlsx_cell_types,
     read_csv_table,
     read_xlsx_tables,
 )
-from transforms.exchange_format import PRIMARY_KEYS, TABLES
 from transforms.pseudonymise import Pseudonymiser
 
 XLSX_FILE = "export.xlsx"
@@ -31,7 +31,7 @@ EXAMPLES_IN_REJECTION = 5
 class DecodedDelivery:
     manifest: Manifest
     tables: dict[str, pl.DataFrame]  # source_row + exchange-format columns, typed, every row
-    violations: pl.DataFrame  # one row per broken rule (transforms.decode.VIOLATION_SCHEMA)
+    violations: pl.DataFrame  # one row per broken rule (checks.findings.VIOLATION_SCHEMA)
     file_names: dict[str, str]  # table -> file (or workbook sheet) it came from
 
     @property
@@ -46,12 +46,10 @@ class DecodedDelivery:
         bad = self.bad_rows.filter(pl.col("table_name") == table).select("source_row")
         return self.tables[table].join(bad, on="source_row", how="anti")
 
-    def pseudonymised(self, key: str | Pseudonymiser) -> "DecodedDelivery":
+    def pseudonymised(self, key: str | Pseudonymiser) -> DecodedDelivery:
         pseudonymiser = key if isinstance(key, Pseudonymiser) else Pseudonymiser(key)
         provider_id = self.manifest.provider.id
-        return replace(
-            self, tables={t: pseudonymiser.table(f, t, provider_id) for t, f in self.tables.items()}
-        )
+        return replace(self, tables={t: pseudonymiser.table(f, t, provider_id) for t, f in self.tables.items()})
 
     def quarantine_rows(self) -> pl.DataFrame:
         """Violations with the (pseudonymised, once `pseudonymised` was applied) record key. The
@@ -72,15 +70,17 @@ class DecodedDelivery:
 def _check_row_count(manifest: Manifest, file_name: str, counted: int, listed: int, what: str) -> None:
     if counted != listed:
         raise DeliveryRejected(
-            manifest.delivery_dir, "row_count_mismatch",
+            manifest.delivery_dir,
+            "row_count_mismatch",
             f"{what} has {counted} data rows, manifest.json says {listed}: "
             "the export is incomplete or the manifest is stale; export again",
             file_name=file_name,
         )
 
 
-def read_verified_manifest(delivery_dir: Path, config: ProgrammeConfig, digest: dict[str, str] | None = None,
-                           check_folder: bool = True) -> Manifest:
+def read_verified_manifest(
+    delivery_dir: Path, config: ProgrammeConfig, digest: dict[str, str] | None = None, check_folder: bool = True
+) -> Manifest:
     """The manifest, with every file present and matching its checksum."""
     manifest = read_manifest(delivery_dir, config, check_folder)
     verify_files(manifest, digest if digest is not None else folder_digest(delivery_dir))
@@ -101,12 +101,15 @@ def _raw_tables(manifest: Manifest) -> dict[str, tuple[str, pl.DataFrame]]:
         missing = [t for t in provider.tables if t not in sheets]
         if missing:
             raise DeliveryRejected(
-                delivery_dir, "sheet_missing",
+                delivery_dir,
+                "sheet_missing",
                 f"the workbook has no sheet '{missing[0]}' (needed: {', '.join(provider.tables)})",
                 file_name=XLSX_FILE,
             )
         entry = manifest.files[XLSX_FILE]
-        _check_row_count(manifest, XLSX_FILE, sum(sheets[t].height for t in provider.tables), entry.rows, "the workbook")
+        _check_row_count(
+            manifest, XLSX_FILE, sum(sheets[t].height for t in provider.tables), entry.rows, "the workbook"
+        )
         raw = {}
         for table in provider.tables:
             name = f"{XLSX_FILE}[{table}]"
@@ -134,7 +137,8 @@ def decode_delivery(manifest: Manifest) -> DecodedDelivery:
         violations.append(decoded.violations)
     if "cases" in tables and tables["cases"].is_empty():
         raise DeliveryRejected(
-            manifest.delivery_dir, "cases_empty",
+            manifest.delivery_dir,
+            "cases_empty",
             "cases has no data rows: a delivery is a full snapshot and always contains the provider's cases",
             file_name=file_names["cases"],
         )
@@ -166,11 +170,14 @@ def assess(delivery: DecodedDelivery, max_bad_row_share: float = DEFAULT_MAX_BAD
     )
     first = delivery.violations.row(0, named=True)
     raise DeliveryRejected(
-        delivery.manifest.delivery_dir, "too_many_bad_rows",
+        delivery.manifest.delivery_dir,
+        "too_many_bad_rows",
         f"{bad} bad rows ({share}); by rule: "
         + ", ".join(f"{rule} {count}" for rule, count in by_rule.iter_rows())
         + f". First: {examples}",
-        file_name=first["file_name"], source_row=first["source_row"], violations=delivery.violations,
+        file_name=first["file_name"],
+        source_row=first["source_row"],
+        violations=delivery.violations,
     )
 
 

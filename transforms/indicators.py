@@ -46,61 +46,190 @@ class Indicator:
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("cases_active", "count", "cases", (),
-              "Cases open at any time in the month: opened_on <= end(P) and not closed before start(P)."),
-    Indicator("persons_active", "count", "persons", (),
-              "Distinct persons with an active case; a person with cases at two providers counts once "
-              "in 'all'.", "beyond design"),
-    Indicator("cases_new", "count", "cases", ("residence_status", "referral_source", "district"),
-              "Cases opened in the month.", additive_over_months=True),
-    Indicator("cases_closed", "count", "cases", ("closing_reason", "duration_band"),
-              "Cases closed in the month; by closing_reason and by duration band at closure.", additive_over_months=True),
-    Indicator("focus_group_share_new", "share", "share", (),
-              "Of the cases opened in the month, the share with residence status duldung or gestattung at intake.", additive_over_months=True),
-    Indicator("caseload_per_fte", "ratio", "cases per FTE", (),
-              "Cases active on the last day of the month divided by the provider's funded FTE that year."),
-    Indicator("caseload_band_case_managers", "count", "case managers", ("caseload_band",),
-              "Case managers by their number of active cases on the last day of the month "
-              "(< 30, 30-49, 50-69, >= 70); a distribution only.", "beyond design"),
-    Indicator("handover_delay_median_days", "median", "days", ("target_service",),
-              "Median days from referral to first contact, over handovers with first contact in the month."),
-    Indicator("handover_delay_p90_days", "median", "days", ("target_service",),
-              "90th percentile of the same delays."),
-    Indicator("handover_within_14d_share", "share", "share", ("target_service",),
-              "Of the same handovers, the share with a first contact within 14 days.", additive_over_months=True),
-    Indicator("handovers_pending_over_30d", "count", "handovers", ("target_service",),
-              "Handovers referred more than 30 days before the month's end without a first contact by then "
-              "(declined and not attended ones excluded)."),
-    Indicator("handover_contact_km_median_days", "median", "days", ("target_service",),
-              "Kaplan-Meier median days to first contact as of the month's end, over handovers referred in "
-              "the 12 months up to it; pending handovers are censored, not dropped.", "beyond design"),
-    Indicator("needs_unmet_share", "share", "share", ("category",),
-              "Of needs resolved in the month (gedeckt or nicht_gedeckt), the share nicht_gedeckt.", additive_over_months=True),
-    Indicator("needs_unmet_count", "count", "needs", ("category", "unmet_reason", "category_reason"),
-              "Needs resolved as nicht_gedeckt in the month; category_reason is '<category>|<unmet_reason>'.", additive_over_months=True),
-    Indicator("needs_open_over_90d", "count", "needs", ("category",),
-              "Needs identified at least 90 days before the month's end and not resolved by then."),
-    Indicator("time_to_first_need_median_days", "median", "days", (),
-              "Over cases opened in the month that have a need: median days from opening to the first need."),
-    Indicator("cm_continuity_share", "share", "share", (),
-              "Of the cases closed in the month, the share with exactly one case manager in their assignments.", additive_over_months=True),
-    Indicator("status_change_retained_share", "share", "share", ("status_to",),
-              "Of residence-status changes in the month of persons with an active case, the share whose case "
-              "is still open at the month's end or was closed with ziele_erreicht or weitervermittelt.", additive_over_months=True),
-    Indicator("delivery_on_time", "flag", "0/1", (),
-              "Per provider: 1 if a delivery for the month arrived by the 10th day after its end."),
-    Indicator("budget_funding_granted", "amount", "EUR", (),
-              "State funding granted for the month's year (a provider's part by its share of funded FTE).",
-              "budget"),
-    Indicator("budget_actual_cost", "amount", "EUR", (),
-              "Actual cost of the month's year (a provider's part by its share of funded FTE).", "budget"),
-    Indicator("budget_funding_coverage_share", "amount", "share", (),
-              "Funding granted divided by actual cost for the month's year.", "budget"),
-    Indicator("cost_per_active_case", "per_case", "EUR per case", (),
-              "Cost of the period (the year's actual cost x its months / 12) divided by the cases active in it.",
-              "budget", hidden_with="cases_active"),
-    Indicator("cost_per_closed_case", "per_case", "EUR per case", (),
-              "Cost of the period divided by the cases closed in it.", "budget", hidden_with="cases_closed"),
+    Indicator(
+        "cases_active",
+        "count",
+        "cases",
+        (),
+        "Cases open at any time in the month: opened_on <= end(P) and not closed before start(P).",
+    ),
+    Indicator(
+        "persons_active",
+        "count",
+        "persons",
+        (),
+        "Distinct persons with an active case; a person with cases at two providers counts once in 'all'.",
+        "beyond design",
+    ),
+    Indicator(
+        "cases_new",
+        "count",
+        "cases",
+        ("residence_status", "referral_source", "district"),
+        "Cases opened in the month.",
+        additive_over_months=True,
+    ),
+    Indicator(
+        "cases_closed",
+        "count",
+        "cases",
+        ("closing_reason", "duration_band"),
+        "Cases closed in the month; by closing_reason and by duration band at closure.",
+        additive_over_months=True,
+    ),
+    Indicator(
+        "focus_group_share_new",
+        "share",
+        "share",
+        (),
+        "Of the cases opened in the month, the share with residence status duldung or gestattung at intake.",
+        additive_over_months=True,
+    ),
+    Indicator(
+        "caseload_per_fte",
+        "ratio",
+        "cases per FTE",
+        (),
+        "Cases active on the last day of the month divided by the provider's funded FTE that year.",
+    ),
+    Indicator(
+        "caseload_band_case_managers",
+        "count",
+        "case managers",
+        ("caseload_band",),
+        "Case managers by their number of active cases on the last day of the month "
+        "(< 30, 30-49, 50-69, >= 70); a distribution only.",
+        "beyond design",
+    ),
+    Indicator(
+        "handover_delay_median_days",
+        "median",
+        "days",
+        ("target_service",),
+        "Median days from referral to first contact, over handovers with first contact in the month.",
+    ),
+    Indicator("handover_delay_p90_days", "median", "days", ("target_service",), "90th percentile of the same delays."),
+    Indicator(
+        "handover_within_14d_share",
+        "share",
+        "share",
+        ("target_service",),
+        "Of the same handovers, the share with a first contact within 14 days.",
+        additive_over_months=True,
+    ),
+    Indicator(
+        "handovers_pending_over_30d",
+        "count",
+        "handovers",
+        ("target_service",),
+        "Handovers referred more than 30 days before the month's end without a first contact by then "
+        "(declined and not attended ones excluded).",
+    ),
+    Indicator(
+        "handover_contact_km_median_days",
+        "median",
+        "days",
+        ("target_service",),
+        "Kaplan-Meier median days to first contact as of the month's end, over handovers referred in "
+        "the 12 months up to it; pending handovers are censored, not dropped.",
+        "beyond design",
+    ),
+    Indicator(
+        "needs_unmet_share",
+        "share",
+        "share",
+        ("category",),
+        "Of needs resolved in the month (gedeckt or nicht_gedeckt), the share nicht_gedeckt.",
+        additive_over_months=True,
+    ),
+    Indicator(
+        "needs_unmet_count",
+        "count",
+        "needs",
+        ("category", "unmet_reason", "category_reason"),
+        "Needs resolved as nicht_gedeckt in the month; category_reason is '<category>|<unmet_reason>'.",
+        additive_over_months=True,
+    ),
+    Indicator(
+        "needs_open_over_90d",
+        "count",
+        "needs",
+        ("category",),
+        "Needs identified at least 90 days before the month's end and not resolved by then.",
+    ),
+    Indicator(
+        "time_to_first_need_median_days",
+        "median",
+        "days",
+        (),
+        "Over cases opened in the month that have a need: median days from opening to the first need.",
+    ),
+    Indicator(
+        "cm_continuity_share",
+        "share",
+        "share",
+        (),
+        "Of the cases closed in the month, the share with exactly one case manager in their assignments.",
+        additive_over_months=True,
+    ),
+    Indicator(
+        "status_change_retained_share",
+        "share",
+        "share",
+        ("status_to",),
+        "Of residence-status changes in the month of persons with an active case, the share whose case "
+        "is still open at the month's end or was closed with ziele_erreicht or weitervermittelt.",
+        additive_over_months=True,
+    ),
+    Indicator(
+        "delivery_on_time",
+        "flag",
+        "0/1",
+        (),
+        "Per provider: 1 if a delivery for the month arrived by the 10th day after its end.",
+    ),
+    Indicator(
+        "budget_funding_granted",
+        "amount",
+        "EUR",
+        (),
+        "State funding granted for the month's year (a provider's part by its share of funded FTE).",
+        "budget",
+    ),
+    Indicator(
+        "budget_actual_cost",
+        "amount",
+        "EUR",
+        (),
+        "Actual cost of the month's year (a provider's part by its share of funded FTE).",
+        "budget",
+    ),
+    Indicator(
+        "budget_funding_coverage_share",
+        "amount",
+        "share",
+        (),
+        "Funding granted divided by actual cost for the month's year.",
+        "budget",
+    ),
+    Indicator(
+        "cost_per_active_case",
+        "per_case",
+        "EUR per case",
+        (),
+        "Cost of the period (the year's actual cost x its months / 12) divided by the cases active in it.",
+        "budget",
+        hidden_with="cases_active",
+    ),
+    Indicator(
+        "cost_per_closed_case",
+        "per_case",
+        "EUR per case",
+        (),
+        "Cost of the period divided by the cases closed in it.",
+        "budget",
+        hidden_with="cases_closed",
+    ),
 )
 INDICATORS_BY_ID = {indicator.id: indicator for indicator in INDICATORS}
 KINDS = {indicator.id: indicator.kind for indicator in INDICATORS}
@@ -173,9 +302,7 @@ def indicator_sql(indicator_id: str) -> str:
 
 def _rows_without_observations(indicator: Indicator, observed: pl.DataFrame, scaffold: pl.DataFrame) -> pl.DataFrame:
     """Scaffold rows (dimension 'all') the SQL produced nothing for: counts are 0, bases are 0."""
-    missing = scaffold.join(
-        observed.filter(pl.col("dimension") == "all"), on=["period", "provider_id"], how="anti"
-    )
+    missing = scaffold.join(observed.filter(pl.col("dimension") == "all"), on=["period", "provider_id"], how="anti")
     zero = FILLED_KINDS[indicator.kind] == "zero"
     return missing.select(
         pl.lit(indicator.id).alias("indicator_id"),
@@ -191,7 +318,9 @@ def _rows_without_observations(indicator: Indicator, observed: pl.DataFrame, sca
 
 @contextmanager
 def indicator_context(
-    con: duckdb.DuckDBPyConnection, first_period: str | None = None, last_period: str | None = None,
+    con: duckdb.DuckDBPyConnection,
+    first_period: str | None = None,
+    last_period: str | None = None,
     yearly: bool = False,
 ) -> Iterator[None]:
     """What indicator SQL runs in: the temporary tables `target_periods` (the months first..last,
@@ -214,8 +343,11 @@ def indicator_context(
 
 
 def compute_indicator_values(
-    con: duckdb.DuckDBPyConnection, first_period: str | None = None, last_period: str | None = None,
-    indicators: tuple[Indicator, ...] = INDICATORS, yearly: bool = False,
+    con: duckdb.DuckDBPyConnection,
+    first_period: str | None = None,
+    last_period: str | None = None,
+    indicators: tuple[Indicator, ...] = INDICATORS,
+    yearly: bool = False,
 ) -> pl.DataFrame:
     """Every indicator for the months first_period..last_period (None: open end), every reporting
     unit and breakdown, without suppression. `yearly`: for every year instead."""
@@ -237,12 +369,15 @@ def compute_indicator_values(
 
 def indicator_registry() -> pl.DataFrame:
     return pl.DataFrame(
-        [
-            {**vars(indicator), "breakdowns": ", ".join(indicator.breakdowns)}
-            for indicator in INDICATORS
-        ],
-        schema={"id": pl.String, "kind": pl.String, "unit": pl.String, "breakdowns": pl.String,
-                "description": pl.String, "source": pl.String},
+        [{**vars(indicator), "breakdowns": ", ".join(indicator.breakdowns)} for indicator in INDICATORS],
+        schema={
+            "id": pl.String,
+            "kind": pl.String,
+            "unit": pl.String,
+            "breakdowns": pl.String,
+            "description": pl.String,
+            "source": pl.String,
+        },
     ).rename({"id": "indicator_id"})
 
 
@@ -288,8 +423,10 @@ def build_indicator_values(
         if full:
             con.execute(DELETE_ALL_VALUES)
         else:
-            con.execute(DELETE_VALUES_IN_RANGE, {"first_period": first_period or "0000-00",
-                                                 "last_period": last_period or "9999-99"})
+            con.execute(
+                DELETE_VALUES_IN_RANGE,
+                {"first_period": first_period or "0000-00", "last_period": last_period or "9999-99"},
+            )
         con.execute(INSERT_VALUES)
         con.execute(REPLACE_DIM_INDICATORS)
         con.execute("COMMIT")

@@ -7,7 +7,7 @@ import hmac
 
 import polars as pl
 
-from transforms.exchange_format import TABLES
+from kim.contract import TABLES
 
 # 128 bits of HMAC-SHA-256 are plenty to keep ~10^7 ids collision-free and keep the warehouse small.
 PSEUDONYM_HEX_CHARS = 32

@@ -215,8 +215,7 @@ def _cheapest(cells: np.ndarray, base: np.ndarray) -> int:
     return int(min(cells, key=lambda i: (base[i], i)))
 
 
-def _secondary_cells(equations: _Equations, hidden: np.ndarray, hideable: np.ndarray,
-                     base: np.ndarray) -> list[int]:
+def _secondary_cells(equations: _Equations, hidden: np.ndarray, hideable: np.ndarray, base: np.ndarray) -> list[int]:
     """Cells (indices into the group) to hide so that no hidden cell is determined."""
     hidden = hidden.copy()
 
@@ -387,12 +386,14 @@ class _RowBlocks:
         eqs = self.equations.cell_equation[positions]
         own = self.within[eqs]
         _, renumbered = np.unique(eqs[own], return_inverse=True)
-        return members, _Equations(renumbered.reshape(-1), local[own],
-                                   self.equations.cell_coefficient[positions][own], members.size)
+        return members, _Equations(
+            renumbered.reshape(-1), local[own], self.equations.cell_coefficient[positions][own], members.size
+        )
 
 
-def _secondary_cells_by_rows(equations: _Equations, row: np.ndarray, hidden: np.ndarray,
-                             hideable: np.ndarray, base: np.ndarray) -> list[int]:
+def _secondary_cells_by_rows(
+    equations: _Equations, row: np.ndarray, hidden: np.ndarray, hideable: np.ndarray, base: np.ndarray
+) -> list[int]:
     """`_secondary_cells` for large groups, on `_RowBlocks`. A cell pinned down by its own row is
     repaired within the row by the exact small solver; a cell pinned down only through the columns
     gets one more hidden cell next to it (the cheapest of the first PAIR_TRIALS that frees it,
@@ -453,8 +454,15 @@ def _secondary_cells_by_rows(equations: _Equations, row: np.ndarray, hidden: np.
     return added
 
 
-def _equations(provider: np.ndarray, dimension: np.ndarray, dimension_value: np.ndarray,
-               row: np.ndarray, dim: np.ndarray, col: np.ndarray, base: np.ndarray) -> _Equations:
+def _equations(
+    provider: np.ndarray,
+    dimension: np.ndarray,
+    dimension_value: np.ndarray,
+    row: np.ndarray,
+    dim: np.ndarray,
+    col: np.ndarray,
+    base: np.ndarray,
+) -> _Equations:
     """The equations of one group that hold on its figures; cells absent from it are zeros."""
     n = provider.size
     n_dims = int(dim.max()) + 1
@@ -493,8 +501,13 @@ def _equations(provider: np.ndarray, dimension: np.ndarray, dimension_value: np.
             own = np.flatnonzero(dimension == parent)
             whole = [offset + keys.setdefault((int(row[i]), str(dimension_value[i])), len(keys)) for i in own]
             split = [(i, p) for i, p in zip(members, parts) if len(p) == 2]
-            add(np.array([offset + keys.setdefault((int(row[i]), p[position]), len(keys)) for i, p in split],
-                         dtype=np.int64), np.array([i for i, _ in split], dtype=np.int64), 1.0)
+            add(
+                np.array(
+                    [offset + keys.setdefault((int(row[i]), p[position]), len(keys)) for i, p in split], dtype=np.int64
+                ),
+                np.array([i for i, _ in split], dtype=np.int64),
+                1.0,
+            )
             add(np.array(whole, dtype=np.int64), own, -1.0)
             offset += len(keys)
 
@@ -528,10 +541,17 @@ def _secondary_suppression(frame: pl.DataFrame, row_block_threshold: int) -> lis
             _r=pl.col("provider_id").rank("dense").over(GROUP_COLUMNS).cast(pl.Int64) - 1,
             _d=pl.col("dimension").rank("dense").over(GROUP_COLUMNS).cast(pl.Int64) - 1,
             _c=pl.concat_str(pl.col("dimension"), pl.lit("\x1f"), pl.col("dimension_value").fill_null("\x00"))
-            .rank("dense").over(GROUP_COLUMNS).cast(pl.Int64) - 1,
+            .rank("dense")
+            .over(GROUP_COLUMNS)
+            .cast(pl.Int64)
+            - 1,
             # The frame is sorted by KEY_COLUMNS, so each group is one run of rows.
-            _group=((pl.col("indicator_id") != pl.col("indicator_id").shift())
-                    | (pl.col("period") != pl.col("period").shift())).fill_null(True).cum_sum(),
+            _group=(
+                (pl.col("indicator_id") != pl.col("indicator_id").shift())
+                | (pl.col("period") != pl.col("period").shift())
+            )
+            .fill_null(True)
+            .cum_sum(),
         )
     )
     if cells.is_empty():
@@ -540,22 +560,41 @@ def _secondary_suppression(frame: pl.DataFrame, row_block_threshold: int) -> lis
     bounds = np.flatnonzero(np.diff(group)) + 1
     columns = {
         name: cells.get_column(name).to_numpy()
-        for name in ["_row", "provider_id", "dimension", "dimension_value", "_r", "_d", "_c",
-                     "_unknown", "_hideable", "_base"]
+        for name in [
+            "_row",
+            "provider_id",
+            "dimension",
+            "dimension_value",
+            "_r",
+            "_d",
+            "_c",
+            "_unknown",
+            "_hideable",
+            "_base",
+        ]
     }
     extra: list[int] = []
     for start, stop in zip(np.r_[0, bounds], np.r_[bounds, group.size]):
         part = {name: array[start:stop] for name, array in columns.items()}
-        equations = _equations(part["provider_id"], part["dimension"], part["dimension_value"],
-                               part["_r"], part["_d"], part["_c"], part["_base"])
+        equations = _equations(
+            part["provider_id"],
+            part["dimension"],
+            part["dimension_value"],
+            part["_r"],
+            part["_d"],
+            part["_c"],
+            part["_base"],
+        )
         if not equations.size:
             continue  # no totals in the data: nothing to subtract from
         if stop - start > row_block_threshold:
-            picked = _secondary_cells_by_rows(equations, part["_r"], part["_unknown"].astype(bool),
-                                              part["_hideable"].astype(bool), part["_base"])
+            picked = _secondary_cells_by_rows(
+                equations, part["_r"], part["_unknown"].astype(bool), part["_hideable"].astype(bool), part["_base"]
+            )
         else:
-            picked = _secondary_cells(equations, part["_unknown"].astype(bool),
-                                      part["_hideable"].astype(bool), part["_base"])
+            picked = _secondary_cells(
+                equations, part["_unknown"].astype(bool), part["_hideable"].astype(bool), part["_base"]
+            )
         extra.extend(int(i) for i in part["_row"][picked])
     return extra
 
@@ -563,8 +602,9 @@ def _secondary_suppression(frame: pl.DataFrame, row_block_threshold: int) -> lis
 HIDDEN_ELSEWHERE = "hidden_elsewhere"
 
 
-def apply_suppression(values: pl.DataFrame, kinds: dict[str, str], k: int,
-                      row_block_threshold: int = ROW_BLOCK_THRESHOLD) -> pl.DataFrame:
+def apply_suppression(
+    values: pl.DataFrame, kinds: dict[str, str], k: int, row_block_threshold: int = ROW_BLOCK_THRESHOLD
+) -> pl.DataFrame:
     """Set the `suppressed` column; `kinds` maps indicator_id to one of KINDS.
 
     An optional boolean column `hidden_elsewhere` marks cells that must be hidden whatever their
@@ -586,9 +626,9 @@ def apply_suppression(values: pl.DataFrame, kinds: dict[str, str], k: int,
         .with_columns(suppressed=primary_suppression(pl.col("_kind"), k))
     )
     if HIDDEN_ELSEWHERE in frame.columns:
-        frame = frame.with_columns(
-            pl.col("suppressed") | pl.col(HIDDEN_ELSEWHERE).fill_null(False)
-        ).drop(HIDDEN_ELSEWHERE)
+        frame = frame.with_columns(pl.col("suppressed") | pl.col(HIDDEN_ELSEWHERE).fill_null(False)).drop(
+            HIDDEN_ELSEWHERE
+        )
     extra = _secondary_suppression(frame, row_block_threshold)
     if extra:
         frame = frame.with_columns(pl.col("suppressed") | pl.col("_row").is_in(extra))

@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 
 from kim.config import ProgrammeConfig
-from transforms.exchange_format import PRIMARY_KEYS, TABLES
+from kim.contract import PRIMARY_KEYS, TABLES
 from warehouse.db import fetch_polars
 from warehouse.models import model_sql
 
@@ -81,8 +81,10 @@ class RecomputePlan:
 def config_fingerprint(config: ProgrammeConfig) -> str:
     """What of the configuration the indicators use: providers, their kind and FTE, the budget."""
     content = {
-        "providers": {p.id: {"kind": p.kind, "fte": {str(y): f for y, f in sorted(p.fte.items())}}
-                      for p in config.providers.values()},
+        "providers": {
+            p.id: {"kind": p.kind, "fte": {str(y): f for y, f in sorted(p.fte.items())}}
+            for p in config.providers.values()
+        },
         "budget": {str(y): figures for y, figures in sorted(config.budget.items())},
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
@@ -90,6 +92,7 @@ def config_fingerprint(config: ProgrammeConfig) -> str:
 
 def _period_of(day: date | datetime) -> str:
     return f"{day.year:04d}-{day.month:02d}"
+
 
 # Values compared through what the indicators read of them: a handover's outcome matters only as
 # "declined or not attended" (pending handovers, the Kaplan-Meier cohort); offen -> erfolgreich
@@ -109,6 +112,7 @@ def earliest_changed_date_sql(table: str) -> str:
         return ", ".join(f"{side}.{name}" for name in names for side in ("n", "o"))
 
     takes_effect_from = {name: (name,) if name in dates else anchors.get(name, anchors["*"]) for name in columns}
+
     def compared(name: str, side: str) -> str:
         return COMPARED_AS.get((table, name), "{side}." + name).format(side=side)
 
@@ -163,22 +167,24 @@ def plan_indicator_recompute(con: duckdb.DuckDBPyConnection, fingerprint: str, k
     if built_first is None or first_delivered < built_first:
         starts.append((first_delivered, f"deliveries from {first_delivered} on"))
     if built_last is None or last_delivered > built_last:
-        starts.append((_next_period(built_last) if built_last else first_delivered,
-                       f"new months up to {last_delivered}"))
+        starts.append(
+            (_next_period(built_last) if built_last else first_delivered, f"new months up to {last_delivered}")
+        )
     changed = fetch_polars(con, model_sql(LAYER, "changed_inputs"))
     if changed.height:
         earliest = _earliest_changed_date(con, changed)
         providers = ", ".join(sorted(changed["provider_id"].to_list()))
         if earliest is not None:
-            starts.append((_period_of(earliest), f"new deliveries of {providers} change data from {earliest:%d.%m.%Y} on"))
+            starts.append(
+                (_period_of(earliest), f"new deliveries of {providers} change data from {earliest:%d.%m.%Y} on")
+            )
     for (period,) in con.execute(model_sql(LAYER, "changed_arrival_periods"), {"last_built": built_at}).fetchall():
         starts.append((period, f"delivery arrival or deadline of {period}"))
     starts = [(max(period, first_delivered), why) for period, why in starts if period <= last_delivered]
     if not starts:
         return RecomputePlan(None, None, False, ())
     first = min(period for period, _ in starts)
-    return RecomputePlan(first, last_delivered, first == first_delivered,
-                         tuple(why for _, why in sorted(starts)))
+    return RecomputePlan(first, last_delivered, first == first_delivered, tuple(why for _, why in sorted(starts)))
 
 
 def _next_period(period: str) -> str:
@@ -186,8 +192,14 @@ def _next_period(period: str) -> str:
     return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
 
-def record_indicator_build(con: duckdb.DuckDBPyConnection, plan: RecomputePlan, fingerprint: str, k: int,
-                           first_period: str | None, last_period: str | None) -> None:
+def record_indicator_build(
+    con: duckdb.DuckDBPyConnection,
+    plan: RecomputePlan,
+    fingerprint: str,
+    k: int,
+    first_period: str | None,
+    last_period: str | None,
+) -> None:
     """After first_period..last_period were recomputed: if that settles `plan`, remember what the
     figures now rest on, so the next plan starts from here. Otherwise (a part of the plan is still
     open) only the build is logged and the next plan still includes the open months."""
@@ -196,11 +208,18 @@ def record_indicator_build(con: duckdb.DuckDBPyConnection, plan: RecomputePlan, 
     try:
         if settled:
             con.execute(REPLACE_INPUTS)
-        con.execute(model_sql(LAYER, "record_build"), {
-            "first_period": first_period, "last_period": last_period,
-            "full_rebuild": settled and plan.full, "settled": settled, "k": k, "fingerprint": fingerprint,
-            "reasons": plan.describe() if settled else f"partial recompute; still open: {plan.describe()}",
-        })
+        con.execute(
+            model_sql(LAYER, "record_build"),
+            {
+                "first_period": first_period,
+                "last_period": last_period,
+                "full_rebuild": settled and plan.full,
+                "settled": settled,
+                "k": k,
+                "fingerprint": fingerprint,
+                "reasons": plan.describe() if settled else f"partial recompute; still open: {plan.describe()}",
+            },
+        )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

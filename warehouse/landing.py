@@ -57,5 +57,7 @@ def scan_landing(
         if seen.get(str(folder)) == fingerprint:
             continue
         state[str(folder)] = fingerprint
-        ready.append(LandedDelivery(folder.parent.name, folder.name, folder, content_key(folder, landed_digest(folder))))
+        ready.append(
+            LandedDelivery(folder.parent.name, folder.name, folder, content_key(folder, landed_digest(folder)))
+        )
     return ready, state

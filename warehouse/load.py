@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from checks.errors import DeliveryRejected, unreadable_workbook, workbook_library_errors
 from checks.manifest import MANIFEST_NAME, content_key, delivery_id, landed_digest, linked_folder_rejection
 from kim.config import ProgrammeConfig
+from kim.contract import column_names
+from kim.errors import DeliveryRejected, unreadable_workbook, workbook_library_errors
 from kim.settings import MissingPseudonymKey
 from transforms.delivery import (
     DEFAULT_MAX_BAD_ROW_SHARE,
@@ -25,7 +26,6 @@ from transforms.delivery import (
     find_delivery_dirs,
     read_verified_manifest,
 )
-from transforms.exchange_format import column_names
 from transforms.pseudonymise import Pseudonymiser, key_fingerprint
 from warehouse.db import exists, fetch_scalar
 
@@ -125,7 +125,7 @@ def received_at(delivery_dir: Path) -> datetime:
     marker = delivery_dir / MANIFEST_NAME
     use_marker = not linked_folder_rejection(delivery_dir) and marker.is_file() and not marker.is_symlink()
     stamp = (marker if use_marker else delivery_dir).lstat().st_mtime
-    return datetime.fromtimestamp(stamp, tz=timezone.utc)
+    return datetime.fromtimestamp(stamp, tz=UTC)
 
 
 def _insert_frame(con: duckdb.DuckDBPyConnection, sql: str, frame, params: list) -> None:
@@ -146,8 +146,22 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: DecodedDelivery, key
     try:
         con.execute(
             REGISTER_DELIVERY,
-            [identifier, key, provider_id, manifest.period, manifest.exported_at, received, "superseded",
-             delivery.total_rows, delivery.bad_rows.height, None, None, None, None, str(manifest.delivery_dir)],
+            [
+                identifier,
+                key,
+                provider_id,
+                manifest.period,
+                manifest.exported_at,
+                received,
+                "superseded",
+                delivery.total_rows,
+                delivery.bad_rows.height,
+                None,
+                None,
+                None,
+                None,
+                str(manifest.delivery_dir),
+            ],
         )
         for name, entry in sorted(manifest.files.items()):
             con.execute(INSERT_DELIVERY_FILE, [identifier, name, entry.sha256, entry.rows])
@@ -164,14 +178,29 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: DecodedDelivery, key
     return identifier
 
 
-def register_rejection(con: duckdb.DuckDBPyConnection, rejection: DeliveryRejected, key: str,
-                       exported_at: datetime | None) -> str:
+def register_rejection(
+    con: duckdb.DuckDBPyConnection, rejection: DeliveryRejected, key: str, exported_at: datetime | None
+) -> str:
     folder = rejection.delivery_dir
     identifier = delivery_id(folder, key)
     con.execute(
         REGISTER_DELIVERY,
-        [identifier, key, folder.parent.name, folder.name, exported_at, received_at(folder), "rejected",
-         None, None, rejection.rule, rejection.file_name, rejection.source_row, rejection.message, str(folder)],
+        [
+            identifier,
+            key,
+            folder.parent.name,
+            folder.name,
+            exported_at,
+            received_at(folder),
+            "rejected",
+            None,
+            None,
+            rejection.rule,
+            rejection.file_name,
+            rejection.source_row,
+            rejection.message,
+            str(folder),
+        ],
     )
     return identifier
 

@@ -66,7 +66,9 @@ def apply_limits(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.execute(SET_MEMORY_LIMIT, {"limit": limit})
     except duckdb.Error as error:
-        raise ValueError(f"{MEMORY_LIMIT_VARIABLE}={limit!r} is no DuckDB memory limit (e.g. 4GB, 75%): {error}") from None
+        raise ValueError(
+            f"{MEMORY_LIMIT_VARIABLE}={limit!r} is no DuckDB memory limit (e.g. 4GB, 75%): {error}"
+        ) from None
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:

@@ -8,8 +8,8 @@ import duckdb
 import polars as pl
 
 from kim.config import ProgrammeConfig
+from kim.contract import TABLES
 from warehouse.db import fetch_scalar
-from transforms.exchange_format import TABLES
 
 SQL_PACKAGE = "warehouse.sql"
 
@@ -24,8 +24,7 @@ JOIN staging.current_deliveries USING (delivery_id)
 COUNT_ROWS_SQL = "SELECT count(*) FROM {relation}"
 PREVIEW_SQL = "SELECT * EXCLUDE ({excluded}) FROM {relation} LIMIT {limit}"
 # Pseudonyms of people and records never go into previews (the Dagster UI is not a privacy boundary).
-PSEUDONYM_COLUMNS = ("case_id", "person_id", "case_manager_id", "need_id", "handover_id", "contact_id",
-                     "change_key")
+PSEUDONYM_COLUMNS = ("case_id", "person_id", "case_manager_id", "need_id", "handover_id", "contact_id", "change_key")
 
 # Models in marts, in dependency order.
 MART_MODELS = (
@@ -116,7 +115,8 @@ def preview_markdown(con: duckdb.DuckDBPyConnection, relation: str, limit: int =
     columns = {row[0] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
     excluded = [name for name in PSEUDONYM_COLUMNS if name in columns]
     sql = (PREVIEW_SQL if excluded else "SELECT * FROM {relation} LIMIT {limit}").format(
-        excluded=", ".join(excluded), relation=relation, limit=int(limit))
+        excluded=", ".join(excluded), relation=relation, limit=int(limit)
+    )
     frame = con.sql(sql).pl()
     header = "| " + " | ".join(frame.columns) + " |"
     rule = "|" + "---|" * len(frame.columns)

@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 
 from kim.config import ProgrammeConfig
-from transforms.exchange_format import TABLES
+from kim.contract import TABLES
 from transforms.indicators import KEY_COLUMNS, suppressed_indicator_values
 from warehouse.db import fetch_polars
 from warehouse.models import MART_MODELS, build_dim_providers, build_mart, build_staging, model_sql
@@ -38,12 +38,17 @@ FROM marts.indicator_values WHERE period <= ?
 """
 VALUE_COLUMNS = ("value", "numerator", "denominator", "suppressed")
 REVISION_SCHEMA = {
-    **{name: pl.String for name in KEY_COLUMNS},
-    "previous_value": pl.Float64, "current_value": pl.Float64,
-    "previous_numerator": pl.Int64, "current_numerator": pl.Int64,
-    "previous_denominator": pl.Int64, "current_denominator": pl.Int64,
-    "previous_suppressed": pl.Boolean, "current_suppressed": pl.Boolean,
-    "previous_vintage": pl.String, "current_vintage": pl.String,
+    **dict.fromkeys(KEY_COLUMNS, pl.String),
+    "previous_value": pl.Float64,
+    "current_value": pl.Float64,
+    "previous_numerator": pl.Int64,
+    "current_numerator": pl.Int64,
+    "previous_denominator": pl.Int64,
+    "current_denominator": pl.Int64,
+    "previous_suppressed": pl.Boolean,
+    "current_suppressed": pl.Boolean,
+    "previous_vintage": pl.String,
+    "current_vintage": pl.String,
 }
 
 
@@ -84,17 +89,18 @@ def vintage_indicator_values(
         con.execute("DROP TABLE IF EXISTS temp.main.vintage_deliveries")
 
 
-def compare_vintages(previous: pl.DataFrame, current: pl.DataFrame, previous_vintage: str,
-                     current_vintage: str) -> pl.DataFrame:
+def compare_vintages(
+    previous: pl.DataFrame, current: pl.DataFrame, previous_vintage: str, current_vintage: str
+) -> pl.DataFrame:
     """Rows whose value, numerator, denominator or suppression differ (a row missing on one side
     counts as changed), previous and current side by side."""
     joined = previous.select(*KEY_COLUMNS, *[pl.col(c).alias(f"previous_{c}") for c in VALUE_COLUMNS]).join(
         current.select(*KEY_COLUMNS, *[pl.col(c).alias(f"current_{c}") for c in VALUE_COLUMNS]),
-        on=KEY_COLUMNS, how="full", coalesce=True,
+        on=KEY_COLUMNS,
+        how="full",
+        coalesce=True,
     )
-    differs = pl.any_horizontal(
-        pl.col(f"previous_{c}").ne_missing(pl.col(f"current_{c}")) for c in VALUE_COLUMNS
-    )
+    differs = pl.any_horizontal(pl.col(f"previous_{c}").ne_missing(pl.col(f"current_{c}")) for c in VALUE_COLUMNS)
     return (
         joined.filter(differs)
         .with_columns(previous_vintage=pl.lit(previous_vintage), current_vintage=pl.lit(current_vintage))

@@ -18,8 +18,7 @@ load_delivery_job = dg.define_asset_job(
     executor_def=STEP_EXECUTOR,
     selection=dg.AssetSelection.assets(RAW_DELIVERIES),
     description=(
-        "Load one delivery: the partition <provider>/<YYYY-MM> of raw/deliveries (started by the "
-        "landing sensor)."
+        "Load one delivery: the partition <provider>/<YYYY-MM> of raw/deliveries (started by the landing sensor)."
     ),
 )
 
@@ -39,7 +38,8 @@ annual_report_run_job = dg.define_asset_job(
     "annual_report_run",
     executor_def=STEP_EXECUTOR,
     selection=dg.AssetSelection.assets(
-        marts_key("indicator_values_yearly"), dg.AssetKey(["reports", "annual_evaluation"]),
+        marts_key("indicator_values_yearly"),
+        dg.AssetKey(["reports", "annual_evaluation"]),
         dg.AssetKey(["reports", "index"]),
     ),
     description="Yearly figures and the annual evaluation reports (after the monthly run has updated the months).",

@@ -36,33 +36,59 @@ def dim_providers(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.
 # SQL models in warehouse/sql/marts/<name>.sql: (name, upstream assets, description).
 SQL_MODELS = (
     ("dim_periods", [RAW_DELIVERIES], "Every calendar month from the first to the latest delivered period."),
-    ("fct_deliveries", [RAW_DELIVERIES, staging_key("current_deliveries")],
-     "One row per delivery in the register (accepted, superseded, rejected); is_current marks each "
-     "provider's newest accepted one."),
-    ("fct_cases", [staging_key("cases"), staging_key("assignments"), staging_key("needs")],
-     "One row per case, with its number of distinct case managers, focus-group flag, duration band "
-     "at closure and first identified need."),
+    (
+        "fct_deliveries",
+        [RAW_DELIVERIES, staging_key("current_deliveries")],
+        "One row per delivery in the register (accepted, superseded, rejected); is_current marks each "
+        "provider's newest accepted one.",
+    ),
+    (
+        "fct_cases",
+        [staging_key("cases"), staging_key("assignments"), staging_key("needs")],
+        "One row per case, with its number of distinct case managers, focus-group flag, duration band "
+        "at closure and first identified need.",
+    ),
     ("fct_needs", [staging_key("needs")], "One row per need."),
     ("fct_handovers", [staging_key("handovers")], "One row per handover, with delay_days."),
-    ("fct_assignments", [staging_key("assignments")],
-     "One row per case-manager assignment (case manager ids are pseudonyms; publish distributions only)."),
-    ("fct_status_changes", [staging_key("status_changes")],
-     "One row per residence-status change delivered by the Ausländerbehörde."),
-    ("fct_budget_allocation", [marts_key("dim_providers")],
-     "The programme budget per year and reporting unit: funding granted and actual cost, a "
-     "provider's part allocated by its share of the funded FTE."),
-    ("reporting_scaffold", [marts_key("dim_periods"), marts_key("dim_providers")],
-     "Every period x reporting unit (each case-delivering provider and 'all')."),
-    ("delivery_timeliness", [RAW_DELIVERIES, marts_key("dim_periods"), marts_key("dim_providers")],
-     "Per provider and month due: fristgerecht, verspaetet, fehlt or offen (delivery by the 10th "
-     "day after the month's end)."),
+    (
+        "fct_assignments",
+        [staging_key("assignments")],
+        "One row per case-manager assignment (case manager ids are pseudonyms; publish distributions only).",
+    ),
+    (
+        "fct_status_changes",
+        [staging_key("status_changes")],
+        "One row per residence-status change delivered by the Ausländerbehörde.",
+    ),
+    (
+        "fct_budget_allocation",
+        [marts_key("dim_providers")],
+        "The programme budget per year and reporting unit: funding granted and actual cost, a "
+        "provider's part allocated by its share of the funded FTE.",
+    ),
+    (
+        "reporting_scaffold",
+        [marts_key("dim_periods"), marts_key("dim_providers")],
+        "Every period x reporting unit (each case-delivering provider and 'all').",
+    ),
+    (
+        "delivery_timeliness",
+        [RAW_DELIVERIES, marts_key("dim_periods"), marts_key("dim_providers")],
+        "Per provider and month due: fristgerecht, verspaetet, fehlt or offen (delivery by the 10th "
+        "day after the month's end).",
+    ),
 )
 
 
 def _sql_model_asset(name: str, deps: list[dg.AssetKey], description: str) -> dg.AssetsDefinition:
     @dg.asset(
-        key=marts_key(name), group_name="marts", deps=deps, pool=WAREHOUSE_POOL, kinds={"duckdb"},
-        description=description, retry_policy=WAREHOUSE_RETRY_POLICY,
+        key=marts_key(name),
+        group_name="marts",
+        deps=deps,
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb"},
+        description=description,
+        retry_policy=WAREHOUSE_RETRY_POLICY,
     )
     def model(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.get_connection() as con:

@@ -13,8 +13,8 @@ from datetime import date
 
 import dagster as dg
 
-from checks.manifest import PERIOD_PATTERN
 from kim.config import ProgrammeConfig, load_config
+from kim.contract import PERIOD_PATTERN
 from kim.settings import Settings
 from warehouse.incremental import RecomputePlan
 

@@ -39,7 +39,12 @@ def raw_deliveries(
     except ValueError as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
     outcome = load_delivery_step(
-        context, Path(kim.landing_dir) / provider_id / period, warehouse.get_connection, kim.programme_config(),
-        kim.require_pseudonym_key, kim.suppression_k, LOAD_RETRY_POLICY.max_retries,
+        context,
+        Path(kim.landing_dir) / provider_id / period,
+        warehouse.get_connection,
+        kim.programme_config(),
+        kim.require_pseudonym_key,
+        kim.suppression_k,
+        LOAD_RETRY_POLICY.max_retries,
     )
     return dg.MaterializeResult(metadata=load_metadata(outcome))

@@ -5,15 +5,15 @@ from pathlib import Path
 
 import dagster as dg
 
+from kim.contract import TABLES
 from pipelines.defs.marts import marts_key
+from pipelines.defs.partitions import PARTITION_RANGE_START
 from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, KimSettingsResource, WarehouseResource
 from pipelines.defs.staging import staging_key
 from reports import render_data_quality_report
-from pipelines.defs.partitions import PARTITION_RANGE_START
 from reports.provider_feedback import render_provider_reports
 from reports.publish import render_annual_since, render_monthly_since
 from reports.render import render_index
-from transforms.exchange_format import TABLES
 
 
 @dg.asset(
@@ -22,8 +22,13 @@ from transforms.exchange_format import TABLES
     pool=WAREHOUSE_POOL,
     retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"html"},
-    deps=[marts_key("indicator_values"), marts_key("indicator_revisions"), marts_key("fct_deliveries"),
-          marts_key("delivery_timeliness"), marts_key("dim_providers")],
+    deps=[
+        marts_key("indicator_values"),
+        marts_key("indicator_revisions"),
+        marts_key("fct_deliveries"),
+        marts_key("delivery_timeliness"),
+        marts_key("dim_providers"),
+    ],
     description=(
         "Monatsberichte: the monthly monitoring report for every delivered month (German, "
         "self-contained HTML with inline SVG charts and data tables, small cells suppressed)."
@@ -55,8 +60,12 @@ def changed_from(context: dg.AssetExecutionContext) -> str | None:
     pool=WAREHOUSE_POOL,
     retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"html"},
-    deps=[marts_key("indicator_values"), marts_key("fct_deliveries"), marts_key("delivery_timeliness"),
-          marts_key("dim_providers")],
+    deps=[
+        marts_key("indicator_values"),
+        marts_key("fct_deliveries"),
+        marts_key("delivery_timeliness"),
+        marts_key("dim_providers"),
+    ],
     description=(
         "Rückmeldung an den Träger: per provider, the newest month's own figures beside the city's "
         "(never another provider's), with its delivery status. Small cells suppressed."
@@ -77,8 +86,13 @@ def provider_feedback_reports(warehouse: WarehouseResource, kim: KimSettingsReso
     pool=WAREHOUSE_POOL,
     retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"html"},
-    deps=[marts_key("indicator_values_yearly"), marts_key("indicator_values"), marts_key("fct_deliveries"),
-          marts_key("delivery_timeliness"), marts_key("dim_providers")],
+    deps=[
+        marts_key("indicator_values_yearly"),
+        marts_key("indicator_values"),
+        marts_key("fct_deliveries"),
+        marts_key("delivery_timeliness"),
+        marts_key("dim_providers"),
+    ],
     description=(
         "Jahresbericht: the annual evaluation per year for the council and the ministry (reach, process "
         "quality, outcomes, structural gaps, budget, data quality, method notes)."
@@ -89,8 +103,9 @@ def annual_evaluation_reports(
 ) -> dg.MaterializeResult:
     config = kim.programme_config()
     with warehouse.get_connection() as con:
-        paths = render_annual_since(con, Path(kim.reports_dir), city=config.city, k=kim.suppression_k,
-                                    since=changed_from(context))
+        paths = render_annual_since(
+            con, Path(kim.reports_dir), city=config.city, k=kim.suppression_k, since=changed_from(context)
+        )
     return dg.MaterializeResult(
         metadata={"reports": len(paths), "files": dg.MetadataValue.md("\n".join(f"- {p}" for p in paths))}
     )
@@ -100,8 +115,11 @@ def annual_evaluation_reports(
     key=dg.AssetKey(["reports", "index"]),
     group_name="reports",
     kinds={"html"},
-    deps=[dg.AssetKey(["reports", "monthly_monitoring"]), dg.AssetKey(["reports", "provider_feedback"]),
-          dg.AssetKey(["reports", "annual_evaluation"])],
+    deps=[
+        dg.AssetKey(["reports", "monthly_monitoring"]),
+        dg.AssetKey(["reports", "provider_feedback"]),
+        dg.AssetKey(["reports", "annual_evaluation"]),
+    ],
     description="index.html of the published reports folder: every report by type and period, newest first.",
 )
 def reports_index(kim: KimSettingsResource) -> dg.MaterializeResult:
@@ -115,8 +133,12 @@ def reports_index(kim: KimSettingsResource) -> dg.MaterializeResult:
     pool=WAREHOUSE_POOL,
     retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"html"},
-    deps=[marts_key("fct_deliveries"), marts_key("delivery_timeliness"), marts_key("dim_providers"),
-          *[staging_key(table) for table in TABLES]],
+    deps=[
+        marts_key("fct_deliveries"),
+        marts_key("delivery_timeliness"),
+        marts_key("dim_providers"),
+        *[staging_key(table) for table in TABLES],
+    ],
     description=(
         "Datenqualitätsbericht (internal, for data stewards): per provider and delivery the state, "
         "rejection reasons, failing checks with sample keys, quarantine, completeness per column, "

@@ -12,8 +12,8 @@ from dagster_duckdb import DuckDBResource
 
 from kim.config import ProgrammeConfig, load_config
 from kim.settings import Settings, require_pseudonym_key
-from warehouse.load import pseudonym_key_value
 from pipelines.warehouse_lock import WarehouseLocked, describe_holder, is_locked_elsewhere
+from warehouse.load import pseudonym_key_value
 from warehouse.migrate import prepare
 
 # Every asset that writes the warehouse runs in this pool; dagster.yaml limits pools to one slot,

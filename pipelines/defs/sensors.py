@@ -17,7 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from checks.manifest import LOCAL_TIME_ZONE
+from kim.contract import LOCAL_TIME_ZONE
 from pipelines.defs.jobs import kim_full_run, load_delivery_job
 from pipelines.defs.partitions import (
     DELIVERY_PARTITIONS,
@@ -32,7 +32,9 @@ from pipelines.loading import CONTENT_KEY_TAG, DELIVERY_TAG
 from warehouse.landing import scan_landing
 
 LOADS_IN_FLIGHT = [
-    dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
     dg.DagsterRunStatus.STARTED,
 ]
 TRIGGER_TAG = "kim/trigger"
@@ -70,11 +72,13 @@ def landing_sensor(context: dg.SensorEvaluationContext, kim: KimSettingsResource
         key = delivery_partition_key(delivery.provider_id, delivery.period)
         if key not in existing and key not in new_keys:
             new_keys.append(key)
-        requests.append(dg.RunRequest(
-            run_key=f"{delivery.provider_id}|{delivery.period}|{delivery.content_key}",
-            partition_key=key,
-            tags={DELIVERY_TAG: str(delivery.path), CONTENT_KEY_TAG: delivery.content_key},
-        ))
+        requests.append(
+            dg.RunRequest(
+                run_key=f"{delivery.provider_id}|{delivery.period}|{delivery.content_key}",
+                partition_key=key,
+                tags={DELIVERY_TAG: str(delivery.path), CONTENT_KEY_TAG: delivery.content_key},
+            )
+        )
     return dg.SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=[DELIVERY_PARTITIONS.build_add_request(new_keys)] if new_keys else None,
@@ -88,7 +92,9 @@ def loads_since(instance: dg.DagsterInstance, after_storage_id: int | None) -> l
     while True:
         result = instance.fetch_materializations(
             dg.AssetRecordsFilter(asset_key=RAW_DELIVERIES, after_storage_id=after_storage_id),
-            limit=PAGE, cursor=cursor, ascending=True,
+            limit=PAGE,
+            cursor=cursor,
+            ascending=True,
         )
         records.extend(result.records)
         if not result.has_more:
@@ -145,9 +151,11 @@ def update_after_deliveries(context: dg.SensorEvaluationContext) -> dg.SensorRes
         return dg.SensorResult(skip_reason="the loaded deliveries change no indicator month", cursor=cursor)
     context.log.info(f"deliveries {', '.join(keys)}: updating indicator months {months[0]}..{months[1]}")
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(
-            run_key=f"update-after-{cursor}",
-            tags={**range_tags(months), TRIGGER_TAG: ", ".join(keys)[:1000]},
-        )],
+        run_requests=[
+            dg.RunRequest(
+                run_key=f"update-after-{cursor}",
+                tags={**range_tags(months), TRIGGER_TAG: ", ".join(keys)[:1000]},
+            )
+        ],
         cursor=cursor,
     )

@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from checks.validation import CheckOutcome, record_outcomes, shift_outcomes, validate_staging
+from kim.contract import TABLES
 from pipelines.defs.raw import RAW_DELIVERIES
 from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, WarehouseResource
-from transforms.exchange_format import TABLES
 from warehouse.models import build_staging
+from warehouse.validation import CheckOutcome, record_outcomes, shift_outcomes, validate_staging
 
 STAGING_DESCRIPTIONS = {
     "current_deliveries": "Each provider's current delivery (the newest accepted one), the one all figures use.",
@@ -27,7 +27,10 @@ def staging_key(table: str) -> dg.AssetKey:
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            staging_key(name), group_name="staging", description=description, deps=[RAW_DELIVERIES],
+            staging_key(name),
+            group_name="staging",
+            description=description,
+            deps=[RAW_DELIVERIES],
             kinds={"duckdb"},
         )
         for name, description in STAGING_DESCRIPTIONS.items()
@@ -55,16 +58,22 @@ def check_metadata(outcomes: list[CheckOutcome]) -> dict:
                 f"{o.unexpected_count if o.unexpected_count is not None else o.observed_value}"
                 + (f" — e.g. {', '.join(o.sample_keys[:3])}" if o.sample_keys else "")
                 for o in failed[:FAILURES_SHOWN]
-            ) or "none"
+            )
+            or "none"
         ),
     }
 
 
-def _staging_check(table: str, kind: str, run, blocking: bool, severity: dg.AssetCheckSeverity,
-                   description: str) -> dg.AssetChecksDefinition:
+def _staging_check(
+    table: str, kind: str, run, blocking: bool, severity: dg.AssetCheckSeverity, description: str
+) -> dg.AssetChecksDefinition:
     @dg.asset_check(
-        asset=staging_key(table), name=f"{kind}_{table}", blocking=blocking, pool=WAREHOUSE_POOL,
-        description=description, retry_policy=WAREHOUSE_RETRY_POLICY,
+        asset=staging_key(table),
+        name=f"{kind}_{table}",
+        blocking=blocking,
+        pool=WAREHOUSE_POOL,
+        description=description,
+        retry_policy=WAREHOUSE_RETRY_POLICY,
     )
     def check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
@@ -79,7 +88,11 @@ def _staging_check(table: str, kind: str, run, blocking: bool, severity: dg.Asse
 
 contract_checks = [
     _staging_check(
-        table, "contract", validate_staging, True, dg.AssetCheckSeverity.ERROR,
+        table,
+        "contract",
+        validate_staging,
+        True,
+        dg.AssetCheckSeverity.ERROR,
         f"Exchange-format contract for staging.{table}, per provider's current delivery: Great "
         "Expectations suite (checks/contract.py: keys, required fields, types, code lists, ranges, "
         "required-iff, date order, no date after the export) and references between tables (SQL). "
@@ -89,7 +102,11 @@ contract_checks = [
 ]
 shift_checks = [
     _staging_check(
-        table, "shifts", shift_outcomes, False, dg.AssetCheckSeverity.WARN,
+        table,
+        "shifts",
+        shift_outcomes,
+        False,
+        dg.AssetCheckSeverity.WARN,
         f"Warns when staging.{table} shifts suddenly against the provider's previous delivery: "
         "20 % fewer rows, or a code value's share moving by 15 percentage points. Not blocking.",
     )

@@ -22,7 +22,7 @@ from checks.sql_checks import (
     REFERENCE_CHECKS,
     ROW_COUNTS_SQL,
 )
-from transforms.exchange_format import PRIMARY_KEYS, TABLES
+from kim.contract import PRIMARY_KEYS, TABLES
 from warehouse.db import exists, fetch_polars, fetch_scalar
 
 SAMPLE_KEYS = 5
@@ -30,7 +30,9 @@ ROW_DROP_WARNING = 0.20  # a delivery with 20 % fewer rows than the one before
 SHARE_JUMP_WARNING = 0.15  # a code value's share moving by 15 percentage points
 SHARE_JUMP_MIN_ROWS = 30  # below this, shares jump by chance
 
-CURRENT_DELIVERIES_SQL = "SELECT delivery_id, provider_id, exported_at FROM staging.current_deliveries ORDER BY provider_id"
+CURRENT_DELIVERIES_SQL = (
+    "SELECT delivery_id, provider_id, exported_at FROM staging.current_deliveries ORDER BY provider_id"
+)
 # Rows of one delivery in a staging table (the table name comes from exchange_format.TABLES).
 DELIVERY_ROWS_SQL = "SELECT * EXCLUDE (delivery_id, provider_id, source_row) FROM staging.{table} WHERE delivery_id = ?"
 DATA_VERSION_SQL = """
@@ -94,8 +96,9 @@ def _sample_keys(result: dict, key: str) -> list[str]:
     return [str(row[key]) for row in rows[:SAMPLE_KEYS] if isinstance(row, dict) and key in row]
 
 
-def validate_delivery(con: duckdb.DuckDBPyConnection, table: str, delivery_id: str, provider_id: str,
-                      export_date: date) -> list[CheckOutcome]:
+def validate_delivery(
+    con: duckdb.DuckDBPyConnection, table: str, delivery_id: str, provider_id: str, export_date: date
+) -> list[CheckOutcome]:
     """The GX contract suite on one delivery's rows of a staging table (handed over via Arrow).
 
     Rows already checked in exactly this state (same data version in dq.check_results) by the same
@@ -108,8 +111,9 @@ def validate_delivery(con: duckdb.DuckDBPyConnection, table: str, delivery_id: s
     return validate_rows(rows, table, delivery_id, provider_id, export_date)
 
 
-def _recorded_outcomes(con: duckdb.DuckDBPyConnection, table: str, delivery_id: str,
-                       export_date: date) -> list[CheckOutcome] | None:
+def _recorded_outcomes(
+    con: duckdb.DuckDBPyConnection, table: str, delivery_id: str, export_date: date
+) -> list[CheckOutcome] | None:
     """The recorded outcomes of the contract suite for the current state of the delivery's rows,
     or None if there are none, or if they were made by other rules (an upgrade changed the suite)."""
     suite_name = f"contract_{table}"
@@ -122,16 +126,29 @@ def _recorded_outcomes(con: duckdb.DuckDBPyConnection, table: str, delivery_id: 
     if sorted((row[2], row[3]) for row in rows) != rules:
         return None
     return [
-        CheckOutcome(delivery_id=row[0], provider_id=row[1], table=table, suite_name=suite_name,
-                     expectation=row[2], column=row[3], description=row[4] or "", severity=row[5],
-                     success=row[6], observed_value=row[7], unexpected_count=row[8], element_count=row[9],
-                     sample_keys=list(row[10] or []), duration_ms=row[11] or 0.0)
+        CheckOutcome(
+            delivery_id=row[0],
+            provider_id=row[1],
+            table=table,
+            suite_name=suite_name,
+            expectation=row[2],
+            column=row[3],
+            description=row[4] or "",
+            severity=row[5],
+            success=row[6],
+            observed_value=row[7],
+            unexpected_count=row[8],
+            element_count=row[9],
+            sample_keys=list(row[10] or []),
+            duration_ms=row[11] or 0.0,
+        )
         for row in rows
     ]
 
 
-def validate_rows(rows, table: str, delivery_id: str, provider_id: str, export_date: date,
-                  rules: list[ContractRule] | None = None) -> list[CheckOutcome]:
+def validate_rows(
+    rows, table: str, delivery_id: str, provider_id: str, export_date: date, rules: list[ContractRule] | None = None
+) -> list[CheckOutcome]:
     """The GX contract suite (or some of its rules) on a pandas frame of one delivery's rows."""
     import great_expectations as gx
 
@@ -142,35 +159,60 @@ def validate_rows(rows, table: str, delivery_id: str, provider_id: str, export_d
         rule.expectation.meta = {"description_de": rule.description_de}
     suite = gx.ExpectationSuite(name=f"contract_{table}", expectations=[rule.expectation for rule in rules])
     started = time.perf_counter()
-    result = _batch_definition().get_batch(batch_parameters={"dataframe": rows}).validate(
-        suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [key],
-                              "partial_unexpected_count": SAMPLE_KEYS},
+    result = (
+        _batch_definition()
+        .get_batch(batch_parameters={"dataframe": rows})
+        .validate(
+            suite,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [key],
+                "partial_unexpected_count": SAMPLE_KEYS,
+            },
+        )
     )
     per_rule_ms = (time.perf_counter() - started) * 1000 / max(len(rules), 1)
     outcomes = []
     for expectation_result in result.results:
         details = expectation_result.result or {}
         observed = details.get("observed_value")
-        outcomes.append(CheckOutcome(
-            delivery_id=delivery_id, provider_id=provider_id, table=table, suite_name=suite.name,
-            expectation=expectation_result.expectation_config.type,
-            column=_column_of(expectation_result.expectation_config),
-            description=(expectation_result.expectation_config.meta or {}).get("description_de", ""),
-            severity="error", success=bool(expectation_result.success),
-            observed_value=None if observed is None else str(observed),
-            unexpected_count=details.get("unexpected_count"), element_count=details.get("element_count", len(rows)),
-            sample_keys=_sample_keys(details, key), duration_ms=per_rule_ms,
-        ))
+        outcomes.append(
+            CheckOutcome(
+                delivery_id=delivery_id,
+                provider_id=provider_id,
+                table=table,
+                suite_name=suite.name,
+                expectation=expectation_result.expectation_config.type,
+                column=_column_of(expectation_result.expectation_config),
+                description=(expectation_result.expectation_config.meta or {}).get("description_de", ""),
+                severity="error",
+                success=bool(expectation_result.success),
+                observed_value=None if observed is None else str(observed),
+                unexpected_count=details.get("unexpected_count"),
+                element_count=details.get("element_count", len(rows)),
+                sample_keys=_sample_keys(details, key),
+                duration_ms=per_rule_ms,
+            )
+        )
     return outcomes
 
 
-def _sql_outcomes(frame: pl.DataFrame, table: str, suite: str, expectation: str, column: str, text: str,
-                  severity: str = "error") -> list[CheckOutcome]:
+def _sql_outcomes(
+    frame: pl.DataFrame, table: str, suite: str, expectation: str, column: str, text: str, severity: str = "error"
+) -> list[CheckOutcome]:
     return [
         CheckOutcome(
-            delivery_id=row["delivery_id"], provider_id=row["provider_id"], table=table, suite_name=suite,
-            expectation=expectation, column=column, description=text, severity=severity,
-            success=row["unexpected"] == 0, unexpected_count=row["unexpected"], element_count=row["total"],
+            delivery_id=row["delivery_id"],
+            provider_id=row["provider_id"],
+            table=table,
+            suite_name=suite,
+            expectation=expectation,
+            column=column,
+            description=text,
+            severity=severity,
+            success=row["unexpected"] == 0,
+            unexpected_count=row["unexpected"],
+            element_count=row["total"],
             sample_keys=list(row["samples"] or []),
         )
         for row in frame.iter_rows(named=True)
@@ -182,13 +224,23 @@ def reference_outcomes(con: duckdb.DuckDBPyConnection, table: str) -> list[Check
     outcomes = []
     for child, column, parent, parent_key, text in REFERENCE_CHECKS:
         if child == table:
-            frame = fetch_polars(con, ORPHANS_SQL.format(
-                child=child, column=column, parent=parent, parent_key=parent_key, child_key=PRIMARY_KEYS[child][0]))
+            frame = fetch_polars(
+                con,
+                ORPHANS_SQL.format(
+                    child=child, column=column, parent=parent, parent_key=parent_key, child_key=PRIMARY_KEYS[child][0]
+                ),
+            )
             outcomes += _sql_outcomes(frame, table, f"references_{table}", "reference_exists", column, text)
     if table == "needs":
         frame = fetch_polars(con, NEED_BEFORE_CASE_SQL)
-        outcomes += _sql_outcomes(frame, table, "references_needs", "need_not_before_case", "identified_on",
-                                  "Bedarf nicht vor Beginn seines Falls festgestellt")
+        outcomes += _sql_outcomes(
+            frame,
+            table,
+            "references_needs",
+            "need_not_before_case",
+            "identified_on",
+            "Bedarf nicht vor Beginn seines Falls festgestellt",
+        )
     return outcomes
 
 
@@ -198,13 +250,21 @@ def shift_outcomes(con: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutc
     counts = fetch_polars(con, ROW_COUNTS_SQL.format(previous=PREVIOUS_DELIVERY_SQL, table=table))
     for row in counts.iter_rows(named=True):
         dropped = row["previous_rows"] > 0 and row["current_rows"] < (1 - ROW_DROP_WARNING) * row["previous_rows"]
-        outcomes.append(CheckOutcome(
-            delivery_id=row["current_id"], provider_id=row["provider_id"], table=table, suite_name=f"shifts_{table}",
-            expectation="row_count_not_dropping", column=None,
-            description=f"Zeilenzahl fällt gegenüber der vorigen Lieferung um höchstens {ROW_DROP_WARNING:.0%}",
-            severity="warning", success=not dropped,
-            observed_value=f"{row['previous_rows']} -> {row['current_rows']}", element_count=row["current_rows"],
-        ))
+        outcomes.append(
+            CheckOutcome(
+                delivery_id=row["current_id"],
+                provider_id=row["provider_id"],
+                table=table,
+                suite_name=f"shifts_{table}",
+                expectation="row_count_not_dropping",
+                column=None,
+                description=f"Zeilenzahl fällt gegenüber der vorigen Lieferung um höchstens {ROW_DROP_WARNING:.0%}",
+                severity="warning",
+                success=not dropped,
+                observed_value=f"{row['previous_rows']} -> {row['current_rows']}",
+                element_count=row["current_rows"],
+            )
+        )
     pairs = counts.select("provider_id", "current_id", "previous_id")
     ids = pairs["current_id"].to_list() + pairs["previous_id"].to_list()
     for column in (c.name for c in TABLES[table] if c.codes):
@@ -213,21 +273,32 @@ def shift_outcomes(con: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutc
         )
         current = pairs.join(shares.rename({"delivery_id": "current_id"}), on="current_id")
         previous = pairs.join(shares.rename({"delivery_id": "previous_id"}), on="previous_id")
-        compared = current.join(previous, on=["provider_id", "current_id", "code"], how="full", coalesce=True, suffix="_previous")
+        compared = current.join(
+            previous, on=["provider_id", "current_id", "code"], how="full", coalesce=True, suffix="_previous"
+        )
         compared = compared.with_columns(
             jump=(pl.col("share").fill_null(0) - pl.col("share_previous").fill_null(0)).abs(),
-            base=pl.min_horizontal(pl.col("rows").max().over("provider_id"), pl.col("rows_previous").max().over("provider_id")),
+            base=pl.min_horizontal(
+                pl.col("rows").max().over("provider_id"), pl.col("rows_previous").max().over("provider_id")
+            ),
         )
         for provider_id, group in compared.group_by("provider_id", maintain_order=True):
             worst = group.sort("jump", descending=True).row(0, named=True)
             jumped = worst["jump"] > SHARE_JUMP_WARNING and (worst["base"] or 0) >= SHARE_JUMP_MIN_ROWS
-            outcomes.append(CheckOutcome(
-                delivery_id=worst["current_id"], provider_id=provider_id[0], table=table, suite_name=f"shifts_{table}",
-                expectation="code_share_stable", column=column,
-                description=f"Anteil eines Werts von {column} ändert sich um höchstens {SHARE_JUMP_WARNING * 100:.0f} Prozentpunkte",
-                severity="warning", success=not jumped,
-                observed_value=f"{worst['code']}: {(worst['share_previous'] or 0):.0%} -> {(worst['share'] or 0):.0%}",
-            ))
+            outcomes.append(
+                CheckOutcome(
+                    delivery_id=worst["current_id"],
+                    provider_id=provider_id[0],
+                    table=table,
+                    suite_name=f"shifts_{table}",
+                    expectation="code_share_stable",
+                    column=column,
+                    description=f"Anteil eines Werts von {column} ändert sich um höchstens {SHARE_JUMP_WARNING * 100:.0f} Prozentpunkte",
+                    severity="warning",
+                    success=not jumped,
+                    observed_value=f"{worst['code']}: {(worst['share_previous'] or 0):.0%} -> {(worst['share'] or 0):.0%}",
+                )
+            )
     return outcomes
 
 
@@ -256,9 +327,23 @@ def record_outcomes(con: duckdb.DuckDBPyConnection, outcomes: list[CheckOutcome]
         if exists(con, RESULT_IS_RECORDED, [version, suite]):
             continue
         rows += [
-            [version, o.delivery_id, o.provider_id, f"staging.{o.table}", o.suite_name, o.expectation, o.column,
-             o.description, o.severity, o.success, o.observed_value, o.unexpected_count, o.element_count,
-             o.sample_keys, o.duration_ms]
+            [
+                version,
+                o.delivery_id,
+                o.provider_id,
+                f"staging.{o.table}",
+                o.suite_name,
+                o.expectation,
+                o.column,
+                o.description,
+                o.severity,
+                o.success,
+                o.observed_value,
+                o.unexpected_count,
+                o.element_count,
+                o.sample_keys,
+                o.duration_ms,
+            ]
             for o in group
         ]
     if rows:

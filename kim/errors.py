@@ -20,7 +20,7 @@ class DeliveryRejected(Exception):
     message: str
     file_name: str | None = None
     source_row: int | None = None
-    # Row-level problems behind a rejection (a polars frame of transforms.decode.VIOLATION_SCHEMA).
+    # Row-level problems behind a rejection (a polars frame of checks.findings.VIOLATION_SCHEMA).
     violations: Any = None
 
     def __str__(self) -> str:
@@ -47,7 +47,8 @@ def workbook_library_errors() -> tuple[type[BaseException], ...]:
 def unreadable_workbook(delivery_dir: Path, error: BaseException, file_name: str = "export.xlsx") -> DeliveryRejected:
     first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return DeliveryRejected(
-        delivery_dir, "xlsx_unreadable",
+        delivery_dir,
+        "xlsx_unreadable",
         f"a sheet of the workbook cannot be read ({first_line}); export the workbook again",
         file_name=file_name,
     )

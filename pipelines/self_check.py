@@ -5,20 +5,20 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from checks.errors import DeliveryRejected, unreadable_workbook, workbook_library_errors
-from checks.validation import CheckOutcome, validate_staging
 from checks.manifest import content_key, folder_digest
 from checks.rules import delivery_rule_title, render
 from kim.config import load_config
+from kim.errors import DeliveryRejected, unreadable_workbook, workbook_library_errors
 from transforms.delivery import DEFAULT_MAX_BAD_ROW_SHARE, DecodedDelivery, assess, read_delivery
 from warehouse.load import load_delivery
 from warehouse.migrate import migrate
 from warehouse.models import build_staging
+from warehouse.validation import CheckOutcome, validate_staging
 
 
 @dataclass
@@ -36,8 +36,9 @@ class SelfCheckReport:
         )
 
 
-def self_check(delivery_dir: Path, config_path: Path,
-               max_bad_row_share: float = DEFAULT_MAX_BAD_ROW_SHARE) -> SelfCheckReport:
+def self_check(
+    delivery_dir: Path, config_path: Path, max_bad_row_share: float = DEFAULT_MAX_BAD_ROW_SHARE
+) -> SelfCheckReport:
     """Raises DeliveryRejected for problems of the whole delivery; otherwise reports every bad row
     and the validation suites' outcome on the rows the pipeline would accept."""
     # A provider checks an export before putting it into landing/<provider>/<YYYY-MM>/, so the
@@ -56,7 +57,7 @@ def self_check(delivery_dir: Path, config_path: Path,
         migrate(con)
         # A throwaway key: nothing is kept, but the data takes the same path as in production.
         key = content_key(delivery_dir, folder_digest(delivery_dir))
-        load_delivery(con, delivery.pseudonymised(secrets.token_hex(16)), key, datetime.now(timezone.utc))
+        load_delivery(con, delivery.pseudonymised(secrets.token_hex(16)), key, datetime.now(UTC))
         build_staging(con)
         outcomes = [outcome for table in delivery.tables for outcome in validate_staging(con, table)]
     finally:
@@ -90,11 +91,15 @@ def _where(delivery_dir: Path, file_name: str | None, line: int | None, column: 
 
 def format_rejection(rejection: DeliveryRejected) -> str:
     """A rejected delivery, for people: where, the rule in German and English, the detail."""
-    return printable("\n".join([
-        "ABGELEHNT / REJECTED: " + _where(rejection.delivery_dir, rejection.file_name, rejection.source_row),
-        f"  [{rejection.rule}] {delivery_rule_title(rejection.rule, 'de')} / {delivery_rule_title(rejection.rule, 'en')}",
-        f"  {rejection.message}",
-    ]))
+    return printable(
+        "\n".join(
+            [
+                "ABGELEHNT / REJECTED: " + _where(rejection.delivery_dir, rejection.file_name, rejection.source_row),
+                f"  [{rejection.rule}] {delivery_rule_title(rejection.rule, 'de')} / {delivery_rule_title(rejection.rule, 'en')}",
+                f"  {rejection.message}",
+            ]
+        )
+    )
 
 
 def format_report(report: SelfCheckReport) -> str:

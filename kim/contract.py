@@ -1,4 +1,5 @@
-"""Exchange format v1 (design §3): tables, columns, types and code lists.
+"""The exchange-format contract v1 (design §3): tables, columns, types, code lists and the few
+constants every stage shares (manifest name, period pattern, time zone).
 
 This module is the single source of truth for the format inside the code base: the generator
 writes it, the decoder reads it, the warehouse DDL and the validation suites are derived from it.
@@ -6,10 +7,19 @@ writes it, the decoder reads it, the warehouse DDL and the validation suites are
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 FORMAT_VERSION = "1"
+MANIFEST_NAME = "manifest.json"
+PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# The programme's time zone: a delivery's export date is the local calendar day of exported_at.
+LOCAL_TIME_ZONE = ZoneInfo("Europe/Berlin")
+# No date in a delivery lies before this one (a typo such as 1024 for 2024).
+EARLIEST_PLAUSIBLE_DATE = date(1950, 1, 1)
 
 ColumnType = Literal["id", "date", "int", "code", "text"]
 
@@ -29,30 +39,73 @@ class Column:
 
 
 RESIDENCE_STATUS = (
-    "duldung", "gestattung", "aufenthaltserlaubnis", "niederlassungserlaubnis",
-    "eu_freizuegigkeit", "deutsch", "sonstiges", "unbekannt",
+    "duldung",
+    "gestattung",
+    "aufenthaltserlaubnis",
+    "niederlassungserlaubnis",
+    "eu_freizuegigkeit",
+    "deutsch",
+    "sonstiges",
+    "unbekannt",
 )
 CLOSING_REASON = (
-    "ziele_erreicht", "weitervermittelt", "umzug", "abbruch", "kontakt_verloren", "ausreise",
+    "ziele_erreicht",
+    "weitervermittelt",
+    "umzug",
+    "abbruch",
+    "kontakt_verloren",
+    "ausreise",
     "sonstiges",
 )
 REFERRAL_SOURCE = (
-    "selbst", "auslaenderbehoerde", "jobcenter", "sozialamt", "beratungsstelle", "schule_kita",
+    "selbst",
+    "auslaenderbehoerde",
+    "jobcenter",
+    "sozialamt",
+    "beratungsstelle",
+    "schule_kita",
     "sonstige",
 )
 NEED_CATEGORY = (
-    "sprache", "arbeit", "ausbildung", "schule", "wohnen", "gesundheit", "aufenthalt",
-    "leistungen", "kinderbetreuung", "familie", "psychosozial", "sonstiges",
+    "sprache",
+    "arbeit",
+    "ausbildung",
+    "schule",
+    "wohnen",
+    "gesundheit",
+    "aufenthalt",
+    "leistungen",
+    "kinderbetreuung",
+    "familie",
+    "psychosozial",
+    "sonstiges",
 )
 NEED_STATUS = ("offen", "in_bearbeitung", "gedeckt", "nicht_gedeckt")
 UNMET_REASON = (
-    "kein_angebot", "wartezeit", "zugangsvoraussetzungen", "sprachbarriere", "kosten",
-    "erreichbarkeit", "sonstiges",
+    "kein_angebot",
+    "wartezeit",
+    "zugangsvoraussetzungen",
+    "sprachbarriere",
+    "kosten",
+    "erreichbarkeit",
+    "sonstiges",
 )
 TARGET_SERVICE = (
-    "auslaenderbehoerde", "jobcenter", "agentur_fuer_arbeit", "integrationskurs",
-    "berufssprachkurs", "mbe", "jmd", "anerkennungsberatung", "gesundheit", "psychosozial",
-    "wohnen", "schule", "kita", "rechtsberatung", "sonstige",
+    "auslaenderbehoerde",
+    "jobcenter",
+    "agentur_fuer_arbeit",
+    "integrationskurs",
+    "berufssprachkurs",
+    "mbe",
+    "jmd",
+    "anerkennungsberatung",
+    "gesundheit",
+    "psychosozial",
+    "wohnen",
+    "schule",
+    "kita",
+    "rechtsberatung",
+    "sonstige",
 )
 HANDOVER_OUTCOME = ("offen", "erfolgreich", "abgelehnt", "nicht_wahrgenommen")
 CONTACT_CHANNEL = ("persoenlich", "telefon", "video", "hausbesuch", "begleitung", "schriftlich")
