@@ -18,6 +18,8 @@ MANIFEST_NAME = "manifest.json"
 PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # The programme's time zone: a delivery's export date is the local calendar day of exported_at.
 LOCAL_TIME_ZONE = ZoneInfo("Europe/Berlin")
+# A delivery for month P is on time when it arrives by this many days after end(P) (design §5).
+DELIVERY_DUE_DAYS = 10
 # No date in a delivery lies before this one (a typo such as 1024 for 2024).
 EARLIEST_PLAUSIBLE_DATE = date(1950, 1, 1)
 

@@ -79,12 +79,9 @@ def load_hand_built_delivery(
 def build_warehouse_models(con: duckdb.DuckDBPyConnection, config: ProgrammeConfig, k: int = 5) -> pl.DataFrame:
     """Everything after raw, in the order the Dagster assets run it."""
     from transforms.indicators import build_indicator_values
-    from warehouse.models import MART_MODELS, build_dim_providers, build_mart, build_staging
+    from warehouse.models import build_models
 
-    build_staging(con)
-    build_dim_providers(con, config)
-    for name in MART_MODELS:
-        build_mart(con, name)
+    build_models(con, config)
     return build_indicator_values(con, k)
 
 

@@ -89,7 +89,7 @@ def run_cycle(con, landing: Path, kill_after_deliveries: int | None = None) -> N
     from transforms.indicators import build_indicator_values, build_yearly_indicator_values
     from warehouse.incremental import config_fingerprint, plan_indicator_recompute, record_indicator_build
     from warehouse.load import ingest_landing
-    from warehouse.models import MART_MODELS, build_dim_providers, build_mart, build_staging
+    from warehouse.models import build_models
 
     config = load_config()
 
@@ -100,10 +100,7 @@ def run_cycle(con, landing: Path, kill_after_deliveries: int | None = None) -> N
     ingest_landing(con, landing, config, KEY, progress=progress)
     fingerprint = config_fingerprint(config)
     plan = plan_indicator_recompute(con, fingerprint, K)
-    build_staging(con)
-    build_dim_providers(con, config)
-    for name in MART_MODELS:
-        build_mart(con, name)
+    build_models(con, config)
     if not plan.empty:
         build_indicator_values(con, K, plan.first_period, plan.last_period)
         record_indicator_build(con, plan, fingerprint, K, plan.first_period, plan.last_period)

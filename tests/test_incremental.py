@@ -18,7 +18,7 @@ from transforms.indicators import build_indicator_values
 from warehouse.incremental import config_fingerprint, plan_indicator_recompute, record_indicator_build
 from warehouse.load import IngestSummary, ensure_pseudonym_key, ingest_delivery
 from warehouse.migrate import connect
-from warehouse.models import MART_MODELS, build_dim_providers, build_mart, build_staging
+from warehouse.models import build_models
 
 K = 5
 
@@ -31,13 +31,6 @@ def definitions() -> dg.Definitions:
 
 
 DIFFERENCE = "SELECT count(*) FROM (FROM {a} EXCEPT ALL FROM {b})"
-
-
-def build_models(con, config) -> None:
-    build_staging(con)
-    build_dim_providers(con, config)
-    for name in MART_MODELS:
-        build_mart(con, name)
 
 
 def incremental_build(con, config, k: int = K):

@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 
 from kim.config import ProgrammeConfig
-from kim.contract import PRIMARY_KEYS, TABLES
+from kim.contract import DELIVERY_DUE_DAYS, PRIMARY_KEYS, TABLES
 from warehouse.db import fetch_polars
 from warehouse.models import model_sql
 
@@ -178,7 +178,9 @@ def plan_indicator_recompute(con: duckdb.DuckDBPyConnection, fingerprint: str, k
             starts.append(
                 (_period_of(earliest), f"new deliveries of {providers} change data from {earliest:%d.%m.%Y} on")
             )
-    for (period,) in con.execute(model_sql(LAYER, "changed_arrival_periods"), {"last_built": built_at}).fetchall():
+    for (period,) in con.execute(
+        model_sql(LAYER, "changed_arrival_periods"), {"last_built": built_at, "delivery_due_days": DELIVERY_DUE_DAYS}
+    ).fetchall():
         starts.append((period, f"delivery arrival or deadline of {period}"))
     starts = [(max(period, first_delivered), why) for period, why in starts if period <= last_delivered]
     if not starts:

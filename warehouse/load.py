@@ -37,18 +37,14 @@ INSERT INTO raw.deliveries
      landing_path)
 VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)
 """
-# The newest accepted delivery of a provider is 'accepted', the older ones 'superseded'.
+# The newest accepted delivery of a provider is 'accepted', the older ones 'superseded'
+# (raw.delivery_succession says which is the newest).
 UPDATE_PROVIDER_STATES = """
-UPDATE raw.deliveries AS d SET state = ranked.new_state
-FROM (
-    SELECT delivery_id,
-           CASE WHEN row_number() OVER (
-                    PARTITION BY provider_id ORDER BY period DESC, exported_at DESC, registered_at DESC
-                ) = 1 THEN 'accepted' ELSE 'superseded' END AS new_state
-    FROM raw.deliveries
-    WHERE provider_id = ? AND state <> 'rejected'
-) AS ranked
-WHERE d.delivery_id = ranked.delivery_id AND d.state <> ranked.new_state
+UPDATE raw.deliveries AS d
+SET state = CASE WHEN s.superseded_from IS NULL THEN 'accepted' ELSE 'superseded' END
+FROM raw.delivery_succession AS s
+WHERE d.delivery_id = s.delivery_id AND s.provider_id = ?
+  AND d.state <> CASE WHEN s.superseded_from IS NULL THEN 'accepted' ELSE 'superseded' END
 """
 INSERT_DELIVERY_FILE = "INSERT INTO raw.delivery_files VALUES (?, ?, ?, ?)"
 # Table names below come from exchange_format.TABLES, never from input.

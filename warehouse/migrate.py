@@ -31,6 +31,11 @@ def available_migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def migration_sql(name: str) -> str:
+    """One migration's SQL by file name (the revisions' vintage database applies the views)."""
+    return resources.files(MIGRATIONS_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply every migration not yet applied; returns the names applied now."""
     con.execute(CREATE_MIGRATIONS_TABLE)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from importlib import resources
 
 import duckdb
 import polars as pl
 
 from kim.config import ProgrammeConfig
-from kim.contract import TABLES
+from kim.contract import DELIVERY_DUE_DAYS, TABLES
 from warehouse.db import fetch_scalar
 
 SQL_PACKAGE = "warehouse.sql"
@@ -26,19 +28,73 @@ PREVIEW_SQL = "SELECT * EXCLUDE ({excluded}) FROM {relation} LIMIT {limit}"
 # Pseudonyms of people and records never go into previews (the Dagster UI is not a privacy boundary).
 PSEUDONYM_COLUMNS = ("case_id", "person_id", "case_manager_id", "need_id", "handover_id", "contact_id", "change_key")
 
-# Models in marts, in dependency order.
-MART_MODELS = (
-    "dim_periods",
-    "fct_deliveries",
-    "fct_cases",
-    "fct_needs",
-    "fct_handovers",
-    "fct_assignments",
-    "fct_status_changes",
-    "fct_budget_allocation",
-    "reporting_scaffold",
-    "delivery_timeliness",
-)
+# The marts built in Python from the configuration (build_dim_providers), not from a .sql file.
+CONFIG_MARTS = ("dim_providers", "dim_provider_years", "dim_budget_years")
+# Where a relation comes from: a staging or marts model, the raw register, or the configuration.
+RELATION = re.compile(r"\b(raw|staging|marts)\.([a-z_][a-z0-9_]*)\b")
+
+
+@dataclass(frozen=True)
+class MartModel:
+    """One SQL model warehouse/sql/marts/<name>.sql. Its description is the file's leading comment,
+    its upstream relations are the tables its SQL names: the SQL is the declaration."""
+
+    name: str
+    description: str
+    reads: tuple[str, ...]  # "raw.deliveries", "staging.cases", "marts.dim_periods", …
+
+    @property
+    def upstream_marts(self) -> tuple[str, ...]:
+        return tuple(r.split(".", 1)[1] for r in self.reads if r.startswith("marts."))
+
+
+def _declared_model(name: str, sql: str) -> MartModel:
+    comment = []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        comment.append(line.removeprefix("--").strip())
+    reads = sorted({f"{schema}.{table}" for schema, table in RELATION.findall(sql)} - {f"marts.{name}"})
+    return MartModel(name, " ".join(comment), tuple(reads))
+
+
+def _dependency_order(models: dict[str, MartModel]) -> tuple[str, ...]:
+    """The models in an order in which each comes after the models it reads (ties by name)."""
+    done: list[str] = []
+    pending = dict(models)
+    while pending:
+        ready = sorted(
+            name
+            for name, model in pending.items()
+            if all(up in done or up in CONFIG_MARTS for up in model.upstream_marts)
+        )
+        if not ready:
+            raise ValueError(f"marts models read each other in a loop: {sorted(pending)}")
+        done.extend(ready)
+        for name in ready:
+            del pending[name]
+    return tuple(done)
+
+
+def _declared_models() -> dict[str, MartModel]:
+    folder = resources.files(SQL_PACKAGE).joinpath("marts")
+    found = {
+        entry.name.removesuffix(".sql"): _declared_model(entry.name.removesuffix(".sql"), entry.read_text("utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".sql")
+    }
+    for model in found.values():
+        unknown = [m for m in model.upstream_marts if m not in found and m not in CONFIG_MARTS]
+        if unknown:
+            raise ValueError(f"marts model {model.name} reads unknown marts tables {unknown}")
+    return {name: found[name] for name in _dependency_order(found)}
+
+
+MART_MODEL_SPECS: dict[str, MartModel] = _declared_models()
+# Models in marts, in dependency order (derived from what each model's SQL reads).
+MART_MODELS: tuple[str, ...] = tuple(MART_MODEL_SPECS)
+# Values the model SQL may use as $name parameters (kept in kim.contract, shared with the reports).
+MODEL_PARAMETERS = {"delivery_due_days": DELIVERY_DUE_DAYS}
 
 
 def model_sql(layer: str, name: str) -> str:
@@ -65,9 +121,30 @@ def build_staging(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return counts
 
 
+def model_parameters(sql: str) -> dict[str, object]:
+    """The MODEL_PARAMETERS a model's SQL uses (DuckDB refuses parameters a statement lacks)."""
+    return {name: value for name, value in MODEL_PARAMETERS.items() if f"${name}" in sql}
+
+
 def build_mart(con: duckdb.DuckDBPyConnection, name: str) -> int:
-    con.execute(model_sql("marts", name))
+    sql = model_sql("marts", name)
+    con.execute(sql, model_parameters(sql))
     return row_count(con, f"marts.{name}")
+
+
+def build_marts(con: duckdb.DuckDBPyConnection, config: ProgrammeConfig, on_model=None) -> dict[str, int]:
+    """The configuration dimensions, then every SQL model in dependency order; row counts by table.
+    `on_model(name, build)` may wrap each step (the benchmark times them)."""
+    run = on_model or (lambda _name, build: build())
+    rows = {"dim_providers": run("dim_providers", lambda: build_dim_providers(con, config))}
+    for name in MART_MODELS:
+        rows[name] = run(name, lambda name=name: build_mart(con, name))
+    return rows
+
+
+def build_models(con: duckdb.DuckDBPyConnection, config: ProgrammeConfig) -> dict[str, int]:
+    """Staging and marts from raw: what every figure is computed from."""
+    return {**build_staging(con), **build_marts(con, config)}
 
 
 def build_dim_providers(con: duckdb.DuckDBPyConnection, config: ProgrammeConfig) -> int:

@@ -21,9 +21,12 @@ from kim.config import ProgrammeConfig
 from kim.contract import TABLES
 from transforms.indicators import KEY_COLUMNS, suppressed_indicator_values
 from warehouse.db import fetch_polars
-from warehouse.models import MART_MODELS, build_dim_providers, build_mart, build_staging, model_sql
+from warehouse.migrate import migration_sql
+from warehouse.models import build_models, model_sql
 
 LAYER = "revisions"
+# The view that says which delivery is a provider's newest, applied to the vintage's register too.
+DELIVERY_SUCCESSION_MIGRATION = "0004_delivery_succession.sql"
 VINTAGE_DATABASE = "vintage"
 # Raw tables no indicator reads stay empty in the vintage database.
 TABLES_NOT_READ_BY_INDICATORS = ("contacts",)
@@ -75,13 +78,11 @@ def vintage_indicator_values(
         for schema in ("raw", "staging", "marts"):
             con.execute(f"CREATE SCHEMA {schema}")
         con.execute(model_sql(LAYER, "vintage_register").format(warehouse=warehouse))
+        con.execute(migration_sql(DELIVERY_SUCCESSION_MIGRATION))
         for table in TABLES:
             keep = "false" if table in TABLES_NOT_READ_BY_INDICATORS else "true"
             con.execute(model_sql(LAYER, "vintage_table").format(warehouse=warehouse, table=table, keep=keep))
-        build_staging(con)
-        build_dim_providers(con, config)
-        for name in MART_MODELS:
-            build_mart(con, name)
+        build_models(con, config)
         return suppressed_indicator_values(con, k)
     finally:
         con.execute(f"USE {warehouse}")

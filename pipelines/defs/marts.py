@@ -8,7 +8,7 @@ from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, Kim
 from pipelines.defs.staging import staging_key
 from transforms.indicators import INDICATORS, build_indicator_values, build_yearly_indicator_values
 from warehouse.incremental import config_fingerprint, plan_indicator_recompute, record_indicator_build
-from warehouse.models import build_dim_providers, build_mart, preview_markdown
+from warehouse.models import CONFIG_MARTS, MART_MODEL_SPECS, build_dim_providers, build_mart, preview_markdown
 from warehouse.revisions import build_indicator_revisions
 
 __all__ = ["MONTH_PARTITIONS", "marts_key"]
@@ -33,50 +33,21 @@ def dim_providers(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.
     return dg.MaterializeResult(metadata={"row_count": rows, "preview": dg.MetadataValue.md(preview)})
 
 
-# SQL models in warehouse/sql/marts/<name>.sql: (name, upstream assets, description).
-SQL_MODELS = (
-    ("dim_periods", [RAW_DELIVERIES], "Every calendar month from the first to the latest delivered period."),
-    (
-        "fct_deliveries",
-        [RAW_DELIVERIES, staging_key("current_deliveries")],
-        "One row per delivery in the register (accepted, superseded, rejected); is_current marks each "
-        "provider's newest accepted one.",
-    ),
-    (
-        "fct_cases",
-        [staging_key("cases"), staging_key("assignments"), staging_key("needs")],
-        "One row per case, with its number of distinct case managers, focus-group flag, duration band "
-        "at closure and first identified need.",
-    ),
-    ("fct_needs", [staging_key("needs")], "One row per need."),
-    ("fct_handovers", [staging_key("handovers")], "One row per handover, with delay_days."),
-    (
-        "fct_assignments",
-        [staging_key("assignments")],
-        "One row per case-manager assignment (case manager ids are pseudonyms; publish distributions only).",
-    ),
-    (
-        "fct_status_changes",
-        [staging_key("status_changes")],
-        "One row per residence-status change delivered by the Ausländerbehörde.",
-    ),
-    (
-        "fct_budget_allocation",
-        [marts_key("dim_providers")],
-        "The programme budget per year and reporting unit: funding granted and actual cost, a "
-        "provider's part allocated by its share of the funded FTE.",
-    ),
-    (
-        "reporting_scaffold",
-        [marts_key("dim_periods"), marts_key("dim_providers")],
-        "Every period x reporting unit (each case-delivering provider and 'all').",
-    ),
-    (
-        "delivery_timeliness",
-        [RAW_DELIVERIES, marts_key("dim_periods"), marts_key("dim_providers")],
-        "Per provider and month due: fristgerecht, verspaetet, fehlt or offen (delivery by the 10th "
-        "day after the month's end).",
-    ),
+def _upstream_asset(relation: str) -> dg.AssetKey:
+    """The asset that builds a relation a marts model reads (declared by its SQL)."""
+    schema, table = relation.split(".", 1)
+    if schema == "raw":
+        return RAW_DELIVERIES
+    if schema == "staging":
+        return staging_key(table)
+    return marts_key("dim_providers" if table in CONFIG_MARTS else table)
+
+
+# SQL models in warehouse/sql/marts/<name>.sql: (name, upstream assets, description), all derived
+# from the SQL files (warehouse.models.MART_MODEL_SPECS).
+SQL_MODELS = tuple(
+    (model.name, sorted({_upstream_asset(r) for r in model.reads}, key=lambda key: key.path), model.description)
+    for model in MART_MODEL_SPECS.values()
 )
 
 

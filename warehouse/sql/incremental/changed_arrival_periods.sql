@@ -13,5 +13,5 @@ UNION
 SELECT strftime(m, '%Y-%m')
 FROM generate_series(date_trunc('month', $last_built::DATE) - INTERVAL 2 MONTH,
                      date_trunc('month', current_date), INTERVAL 1 MONTH) AS months(m)
-WHERE (last_day(m) + INTERVAL 10 DAY)::DATE > $last_built::DATE
-  AND (last_day(m) + INTERVAL 10 DAY)::DATE <= current_date
+WHERE (last_day(m) + INTERVAL ($delivery_due_days) DAY)::DATE > $last_built::DATE
+  AND (last_day(m) + INTERVAL ($delivery_due_days) DAY)::DATE <= current_date

@@ -3,7 +3,7 @@
 -- period to the last complete month. status: fristgerecht | verspaetet | fehlt | offen (not yet due).
 CREATE OR REPLACE TABLE marts.delivery_timeliness AS
 WITH months AS (
-    SELECT strftime(month_start, '%Y-%m') AS period, (last_day(month_start) + INTERVAL 10 DAY)::DATE AS due_on
+    SELECT strftime(month_start, '%Y-%m') AS period, (last_day(month_start) + INTERVAL ($delivery_due_days) DAY)::DATE AS due_on
     FROM (SELECT min(period_start) AS first_start FROM marts.dim_periods) AS bounds,
          generate_series(first_start, date_trunc('month', current_date) - INTERVAL 1 MONTH, INTERVAL 1 MONTH)
              AS m(month_start)

@@ -1,7 +1,8 @@
--- Each provider's current delivery: the newest accepted one (latest period, then latest export).
--- The register keeps exactly one 'accepted' delivery per provider; rejected deliveries are never
--- current, so after a rejection the previous accepted delivery stays current.
+-- Each provider's current delivery: the newest accepted one (raw.delivery_succession: latest
+-- period, then latest export). Rejected deliveries are never current, so after a rejection the
+-- previous accepted delivery stays current.
 CREATE OR REPLACE TABLE staging.current_deliveries AS
-SELECT delivery_id, provider_id, period, exported_at, received_at
-FROM raw.deliveries
-WHERE state = 'accepted'
+SELECT d.delivery_id, d.provider_id, d.period, d.exported_at, d.received_at
+FROM raw.delivery_succession s
+JOIN raw.deliveries d USING (delivery_id)
+WHERE s.superseded_from IS NULL
