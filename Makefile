@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-from-lock
 export DAGSTER_HOME := $(CURDIR)
 export KIM_DAGSTER_DIR := $(CURDIR)/var/dagster
 
-.PHONY: demo test dev check-defs bench lock clean
+.PHONY: demo test lint dev check-defs bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,17 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/kim demo
 
-## test: the whole test suite (unit, end-to-end, browser) plus the Dagster definitions check
-test: $(STAMP) check-defs
+## test: lint (ruff, mypy, the import contract), the Dagster definitions check, then the whole
+## test suite (unit, end-to-end, browser)
+test: $(STAMP) lint check-defs
 	$(BIN)/python -m pytest -n 2 -q
+
+## lint: ruff (lint + format), the type checker and the import contract of docs/architecture.md
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## check-defs: load the Dagster definitions the way `dagster dev` does
 check-defs: $(STAMP)

@@ -117,9 +117,10 @@ def content_key(delivery_dir: Path, digest: dict[str, str]) -> str:
 LINKED_FOLDER_DIGEST = {"(symbolic link)": ""}
 
 
-def landed_digest(delivery_dir: Path) -> dict[str, str]:
-    """folder_digest of a landing folder, without looking into it when it is a symbolic link."""
-    return LINKED_FOLDER_DIGEST if linked_folder_rejection(delivery_dir) else folder_digest(delivery_dir)
+def landed_digest(delivery_dir: Path, linked: bool) -> dict[str, str]:
+    """folder_digest of a landing folder, without looking into it when it is a symbolic link
+    (`linked`: what linked_folder_rejection found, computed once per delivery by the caller)."""
+    return LINKED_FOLDER_DIGEST if linked else folder_digest(delivery_dir)
 
 
 def delivery_id(delivery_dir: Path, key: str) -> str:

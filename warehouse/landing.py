@@ -24,17 +24,17 @@ class LandedDelivery:
     content_key: str
 
 
-def _entries(folder: Path) -> list[Path]:
+def _entries(folder: Path, linked: bool = False) -> list[Path]:
     """The files of a delivery folder, symbolic links included but never followed (lstat): a link
-    may point outside the landing folder, or nowhere."""
-    if linked_folder_rejection(folder):
+    may point outside the landing folder, or nowhere. A linked folder is not looked into."""
+    if linked:
         return []
     return [p for p in folder.iterdir() if p.is_symlink() or p.is_file()]
 
 
-def folder_fingerprint(folder: Path) -> str:
+def folder_fingerprint(folder: Path, linked: bool) -> str:
     """Cheap identity of a folder's current state: names, sizes and modification times."""
-    entries = sorted((p.name, p.lstat().st_size, p.lstat().st_mtime_ns) for p in _entries(folder))
+    entries = sorted((p.name, p.lstat().st_size, p.lstat().st_mtime_ns) for p in _entries(folder, linked))
     return repr(entries)
 
 
@@ -53,11 +53,11 @@ def scan_landing(
         linked = linked_folder_rejection(folder) is not None
         if not linked and (not (folder / MANIFEST_NAME).is_file() or now - latest_change(folder) < quiet_seconds):
             continue
-        fingerprint = folder_fingerprint(folder)
+        fingerprint = folder_fingerprint(folder, linked)
         if seen.get(str(folder)) == fingerprint:
             continue
         state[str(folder)] = fingerprint
         ready.append(
-            LandedDelivery(folder.parent.name, folder.name, folder, content_key(folder, landed_digest(folder)))
+            LandedDelivery(folder.parent.name, folder.name, folder, content_key(folder, landed_digest(folder, linked)))
         )
     return ready, state

@@ -115,11 +115,11 @@ class IngestSummary:
     landing_paths: list[str] = field(default_factory=list)  # folders registered now
 
 
-def received_at(delivery_dir: Path) -> datetime:
+def received_at(delivery_dir: Path, linked: bool) -> datetime:
     """When the delivery arrived: the manifest's modification time (it is written last). Links are
     not followed (a refused linked folder may point nowhere)."""
     marker = delivery_dir / MANIFEST_NAME
-    use_marker = not linked_folder_rejection(delivery_dir) and marker.is_file() and not marker.is_symlink()
+    use_marker = not linked and marker.is_file() and not marker.is_symlink()
     stamp = (marker if use_marker else delivery_dir).lstat().st_mtime
     return datetime.fromtimestamp(stamp, tz=UTC)
 
@@ -175,7 +175,11 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: DecodedDelivery, key
 
 
 def register_rejection(
-    con: duckdb.DuckDBPyConnection, rejection: DeliveryRejected, key: str, exported_at: datetime | None
+    con: duckdb.DuckDBPyConnection,
+    rejection: DeliveryRejected,
+    key: str,
+    exported_at: datetime | None,
+    linked: bool,
 ) -> str:
     folder = rejection.delivery_dir
     identifier = delivery_id(folder, key)
@@ -187,7 +191,7 @@ def register_rejection(
             folder.parent.name,
             folder.name,
             exported_at,
-            received_at(folder),
+            received_at(folder, linked),
             "rejected",
             None,
             None,
@@ -228,10 +232,11 @@ def ingest_delivery(
     """Register one delivery folder: skip it if seen, else accept (with quarantine) or reject."""
     if not isinstance(pseudonym_key, Pseudonymiser):
         pseudonym_key = pseudonym_key_value(pseudonym_key)
+    # Checked once per delivery, here: a linked folder is not even hashed (its files may lie
+    # anywhere); its register entry is keyed on the folder alone, so it is registered once, and
+    # again only when it became a real folder.
     linked = linked_folder_rejection(delivery_dir)
-    # A linked folder is not even hashed (its files may lie anywhere); its register entry is keyed
-    # on the folder alone, so it is registered once, and again only when it became a real folder.
-    digest = landed_digest(delivery_dir)
+    digest = landed_digest(delivery_dir, linked is not None)
     key = content_key(delivery_dir, digest)
     if exists(con, DELIVERY_IS_KNOWN, [key]):
         summary.duplicates.append(delivery_id(delivery_dir, key))
@@ -244,11 +249,13 @@ def ingest_delivery(
         decoded = decode_for_load(manifest)
         assess(decoded, max_bad_row_share)
     except DeliveryRejected as rejection:
-        register_rejection(con, rejection, key, manifest.exported_at if manifest else None)
+        register_rejection(con, rejection, key, manifest.exported_at if manifest else None, linked is not None)
         summary.rejected.append(rejection)
         summary.landing_paths.append(str(delivery_dir))
         return
-    summary.accepted.append(load_delivery(con, decoded.pseudonymised(pseudonym_key), key, received_at(delivery_dir)))
+    summary.accepted.append(
+        load_delivery(con, decoded.pseudonymised(pseudonym_key), key, received_at(delivery_dir, linked is not None))
+    )
     summary.quarantined_rows += decoded.bad_rows.height
     summary.landing_paths.append(str(delivery_dir))
 
