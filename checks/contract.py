@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kim.contract import EARLIEST_PLAUSIBLE_DATE, PRIMARY_KEYS, TABLES, TERMINAL_NEED_STATUS, int_range
+from kim.contract import EARLIEST_PLAUSIBLE_DATE, PRIMARY_KEYS, TABLES, TERMINAL_NEED_STATUS, Column, int_range
 
 PSEUDONYM_PATTERN = r"^[0-9a-f]{32}$"
 NATIONALITY_PATTERN = r"^[A-Z]{3}$"
@@ -63,73 +63,66 @@ class ContractRule:
     description_de: str
 
 
-def contract_rules(table: str, export_date: date) -> list[ContractRule]:
-    """Every expectation for one delivery's rows of `table` (dates are checked against the
-    delivery's export date)."""
-    import great_expectations as gx
-
-    e = gx.expectations
-    latest = datetime.combine(export_date, datetime.min.time())
-    earliest = datetime.combine(EARLIEST_PLAUSIBLE_DATE, datetime.min.time())
-    key = list(PRIMARY_KEYS[table])
-    rules = [
-        ContractRule(
-            e.ExpectCompoundColumnsToBeUnique(column_list=key)
-            if len(key) > 1
-            else e.ExpectColumnValuesToBeUnique(column=key[0]),
-            f"Schlüssel ({', '.join(key)}) ist in der Lieferung eindeutig",
+def _column_rules(e, column: Column, export_date: date) -> list[ContractRule]:
+    """The expectations of one column: filled if required, then its type's and code list's rules."""
+    name = column.name
+    rules = []
+    if column.required:
+        rules.append(ContractRule(e.ExpectColumnValuesToNotBeNull(column=name), f"Pflichtfeld {name} ist gefüllt"))
+    if column.type == "id":
+        rules.append(
+            ContractRule(
+                e.ExpectColumnValuesToMatchRegex(column=name, regex=PSEUDONYM_PATTERN),
+                f"{name} ist ein Pseudonym (HMAC)",
+            )
         )
-    ]
-    for column in TABLES[table]:
-        name = column.name
-        if column.required:
-            rules.append(ContractRule(e.ExpectColumnValuesToNotBeNull(column=name), f"Pflichtfeld {name} ist gefüllt"))
-        if column.type == "id":
-            rules.append(
-                ContractRule(
-                    e.ExpectColumnValuesToMatchRegex(column=name, regex=PSEUDONYM_PATTERN),
-                    f"{name} ist ein Pseudonym (HMAC)",
-                )
+    elif column.type == "date":
+        latest = datetime.combine(export_date, datetime.min.time())
+        earliest = datetime.combine(EARLIEST_PLAUSIBLE_DATE, datetime.min.time())
+        rules.append(
+            ContractRule(
+                e.ExpectColumnValuesToBeInTypeList(column=name, type_list=DATE_DTYPES), f"{name} ist ein Datum"
             )
-        elif column.type == "date":
-            rules.append(
-                ContractRule(
-                    e.ExpectColumnValuesToBeInTypeList(column=name, type_list=DATE_DTYPES), f"{name} ist ein Datum"
-                )
+        )
+        rules.append(
+            ContractRule(
+                e.ExpectColumnValuesToBeBetween(column=name, min_value=earliest, max_value=latest),
+                f"{name} liegt zwischen {EARLIEST_PLAUSIBLE_DATE:%d.%m.%Y} und dem Exportdatum",
             )
-            rules.append(
-                ContractRule(
-                    e.ExpectColumnValuesToBeBetween(column=name, min_value=earliest, max_value=latest),
-                    f"{name} liegt zwischen {EARLIEST_PLAUSIBLE_DATE:%d.%m.%Y} und dem Exportdatum",
-                )
+        )
+    elif column.type == "int":
+        low, high = int_range(name, export_date.year)
+        rules.append(
+            ContractRule(
+                e.ExpectColumnValuesToBeInTypeList(column=name, type_list=INT_DTYPES), f"{name} ist eine ganze Zahl"
             )
-        elif column.type == "int":
-            low, high = int_range(name, export_date.year)
-            rules.append(
-                ContractRule(
-                    e.ExpectColumnValuesToBeInTypeList(column=name, type_list=INT_DTYPES), f"{name} ist eine ganze Zahl"
-                )
+        )
+        rules.append(
+            ContractRule(
+                e.ExpectColumnValuesToBeBetween(column=name, min_value=low, max_value=high),
+                f"{name} liegt zwischen {low} und {high}",
             )
-            rules.append(
-                ContractRule(
-                    e.ExpectColumnValuesToBeBetween(column=name, min_value=low, max_value=high),
-                    f"{name} liegt zwischen {low} und {high}",
-                )
+        )
+    elif column.codes:
+        rules.append(
+            ContractRule(
+                e.ExpectColumnValuesToBeInSet(column=name, value_set=list(column.codes)),
+                f"{name} enthält nur Werte der Codeliste",
             )
-        elif column.codes:
-            rules.append(
-                ContractRule(
-                    e.ExpectColumnValuesToBeInSet(column=name, value_set=list(column.codes)),
-                    f"{name} enthält nur Werte der Codeliste",
-                )
+        )
+    elif name == "nationality":
+        rules.append(
+            ContractRule(
+                e.ExpectColumnValuesToMatchRegex(column=name, regex=NATIONALITY_PATTERN),
+                "Staatsangehörigkeit ist ein ISO-3166-Alpha-3-Code",
             )
-        elif name == "nationality":
-            rules.append(
-                ContractRule(
-                    e.ExpectColumnValuesToMatchRegex(column=name, regex=NATIONALITY_PATTERN),
-                    "Staatsangehörigkeit ist ein ISO-3166-Alpha-3-Code",
-                )
-            )
+        )
+    return rules
+
+
+def _cross_column_rules(e, table: str) -> list[ContractRule]:
+    """Rules between columns of a row: required iff another is set, one date not before another."""
+    rules = []
     for rule_table, column, must_be_set, must_be_empty, text in required_iff():
         if rule_table == table:
             rules.append(
@@ -151,3 +144,23 @@ def contract_rules(table: str, export_date: date) -> list[ContractRule]:
                 )
             )
     return rules
+
+
+def contract_rules(table: str, export_date: date) -> list[ContractRule]:
+    """Every expectation for one delivery's rows of `table` (dates are checked against the
+    delivery's export date)."""
+    import great_expectations as gx
+
+    e = gx.expectations
+    key = list(PRIMARY_KEYS[table])
+    rules = [
+        ContractRule(
+            e.ExpectCompoundColumnsToBeUnique(column_list=key)
+            if len(key) > 1
+            else e.ExpectColumnValuesToBeUnique(column=key[0]),
+            f"Schlüssel ({', '.join(key)}) ist in der Lieferung eindeutig",
+        )
+    ]
+    for column in TABLES[table]:
+        rules.extend(_column_rules(e, column, export_date))
+    return rules + _cross_column_rules(e, table)

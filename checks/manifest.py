@@ -127,14 +127,17 @@ def delivery_id(delivery_dir: Path, key: str) -> str:
     return f"{delivery_dir.parent.name}_{delivery_dir.name}_{key[:12]}"
 
 
-def read_manifest(delivery_dir: Path, config: ProgrammeConfig, check_folder: bool = True) -> Manifest:
-    """Parse and check manifest.json; in the landing folder, the folder layout must agree with it
-    (`check_folder=False` for a provider's self-check of an export folder named as they like)."""
-    path = delivery_dir / MANIFEST_NAME
-
+def _rejecter(delivery_dir: Path):
     def reject(rule: str, message: str) -> DeliveryRejected:
         return DeliveryRejected(delivery_dir, rule, message, file_name=MANIFEST_NAME)
 
+    return reject
+
+
+def _manifest_object(delivery_dir: Path) -> dict:
+    """manifest.json as a JSON object with every required field, or a rejection."""
+    path = delivery_dir / MANIFEST_NAME
+    reject = _rejecter(delivery_dir)
     if path.is_symlink():
         raise reject(
             "file_symlink", "manifest.json is a symbolic link: deliveries must be plain files; it was not read"
@@ -159,7 +162,14 @@ def read_manifest(delivery_dir: Path, config: ProgrammeConfig, check_folder: boo
     for key in ("provider_id", "period", "exported_at", "format_version", "files"):
         if key not in raw:
             raise reject("manifest_field_missing", f"manifest.json has no '{key}'")
+    return raw
 
+
+def _provider_and_period(
+    raw: dict, delivery_dir: Path, config: ProgrammeConfig, check_folder: bool
+) -> tuple[Provider, str]:
+    """Whose delivery and which month: configured, well-formed and (in landing) its folder's."""
+    reject = _rejecter(delivery_dir)
     provider_id = str(raw["provider_id"])
     if provider_id not in config.providers:
         raise reject(
@@ -180,6 +190,11 @@ def read_manifest(delivery_dir: Path, config: ProgrammeConfig, check_folder: boo
             "period_mismatch",
             f"manifest says period '{period}' but the delivery lies in folder '{delivery_dir.name}'",
         )
+    return config.providers[provider_id], period
+
+
+def _exported_at(raw: dict, delivery_dir: Path) -> datetime:
+    reject = _rejecter(delivery_dir)
     if str(raw["format_version"]) != FORMAT_VERSION:
         raise reject(
             "format_version",
@@ -191,7 +206,11 @@ def read_manifest(delivery_dir: Path, config: ProgrammeConfig, check_folder: boo
         raise reject("exported_at_invalid", f"exported_at '{raw['exported_at']}' is not ISO 8601") from None
     if exported_at.tzinfo is None:
         raise reject("exported_at_invalid", "exported_at needs a time zone, e.g. +01:00 or Z")
+    return exported_at
 
+
+def _file_entries(raw: dict, delivery_dir: Path) -> dict[str, FileEntry]:
+    reject = _rejecter(delivery_dir)
     files: dict[str, FileEntry] = {}
     if not isinstance(raw["files"], dict) or not raw["files"]:
         raise reject("manifest_files", "'files' must map each file name to {rows, sha256}")
@@ -207,14 +226,22 @@ def read_manifest(delivery_dir: Path, config: ProgrammeConfig, check_folder: boo
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             raise reject("manifest_files", f"entry for '{name}' needs integer 'rows' and 'sha256'") from None
+    return files
 
+
+def read_manifest(delivery_dir: Path, config: ProgrammeConfig, check_folder: bool = True) -> Manifest:
+    """Parse and check manifest.json; in the landing folder, the folder layout must agree with it
+    (`check_folder=False` for a provider's self-check of an export folder named as they like)."""
+    raw = _manifest_object(delivery_dir)
+    provider, period = _provider_and_period(raw, delivery_dir, config, check_folder)
+    exported_at = _exported_at(raw, delivery_dir)
     return Manifest(
         delivery_dir=delivery_dir,
-        provider=config.providers[provider_id],
+        provider=provider,
         period=period,
         exported_at=exported_at,
         format_version=FORMAT_VERSION,
-        files=files,
+        files=_file_entries(raw, delivery_dir),
     )
 
 
