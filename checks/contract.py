@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from kim.contract import EARLIEST_PLAUSIBLE_DATE, PRIMARY_KEYS, TABLES, TERMINAL_NEED_STATUS, Column, int_range
 
@@ -59,7 +60,7 @@ DATE_ORDER = (
 
 @dataclass(frozen=True)
 class ContractRule:
-    expectation: object  # a gx.expectations.Expectation
+    expectation: Any  # a gx.expectations.Expectation (imported lazily: GX is slow to import)
     description_de: str
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import polars as pl
 
-VIOLATION_SCHEMA = {
-    "table_name": pl.String,
-    "file_name": pl.String,
-    "source_row": pl.Int64,
-    "column_name": pl.String,
-    "rule": pl.String,
-    "value": pl.String,
-    "expected": pl.String,
-}
+VIOLATION_SCHEMA = pl.Schema(
+    {
+        "table_name": pl.String,
+        "file_name": pl.String,
+        "source_row": pl.Int64,
+        "column_name": pl.String,
+        "rule": pl.String,
+        "value": pl.String,
+        "expected": pl.String,
+    }
+)
 
 
 def no_violations() -> pl.DataFrame:

@@ -67,7 +67,7 @@ def _violations(
 
 
 def cross_column_violations(tables: dict[str, pl.DataFrame], file_names: dict[str, str]) -> pl.DataFrame:
-    found = []
+    found: list[pl.DataFrame] = []
     for table, rule, column, broken in ROW_CONDITIONS:
         if table in tables:
             rows = tables[table].filter(broken.fill_null(False))
@@ -119,7 +119,7 @@ def cascade_to_children(
 ) -> pl.DataFrame:
     """Rows that refer to a quarantined row are quarantined too, so staging never holds a need
     whose case is missing. Cases first, then needs (handovers refer to needs)."""
-    found = []
+    found: list[pl.DataFrame] = []
     for parent in ("cases", "needs"):
         bad_rows = pl.concat([violations, *found]).filter(pl.col("table_name") == parent).select("source_row").unique()
         if parent not in tables or bad_rows.is_empty():

@@ -169,13 +169,15 @@ def load_delivery_step(
             ),
             allow_retries=False,
         ) from error
-    if summary.rejected or (entry and entry["state"] == "rejected"):
+    # ingest_delivery registers every folder it sees (or found it registered before)
+    assert entry is not None, f"{folder} has no register entry after loading"
+    if summary.rejected or entry["state"] == "rejected":
         reason = (
             str(summary.rejected[0])
             if summary.rejected
             else (f"{rejection_text(folder, entry)} (registered earlier, the files are unchanged)")
         )
-        metadata = register_metadata(entry) if entry else {}
+        metadata = register_metadata(entry)
         context.log_event(
             dg.AssetObservation(
                 asset_key=context.asset_key,

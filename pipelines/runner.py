@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import dagster as dg
 
@@ -22,7 +23,7 @@ from pipelines.defs.partitions import (
     range_tags,
 )
 from pipelines.defs.raw import RAW_DELIVERIES, register_metadata
-from pipelines.defs.resources import build_resources
+from pipelines.defs.resources import KimSettingsResource, WarehouseResource, build_resources
 from pipelines.warehouse_lock import warehouse_lock
 from warehouse.incremental import RecomputePlan, config_fingerprint, plan_indicator_recompute
 from warehouse.load import IngestSummary, delivery_register_entry, ingest_landing
@@ -78,7 +79,8 @@ def run_pipeline(
 
 def _run_pipeline(definitions, settings, instance, progress, full) -> PipelineRun:
     resources = build_resources(settings)
-    warehouse, kim = resources["warehouse"], resources["kim"]
+    warehouse = cast(WarehouseResource, resources["warehouse"])
+    kim = cast(KimSettingsResource, resources["kim"])
     config = kim.programme_config()
     with warehouse.get_connection() as con:
         summary = ingest_landing(con, settings.landing_dir, config, kim.require_pseudonym_key(), progress=progress)

@@ -56,6 +56,7 @@ def read_csv_table(path: Path, profile: Profile) -> pl.DataFrame:
     crlf = content.count(b"\r\n")
     if crlf and crlf != content.count(b"\n"):
         bare_lf = re.search(rb"(?<!\r)\n", content)
+        assert bare_lf is not None  # fewer CRLF than LF: some LF stands alone
         raise _reject(
             path,
             "line_endings_mixed",

@@ -65,7 +65,7 @@ class RecomputePlan:
 
     def covered_by(self, first_period: str | None, last_period: str | None) -> bool:
         """Does recomputing first_period..last_period (None = open end) settle this plan?"""
-        if self.empty:
+        if self.first_period is None or self.last_period is None:
             return True
         return (first_period is None or first_period <= self.first_period) and (
             last_period is None or last_period >= self.last_period

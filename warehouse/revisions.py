@@ -19,8 +19,9 @@ import polars as pl
 
 from kim.config import ProgrammeConfig
 from kim.contract import TABLES
-from transforms.indicators import KEY_COLUMNS, suppressed_indicator_values
+from transforms.indicators import KEY_COLUMNS
 from warehouse.db import fetch_polars
+from warehouse.indicator_build import suppressed_indicator_values
 from warehouse.migrate import migration_sql
 from warehouse.models import build_models, model_sql
 
@@ -40,19 +41,21 @@ SELECT indicator_id, period, provider_id, dimension, dimension_value, value, num
 FROM marts.indicator_values WHERE period <= ?
 """
 VALUE_COLUMNS = ("value", "numerator", "denominator", "suppressed")
-REVISION_SCHEMA = {
-    **dict.fromkeys(KEY_COLUMNS, pl.String),
-    "previous_value": pl.Float64,
-    "current_value": pl.Float64,
-    "previous_numerator": pl.Int64,
-    "current_numerator": pl.Int64,
-    "previous_denominator": pl.Int64,
-    "current_denominator": pl.Int64,
-    "previous_suppressed": pl.Boolean,
-    "current_suppressed": pl.Boolean,
-    "previous_vintage": pl.String,
-    "current_vintage": pl.String,
-}
+REVISION_SCHEMA = pl.Schema(
+    {
+        **dict.fromkeys(KEY_COLUMNS, pl.String),
+        "previous_value": pl.Float64,
+        "current_value": pl.Float64,
+        "previous_numerator": pl.Int64,
+        "current_numerator": pl.Int64,
+        "previous_denominator": pl.Int64,
+        "current_denominator": pl.Int64,
+        "previous_suppressed": pl.Boolean,
+        "current_suppressed": pl.Boolean,
+        "previous_vintage": pl.String,
+        "current_vintage": pl.String,
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ from pipelines.defs.partitions import MONTH_PARTITIONS
 from pipelines.defs.raw import RAW_DELIVERIES
 from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, KimSettingsResource, WarehouseResource
 from pipelines.defs.staging import staging_key
-from transforms.indicators import INDICATORS, build_indicator_values, build_yearly_indicator_values
+from transforms.indicators import INDICATORS
 from warehouse.incremental import config_fingerprint, plan_indicator_recompute, record_indicator_build
+from warehouse.indicator_build import build_indicator_values, build_yearly_indicator_values
 from warehouse.models import CONFIG_MARTS, MART_MODEL_SPECS, build_dim_providers, build_mart, preview_markdown
 from warehouse.revisions import build_indicator_revisions
 
@@ -46,7 +47,7 @@ def _upstream_asset(relation: str) -> dg.AssetKey:
 # SQL models in warehouse/sql/marts/<name>.sql: (name, upstream assets, description), all derived
 # from the SQL files (warehouse.models.MART_MODEL_SPECS).
 SQL_MODELS = tuple(
-    (model.name, sorted({_upstream_asset(r) for r in model.reads}, key=lambda key: key.path), model.description)
+    (model.name, sorted({_upstream_asset(r) for r in model.reads}, key=lambda key: tuple(key.path)), model.description)
     for model in MART_MODEL_SPECS.values()
 )
 

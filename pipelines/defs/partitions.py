@@ -69,7 +69,7 @@ def month_range(plan: RecomputePlan, full: bool = False) -> tuple[str, str] | No
     keys = MONTH_PARTITIONS.get_partition_keys()
     if full:
         return keys[0], keys[-1]
-    if plan.empty:
+    if plan.first_period is None or plan.last_period is None:
         return None
     first, last = max(plan.first_period, keys[0]), min(plan.last_period, keys[-1])
     return (first, last) if first <= last else None

@@ -42,7 +42,7 @@ def monthly_monitoring_report(
     with warehouse.get_connection() as con:
         paths = render_monthly_since(con, Path(kim.reports_dir), city=config.city, k=kim.suppression_k, since=since)
     render_index(Path(kim.reports_dir), city=config.city)
-    metadata = {"reports_rendered": len(paths), "from_month": since or "all"}
+    metadata: dict[str, dg.MetadataValue | int | str] = {"reports_rendered": len(paths), "from_month": since or "all"}
     if paths:
         metadata["newest_report"] = dg.MetadataValue.path(str(paths[-1]))
     return dg.MaterializeResult(metadata=metadata)

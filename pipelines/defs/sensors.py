@@ -88,7 +88,8 @@ def landing_sensor(context: dg.SensorEvaluationContext, kim: KimSettingsResource
 
 def loads_since(instance: dg.DagsterInstance, after_storage_id: int | None) -> list[dg.EventLogRecord]:
     """Materialisations of raw/deliveries after a storage id, oldest first."""
-    records, cursor = [], None
+    records: list[dg.EventLogRecord] = []
+    cursor = None
     while True:
         result = instance.fetch_materializations(
             dg.AssetRecordsFilter(asset_key=RAW_DELIVERIES, after_storage_id=after_storage_id),
@@ -106,17 +107,18 @@ def planned_months(records: list[dg.EventLogRecord]) -> tuple[tuple[str, str] | 
     """The union of the indicator months the loads planned, and the partitions that planned any.
     (A load plans against the last indicator build, so a later plan already includes what earlier,
     not yet built loads changed; the union is a safe cover.)"""
-    first = last = None
+    first: str | None = None
+    last: str | None = None
     keys = []
     for record in records:
         metadata = record.asset_materialization.metadata if record.asset_materialization else {}
         if "recompute_from" not in metadata:  # nothing changed, or `kim run` (which updates itself)
             continue
-        start, end = metadata["recompute_from"].value, metadata["recompute_to"].value
+        start, end = str(metadata["recompute_from"].value), str(metadata["recompute_to"].value)
         first = start if first is None else min(first, start)
         last = end if last is None else max(last, end)
         keys.append(record.partition_key or "?")
-    return ((first, last) if first else None), keys
+    return ((first, last) if first and last else None), keys
 
 
 @dg.sensor(
