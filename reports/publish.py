@@ -1,16 +1,17 @@
 """Every published report in one call (`kim report`): the monthly reports, the provider feedback
 reports of the month, the annual reports and the index. The internal data-quality report goes
-to its own folder (reports.dq_report) and is never published."""
+to its own folder (reports.quality) and is never published."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from reports import formatting as fmt
 from reports.annual import ANNUAL_PREFIX, annual_years, render_annual_reports
-from reports.provider_feedback import render_provider_reports
-from reports.render import MONTHLY_PREFIX, render_all_monthly, render_index, render_reports, report_periods
+from reports.kit import formatting as fmt
+from reports.kit.index import render_index
+from reports.monthly import MONTHLY_PREFIX, render_all_monthly, render_reports, report_periods
+from reports.provider import render_provider_reports
 
 YEARLY_TABLE_EXISTS = """
 SELECT count(*) FROM information_schema.tables

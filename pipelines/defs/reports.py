@@ -10,10 +10,10 @@ from pipelines.defs.marts import marts_key
 from pipelines.defs.partitions import PARTITION_RANGE_START
 from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, KimSettingsResource, WarehouseResource
 from pipelines.defs.staging import staging_key
-from reports import render_data_quality_report
-from reports.provider_feedback import render_provider_reports
+from reports.kit.index import render_index
+from reports.provider import render_provider_reports
 from reports.publish import render_annual_since, render_monthly_since
-from reports.render import render_index
+from reports.quality import render_data_quality_report
 
 
 @dg.asset(

@@ -1,7 +1,7 @@
 """Charts as inline SVG strings (Matplotlib, no pyplot, deterministic output).
 
 Every function takes only publishable numbers (see `reports.suppression.publishable`) and
-returns an `<svg>` element without XML prolog, with `role="img"`, a `<title>` and a `<desc>`
+returns an `<svg>` element (`_to_svg`, the one SVG clean-up of all reports) without XML prolog, with `role="img"`, a `<title>` and a `<desc>`
 referenced by `aria-labelledby`, ids prefixed by the chart id (several charts share one HTML
 page) and a scoped style block. Output is byte-identical for identical input.
 """
@@ -11,8 +11,9 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
+from typing import Any
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -20,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from reports import formatting as fmt
+from reports.kit import formatting as fmt
 
 # Okabe–Ito palette (distinguishable with colour-vision deficiencies); series are also told
 # apart by line style, markers, hatching and labels, never by colour alone.
@@ -156,20 +157,19 @@ def trend_chart(
     chart_id: str,
     title: str,
     description: str,
+    active_title: str = "Aktive Fälle im Monat, Stadt gesamt",
 ) -> str:
     """Active cases as a line (top) and new/closed cases per month as bars (bottom).
 
     `periods` are all months on the axis; a month missing from a dict (not published) leaves a
-    gap instead of a value. Both panels have a y-axis label, the lower one the month axis."""
+    gap instead of a value. Both panels have a y-axis label, the lower one the month axis.
+    `active_title` titles the upper panel (whose active cases: the city's or a provider's)."""
     n = len(periods)
-    xs = list(range(n))
-    nan = float("nan")
     height = 5.8
     with matplotlib.rc_context(RC):
         fig = _new_figure(height)
         top, bottom = fig.subplots(2, 1, sharex=True)
         report_x = periods.index(report_period) if report_period in periods else None
-
         for ax in (top, bottom):
             ax.grid(axis="y", color=LIGHT, linewidth=0.8)
             ax.set_axisbelow(True)
@@ -177,54 +177,8 @@ def trend_chart(
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.integer(v)))
             if report_x is not None:
                 ax.axvspan(report_x - 0.5, report_x + 0.5, color=BAND, zorder=0, linewidth=0)
-
-        ys = [active.get(p, nan) for p in periods]
-        top.plot(xs, ys, color=BLUE, linewidth=2.2, marker="o", markersize=4, zorder=3, label="Aktive Fälle")
-        top.set_title("Aktive Fälle im Monat, Stadt gesamt")
-        top.set_ylabel("Aktive Fälle")
-        top_max = max([v for v in ys if not math.isnan(v)] or [1])
-        top.set_ylim(bottom=0, top=top_max * 1.18)
-        # Direct label for the report month (or the last published month).
-        label_x = report_x if report_x is not None and not math.isnan(ys[report_x]) else None
-        if label_x is None:
-            published = [i for i, v in enumerate(ys) if not math.isnan(v)]
-            label_x = published[-1] if published else None
-        if label_x is not None:
-            top.annotate(
-                fmt.integer(ys[label_x]),
-                (label_x, ys[label_x]),
-                xytext=(0, 9),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontweight="bold",
-                color=BLUE,
-            )
-
-        width = 0.4
-        new_ys = [new.get(p, nan) for p in periods]
-        closed_ys = [closed.get(p, nan) for p in periods]
-        bottom.bar(
-            [x - width / 2 for x in xs], new_ys, width=width, color=BLUE, edgecolor=BLUE, label="Neue Fälle", zorder=3
-        )
-        bottom.bar(
-            [x + width / 2 for x in xs],
-            closed_ys,
-            width=width,
-            color="white",
-            edgecolor=ORANGE,
-            hatch="////",
-            linewidth=1.0,
-            label="Abgeschlossene Fälle",
-            zorder=3,
-        )
-        bottom.set_title("Neue und abgeschlossene Fälle je Monat")
-        bottom.set_ylabel("Fälle je Monat")
-        bottom.set_xlabel("Monat")
-        bar_max = max([v for v in new_ys + closed_ys if not math.isnan(v)] + [1])  # all zero: still an axis
-        bottom.set_ylim(0, bar_max * 1.35)
-        bottom.legend(loc="upper left", ncols=2, fontsize=10, handlelength=1.6, borderaxespad=0.1)
-
+        top_max = _active_panel(top, periods, active, report_x, active_title)
+        bar_max = _new_closed_panel(bottom, periods, new, closed)
         ticks = _tick_positions(n)
         bottom.set_xticks(ticks, [fmt.month_short(periods[i]) for i in ticks])
         bottom.set_xlim(-0.7, n - 0.3)
@@ -239,19 +193,78 @@ def trend_chart(
                 fontsize=9.5,
                 color=GREY,
             )
-
-        # Layout in inches: tick labels and the y-axis label on the left, titles above each
-        # panel, month labels and the x-axis label below.
-        tick_labels = [fmt.integer(v) for v in (top_max * 1.18, bar_max * 1.35)]
-        ticks_w = _text_width_in(fig, tick_labels, RC["font.size"]) + 0.12
-        left, right, title_h, gap, x_axis = ticks_w + 0.38, 0.15, 0.42, 0.6, 0.72
-        panels = height - title_h - gap - x_axis
-        top_h, bottom_h = panels * 3 / 5.2, panels * 2.2 / 5.2
-        _place(fig, top, left=left, right=right, top=title_h, bottom=height - title_h - top_h)
-        _place(fig, bottom, left=left, right=right, top=height - x_axis - bottom_h, bottom=x_axis)
-        for ax in (top, bottom):
-            ax.yaxis.set_label_coords(-(ticks_w + 0.08) / (WIDTH_IN - left - right), 0.5)
+        _trend_layout(fig, top, bottom, height, top_max, bar_max)
         return _to_svg(fig, chart_id, title, description)
+
+
+def _active_panel(ax, periods: Sequence[str], active: dict[str, float], report_x: int | None, title: str) -> float:
+    """The line of active cases with a direct label on the report month (or the last
+    published month); returns the largest value drawn."""
+    xs = list(range(len(periods)))
+    ys = [active.get(p, float("nan")) for p in periods]
+    ax.plot(xs, ys, color=BLUE, linewidth=2.2, marker="o", markersize=4, zorder=3, label="Aktive Fälle")
+    ax.set_title(title)
+    ax.set_ylabel("Aktive Fälle")
+    top_max = max([v for v in ys if not math.isnan(v)] or [1])
+    ax.set_ylim(bottom=0, top=top_max * 1.18)
+    label_x = report_x if report_x is not None and not math.isnan(ys[report_x]) else None
+    if label_x is None:
+        published = [i for i, v in enumerate(ys) if not math.isnan(v)]
+        label_x = published[-1] if published else None
+    if label_x is not None:
+        ax.annotate(
+            fmt.integer(ys[label_x]),
+            (label_x, ys[label_x]),
+            xytext=(0, 9),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontweight="bold",
+            color=BLUE,
+        )
+    return top_max
+
+
+def _new_closed_panel(ax, periods: Sequence[str], new: dict[str, float], closed: dict[str, float]) -> float:
+    """Bars of new (filled) and closed (hatched) cases per month; returns the largest value."""
+    xs = list(range(len(periods)))
+    nan = float("nan")
+    width = 0.4
+    new_ys = [new.get(p, nan) for p in periods]
+    closed_ys = [closed.get(p, nan) for p in periods]
+    ax.bar([x - width / 2 for x in xs], new_ys, width=width, color=BLUE, edgecolor=BLUE, label="Neue Fälle", zorder=3)
+    ax.bar(
+        [x + width / 2 for x in xs],
+        closed_ys,
+        width=width,
+        color="white",
+        edgecolor=ORANGE,
+        hatch="////",
+        linewidth=1.0,
+        label="Abgeschlossene Fälle",
+        zorder=3,
+    )
+    ax.set_title("Neue und abgeschlossene Fälle je Monat")
+    ax.set_ylabel("Fälle je Monat")
+    ax.set_xlabel("Monat")
+    bar_max = max([v for v in new_ys + closed_ys if not math.isnan(v)] + [1])  # all zero: still an axis
+    ax.set_ylim(0, bar_max * 1.35)
+    ax.legend(loc="upper left", ncols=2, fontsize=10, handlelength=1.6, borderaxespad=0.1)
+    return bar_max
+
+
+def _trend_layout(fig: Figure, top, bottom, height: float, top_max: float, bar_max: float) -> None:
+    """Layout in inches: tick labels and the y-axis label on the left, titles above each
+    panel, month labels and the x-axis label below."""
+    tick_labels = [fmt.integer(v) for v in (top_max * 1.18, bar_max * 1.35)]
+    ticks_w = _text_width_in(fig, tick_labels, RC["font.size"]) + 0.12
+    left, right, title_h, gap, x_axis = ticks_w + 0.38, 0.15, 0.42, 0.6, 0.72
+    panels = height - title_h - gap - x_axis
+    top_h, bottom_h = panels * 3 / 5.2, panels * 2.2 / 5.2
+    _place(fig, top, left=left, right=right, top=title_h, bottom=height - title_h - top_h)
+    _place(fig, bottom, left=left, right=right, top=height - x_axis - bottom_h, bottom=x_axis)
+    for ax in (top, bottom):
+        ax.yaxis.set_label_coords(-(ticks_w + 0.08) / (WIDTH_IN - left - right), 0.5)
 
 
 def horizontal_bar_chart(
@@ -355,11 +368,6 @@ def small_multiples_bar_chart(
     n_rows = max(1, len(rows))
     n_cols = max(1, len(panel_titles))
     n = len(periods)
-    xs = list(range(n))
-    styles = [
-        {"color": BLUE, "edgecolor": BLUE},
-        {"color": "white", "edgecolor": ORANGE, "hatch": "////", "linewidth": 1.0},
-    ]
     panel_in, top_in, bottom_in = 0.95, 0.45, 0.45
     height_in = panel_in * n_rows + top_in + bottom_in
     with matplotlib.rc_context(RC):
@@ -378,39 +386,9 @@ def small_multiples_bar_chart(
         col_max = [max([v for _, series in rows for v in series[c].values()] + [0.0]) for c in range(n_cols)]
         for r, (label, series) in enumerate(rows):
             for c in range(n_cols):
-                ax = axes[r][c]
-                values = series[c]
-                ax.grid(axis="y", color=LIGHT, linewidth=0.8)
-                ax.set_axisbelow(True)
-                if report_x is not None:
-                    ax.axvspan(report_x - 0.5, report_x + 0.5, color=BAND, zorder=0, linewidth=0)
-                present = [(x, values[p]) for x, p in zip(xs, periods) if p in values]
-                if present:
-                    ax.bar(
-                        [x for x, _ in present],
-                        [v for _, v in present],
-                        width=0.62,
-                        zorder=3,
-                        **styles[c % len(styles)],
-                    )
-                missing = [x for x, p in zip(xs, periods) if p not in values]
-                if missing:  # drawn a little above the baseline, clear of the tick marks
-                    ax.scatter(
-                        missing,
-                        [0.14] * len(missing),
-                        marker="x",
-                        s=20,
-                        color=GREY,
-                        linewidths=1.1,
-                        zorder=4,
-                        transform=ax.get_xaxis_transform(),
-                    )
-                ax.set_ylim(0, col_max[c] * 1.15 if col_max[c] > 0 else 1.0)
-                ax.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
-                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.integer(v)))
-                ax.tick_params(axis="both", labelsize=9)
+                _small_panel(axes[r][c], periods, series[c], c, report_x, col_max[c])
                 if r == 0:
-                    ax.set_title(panel_titles[c], fontsize=11)
+                    axes[r][c].set_title(panel_titles[c], fontsize=11)
             axes[r][0].annotate(
                 label,
                 xy=(0, 0.5),
@@ -426,4 +404,116 @@ def small_multiples_bar_chart(
         for c in range(n_cols):
             axes[-1][c].set_xticks(ticks, [fmt.month_short(periods[i]) for i in ticks])
             axes[-1][c].set_xlim(-0.7, n - 0.3)
+        return _to_svg(fig, chart_id, title, description)
+
+
+_PANEL_STYLES: tuple[dict[str, Any], ...] = (
+    {"color": BLUE, "edgecolor": BLUE},
+    {"color": "white", "edgecolor": ORANGE, "hatch": "////", "linewidth": 1.0},
+)
+
+
+def _small_panel(
+    ax, periods: Sequence[str], values: dict[str, float], column: int, report_x: int | None, col_max: float
+) -> None:
+    """One panel of the small multiples: bars of the published months, "×" for the others."""
+    xs = list(range(len(periods)))
+    ax.grid(axis="y", color=LIGHT, linewidth=0.8)
+    ax.set_axisbelow(True)
+    if report_x is not None:
+        ax.axvspan(report_x - 0.5, report_x + 0.5, color=BAND, zorder=0, linewidth=0)
+    present = [(x, values[p]) for x, p in zip(xs, periods) if p in values]
+    if present:
+        ax.bar(
+            [x for x, _ in present],
+            [v for _, v in present],
+            width=0.62,
+            zorder=3,
+            **_PANEL_STYLES[column % len(_PANEL_STYLES)],
+        )
+    missing = [x for x, p in zip(xs, periods) if p not in values]
+    if missing:  # drawn a little above the baseline, clear of the tick marks
+        ax.scatter(
+            missing,
+            [0.14] * len(missing),
+            marker="x",
+            s=20,
+            color=GREY,
+            linewidths=1.1,
+            zorder=4,
+            transform=ax.get_xaxis_transform(),
+        )
+    ax.set_ylim(0, col_max * 1.15 if col_max > 0 else 1.0)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.integer(v)))
+    ax.tick_params(axis="both", labelsize=9)
+
+
+# A monthly chart of unmet needs (count as bars, share as a line), used by the annual report.
+
+
+def monthly_needs_chart(
+    periods: Sequence[str],
+    counts: Mapping[str, float],
+    shares: Mapping[str, float],
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+) -> str:
+    """Unmet needs per month: count as bars (top), share as a line (bottom). A month without a
+    publishable value shows a grey "×" on the baseline instead of a bar or point."""
+    n = len(periods)
+    xs = list(range(n))
+    nan = float("nan")
+    with matplotlib.rc_context(RC):
+        fig = Figure(figsize=(WIDTH_IN, 5.2), layout="constrained")
+        FigureCanvasAgg(fig)
+        top, bottom = fig.subplots(2, 1, sharex=True)
+        for ax in (top, bottom):
+            ax.grid(axis="y", color=LIGHT, linewidth=0.8)
+            ax.set_axisbelow(True)
+
+        present = [(x, counts[p]) for x, p in zip(xs, periods) if p in counts]
+        if present:
+            top.bar(
+                [x for x, _ in present],
+                [v for _, v in present],
+                width=0.62,
+                color=BLUE,
+                edgecolor=BLUE,
+                zorder=3,
+            )
+        top_max = max([v for _, v in present] + [1.0])
+        top.set_ylim(0, top_max * 1.2)
+        top.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        top.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.integer(v)))
+        top.set_ylabel("Anzahl")
+        top.set_title("Nicht gedeckte Bedarfe je Monat (Anzahl), Stadt gesamt")
+
+        ys = [shares.get(p, nan) for p in periods]
+        bottom.plot(xs, ys, color=ORANGE, linewidth=2.2, marker="s", markersize=5, zorder=3)
+        share_max = max([v for v in ys if not math.isnan(v)] + [0.1])
+        bottom.set_ylim(0, min(1.0, share_max * 1.3) or 0.1)
+        bottom.yaxis.set_major_locator(MaxNLocator(nbins=4))
+        bottom.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.percent(v, 0)))
+        bottom.set_ylabel("Anteil")
+        bottom.set_title("Anteil nicht gedeckter an den abschließend bewerteten Bedarfen")
+
+        for ax, values in ((top, counts), (bottom, shares)):
+            missing = [x for x, p in zip(xs, periods) if p not in values]
+            if missing:
+                ax.scatter(
+                    missing,
+                    [0.06] * len(missing),
+                    marker="x",
+                    s=26,
+                    color=GREY,
+                    linewidths=1.2,
+                    zorder=4,
+                    transform=ax.get_xaxis_transform(),
+                )
+        bottom.set_xticks(xs, [fmt.month_short(p) for p in periods])
+        bottom.set_xlim(-0.7, n - 0.3)
+        bottom.set_xlabel("Monat")
         return _to_svg(fig, chart_id, title, description)

@@ -1,0 +1,50 @@
+"""Render the provider feedback reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from reports.kit import formatting as fmt
+from reports.kit.files import write_atomic
+from reports.kit.sql import latest_period
+from reports.kit.templating import environment
+from reports.provider.context import build_provider_context
+from reports.provider.guard import check_provider_id
+from reports.provider.model import PREFIX, QUERIES, TEMPLATE, TEMPLATES
+
+
+def report_path(reports_dir: Path, provider_id: str, period: str) -> Path:
+    fmt.parse_period(period)
+    check_provider_id(provider_id)
+    return Path(reports_dir) / f"{PREFIX}{provider_id}_{period}.html"
+
+
+def render_provider_reports(
+    con: Any,
+    reports_dir: Path,
+    *,
+    city: str,
+    k: int,
+    period: str | None = None,
+    provider_ids: Iterable[str] | None = None,
+) -> list[Path]:
+    """Render reports_dir/traegerbericht_<provider_id>_<YYYY-MM>.html for each provider (default:
+    every provider of kind 'wohlfahrt' or 'stadt' in marts.dim_providers) and `period` (default:
+    the newest period in marts.indicator_values). Returns the paths written, in provider order."""
+    if period is None:
+        period = latest_period(con)
+    fmt.parse_period(period)  # also keeps the file name safe
+    if provider_ids is None:
+        ids = [r["provider_id"] for r in QUERIES.run(con, "provider_ids")]
+    else:
+        ids = list(dict.fromkeys([provider_ids] if isinstance(provider_ids, str) else provider_ids))
+    template = environment(TEMPLATES).get_template(TEMPLATE)
+    paths = []
+    for provider_id in ids:
+        path = report_path(reports_dir, provider_id, period)
+        context = build_provider_context(con, city=city, k=k, period=period, provider_id=provider_id)
+        write_atomic(path, template.render(**context))
+        paths.append(path)
+    return paths
