@@ -15,6 +15,7 @@ import os
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import xlsxwriter
@@ -59,6 +60,8 @@ def write_delivery(
         raise ValueError(f"provider '{provider.id}' delivers {sorted(provider.tables)}, got {sorted(tables)}")
     profile = provider.profile
     exports = {table: _in_provider_shape(profile, table, _canonical(table, tables[table])) for table in provider.tables}
+    # file name -> (content, what the manifest says about it besides the checksum)
+    files: dict[str, tuple[bytes, dict[str, Any]]]
     if profile.format == "csv":
         files = {
             f"{table}.csv": (_csv_bytes(profile, frame), {"rows": frame.height}) for table, frame in exports.items()

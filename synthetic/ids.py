@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from synthetic.sampling import rank_within_groups
+
 # Crockford base32: no I, L, O, U, so pseudonyms cannot be misread.
 BASE32_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 PERSON_ID_LENGTH = 12  # 60 bits
@@ -78,3 +80,17 @@ def child_id(case_id: pl.Expr, rank: pl.Expr, suffix: tuple[str, int]) -> pl.Exp
     """Id of the rank-th (0-based) record of a kind within its case, e.g. 'CV-000123-B02'."""
     marker, digits = suffix
     return numbered(pl.concat_str([case_id, pl.lit(marker)]), rank + 1, digits)
+
+
+def ids_by_rank(
+    case_ids: pl.Series,
+    case: np.ndarray,
+    order_keys: tuple[np.ndarray, ...],
+    suffix: tuple[str, int],
+) -> pl.Series:
+    """Ids of the records of each case, numbered in order of `order_keys` within the case."""
+    order = np.lexsort(tuple(reversed(order_keys)) + (case,))
+    rank = np.empty(len(case), dtype=np.int64)
+    rank[order] = rank_within_groups(case[order])
+    frame = pl.DataFrame({"case_id": case_ids.gather(case), "rank": rank})
+    return frame.select(child_id(pl.col("case_id"), pl.col("rank"), suffix)).to_series()

@@ -12,7 +12,7 @@ from datetime import date
 import polars as pl
 
 from kim.contract import column_names
-from synthetic.history import HANDOVER_DECIDED_ON, NEED_REFERRED_ON
+from synthetic.needs import HANDOVER_DECIDED_ON, NEED_REFERRED_ON
 
 
 def snapshot(history: dict[str, pl.DataFrame], as_of: date) -> dict[str, pl.DataFrame]:
