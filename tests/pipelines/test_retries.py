@@ -181,7 +181,7 @@ def test_a_step_waits_out_a_kim_run_holding_the_run_lock(settings, instance):
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
     )
     result = load_while_held(instance, settings, holder)
     assert result.success

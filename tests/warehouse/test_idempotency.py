@@ -14,7 +14,7 @@ import shutil
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_ingestion import CASES_HEADER, reference_files, write_delivery_files
+from tests.delivery_files import CASES_HEADER, reference_files, write_delivery_files
 from warehouse.load import ingest_landing
 from warehouse.migrate import connect
 from warehouse.models import build_staging

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "crash-safety-key"
 K = 5
 MONTHS = 2
@@ -86,8 +86,8 @@ def run_cycle(con, landing: Path, kill_after_deliveries: int | None = None) -> N
     """One `kim run` without Dagster: load new deliveries, plan, rebuild everything after raw,
     recompute the planned indicator months and log the build."""
     from kim.config import load_config
-    from transforms.indicators import build_indicator_values, build_yearly_indicator_values
     from warehouse.incremental import config_fingerprint, plan_indicator_recompute, record_indicator_build
+    from warehouse.indicator_build import build_indicator_values, build_yearly_indicator_values
     from warehouse.load import ingest_landing
     from warehouse.models import build_models
 

@@ -1,7 +1,7 @@
 """The corpus of broken deliveries, generated from a good one (never hand-copied files).
 
 Each entry names a defect, how to make it from a good delivery, and the exact rule, file and line a
-user must be told about. Run `python -m tests.bad_delivery_corpus OUT_DIR` to write the corpus to a
+user must be told about. Run `python -m tests.warehouse.bad_delivery_corpus OUT_DIR` to write the corpus to a
 folder and look at it (and try `kim check` on an entry).
 """
 

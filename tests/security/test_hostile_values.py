@@ -25,10 +25,10 @@ import pytest
 import yaml
 
 from kim.errors import DeliveryRejected
-from tests.test_ingestion import CASE_ROWS, reference_files, write_delivery_files
+from tests.delivery_files import CASE_ROWS, reference_files, write_delivery_files
 from transforms.delivery import read_delivery
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -98,7 +98,7 @@ def hostile_reports(tmp_path_factory, config):
     from reports.publish import render_published_reports
     from synthetic import generate
     from tests.conftest import build_warehouse_models
-    from transforms.indicators import build_yearly_indicator_values
+    from warehouse.indicator_build import build_yearly_indicator_values
     from warehouse.load import ingest_landing
     from warehouse.migrate import connect
 

@@ -14,8 +14,8 @@ import pytest
 from kim.settings import Settings
 from synthetic.generator import generate
 from tests.conftest import d, load_hand_built_delivery
-from transforms.indicators import build_indicator_values
 from warehouse.incremental import config_fingerprint, plan_indicator_recompute, record_indicator_build
+from warehouse.indicator_build import build_indicator_values
 from warehouse.load import IngestSummary, ensure_pseudonym_key, ingest_delivery
 from warehouse.migrate import connect
 from warehouse.models import build_models

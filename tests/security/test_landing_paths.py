@@ -13,7 +13,7 @@ import zipfile
 import pytest
 
 from checks.manifest import MAX_FILE_BYTES_ENV
-from tests.test_ingestion import CASE_ROWS, reference_files, table_counts, write_delivery_files
+from tests.delivery_files import CASE_ROWS, reference_files, table_counts, write_delivery_files
 from warehouse.landing import scan_landing
 from warehouse.load import ingest_landing
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from kim.cli import app
 from synthetic import generate
-from tests.bad_delivery_corpus import CORPUS, PERIOD, build_entry
+from tests.warehouse.bad_delivery_corpus import CORPUS, PERIOD, build_entry
 from warehouse.load import ingest_landing
 from warehouse.migrate import connect
 from warehouse.models import build_staging

@@ -70,7 +70,7 @@ def run(definitions, root: Path, key: str | None):
         warehouse=root / "warehouse.duckdb",
         reports_dir=root / "reports",
         internal_reports_dir=root / "internal-reports",
-        config=Path(__file__).resolve().parent.parent / "config" / "leverkusen.yaml",
+        config=Path(__file__).resolve().parents[2] / "config" / "leverkusen.yaml",
         pseudonym_key=key,
         suppression_k=5,
     )
