@@ -30,8 +30,9 @@ WHERE {conditions}
 def run_headline_sql(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Execute the indicator SQL of the three headline indicators on the built warehouse for every
     month, fetching every row as the indicator build does; returns the rows per indicator."""
-    from transforms.indicators import indicator_context, indicator_sql
+    from transforms.indicators import indicator_sql
     from warehouse.db import fetch_polars
+    from warehouse.indicator_build import indicator_context
 
     queries = {indicator: indicator_sql(indicator) for indicator in HEADLINE_INDICATORS}
     with indicator_context(con):  # target_periods = every month, and the shared observation views

@@ -248,8 +248,8 @@ def build_downstream(
     """What the pipeline builds after staging and validation: dimensions, every SQL mart model,
     the indicator values of first..last (all months by default; the build is recorded as the
     Dagster asset records it), the yearly values and the revisions. Times each part into `parts`."""
-    from transforms.indicators import build_indicator_values, build_yearly_indicator_values
     from warehouse.incremental import config_fingerprint, plan_indicator_recompute, record_indicator_build
+    from warehouse.indicator_build import build_indicator_values, build_yearly_indicator_values
     from warehouse.models import MART_MODELS, build_dim_providers, build_mart
     from warehouse.revisions import build_indicator_revisions
 

@@ -1,4 +1,5 @@
-"""German labels for every code list of exchange format v1 (design §3) and for the indicators (§5).
+"""German labels for every code list of exchange format v1 (design §3) and for the indicators (§5,
+from their specs).
 
 One place for all user-facing wording of codes, so every report (monthly, annual, provider
 feedback, data quality) names things the same way. Unknown codes fall back to the code itself
@@ -6,6 +7,8 @@ feedback, data quality) names things the same way. Unknown codes fall back to th
 """
 
 from __future__ import annotations
+
+from transforms.indicators import INDICATORS
 
 RESIDENCE_STATUS: dict[str, str] = {
     "duldung": "Duldung",
@@ -150,119 +153,14 @@ CODE_LISTS: dict[str, dict[str, str]] = {
     "caseload_band": CASELOAD_BAND,
 }
 
-# Names of indicator breakdowns (marts.indicator_values.dimension).
-# Indicator names as used in table headers and key figures (design §5).
-INDICATOR: dict[str, str] = {
-    "cases_active": "Aktive Fälle",
-    "cases_new": "Neue Fälle",
-    "cases_closed": "Abgeschlossene Fälle",
-    "persons_active": "Begleitete Personen",
-    "focus_group_share_new": "Anteil Duldung/Gestattung an neuen Fällen",
-    "caseload_per_fte": "Fälle je Vollzeitstelle",
-    "handover_delay_median_days": "Median Wartezeit Übergabe (Tage)",
-    "handover_delay_p90_days": "Wartezeit Übergabe, 90-%-Wert (Tage)",
-    "handover_within_14d_share": "Anteil Übergaben innerhalb von 14 Tagen",
-    "handovers_pending_over_30d": "Übergaben seit über 30 Tagen ohne Ersttermin",
-    "handover_contact_km_median_days": "Median Wartezeit Übergabe inkl. offener Übergaben (Kaplan-Meier, Tage)",
-    "caseload_band_case_managers": "Fallverantwortliche nach Fallzahl",
-    "needs_unmet_share": "Anteil ungedeckter Bedarfe",
-    "needs_unmet_count": "Ungedeckte Bedarfe (Anzahl)",
-    "needs_open_over_90d": "Bedarfe seit über 90 Tagen offen",
-    "time_to_first_need_median_days": "Median Tage bis zur ersten Bedarfserfassung",
-    "cm_continuity_share": "Anteil Fälle mit durchgehend einer Fallverantwortung",
-    "status_change_retained_share": "Anteil weiter begleiteter Personen nach Statuswechsel",
-    "delivery_on_time": "Lieferung fristgerecht",
-    "budget_funding_granted": "Bewilligte Förderung (EUR)",
-    "budget_actual_cost": "Tatsächliche Kosten (EUR)",
-    "budget_funding_coverage_share": "Deckungsgrad der Förderung",
-    "cost_per_active_case": "Kosten je begleitetem Fall (EUR)",
-    "cost_per_closed_case": "Kosten je abgeschlossenem Fall (EUR)",
-}
-
-# Plain-German definitions for the methodology section (design §5).
-INDICATOR_DEFINITION: dict[str, str] = {
-    "cases_active": (
-        "Fälle, die im Berichtsmonat an mindestens einem Tag offen waren: eröffnet bis zum "
-        "Monatsende und nicht vor dem Monatsanfang abgeschlossen."
-    ),
-    "cases_new": "Fälle, die im Berichtsmonat eröffnet wurden.",
-    "cases_closed": ("Fälle, die im Berichtsmonat abgeschlossen wurden, auch aufgeteilt nach Abschlussgrund."),
-    "focus_group_share_new": (
-        "Anteil der neuen Fälle, deren Aufenthaltsstatus bei Aufnahme Duldung oder Aufenthaltsgestattung war."
-    ),
-    "caseload_per_fte": (
-        "Am Monatsende offene Fälle geteilt durch die geförderten Vollzeitstellen des Trägers im jeweiligen Jahr."
-    ),
-    "handover_delay_median_days": (
-        "Kalendertage von der Weitervermittlung an eine andere Stelle bis zum ersten Termin "
-        "dort, für alle Übergaben mit erstem Termin im Berichtsmonat. Der Median ist der "
-        "mittlere Wert: Die Hälfte der Personen hat kürzer gewartet, die Hälfte länger."
-    ),
-    "handover_delay_p90_days": (
-        "Dieselben Übergaben wie beim Median; 90 % der Personen hatten ihren ersten Termin "
-        "spätestens nach so vielen Tagen."
-    ),
-    "handover_within_14d_share": (
-        "Dieselben Übergaben wie beim Median; Anteil mit einem ersten Termin innerhalb von 14 Tagen."
-    ),
-    "handovers_pending_over_30d": (
-        "Übergaben, die am Monatsende seit mehr als 30 Tagen vermittelt sind und noch keinen "
-        "ersten Termin haben (ohne abgelehnte und nicht wahrgenommene Übergaben)."
-    ),
-    "needs_unmet_share": (
-        "Von den Bedarfen, die im Berichtsmonat abschließend bewertet wurden (gedeckt oder "
-        "nicht gedeckt), der Anteil, der nicht gedeckt werden konnte. Ein hoher Anteil weist "
-        "auf Lücken im örtlichen Angebot hin."
-    ),
-    "needs_unmet_count": ("Anzahl der Bedarfe, die im Berichtsmonat als nicht gedeckt abgeschlossen wurden."),
-    "needs_open_over_90d": (
-        "Bedarfe, die vor mehr als 90 Tagen erfasst wurden und am Monatsende noch nicht abgeschlossen sind."
-    ),
-    "time_to_first_need_median_days": (
-        "Für im Berichtsmonat eröffnete Fälle mit mindestens einem Bedarf: mittlere Anzahl "
-        "Tage von der Fallaufnahme bis zur Erfassung des ersten Bedarfs."
-    ),
-    "cm_continuity_share": (
-        "Von den im Berichtsmonat abgeschlossenen Fällen der Anteil, der von Anfang bis Ende "
-        "von derselben Fachkraft begleitet wurde."
-    ),
-    "status_change_retained_share": (
-        "Von den Personen, deren Aufenthaltsstatus sich im Berichtsmonat geändert hat und die "
-        "zu diesem Zeitpunkt begleitet wurden, der Anteil, der am Monatsende weiter begleitet "
-        "wird oder mit Zielerreichung oder Weitervermittlung abgeschlossen wurde."
-    ),
-    "delivery_on_time": ("Eine Lieferung für den Berichtsmonat ist bis zum 10. Tag nach Monatsende eingegangen."),
-    "persons_active": (
-        "Personen mit mindestens einem im Berichtsmonat offenen Fall. Wer bei zwei Trägern "
-        "begleitet wird, zählt stadtweit nur einmal."
-    ),
-    "handover_contact_km_median_days": (
-        "Wartezeit von der Weitervermittlung bis zum ersten Termin für alle Übergaben der "
-        "letzten zwölf Monate, geschätzt nach Kaplan-Meier: Übergaben ohne Termin zählen mit der "
-        "bisherigen Wartezeit (zensiert), statt wegzufallen. Kein Wert, solange weniger als die "
-        "Hälfte einen Termin hatte."
-    ),
-    "caseload_band_case_managers": (
-        "Verteilung der Fallverantwortlichen nach der Zahl ihrer am Monatsende offenen Fälle "
-        "(unter 30, 30 bis 49, 50 bis 69, 70 und mehr). Nie Angaben zu einzelnen Personen."
-    ),
-    "budget_funding_granted": (
-        "Für das Jahr bewilligte Landesförderung; der Anteil eines Trägers nach seinem Anteil an "
-        "den geförderten Vollzeitstellen."
-    ),
-    "budget_actual_cost": (
-        "Tatsächliche Kosten des Jahres; der Anteil eines Trägers nach seinem Anteil an den "
-        "geförderten Vollzeitstellen."
-    ),
-    "budget_funding_coverage_share": "Bewilligte Förderung geteilt durch die tatsächlichen Kosten des Jahres.",
-    "cost_per_active_case": (
-        "Kosten des Zeitraums (Jahreskosten anteilig nach Monaten) geteilt durch die Fälle, "
-        "die im Zeitraum offen waren. Verdeckt, wenn die Fallzahl verdeckt ist."
-    ),
-    "cost_per_closed_case": (
-        "Kosten des Zeitraums geteilt durch die im Zeitraum abgeschlossenen Fälle. Verdeckt, "
-        "wenn die Fallzahl verdeckt ist."
-    ),
+# Indicator names as used in table headers and key figures, and their plain-German definitions for
+# the methodology sections (monthly and yearly wording): derived from the indicator specs
+# (transforms/indicators/specs/<id>.yaml), in the order reports list indicators (`report_order`).
+_BY_REPORT_ORDER = sorted(INDICATORS, key=lambda indicator: indicator.report_order)
+INDICATOR: dict[str, str] = {indicator.id: indicator.label for indicator in _BY_REPORT_ORDER}
+INDICATOR_DEFINITION: dict[str, str] = {indicator.id: indicator.definition for indicator in _BY_REPORT_ORDER}
+INDICATOR_DEFINITION_YEARLY: dict[str, str] = {
+    indicator.id: indicator.definition_yearly for indicator in _BY_REPORT_ORDER
 }
 
 

@@ -41,41 +41,17 @@ class Kind(enum.Enum):
     MONEY_PER_CASE = "money_per_case"  # EUR per case, denominator = cases: hidden below k
 
 
-# How each registered indicator is displayed, derived from the indicator registry so the two
-# cannot drift apart.
-_DISPLAY_KIND_OF = {
-    "count": Kind.COUNT,
-    "share": Kind.SHARE,
-    "median": Kind.DAYS,
-    "ratio": Kind.RATIO,
-    "flag": Kind.FLAG,
-    "per_case": Kind.MONEY_PER_CASE,
-}
-
-
-def _display_kind(kind: str, unit: str) -> Kind:
-    if kind == "amount":
-        return Kind.MONEY_SHARE if unit == "share" else Kind.MONEY
-    return _DISPLAY_KIND_OF[kind]
-
-
-INDICATOR_KIND: dict[str, Kind] = {
-    indicator.id: _display_kind(indicator.kind, indicator.unit) for indicator in INDICATORS
-}
+# How each registered indicator is displayed: from its spec (Indicator.display_kind, derived from
+# its kind and unit), so the registry and the reports cannot drift apart.
+INDICATOR_KIND: dict[str, Kind] = {indicator.id: Kind(indicator.display_kind) for indicator in INDICATORS}
 
 
 def indicator_kind(indicator_id: str) -> Kind:
-    """Kind of an indicator; unknown ids are guessed from their name, defaulting to COUNT
-    (the strictest rule: a count from 1 to k−1 is never shown)."""
-    if indicator_id in INDICATOR_KIND:
+    """Display kind of a registered indicator; an unknown id is an error, not a guess."""
+    try:
         return INDICATOR_KIND[indicator_id]
-    if indicator_id.endswith("_share"):
-        return Kind.SHARE
-    if indicator_id.endswith("_days"):
-        return Kind.DAYS
-    if "_per_" in indicator_id:
-        return Kind.RATIO
-    return Kind.COUNT
+    except KeyError:
+        raise KeyError(f"no indicator spec for {indicator_id!r} (transforms/indicators/specs/)") from None
 
 
 Status = Literal["value", "zero", "primary", "secondary", "hidden", "missing"]

@@ -78,7 +78,7 @@ def load_hand_built_delivery(
 
 def build_warehouse_models(con: duckdb.DuckDBPyConnection, config: ProgrammeConfig, k: int = 5) -> pl.DataFrame:
     """Everything after raw, in the order the Dagster assets run it."""
-    from transforms.indicators import build_indicator_values
+    from warehouse.indicator_build import build_indicator_values
     from warehouse.models import build_models
 
     build_models(con, config)

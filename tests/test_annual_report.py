@@ -41,7 +41,7 @@ SECTIONS = [
 @pytest.fixture(scope="module")
 def real(tmp_path_factory, config):
     from synthetic import generate
-    from transforms.indicators import build_yearly_indicator_values
+    from warehouse.indicator_build import build_yearly_indicator_values
     from warehouse.load import ingest_landing
     from warehouse.migrate import connect
 

@@ -8,7 +8,7 @@ import pytest
 from reports.publish import render_published_reports
 from synthetic import generate
 from tests.conftest import build_warehouse_models
-from transforms.indicators import build_yearly_indicator_values
+from warehouse.indicator_build import build_yearly_indicator_values
 from warehouse.load import ingest_landing
 from warehouse.migrate import connect
 

@@ -14,7 +14,8 @@ import pytest
 from reports.suppression import Kind, indicator_kind
 from synthetic import generate
 from tests.conftest import build_warehouse_models
-from transforms.indicators import INDICATORS_BY_ID, build_yearly_indicator_values
+from transforms.indicators import INDICATORS_BY_ID
+from warehouse.indicator_build import build_yearly_indicator_values
 from warehouse.load import ingest_landing
 from warehouse.migrate import connect
 
