@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from reports import formatting as fmt
 from reports.annual import build_annual_context, change_text, render_annual_reports, span_label
+from reports.kit import formatting as fmt
 from reports.suppression import display, indicator_kind
 from tests.conftest import build_warehouse_models
 from tests.test_reports import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip

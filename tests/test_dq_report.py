@@ -1,4 +1,4 @@
-"""Internal data-quality report (reports.dq_report): a hand-built warehouse with every case a
+"""Internal data-quality report (reports.quality): a hand-built warehouse with every case a
 data steward must see — rejected, superseded and current deliveries, a late and a missing month,
 failing error and warning checks with sample keys, quarantined rows and gaps in completeness."""
 
@@ -16,7 +16,7 @@ import pytest
 
 from kim.contract import TABLES
 from reports import render_data_quality_report
-from reports.dq_report import latest_dq_period, window_periods
+from reports.quality import latest_dq_period, window_periods
 from tests.test_reports import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 
 CITY = "Leverkusen"

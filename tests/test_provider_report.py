@@ -1,4 +1,4 @@
-"""Provider feedback report ("Rückmeldung an den Träger", reports/provider_feedback.py).
+"""Provider feedback report ("Rückmeldung an den Träger", reports/provider/).
 
 Warehouses are built through the pipeline's real path: a small synthetic landing folder
 (generator → ingest_landing → staging/marts/indicators) and the hand-built deliveries of
@@ -17,12 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from reports import formatting as fmt
-from reports.provider_feedback import (
-    KEY_FIGURE_GROUPS,
-    build_provider_context,
-    render_provider_reports,
-)
+from reports.kit import formatting as fmt
+from reports.kit.columns import PROVIDER_COMPARISON_GROUPS as KEY_FIGURE_GROUPS
+from reports.provider import build_provider_context, render_provider_reports
 from reports.suppression import display, indicator_kind
 from tests.conftest import TEST_KEY, build_warehouse_models, load_hand_built_delivery
 from tests.test_reports import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
@@ -475,7 +472,7 @@ def test_german_number_formats(db, tmp_path):
 
 
 def test_suppressed_own_figures_never_show_their_value(db, tmp_path, monkeypatch):
-    from reports import charts
+    from reports.kit import charts
 
     calls = []
     original = charts.trend_chart

@@ -35,9 +35,10 @@ ID_COLUMNS = {
 @pytest.fixture(scope="module")
 def published(tmp_path_factory, config):
     """A warehouse from 14 synthetic months over two years, every published report rendered."""
+    from reports import render_reports
     from reports.annual import render_annual_reports
-    from reports.provider_feedback import render_provider_reports
-    from reports.render import render_index, render_reports
+    from reports.kit.index import render_index
+    from reports.provider import render_provider_reports
 
     root = tmp_path_factory.mktemp("privacy")
     generate(config, root / "landing", months=14, seed=21, total_cases=500, end_period="2025-02")

@@ -14,8 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from reports import charts, labels, render_reports
-from reports.render import render_index
+from reports import labels, render_reports
+from reports.kit import charts
+from reports.kit.index import render_index
 from reports.suppression import Kind, display, publishable
 
 CITY = "Leverkusen"

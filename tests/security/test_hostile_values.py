@@ -94,7 +94,7 @@ def hostile_reports(tmp_path_factory, config):
     with hostile text, and whose register holds deliveries rejected for hostile folder names and
     manifest values."""
     from kim.config import load_config
-    from reports.dq_report import render_data_quality_report
+    from reports.quality import render_data_quality_report
     from reports.publish import render_published_reports
     from synthetic import generate
     from tests.conftest import build_warehouse_models
