@@ -17,7 +17,7 @@ SQL_DIR = PACKAGE_DIR / "sql"
 
 INDICATORS: tuple[Indicator, ...] = load_specs(SPEC_DIR, SQL_DIR)
 INDICATORS_BY_ID = {indicator.id: indicator for indicator in INDICATORS}
-KINDS = {indicator.id: indicator.kind for indicator in INDICATORS}
+KINDS: dict[str, str] = {indicator.id: indicator.kind for indicator in INDICATORS}
 
 SCHEMA = {
     "indicator_id": pl.String,

@@ -205,10 +205,13 @@ def _texts(value: Any, where: str, allowed: tuple[str, ...] | None = None) -> tu
     return tuple(_one_of(v, allowed, where) if allowed else _text(v, where) for v in value)
 
 
+TERM_KEYS = (
+    "indicator", "column", "period_offset", "coefficient", "dimension", "dimension_value", "public", "sum_over_providers",
+)  # fmt: skip
+
+
 def _term(raw: Any, where: str) -> Term:
-    keys = ("indicator", "column", "period_offset", "coefficient", "dimension", "dimension_value", "public")
-    keys += ("sum_over_providers",)
-    raw = _fields(raw, where, (), keys)
+    raw = _fields(raw, where, (), TERM_KEYS)
     if "public" in raw:
         if set(raw) - {"public", "coefficient"}:
             raise SpecError(f"{where}: a public term has only `public` and `coefficient`")
