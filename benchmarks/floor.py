@@ -36,7 +36,7 @@ COPY_ARROW = "CREATE TABLE {table} AS SELECT * FROM sheet"
 
 def delivery_files(landing_dir: Path) -> list[tuple[str, Path]]:
     """(provider_id, file) for every file named in every manifest under landing_dir."""
-    files = []
+    files: list[tuple[str, Path]] = []
     for manifest in sorted(landing_dir.glob("*/*/manifest.json")):
         named = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
         files.extend((manifest.parent.parent.name, manifest.parent / name) for name in sorted(named))
