@@ -17,7 +17,8 @@ import pytest
 from kim.contract import TABLES
 from reports import render_data_quality_report
 from reports.quality import latest_dq_period, window_periods
-from tests.test_reports import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
+from tests.html_helpers import CHROMIUM, CHROMIUM_ARGS
+from tests.html_helpers import browser_or_skip as _browser_or_skip
 
 CITY = "Leverkusen"
 PERIOD = "2026-10"

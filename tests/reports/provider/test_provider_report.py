@@ -1,9 +1,9 @@
 """Provider feedback report ("Rückmeldung an den Träger", reports/provider/).
 
 Warehouses are built through the pipeline's real path: a small synthetic landing folder
-(generator → ingest_landing → staging/marts/indicators) and the hand-built deliveries of
-tests/test_indicators_all.py (two case providers only). Planted figures are written into copies
-of the synthetic warehouse's marts.indicator_values.
+(generator → ingest_landing → staging/marts/indicators) and the hand-built leap-month
+deliveries of tests/transforms/indicators/hand_built.py (two case providers only). Planted
+figures are written into copies of the synthetic warehouse's marts.indicator_values.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from reports.kit import formatting as fmt
 from reports.kit.columns import PROVIDER_COMPARISON_GROUPS as KEY_FIGURE_GROUPS
 from reports.provider import build_provider_context, render_provider_reports
 from reports.suppression import display, indicator_kind
-from tests.conftest import TEST_KEY, build_warehouse_models, load_hand_built_delivery
-from tests.test_reports import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
+from tests.conftest import TEST_KEY, build_warehouse_models
+from tests.html_helpers import CHROMIUM, CHROMIUM_ARGS
+from tests.html_helpers import browser_or_skip as _browser_or_skip
 
 CITY = "Leverkusen"
 K = 5
@@ -80,51 +81,16 @@ def synthetic_reports(synthetic_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def two_provider_db(tmp_path_factory, config):
-    """The hand-built deliveries of test_indicators_all: caritas (2024-03), diakonie (2024-02,
-    stale in March) and the Ausländerbehörde. Only two providers have case figures."""
-    from tests.test_indicators_all import (
-        CARITAS_ASSIGNMENTS,
-        CARITAS_CASES,
-        CARITAS_HANDOVERS,
-        CARITAS_NEEDS,
-        DIAKONIE_ASSIGNMENTS,
-        DIAKONIE_CASES,
-        DIAKONIE_HANDOVERS,
-        DIAKONIE_NEEDS,
-        P1,
-        P2,
-        STATUS_CHANGES,
-    )
+    """The hand-built leap-month deliveries of the indicator tests
+    (tests/transforms/indicators/hand_built.py): caritas (2024-03), diakonie (2024-02, stale in
+    March) and the Ausländerbehörde. Only two providers have case figures."""
+    from tests.transforms.indicators.hand_built import load_leap
     from warehouse.migrate import connect
 
     path = tmp_path_factory.mktemp("two_providers") / "warehouse.duckdb"
     con = connect(path)
     try:
-        load_hand_built_delivery(
-            con,
-            config,
-            "caritas",
-            P2,
-            {
-                "cases": CARITAS_CASES,
-                "assignments": CARITAS_ASSIGNMENTS,
-                "handovers": CARITAS_HANDOVERS,
-                "needs": CARITAS_NEEDS,
-            },
-        )
-        load_hand_built_delivery(
-            con,
-            config,
-            "diakonie",
-            P1,
-            {
-                "cases": DIAKONIE_CASES,
-                "assignments": DIAKONIE_ASSIGNMENTS,
-                "handovers": DIAKONIE_HANDOVERS,
-                "needs": DIAKONIE_NEEDS,
-            },
-        )
-        load_hand_built_delivery(con, config, "abh", P2, {"status_changes": STATUS_CHANGES})
+        load_leap(con, config)
         build_warehouse_models(con, config, k=K)
     finally:
         con.close()

@@ -17,7 +17,8 @@ from reports.annual import build_annual_context, change_text, render_annual_repo
 from reports.kit import formatting as fmt
 from reports.suppression import display, indicator_kind
 from tests.conftest import build_warehouse_models
-from tests.test_reports import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
+from tests.html_helpers import CHROMIUM, CHROMIUM_ARGS
+from tests.html_helpers import browser_or_skip as _browser_or_skip
 
 CITY = "Leverkusen"
 K = 5
