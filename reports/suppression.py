@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from reports import formatting as fmt
+from reports.kit import formatting as fmt
 from transforms.indicators import INDICATORS
 
 

@@ -54,6 +54,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from transforms.indicators import INDICATORS
 from transforms.suppression_core import (
     PAIR_TRIALS,
     SPAN_TOLERANCE,
@@ -75,7 +76,10 @@ KINDS = COUNT_KINDS + BASE_KINDS + NEVER_SUPPRESSED
 SECONDARY_BASE = {"count": "numerator", "ratio": "numerator", "share": "denominator"}
 # A crossed breakdown whose value is '<value of first>|<value of second>': its cells add up to the
 # cells of both parents, which a reader can use too.
-CROSSED_DIMENSIONS: dict[str, tuple[str, str]] = {"category_reason": ("category", "unmet_reason")}
+# Declared by the indicator specs (adds_up.crossed).
+CROSSED_DIMENSIONS: dict[str, tuple[str, str]] = {
+    name: parents for indicator in INDICATORS for name, parents in indicator.adds_up.crossed
+}
 CROSSED_SEPARATOR = "|"
 
 # Groups with more cells than this (NRW-wide crossed breakdowns: hundreds of providers x 80 cells)

@@ -44,7 +44,7 @@ def require_yearly(con: Any) -> set[str]:
     if "marts.indicator_values_yearly" not in tables:
         raise ValueError(
             "marts.indicator_values_yearly does not exist: build the yearly figures "
-            "(transforms.indicators.build_yearly_indicator_values) first"
+            "(warehouse.indicator_build.build_yearly_indicator_values) first"
         )
     return tables
 

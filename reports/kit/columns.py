@@ -1,14 +1,17 @@
-"""The indicator columns of every report table, in one place.
+"""The indicator columns of every report table, derived from the indicator specs.
 
-Each list names the indicators a table shows, in order, with the German header the table
-gives them (`always`: shown even when the indicator is missing that month). Named by report
-and table. These lists are meant to be derived from the indicator specs later; until then
-this module is the one place where a report's choice of indicators is written down.
+Each spec says where the reports show its indicator (`shown_in` in
+transforms/indicators/specs/<id>.yaml: table, position, header, always). A table here is the
+specs' placements for it in position order; a new indicator appears in a table by naming the
+table in its spec, nothing else. The tables a report has are listed below (an unknown table in a
+spec, or a table without columns, fails at import).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from transforms.indicators import INDICATORS
 
 
 @dataclass(frozen=True)
@@ -18,200 +21,87 @@ class ColumnSpec:
     always: bool = False  # shown even when the indicator is missing this month
 
 
+# Every table that shows indicator columns: `<report>.<table>`.
+TABLES = (
+    "monthly.key_figures", "monthly.providers", "monthly.handovers", "monthly.needs", "monthly.open_needs",
+    "monthly.persons", "monthly.continuity", "monthly.closing", "monthly.residence", "monthly.caseload",
+    "monthly.status_change",
+    "annual.summary", "annual.reach", "annual.handovers", "annual.process", "annual.needs", "annual.budget",
+    "annual.trend", "annual.residence", "annual.caseload", "annual.closing", "annual.duration",
+    "annual.needs_trend",
+    "provider.handovers", "provider.needs", "provider.cards", "provider.comparison_cases",
+    "provider.comparison_handovers", "provider.comparison_needs", "provider.comparison_continuity",
+)  # fmt: skip
+
+
+def _placed() -> dict[str, tuple[ColumnSpec, ...]]:
+    found: dict[str, list[tuple[int, ColumnSpec]]] = {table: [] for table in TABLES}
+    for indicator in INDICATORS:
+        for place in indicator.shown_in:
+            if place.table not in found:
+                raise ValueError(f"{indicator.id}.yaml: shown_in names table {place.table!r}, not one of {TABLES}")
+            column = ColumnSpec(indicator.id, place.header or indicator.label, place.always)
+            found[place.table].append((place.position, column))
+    if empty := [table for table, columns in found.items() if not columns]:
+        raise ValueError(f"report tables without any indicator column in the specs: {empty}")
+    return {table: tuple(column for _, column in sorted(columns)) for table, columns in found.items()}
+
+
+_TABLES = _placed()
+
+
+def columns(table: str) -> tuple[ColumnSpec, ...]:
+    """The indicator columns of `table` in order."""
+    return _TABLES[table]
+
+
+def indicator_ids(table: str) -> tuple[str, ...]:
+    return tuple(column.indicator_id for column in _TABLES[table])
+
+
 # --------------------------------------------------------------------------------------------
 # Monthly report (reports.monthly)
 
-# Key figures (cards) for the whole city, in this order.
-MONTHLY_KEY_FIGURES = (
-    "cases_active",
-    "persons_active",
-    "cases_new",
-    "cases_closed",
-    "focus_group_share_new",
-    "caseload_per_fte",
-    "handover_delay_median_days",
-    "handover_contact_km_median_days",
-    "handover_within_14d_share",
-    "handovers_pending_over_30d",
-    "needs_unmet_share",
-    "needs_open_over_90d",
-    "time_to_first_need_median_days",
-    "cm_continuity_share",
-    "status_change_retained_share",
-)
-
-MONTHLY_PROVIDERS = (
-    ColumnSpec("cases_active", "Aktive Fälle", always=True),
-    ColumnSpec("cases_new", "Neue Fälle", always=True),
-    ColumnSpec("cases_closed", "Abgeschlossene Fälle", always=True),
-    ColumnSpec("handover_delay_median_days", "Median Wartezeit Übergabe (Tage)", always=True),
-    ColumnSpec("needs_unmet_share", "Anteil ungedeckter Bedarfe", always=True),
-    ColumnSpec("caseload_per_fte", "Fälle je Vollzeitstelle"),
-)
-
-MONTHLY_HANDOVERS = (
-    ColumnSpec("handover_delay_median_days", "Median Wartezeit (Tage)", always=True),
-    ColumnSpec("handover_delay_p90_days", "90 % innerhalb von … Tagen"),
-    ColumnSpec("handover_within_14d_share", "Anteil innerhalb von 14 Tagen"),
-    ColumnSpec("handovers_pending_over_30d", "Seit über 30 Tagen ohne Ersttermin"),
-    ColumnSpec("handover_contact_km_median_days", "Median inkl. noch wartender Übergaben (Kaplan-Meier, Tage)"),
-)
-
-MONTHLY_NEEDS = (
-    ColumnSpec("needs_unmet_share", "Anteil ungedeckt", always=True),
-    ColumnSpec("needs_unmet_count", "Ungedeckte Bedarfe (Anzahl)"),
-)
-
-MONTHLY_OPEN_NEEDS = (ColumnSpec("needs_open_over_90d", "Seit über 90 Tagen offene Bedarfe", always=True),)
-
-MONTHLY_PERSONS = (
-    ColumnSpec("persons_active", "Begleitete Personen"),
-    ColumnSpec("cases_active", "Aktive Fälle"),
-    ColumnSpec("cases_new", "Neue Fälle"),
-    ColumnSpec("focus_group_share_new", "Anteil Duldung/Gestattung an neuen Fällen"),
-)
-
-MONTHLY_CONTINUITY = (
-    ColumnSpec("cm_continuity_share", "Anteil abgeschlossener Fälle mit durchgehend einer Fallverantwortung"),
-    ColumnSpec("status_change_retained_share", "Anteil weiter begleitet nach Statuswechsel"),
-    ColumnSpec("caseload_per_fte", "Fälle je Vollzeitstelle"),
-)
-
-MONTHLY_CLOSING = (ColumnSpec("cases_closed", "Abgeschlossene Fälle", always=True),)
-
-MONTHLY_RESIDENCE = (ColumnSpec("cases_new", "Neue Fälle", always=True),)
-
-MONTHLY_CASELOAD = (ColumnSpec("caseload_band_case_managers", "Fallverantwortliche", always=True),)
-
-MONTHLY_STATUS_CHANGE = (ColumnSpec("status_change_retained_share", "Anteil weiter begleitet", always=True),)
-
+MONTHLY_KEY_FIGURES = indicator_ids("monthly.key_figures")  # the city's key figures (cards)
+MONTHLY_PROVIDERS = columns("monthly.providers")
+MONTHLY_HANDOVERS = columns("monthly.handovers")
+MONTHLY_NEEDS = columns("monthly.needs")
+MONTHLY_OPEN_NEEDS = columns("monthly.open_needs")
+MONTHLY_PERSONS = columns("monthly.persons")
+MONTHLY_CONTINUITY = columns("monthly.continuity")
+MONTHLY_CLOSING = columns("monthly.closing")
+MONTHLY_RESIDENCE = columns("monthly.residence")
+MONTHLY_CASELOAD = columns("monthly.caseload")
+MONTHLY_STATUS_CHANGE = columns("monthly.status_change")
 
 # --------------------------------------------------------------------------------------------
 # Annual report (reports.annual)
 
-ANNUAL_SUMMARY = (
-    ColumnSpec("cases_active", "Begleitete Fälle"),
-    ColumnSpec("persons_active", "Begleitete Personen"),
-    ColumnSpec("cases_new", "Neu aufgenommene Fälle"),
-    ColumnSpec("cases_closed", "Abgeschlossene Fälle"),
-    ColumnSpec("focus_group_share_new", "Anteil Duldung/Gestattung an neuen Fällen"),
-)
-
-ANNUAL_REACH = (
-    ColumnSpec("cases_active", "Begleitete Fälle"),
-    ColumnSpec("persons_active", "Begleitete Personen"),
-    ColumnSpec("cases_new", "Neue Fälle"),
-    ColumnSpec("cases_closed", "Abgeschlossene Fälle"),
-    ColumnSpec("focus_group_share_new", "Anteil Duldung/Gestattung an neuen Fällen"),
-)
-
-ANNUAL_HANDOVERS = (
-    ColumnSpec("handover_delay_median_days", "Median Wartezeit (Tage)"),
-    ColumnSpec("handover_delay_p90_days", "90 % innerhalb von … Tagen"),
-    ColumnSpec("handover_within_14d_share", "Anteil innerhalb von 14 Tagen"),
-    ColumnSpec("handover_contact_km_median_days", "Median inkl. noch Wartender (Kaplan-Meier, Tage)"),
-    ColumnSpec("handovers_pending_over_30d", "Am Ende des Zeitraums seit über 30 Tagen ohne Ersttermin"),
-)
-
-ANNUAL_PROCESS = (
-    ColumnSpec("handover_delay_median_days", "Median Wartezeit Übergabe (Tage)"),
-    ColumnSpec("handover_contact_km_median_days", "Median inkl. noch Wartender (Kaplan-Meier, Tage)"),
-    ColumnSpec("handovers_pending_over_30d", "Übergaben seit über 30 Tagen ohne Ersttermin"),
-    ColumnSpec("cm_continuity_share", "Anteil mit durchgehend einer Fachkraft"),
-    ColumnSpec("status_change_retained_share", "Nach Statuswechsel weiter begleitet"),
-    ColumnSpec("time_to_first_need_median_days", "Median Tage bis zum ersten Bedarf"),
-    ColumnSpec("caseload_per_fte", "Fälle je Vollzeitstelle"),
-)
-
-ANNUAL_NEEDS = (
-    ColumnSpec("needs_unmet_share", "Anteil nicht gedeckt"),
-    ColumnSpec("needs_unmet_count", "Nicht gedeckt (Anzahl)"),
-    ColumnSpec("needs_open_over_90d", "Am Ende des Zeitraums seit über 90 Tagen offen"),
-)
-
-ANNUAL_BUDGET = (
-    ColumnSpec("budget_funding_granted", "Bewilligte Förderung"),
-    ColumnSpec("budget_actual_cost", "Tatsächliche Kosten"),
-    ColumnSpec("budget_funding_coverage_share", "Deckungsgrad der Förderung"),
-    ColumnSpec("cost_per_active_case", "Kosten je begleitetem Fall"),
-    ColumnSpec("cost_per_closed_case", "Kosten je abgeschlossenem Fall"),
-)
-
-ANNUAL_TREND = (
-    ColumnSpec("cases_active", "Aktive Fälle"),
-    ColumnSpec("cases_new", "Neue Fälle"),
-    ColumnSpec("cases_closed", "Abgeschlossene Fälle"),
-)
-
-ANNUAL_RESIDENCE = (ColumnSpec("cases_new", "Neue Fälle"),)
-
-ANNUAL_CASELOAD = (ColumnSpec("caseload_band_case_managers", "Fallverantwortliche"),)
-
-ANNUAL_CLOSING = (ColumnSpec("cases_closed", "Abgeschlossene Fälle"),)
-
-ANNUAL_DURATION = (ColumnSpec("cases_closed", "Abgeschlossene Fälle"),)
-
-ANNUAL_NEEDS_TREND = (
-    ColumnSpec("needs_unmet_count", "Nicht gedeckte Bedarfe (Anzahl)"),
-    ColumnSpec("needs_unmet_share", "Anteil nicht gedeckt"),
-)
-
+ANNUAL_SUMMARY = columns("annual.summary")
+ANNUAL_REACH = columns("annual.reach")
+ANNUAL_HANDOVERS = columns("annual.handovers")
+ANNUAL_PROCESS = columns("annual.process")
+ANNUAL_NEEDS = columns("annual.needs")
+ANNUAL_BUDGET = columns("annual.budget")
+ANNUAL_TREND = columns("annual.trend")
+ANNUAL_RESIDENCE = columns("annual.residence")
+ANNUAL_CASELOAD = columns("annual.caseload")
+ANNUAL_CLOSING = columns("annual.closing")
+ANNUAL_DURATION = columns("annual.duration")
+ANNUAL_NEEDS_TREND = columns("annual.needs_trend")
 
 # --------------------------------------------------------------------------------------------
 # Provider feedback report (reports.provider)
 
-PROVIDER_HANDOVERS = (
-    ColumnSpec("handover_delay_median_days", "Median Wartezeit (Tage)"),
-    ColumnSpec("handover_within_14d_share", "Anteil innerhalb von 14 Tagen"),
-    ColumnSpec("handovers_pending_over_30d", "Seit über 30 Tagen ohne Ersttermin"),
-)
-
-PROVIDER_NEEDS = (
-    ColumnSpec("needs_unmet_share", "Anteil ungedeckt"),
-    ColumnSpec("needs_unmet_count", "Ungedeckte Bedarfe (Anzahl)"),
-    ColumnSpec("needs_open_over_90d", "Seit über 90 Tagen offen"),
-)
-
+PROVIDER_HANDOVERS = columns("provider.handovers")
+PROVIDER_NEEDS = columns("provider.needs")
 # The comparison table: groups of indicators (headers from reports.labels), in this order.
 # Missing indicators are skipped.
 PROVIDER_COMPARISON_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        "Fälle und Personen",
-        (
-            "cases_active",
-            "cases_new",
-            "cases_closed",
-            "persons_active",
-            "caseload_per_fte",
-            "focus_group_share_new",
-        ),
-    ),
-    (
-        "Übergaben an andere Stellen",
-        (
-            "handover_delay_median_days",
-            "handover_delay_p90_days",
-            "handover_within_14d_share",
-            "handovers_pending_over_30d",
-        ),
-    ),
-    (
-        "Bedarfe",
-        (
-            "needs_unmet_share",
-            "needs_unmet_count",
-            "needs_open_over_90d",
-            "time_to_first_need_median_days",
-        ),
-    ),
-    (
-        "Kontinuität der Begleitung",
-        (
-            "cm_continuity_share",
-            "status_change_retained_share",
-        ),
-    ),
+    ("Fälle und Personen", indicator_ids("provider.comparison_cases")),
+    ("Übergaben an andere Stellen", indicator_ids("provider.comparison_handovers")),
+    ("Bedarfe", indicator_ids("provider.comparison_needs")),
+    ("Kontinuität der Begleitung", indicator_ids("provider.comparison_continuity")),
 )
-
 # Cards at the top of the report.
-PROVIDER_CARDS = ("cases_active", "cases_new", "cases_closed", "caseload_per_fte")
+PROVIDER_CARDS = indicator_ids("provider.cards")

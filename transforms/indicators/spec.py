@@ -131,6 +131,18 @@ class Docs:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """Where a report shows the indicator: a table of reports.kit.columns (`<report>.<table>`),
+    its position there, the column header (None: the indicator's label) and whether the column is
+    shown even in a month without the indicator."""
+
+    table: str
+    position: int
+    header: str | None = None
+    always: bool = False
+
+
+@dataclass(frozen=True)
 class Indicator:
     id: str
     kind: IndicatorKind
@@ -156,6 +168,7 @@ class Indicator:
     relations: tuple[Relation, ...] = ()
     examples: tuple[Example, ...] = ()
     docs: Docs | None = None
+    shown_in: tuple[Placement, ...] = ()
 
     @property
     def display_kind(self) -> str:
@@ -300,7 +313,26 @@ REQUIRED = (
     "id", "order", "report_order", "kind", "unit", "breakdowns", "source", "additive_over_months",
     "description", "label", "definition", "reads", "time", "adds_up", "relations", "docs", "examples",
 )  # fmt: skip
-OPTIONAL = ("hidden_with", "sql")
+OPTIONAL = ("hidden_with", "sql", "shown_in")
+_TABLE_RE = re.compile(r"^(monthly|annual|provider)\.[a-z_]+$")
+
+
+def _placement(raw: Any, where: str) -> Placement:
+    raw = _fields(raw, where, ("table", "position"), ("header", "always"))
+    table = _text(raw["table"], f"{where}: table")
+    if not _TABLE_RE.match(table):
+        raise SpecError(f"{where}: table {table!r} is not <monthly|annual|provider>.<table>")
+    if not isinstance(raw["position"], int) or isinstance(raw["position"], bool) or raw["position"] < 1:
+        raise SpecError(f"{where}: position must be a whole number from 1")
+    if not isinstance(raw.get("always", False), bool):
+        raise SpecError(f"{where}: always must be true or false")
+    header = raw.get("header")
+    return Placement(
+        table=table,
+        position=raw["position"],
+        header=None if header is None else _text(header, f"{where}: header"),
+        always=raw.get("always", False),
+    )
 
 
 def parse_spec(raw: Any, where: str) -> Indicator:
@@ -348,6 +380,7 @@ def parse_spec(raw: Any, where: str) -> Indicator:
             columns=_text(docs["columns"], f"{where}: docs.columns"),
             breakdowns=_text(docs.get("breakdowns", "–"), f"{where}: docs.breakdowns"),
         ),
+        shown_in=tuple(_placement(r, f"{where}: shown_in[{i}]") for i, r in enumerate(raw.get("shown_in") or [])),
     )
 
 
@@ -364,6 +397,9 @@ def _check_together(specs: list[Indicator], where: str) -> None:
             referenced.add(spec.hidden_with)
         if unknown := sorted(referenced - ids):
             raise SpecError(f"{spec.id}.yaml: refers to unknown indicator(s) {unknown}")
+    places = [(p.table, p.position) for spec in specs for p in spec.shown_in]
+    if repeated := sorted({place for place in places if places.count(place) > 1}):
+        raise SpecError(f"{where}: shown_in positions {repeated} used by more than one spec")
 
 
 def load_specs(spec_dir: Path, sql_dir: Path) -> tuple[Indicator, ...]:

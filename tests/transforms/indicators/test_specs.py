@@ -55,6 +55,9 @@ def test_a_spec_round_trips_through_the_loader():
         (lambda raw: raw["relations"][1]["left"].update(colum="value"), r"unknown key\(s\) \['colum'\]"),
         (lambda raw: raw["examples"][0]["expected"].append([1, 2]), "expected rows of"),
         (lambda raw: raw["adds_up"].update(over=["districts"]), "'districts' is not one of"),
+        (lambda raw: raw["shown_in"][0].update(table="gap_matrix"), r"shown_in\[0\]: table 'gap_matrix' is not"),
+        (lambda raw: raw["shown_in"][0].update(position=0), r"shown_in\[0\]: position must be"),
+        (lambda raw: raw["shown_in"][0].update(colour="red"), r"shown_in\[0\]: unknown key"),
     ],
 )
 def test_the_loader_fails_loudly_with_the_file_name(change, message):
@@ -162,3 +165,36 @@ def test_display_kinds_come_from_the_specs_and_unknown_ids_are_an_error():
 def test_docs_indicators_md_is_generated_from_the_specs():
     current = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
     assert current == render(), "docs/indicators.md is stale: python -m transforms.indicators.docs > docs/indicators.md"
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the reports show an indicator (shown_in)
+
+
+def test_the_report_tables_are_derived_from_the_specs():
+    from reports.kit import columns
+
+    monthly_handovers = [(c.indicator_id, c.header, c.always) for c in columns.MONTHLY_HANDOVERS]
+    expected = [
+        (spec.id, place.header or spec.label, place.always)
+        for spec in INDICATORS
+        for place in sorted(spec.shown_in, key=lambda place: place.position)
+        if place.table == "monthly.handovers"
+    ]
+    assert sorted(monthly_handovers) == sorted(expected)
+    assert monthly_handovers[0] == ("handover_delay_median_days", "Median Wartezeit (Tage)", True)
+    every_table = {place.table for spec in INDICATORS for place in spec.shown_in}
+    assert every_table == set(columns.TABLES)
+
+
+def test_two_specs_cannot_take_the_same_place_in_a_table(tmp_path):
+    sql_dir = tmp_path / "sql"
+    sql_dir.mkdir()
+    for indicator_id in ("cases_closed", "cm_continuity_share"):
+        raw = _raw(indicator_id)
+        raw["relations"] = []
+        raw["shown_in"] = [{"table": "monthly.closing", "position": 1}]
+        (sql_dir / f"{indicator_id}.sql").write_text("SELECT 1")
+        (tmp_path / f"{indicator_id}.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True))
+    with pytest.raises(SpecError, match=r"shown_in positions \[\('monthly.closing', 1\)\]"):
+        load_specs(tmp_path, sql_dir)
