@@ -58,5 +58,3 @@ DATA_TABLES = ["raw.delivery_files", "raw.cases", "raw.needs", "quarantine.rejec
 
 def table_counts(con) -> dict[str, int]:
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in DATA_TABLES}
-
-

@@ -272,12 +272,14 @@ def _equations(
     is_all_row = provider == "all"
     is_total = dimension == "all"
     total_dim = int(dim[is_total][0]) if is_total.any() else -1
-    equation, cell, coefficient = [], [], []
+    equation_parts: list[np.ndarray] = []
+    cell_parts: list[np.ndarray] = []
+    coefficient_parts: list[np.ndarray] = []
 
     def add(keys: np.ndarray, members: np.ndarray, sign: float) -> None:
-        equation.append(keys)
-        cell.append(members)
-        coefficient.append(np.full(members.size, sign))
+        equation_parts.append(keys)
+        cell_parts.append(members)
+        coefficient_parts.append(np.full(members.size, sign))
 
     # Per row and breakdown, the values add up to the row's total.
     add(row[~is_total] * n_dims + dim[~is_total], cells[~is_total], 1.0)
@@ -313,7 +315,9 @@ def _equations(
             add(np.array(whole, dtype=np.int64), own, -1.0)
             offset += len(keys)
 
-    equation, cell, coefficient = (np.concatenate(parts) for parts in (equation, cell, coefficient))
+    equation, cell, coefficient = (
+        np.concatenate(parts) for parts in (equation_parts, cell_parts, coefficient_parts)
+    )
     # Only equations that hold on the figures are a reader's: a breakdown that leaves some
     # observations out (an empty value the SQL drops), or a total not in the data, gives none.
     residual = np.bincount(equation, weights=coefficient * base[cell], minlength=offset)

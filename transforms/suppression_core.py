@@ -76,7 +76,7 @@ class _Determinacy:
     Sparse matrix-vector products only, so no factorisation per step.
     """
 
-    def __init__(self, equations: _Equations, hidden: Sequence[int]):
+    def __init__(self, equations: _Equations, hidden: Sequence[int] | np.ndarray):
         self.equations = equations
         # Both have at most one column per equation; preallocated, the first columns are in use.
         self._basis = np.empty((equations.size, equations.size))

@@ -326,7 +326,7 @@ def _budget(
     for row in budget_table.rows:
         fte = next((p.get("funded_fte") for p in case_providers if p["provider_id"] == row.key), None)
         if row.key == "all":
-            ftes = [p.get("funded_fte") for p in case_providers if p.get("funded_fte")]
+            ftes = [float(p["funded_fte"]) for p in case_providers if p.get("funded_fte")]
             fte = sum(ftes) if ftes else None
         fte_cells.append(
             plain(fte, fmt.decimal_fixed(fte, 1))

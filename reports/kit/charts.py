@@ -35,7 +35,8 @@ BAND = "#fdf3d8"
 FONT_STACK = ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"]
 WIDTH_IN = 9.2  # ≈ 880 px, the content width of the report layout
 
-RC = {
+# Typed Any: Matplotlib types rc_context with a Literal of every rc key.
+RC: Any = {
     "svg.hashsalt": "kim-monitor",
     "svg.fonttype": "none",
     "font.family": "sans-serif",
@@ -117,7 +118,7 @@ def _text_width_in(fig: Figure, texts: Sequence[str], size: float) -> float:
     out; the browser's font may differ a little, so callers leave some slack)."""
     if not texts:
         return 0.0
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # the SVG/Agg canvases have it
     with matplotlib.rc_context(RC):
         prop = FontProperties(size=size)
         widest = 0.0
