@@ -315,9 +315,7 @@ def _equations(
             add(np.array(whole, dtype=np.int64), own, -1.0)
             offset += len(keys)
 
-    equation, cell, coefficient = (
-        np.concatenate(parts) for parts in (equation_parts, cell_parts, coefficient_parts)
-    )
+    equation, cell, coefficient = (np.concatenate(parts) for parts in (equation_parts, cell_parts, coefficient_parts))
     # Only equations that hold on the figures are a reader's: a breakdown that leaves some
     # observations out (an empty value the SQL drops), or a total not in the data, gives none.
     residual = np.bincount(equation, weights=coefficient * base[cell], minlength=offset)
