@@ -85,8 +85,10 @@ def bar_chart(
     omitted_what: str,
     share_axis: bool = False,
 ) -> ChartBlock:
+    # In code-list order: `codes` may be a set, whose order would change from run to run.
+    ordered = sorted(codes, key=lambda code: (labels.code_order(dimension, code), code))
     points, omitted = publishable(
-        (labels.code_label(dimension, code), figures.cell(indicator_id, "all", dimension, code)) for code in codes
+        (labels.code_label(dimension, code), figures.cell(indicator_id, "all", dimension, code)) for code in ordered
     )
     note = omitted_note(omitted, omitted_what)
     if not points:
