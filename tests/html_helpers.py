@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,7 @@ class Page:
         builder.close()
         self.root = builder.root
         self.elements = list(self.root.iter())
+        self._cells: dict[tuple[str, ...], dict[tuple[str | None, ...], str]] = {}
 
     def find_all(self, *tags: str, attr: str | None = None) -> list[Element]:
         """Elements with one of `tags` (any tag if none given) that carry `attr` (if given)."""
@@ -132,7 +134,7 @@ class Page:
 
     # headings, text, links ------------------------------------------------------------------
 
-    @property
+    @cached_property
     def headings(self) -> list[tuple[int, str]]:
         """(level, text) of every heading in document order."""
         return [(int(e.tag[1]), e.text) for e in self.find_all(*HEADINGS)]
@@ -156,12 +158,9 @@ class Page:
             (e.tag, name, value) for e in self.elements for name in URL_ATTRIBUTES if (value := e.get(name)) is not None
         ]
 
-    def links(self) -> list[str]:
-        return [url for tag, name, url in self.urls if tag == "a" and name == "href"]
-
     # tables -----------------------------------------------------------------------------------
 
-    @property
+    @cached_property
     def tables(self) -> dict[str, Element]:
         """Every table by id (a table without one is `table-<n>`, n counting from 0)."""
         return {e.get("id") or f"table-{n}": e for n, e in enumerate(self.find_all("table"))}
@@ -182,7 +181,9 @@ class Page:
     def cells(self, *extra: str) -> dict[tuple[str | None, ...], str]:
         """Text of every table cell with a figure: (table id, data-indicator, data-key, *the
         values of the `extra` attributes) -> text."""
-        out: dict[tuple[str | None, ...], str] = {}
+        if extra in self._cells:
+            return self._cells[extra]
+        out = self._cells[extra] = {}
         for td in self.find_all("td", attr="data-indicator"):
             table = td.ancestor("table")
             table_id = table.get("id") if table is not None else None

@@ -7,13 +7,13 @@ and the index. The internal data-quality report may show record keys and is not 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 
 from reports.suppression import Kind, indicator_kind
 from synthetic import generate
 from tests.conftest import build_warehouse_models
+from tests.html_helpers import parse, words
 from transforms.indicators import INDICATORS_BY_ID
 from warehouse.indicator_build import build_yearly_indicator_values
 from warehouse.load import ingest_landing
@@ -78,39 +78,14 @@ def test_no_pseudonym_appears_in_any_published_report(published):
         assert not leaked, f"{page.name} shows pseudonyms {sorted(leaked)[:3]}"
 
 
-class _FigureCells(HTMLParser):
-    """Text of every element that carries a figure (`data-indicator`), with the indicator id."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.cells: list[tuple[str, str]] = []
-        self._open: list[tuple[str, str | None, list[str]]] = []
-
-    def handle_starttag(self, tag, attrs):
-        indicator = dict(attrs).get("data-indicator")
-        if tag in ("td", "p", "span", "div") and indicator:
-            self._open.append((tag, indicator, []))
-        elif self._open and tag == self._open[-1][0]:
-            self._open.append((tag, None, []))
-
-    def handle_data(self, data):
-        for _, _, texts in self._open:
-            texts.append(data)
-
-    def handle_endtag(self, tag):
-        if self._open and self._open[-1][0] == tag:
-            _, indicator, texts = self._open.pop()
-            if indicator:
-                self.cells.append((indicator, " ".join("".join(texts).split())))
-
-
 def test_no_count_from_1_to_k_minus_1_is_published(published):
     pages, _ = published
     checked = 0
     for page in pages:
-        parser = _FigureCells()
-        parser.feed(page.read_text(encoding="utf-8"))
-        for indicator, text in parser.cells:
+        # every element that carries a figure (`data-indicator`), its text with all white space as
+        # single spaces (a number ends at the first space)
+        for indicator, figure in parse(page).figures():
+            text = words(figure)
             # figures about people only (a report may also mark counts of deliveries or providers)
             if indicator not in INDICATORS_BY_ID or indicator_kind(indicator) is not Kind.COUNT:
                 continue

@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from html.parser import HTMLParser
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -17,8 +15,7 @@ from reports.annual import build_annual_context, change_text, render_annual_repo
 from reports.kit import formatting as fmt
 from reports.suppression import display, indicator_kind
 from tests.conftest import build_warehouse_models
-from tests.html_helpers import CHROMIUM, CHROMIUM_ARGS
-from tests.html_helpers import browser_or_skip as _browser_or_skip
+from tests.html_helpers import chromium_page, parse
 
 CITY = "Leverkusen"
 K = 5
@@ -55,87 +52,6 @@ def real(tmp_path_factory, config):
     paths = render_annual_reports(con, root / "reports", city=CITY, k=K)
     yield con, paths, root
     con.close()
-
-
-def _squash(text: str) -> str:
-    """Collapse runs of ordinary white space (keeps non-breaking spaces, which are part of the
-    German number formats)."""
-    return re.sub(r"[ \t\r\n]+", " ", text).strip()
-
-
-class _Page(HTMLParser):
-    """Headings in document order, table cells by (table id, indicator, key), chart ids,
-    tables behind charts, URLs and tags."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.headings: list[tuple[str, str]] = []
-        self.cells: dict[tuple[str | None, str | None, str | None], str] = {}
-        self.tables: list[tuple[str | None, str | None]] = []  # (id, data-chart)
-        self.svgs: list[str] = []
-        self.svg_titles: dict[str, str] = {}
-        self.urls: list[tuple[str, str, str]] = []
-        self.tags: set[str] = set()
-        self.text: list[str] = []
-        self._table: str | None = None
-        self._capture: list[str] | None = None
-        self._capture_tag: str | None = None
-        self._key = None
-        self._in_svg = 0
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        self.tags.add(tag)
-        for name in ("src", "href", "xlink:href", "action", "poster", "data"):
-            if a.get(name) is not None:
-                self.urls.append((tag, name, a[name]))
-        if tag == "svg":
-            self._in_svg += 1
-            if "chart" in (a.get("class") or ""):
-                self.svgs.append(a.get("id"))
-        if tag == "table":
-            self._table = a.get("id")
-            self.tables.append((a.get("id"), a.get("data-chart")))
-        if (
-            tag in ("h1", "h2", "h3", "h4")
-            or (tag == "td" and "data-indicator" in a)
-            or (tag in ("title", "desc") and self._in_svg)
-        ):
-            self._capture, self._capture_tag = [], tag
-            self._key = (self._table, a.get("data-indicator"), a.get("data-key"))
-            if tag in ("title", "desc"):
-                self._key = (tag, a.get("id"))
-
-    def handle_endtag(self, tag):
-        if tag == "svg":
-            self._in_svg -= 1
-        if self._capture is not None and tag == self._capture_tag:
-            text = _squash("".join(self._capture))
-            if tag.startswith("h"):
-                self.headings.append((tag, text))
-            elif tag in ("title", "desc"):
-                self.svg_titles[f"{self._key[0]}:{self._key[1]}"] = text
-            else:
-                self.cells[self._key] = text
-            self._capture = None
-        if tag == "table":
-            self._table = None
-
-    def handle_data(self, data):
-        if self._capture is not None:
-            self._capture.append(data)
-        if not self._in_svg:
-            self.text.append(data)
-
-    @property
-    def plain(self) -> str:
-        return _squash("".join(self.text))
-
-
-def parse(path: Path) -> _Page:
-    page = _Page()
-    page.feed(path.read_text(encoding="utf-8"))
-    return page
 
 
 def yearly(con, year: str, indicator: str, provider: str = "all", dimension: str = "all", value: str = "all") -> dict:
@@ -193,10 +109,10 @@ def test_german_headings_in_order(real):
         page = parse(path)
         html = path.read_text(encoding="utf-8")
         assert '<html lang="de">' in html
-        levels = [int(tag[1]) for tag, _ in page.headings]
+        levels = [level for level, _ in page.headings]
         assert levels[0] == 1 and levels.count(1) == 1
         assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), "heading level skipped"
-        assert [text for tag, text in page.headings if tag == "h2"] == SECTIONS
+        assert page.heading_texts(2) == SECTIONS
         h1 = page.headings[0][1]
         assert h1.startswith(f"Jahresbericht Kommunales Integrationsmanagement {CITY} {year}")
         for h3 in (
@@ -209,7 +125,7 @@ def test_german_headings_in_order(real):
             "Begriffe",
             "Datengrundlage",
         ):
-            assert ("h3", h3) in page.headings
+            assert (3, h3) in page.headings
 
 
 def test_incomplete_year_wording(real):
@@ -241,14 +157,14 @@ def test_key_figures_equal_warehouse_values(real):
         for indicator in ("cases_active", "persons_active", "cases_new", "cases_closed", "focus_group_share_new"):
             for provider in providers + ["all"]:
                 row = yearly(con, year, indicator, provider)
-                shown = page.cells[("tabelle-reichweite", indicator, provider)]
+                shown = page.cells()[("tabelle-reichweite", indicator, provider)]
                 assert shown == expected_text(row, indicator), (year, indicator, provider)
                 checked += 1
         assert checked == 5 * (len(providers) + 1)
         # the city-wide totals are published and formatted the German way
         active = yearly(con, year, "cases_active")
         assert not active["suppressed"] and active["value"] >= K
-        assert page.cells[("tabelle-reichweite", "cases_active", "all")] == fmt.integer(active["value"])
+        assert page.cells()[("tabelle-reichweite", "cases_active", "all")] == fmt.integer(active["value"])
         # the same figure in the summary sentence
         assert (
             f"begleitete das Kommunale Integrationsmanagement in {CITY} "
@@ -261,10 +177,10 @@ def test_key_figures_equal_warehouse_values(real):
             "handovers_pending_over_30d",
         ):
             row = yearly(con, year, indicator)
-            assert page.cells[("tabelle-uebergaben", indicator, "all")] == expected_text(row, indicator)
+            assert page.cells()[("tabelle-uebergaben", indicator, "all")] == expected_text(row, indicator)
         for indicator in ("budget_funding_granted", "budget_actual_cost", "budget_funding_coverage_share"):
             row = yearly(con, year, indicator)
-            assert page.cells[("tabelle-budget", indicator, "all")] == expected_text(row, indicator)
+            assert page.cells()[("tabelle-budget", indicator, "all")] == expected_text(row, indicator)
         granted = yearly(con, year, "budget_funding_granted")["value"]
         assert f"Die bewilligte Förderung von {fmt.euro(granted)} deckte" in page.plain
 
@@ -274,11 +190,11 @@ def test_budget_per_provider_and_cost_guard(real):
     page = parse(paths[1])
     for provider in ("caritas", "diakonie", "awo", "drk", "stadt"):
         granted = yearly(con, "2025", "budget_funding_granted", provider)
-        assert page.cells[("tabelle-budget", "budget_funding_granted", provider)] == expected_text(
+        assert page.cells()[("tabelle-budget", "budget_funding_granted", provider)] == expected_text(
             granted, "budget_funding_granted"
         )
         for cost, base in (("cost_per_active_case", "cases_active"), ("cost_per_closed_case", "cases_closed")):
-            shown = page.cells[("tabelle-budget", cost, provider)]
+            shown = page.cells()[("tabelle-budget", cost, provider)]
             base_row = yearly(con, "2025", base, provider)
             if expected_text(base_row, base) in MARKERS | {"0"}:
                 assert shown == "–", (cost, provider)  # else cost ÷ cost per case = the count
@@ -300,7 +216,7 @@ def test_suppressed_cells_show_markers_not_values(real):
     pages = {"2024": parse(paths[0]), "2025": parse(paths[1])}
     seen_secondary = False
     for year, indicator, dimension, code, value, _ in rows:
-        shown = pages[year].cells[(tables[dimension], indicator, code)]
+        shown = pages[year].cells()[(tables[dimension], indicator, code)]
         assert shown in ("< 5", "x"), (year, indicator, code, shown)
         assert shown != fmt.integer(value)
         seen_secondary |= shown == "x" and value >= K
@@ -336,7 +252,7 @@ def test_monthly_trend_uses_published_months_only(real):
     hidden = []
     for period, indicator, value, numerator, denominator, suppressed in months:
         row = {"value": value, "numerator": numerator, "denominator": denominator, "suppressed": suppressed}
-        shown = page.cells[("tabelle-luecken-verlauf", indicator, period)]
+        shown = page.cells()[("tabelle-luecken-verlauf", indicator, period)]
         assert shown == display(row, indicator_kind(indicator), K).text
         assert shown == expected_text(row, indicator)
         if shown in MARKERS:
@@ -350,12 +266,13 @@ def test_charts_have_title_desc_and_data_table(real):
     _, paths, _ = real
     for path in paths:
         page = parse(path)
-        assert len(page.svgs) >= 4
-        assert len(page.svgs) == len(set(page.svgs))
-        behind = {chart for _, chart in page.tables if chart}
-        for chart_id in page.svgs:
-            assert page.svg_titles.get(f"title:{chart_id}-title"), chart_id
-            assert len(page.svg_titles.get(f"desc:{chart_id}-desc", "")) > 40, chart_id
+        charts, svg_texts = page.chart_ids(), page.svg_texts()
+        assert len(charts) >= 4
+        assert len(charts) == len(set(charts))
+        behind = {chart for table in page.tables.values() if (chart := table.get("data-chart"))}
+        for chart_id in charts:
+            assert svg_texts.get(f"title:{chart_id}-title"), chart_id
+            assert len(svg_texts.get(f"desc:{chart_id}-desc", "")) > 40, chart_id
             assert chart_id in behind, f"no data table behind {chart_id}"
         html = path.read_text(encoding="utf-8")
         ids = re.findall(r'\bid="([^"]+)"', html)
@@ -389,7 +306,7 @@ def test_no_count_between_one_and_k_minus_one_in_tables(real):
     quality_tables = {"tabelle-datenqualitaet"}  # deliveries per provider: not about people
     for path in paths:
         page = parse(path)
-        for (table, indicator, key), text in page.cells.items():
+        for (table, indicator, key), text in page.cells().items():
             if table in quality_tables or indicator_kind(indicator or "").value != "count":
                 continue
             assert text not in {"1", "2", "3", "4"}, (table, indicator, key)
@@ -404,10 +321,10 @@ def test_data_quality_is_aggregate(real):
         "WHERE period LIKE '2024-%' GROUP BY ALL"
     ).fetchall()
     for provider, on_time, late in rows:
-        assert page.cells[("tabelle-datenqualitaet", "on_time", provider)] == str(on_time)
-        assert page.cells[("tabelle-datenqualitaet", "late", provider)] == str(late)
-        assert page.cells[("tabelle-datenqualitaet", "due", provider)] == "12"
-    assert page.cells[("tabelle-datenqualitaet", "rejected", "all")] == "0"
+        assert page.cells()[("tabelle-datenqualitaet", "on_time", provider)] == str(on_time)
+        assert page.cells()[("tabelle-datenqualitaet", "late", provider)] == str(late)
+        assert page.cells()[("tabelle-datenqualitaet", "due", provider)] == "12"
+    assert page.cells()[("tabelle-datenqualitaet", "rejected", "all")] == "0"
     assert "Von 72 fälligen Monatslieferungen kamen" in page.plain
 
 
@@ -535,7 +452,7 @@ def test_planted_suppression_and_comparison(planted):
     assert [p.name for p in paths] == ["jahresbericht_2024.html", "jahresbericht_2025.html"]
     page = parse(paths[1])
     html = paths[1].read_text(encoding="utf-8")
-    cells = page.cells
+    cells = page.cells()
     assert cells[("tabelle-reichweite", "cases_closed", "caritas")] == "x"
     assert cells[("tabelle-reichweite", "cases_closed", "drk")] == "< 5"
     assert cells[("tabelle-abschlussgruende", "cases_closed", "umzug")] == "< 5"
@@ -576,41 +493,28 @@ def test_change_text_only_from_published_cells():
 
 @pytest.mark.browser
 def test_annual_report_in_headless_chromium(real, tmp_path):
-    sync_playwright = _browser_or_skip()
     _, paths, _ = real
     path = paths[0]
-    requests: list[str] = []
-    failed: list[str] = []
-    console_errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("request", lambda request: requests.append(request.url))
-            page.on("requestfailed", lambda request: failed.append(request.url))
-            page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
-            page.goto(path.as_uri())
-            page.wait_for_load_state("load")
-            assert page.inner_text("h1").startswith("Jahresbericht Kommunales Integrationsmanagement Leverkusen 2024")
-            svgs = page.locator("svg.chart")
-            assert svgs.count() >= 4
-            for i in range(svgs.count()):
-                box = svgs.nth(i).bounding_box()
-                assert box is not None and box["width"] > 100 and box["height"] > 100
-            shot = tmp_path / "jahresbericht.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
-            keep = os.environ.get("KIM_ANNUAL_SCREENSHOT")
-            if keep:
-                shutil.copy(shot, keep)
-            page.emulate_media(media="print")
-            pdf = page.pdf(format="A4", print_background=True)
-            pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-            assert pdf.startswith(b"%PDF") and pages > 0
-        finally:
-            browser.close()
-    external = [u for u in requests if not (u.startswith("file://") or u.startswith("data:"))]
-    assert not external, external
-    assert not failed, failed
-    assert requests, "the browser recorded no request at all"
-    assert not console_errors, console_errors
+    with chromium_page() as (page, traffic):
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        assert page.inner_text("h1").startswith("Jahresbericht Kommunales Integrationsmanagement Leverkusen 2024")
+        svgs = page.locator("svg.chart")
+        assert svgs.count() >= 4
+        for i in range(svgs.count()):
+            box = svgs.nth(i).bounding_box()
+            assert box is not None and box["width"] > 100 and box["height"] > 100
+        shot = tmp_path / "jahresbericht.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        keep = os.environ.get("KIM_ANNUAL_SCREENSHOT")
+        if keep:
+            shutil.copy(shot, keep)
+        page.emulate_media(media="print")
+        pdf = page.pdf(format="A4", print_background=True)
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        assert pdf.startswith(b"%PDF") and pages > 0
+    assert not traffic.external, traffic.external
+    assert not traffic.failed, traffic.failed
+    assert traffic.requests, "the browser recorded no request at all"
+    assert not traffic.console_errors, traffic.console_errors

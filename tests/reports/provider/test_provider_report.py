@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
@@ -22,8 +21,7 @@ from reports.kit.columns import PROVIDER_COMPARISON_GROUPS as KEY_FIGURE_GROUPS
 from reports.provider import build_provider_context, render_provider_reports
 from reports.suppression import display, indicator_kind
 from tests.conftest import TEST_KEY, build_warehouse_models
-from tests.html_helpers import CHROMIUM, CHROMIUM_ARGS
-from tests.html_helpers import browser_or_skip as _browser_or_skip
+from tests.html_helpers import chromium_page, parse
 
 CITY = "Leverkusen"
 K = 5
@@ -145,78 +143,18 @@ def warehouse_row(con, indicator, provider, period=P, dimension="all", dimension
 # Reading the HTML
 
 
-class Page(HTMLParser):
-    """Headings (in order, with level), table cells by (table, indicator, key, side), tables with
-    caption and header scopes, every tag and URL, the text of the cards."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.headings: list[tuple[int, str]] = []
-        self.cells: dict[tuple, str] = {}
-        self.tables: dict[str, dict] = {}
-        self.th_without_scope: list[str] = []
-        self.tags: list[str] = []
-        self.urls: list[tuple[str, str, str]] = []
-        self.cards: dict[str, list[str]] = {}
-        self.dd: dict[str, str] = {}
-        self._table: str | None = None
-        self._capture: list[str] | None = None
-        self._capture_end: str | None = None
-        self._on_end = None
-        self._card: str | None = None
-
-    def _start_capture(self, end_tag, on_end):
-        self._capture, self._capture_end, self._on_end = [], end_tag, on_end
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        self.tags.append(tag)
-        for name in ("src", "href", "xlink:href", "action", "poster", "data"):
-            if a.get(name) is not None:
-                self.urls.append((tag, name, a[name]))
-        if tag == "table":
-            self._table = a.get("id") or f"table-{len(self.tables)}"
-            self.tables[self._table] = {"caption": None}
-        elif tag == "caption" and self._table:
-            table = self._table
-            self._start_capture("caption", lambda t: self.tables[table].update(caption=t))
-        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            level = int(tag[1])
-            self._start_capture(tag, lambda t: self.headings.append((level, t)))
-        elif tag == "th" and self._table and "scope" not in a:
-            self.th_without_scope.append(self._table)
-        elif tag == "td" and "data-indicator" in a:
-            key = (self._table, a["data-indicator"], a.get("data-key"), a.get("data-side"))
-            self._start_capture("td", lambda t: self.cells.__setitem__(key, t))
-        elif tag == "div" and "card" in (a.get("class") or "").split():
-            self._card = a.get("data-indicator")
-            self.cards[self._card] = []
-        elif tag == "p" and self._card:
-            card = self._card
-            self._start_capture("p", lambda t: self.cards[card].append(t))
-        elif tag == "dd" and ("data-indicator" in a or "data-status" in a):
-            name = a.get("data-indicator") or "status"
-            self._start_capture("dd", lambda t: self.dd.__setitem__(name, t))
-
-    def handle_endtag(self, tag):
-        if self._capture is not None and tag == self._capture_end:
-            self._on_end(" ".join("".join(self._capture).split()))
-            self._capture = None
-        if tag == "table":
-            self._table = None
-        if tag == "div" and self._card and self._capture is None:
-            # cards hold only <p> elements: the first </div> after them closes the card
-            self._card = None
-
-    def handle_data(self, data):
-        if self._capture is not None:
-            self._capture.append(data)
+def sided_cells(html: str) -> dict[tuple, str]:
+    """Table cells with a figure: (table, indicator, key, side) -> text."""
+    return parse(html).cells("data-side")
 
 
-def parse(html: str) -> Page:
-    page = Page()
-    page.feed(html)
-    return page
+def details(page) -> dict[str, str]:
+    """The delivery status list: <dd data-indicator=…> by indicator, <dd data-status> as "status"."""
+    return {
+        e.get("data-indicator") or "status": e.text
+        for e in page.find_all("dd")
+        if e.has("data-indicator") or e.has("data-status")
+    }
 
 
 def svgs(html: str) -> list[str]:
@@ -272,9 +210,9 @@ def test_tables_have_captions_and_header_scopes(synthetic_reports):
             "tabelle-bedarfe",
             "tabelle-lieferungen",
         } <= set(page.tables)
-        for table_id, table in page.tables.items():
-            assert table["caption"], f"{path.name}: table {table_id} has no caption"
-        assert not page.th_without_scope, path.name
+        for table_id in page.tables:
+            assert page.caption(table_id), f"{path.name}: table {table_id} has no caption"
+        assert not page.th_without_scope(), path.name
 
 
 def test_self_contained_without_javascript(synthetic_reports):
@@ -366,7 +304,7 @@ def test_own_and_city_figures_equal_the_warehouse(synthetic_db, synthetic_report
     try:
         for path in synthetic_reports:
             provider = path.name.split("_")[1]
-            cells = parse(path.read_text(encoding="utf-8")).cells
+            cells = sided_cells(path.read_text(encoding="utf-8"))
             shown = 0
             for indicator in KEY_INDICATORS:
                 kind = indicator_kind(indicator)
@@ -392,7 +330,7 @@ def test_own_and_city_figures_equal_the_warehouse(synthetic_db, synthetic_report
                         )
         # spot check against raw numbers, in German format
         value = warehouse_row(con, "cases_active", OWN)["value"]
-        cells = parse(next(p for p in synthetic_reports if OWN in p.name).read_text(encoding="utf-8")).cells
+        cells = sided_cells(next(p for p in synthetic_reports if OWN in p.name).read_text(encoding="utf-8"))
         assert cells[("tabelle-kennzahlen", "cases_active", "month", "own")] == fmt.integer(value)
     finally:
         con.close()
@@ -401,7 +339,7 @@ def test_own_and_city_figures_equal_the_warehouse(synthetic_db, synthetic_report
 def test_change_against_previous_month(synthetic_db, synthetic_reports):
     con = duckdb.connect(str(synthetic_db), read_only=True)
     try:
-        cells = parse(next(p for p in synthetic_reports if OWN in p.name).read_text(encoding="utf-8")).cells
+        cells = sided_cells(next(p for p in synthetic_reports if OWN in p.name).read_text(encoding="utf-8"))
         for indicator in ("cases_active", "cases_new", "persons_active"):
             now = warehouse_row(con, indicator, OWN)
             before = warehouse_row(con, indicator, OWN, PREV)
@@ -425,7 +363,7 @@ def test_german_number_formats(db, tmp_path):
     set_value(db, "handover_delay_median_days", OWN, 12.5, denominator=30)
     set_value(db, "cases_active", OWN, 1200.0, numerator=1200, period=PREV)
     html = render_one(db, tmp_path)
-    cells = parse(html).cells
+    cells = sided_cells(html)
     assert cells[("tabelle-kennzahlen", "cases_active", "month", "own")] == "1.234"
     assert cells[("tabelle-kennzahlen", "cases_active", "change", "own")] == "+34"
     assert cells[("tabelle-kennzahlen", "needs_unmet_share", "month", "own")] == "12,5 %"
@@ -454,7 +392,7 @@ def test_suppressed_own_figures_never_show_their_value(db, tmp_path, monkeypatch
     set_value(db, "needs_unmet_share", OWN, 0.6543, numerator=17, denominator=26, suppressed=True)
     html = render_one(db, tmp_path)
     page = parse(html)
-    cells = page.cells
+    cells = page.cells("data-side")
     assert cells[("tabelle-kennzahlen", "cases_closed", "month", "own")] == "< 5"
     assert cells[("tabelle-kennzahlen", "cases_closed", "change", "own")] == "–"
     assert cells[("tabelle-verlauf", "cases_closed", P, "own")] == "< 5"
@@ -463,8 +401,8 @@ def test_suppressed_own_figures_never_show_their_value(db, tmp_path, monkeypatch
     assert cells[("tabelle-kennzahlen", "handover_delay_median_days", "month", "own")] == "–"
     assert cells[("tabelle-uebergaben", "handover_delay_median_days", "all", "own")] == "–"
     assert cells[("tabelle-kennzahlen", "needs_unmet_share", "month", "own")] == "–"
-    assert page.cards["cases_closed"][1] == "< 5"
-    assert page.cards["cases_new"][1] == "x"
+    assert page.cards()["cases_closed"][1] == "< 5"
+    assert page.cards()["cases_new"][1] == "x"
     for raw in ("987", "77,7", "77.7", "65,4", "0.6543"):
         assert raw not in html, raw
     assert "&lt; 5" in html
@@ -528,17 +466,17 @@ def test_city_comparison_hidden_when_only_one_other_provider_has_data(two_provid
             for period in ("2024-02", "2024-03"):
                 html = render_one(con, tmp_path / provider / period, provider, period)
                 page = parse(html)
-                city = {k: v for k, v in page.cells.items() if k[3] == "city"}
+                city = {k: v for k, v in page.cells("data-side").items() if k[3] == "city"}
                 assert city, (provider, period)
                 assert set(city.values()) <= {"–", "k. A."}, (provider, period, city)
                 assert any(v == "–" for v in city.values())
-                for card in page.cards.values():
+                for card in page.cards().values():
                     assert card[-1] in ("Stadt gesamt: –", "Stadt gesamt: k. A."), card
                 # the provider's own figures are still there and equal the warehouse
                 for indicator in ("cases_active", "cases_new", "persons_active"):
                     row = warehouse_row(con, indicator, provider, period)
                     assert (
-                        page.cells[("tabelle-kennzahlen", indicator, "month", "own")]
+                        page.cells("data-side")[("tabelle-kennzahlen", indicator, "month", "own")]
                         == display(row, indicator_kind(indicator), K).text
                     )
                 other_name = con.execute(
@@ -549,7 +487,7 @@ def test_city_comparison_hidden_when_only_one_other_provider_has_data(two_provid
         # diakonie's newest delivery is February: stale in March
         html = render_one(con, tmp_path / "stale", "diakonie", "2024-03")
         page = parse(html)
-        assert page.dd["status"].startswith("Februar 2024") and "veraltet" in page.dd["status"]
+        assert details(page)["status"].startswith("Februar 2024") and "veraltet" in details(page)["status"]
         assert "Hinweis zum Datenstand" in html
     finally:
         con.close()
@@ -557,7 +495,7 @@ def test_city_comparison_hidden_when_only_one_other_provider_has_data(two_provid
 
 def test_zero_rows_of_other_providers_do_not_count(db, tmp_path):
     # Before: four other providers have new cases, the comparison is shown.
-    shown = parse(render_one(db, tmp_path / "before")).cells
+    shown = sided_cells(render_one(db, tmp_path / "before"))
     assert shown[("tabelle-kennzahlen", "cases_new", "month", "city")] not in ("–", "k. A.")
     # Only diakonie keeps new cases; the others' rows are zero: city − own = diakonie.
     set_value(db, "cases_new", "diakonie", 9.0, numerator=9)
@@ -571,7 +509,7 @@ def test_zero_rows_of_other_providers_do_not_count(db, tmp_path):
         "AND provider_id = 'stadt' AND period = ?",
         [P],
     )
-    cells = parse(render_one(db, tmp_path / "after")).cells
+    cells = sided_cells(render_one(db, tmp_path / "after"))
     assert cells[("tabelle-kennzahlen", "cases_new", "month", "city")] == "–"
     assert cells[("tabelle-kennzahlen", "focus_group_share_new", "month", "city")] == "–"
     # other indicators are unaffected
@@ -589,11 +527,11 @@ def test_city_comparison_hidden_when_the_rest_of_the_city_is_below_k(db, tmp_pat
     set_value(db, "handover_delay_median_days", "all", 20.0, denominator=33)
     set_value(db, "handover_delay_median_days", OWN, 19.0, denominator=30)
     page = parse(render_one(db, tmp_path))
-    assert page.cells[("tabelle-kennzahlen", "cases_closed", "month", "own")] == "20"
-    assert page.cells[("tabelle-kennzahlen", "cases_closed", "month", "city")] == "–"
-    assert page.cards["cases_closed"][-1] == "Stadt gesamt: –"
-    assert page.cells[("tabelle-kennzahlen", "handover_delay_median_days", "month", "city")] == "–"
-    assert page.cells[("tabelle-uebergaben", "handover_delay_median_days", "all", "city")] == "–"
+    assert page.cells("data-side")[("tabelle-kennzahlen", "cases_closed", "month", "own")] == "20"
+    assert page.cells("data-side")[("tabelle-kennzahlen", "cases_closed", "month", "city")] == "–"
+    assert page.cards()["cases_closed"][-1] == "Stadt gesamt: –"
+    assert page.cells("data-side")[("tabelle-kennzahlen", "handover_delay_median_days", "month", "city")] == "–"
+    assert page.cells("data-side")[("tabelle-uebergaben", "handover_delay_median_days", "all", "city")] == "–"
 
 
 def test_no_pseudonym_in_any_report(synthetic_db, synthetic_reports):
@@ -657,9 +595,9 @@ def test_delivery_status(synthetic_db, synthetic_reports):
     try:
         html = next(p for p in synthetic_reports if OWN in p.name).read_text(encoding="utf-8")
         page = parse(html)
-        assert page.dd["status"] == "Oktober 2026 aktuell"
+        assert details(page)["status"] == "Oktober 2026 aktuell"
         on_time = warehouse_row(con, "delivery_on_time", OWN)
-        assert page.dd["delivery_on_time"] == display(on_time, indicator_kind("delivery_on_time"), K).text
+        assert details(page)["delivery_on_time"] == display(on_time, indicator_kind("delivery_on_time"), K).text
         statuses = dict(
             con.execute("SELECT period, status FROM marts.delivery_timeliness WHERE provider_id = ?", [OWN]).fetchall()
         )
@@ -703,38 +641,25 @@ def pdf_pages(pdf: bytes) -> int:
 
 @pytest.mark.browser
 def test_provider_report_in_headless_chromium(synthetic_reports, tmp_path):
-    sync_playwright = _browser_or_skip()
     path = next(p for p in synthetic_reports if OWN in p.name)
-    requests: list[str] = []
-    failed: list[str] = []
-    console_errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("request", lambda request: requests.append(request.url))
-            page.on("requestfailed", lambda request: failed.append(request.url))
-            page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
-            page.goto(path.as_uri())
-            page.wait_for_load_state("load")
-            assert page.inner_text("h1") == ("Rückmeldung an den Träger: Caritasverband Leverkusen – Oktober 2026")
-            charts = page.locator("svg.chart")
-            assert charts.count() >= 1
-            for i in range(charts.count()):
-                box = charts.nth(i).bounding_box()
-                assert box is not None and box["width"] > 100 and box["height"] > 100
-            shot = tmp_path / "traegerbericht.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
-            keep = os.environ.get("KIM_PROVIDER_REPORT_SCREENSHOT")
-            if keep:
-                shutil.copy(shot, keep)
-            pdf = page.pdf(format="A4", print_background=True)
-            assert pdf.startswith(b"%PDF") and pdf_pages(pdf) > 0
-        finally:
-            browser.close()
-    external = [u for u in requests if not (u.startswith("file://") or u.startswith("data:"))]
-    assert not external, external
-    assert requests, "the browser recorded no request at all"
-    assert not failed, failed
-    assert not console_errors, console_errors
+    with chromium_page() as (page, traffic):
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        assert page.inner_text("h1") == ("Rückmeldung an den Träger: Caritasverband Leverkusen – Oktober 2026")
+        charts = page.locator("svg.chart")
+        assert charts.count() >= 1
+        for i in range(charts.count()):
+            box = charts.nth(i).bounding_box()
+            assert box is not None and box["width"] > 100 and box["height"] > 100
+        shot = tmp_path / "traegerbericht.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        keep = os.environ.get("KIM_PROVIDER_REPORT_SCREENSHOT")
+        if keep:
+            shutil.copy(shot, keep)
+        pdf = page.pdf(format="A4", print_background=True)
+        assert pdf.startswith(b"%PDF") and pdf_pages(pdf) > 0
+    assert not traffic.external, traffic.external
+    assert traffic.requests, "the browser recorded no request at all"
+    assert not traffic.failed, traffic.failed
+    assert not traffic.console_errors, traffic.console_errors

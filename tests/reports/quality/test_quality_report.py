@@ -8,7 +8,6 @@ import datetime as dt
 import os
 import re
 import shutil
-from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
@@ -17,8 +16,7 @@ import pytest
 from kim.contract import TABLES
 from reports import render_data_quality_report
 from reports.quality import latest_dq_period, window_periods
-from tests.html_helpers import CHROMIUM, CHROMIUM_ARGS
-from tests.html_helpers import browser_or_skip as _browser_or_skip
+from tests.html_helpers import chromium_page, parse
 
 CITY = "Leverkusen"
 PERIOD = "2026-10"
@@ -460,67 +458,26 @@ def build_dq_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-class _Doc(HTMLParser):
-    """Headings, attribute URLs, and the text of elements marked with data-* attributes."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.headings: dict[str, list[str]] = {"h1": [], "h2": [], "h3": []}
-        self.urls: list[tuple[str, str, str]] = []
-        self.fields: dict[tuple[str, str], str] = {}  # (provider, field) in the overview
-        self.completeness: dict[tuple[str, str, str], str] = {}  # (table, column, provider)
-        self.timeliness: dict[tuple[str, str], str] = {}  # (provider, period)
-        self._capture: list[str] | None = None
-        self._target: tuple | None = None
-        self._tag = None
-        self._table = None
-        self._row_key = None
-        self._row_column = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        for name in ("src", "href", "xlink:href", "action", "poster", "data"):
-            if a.get(name) is not None:
-                self.urls.append((tag, name, a[name]))
-        if tag == "table":
-            self._table = a.get("id")
-        if tag == "tr":
-            self._row_key, self._row_column = a.get("data-key"), a.get("data-column")
-        target = None
-        if tag in self.headings:
-            target = ("h", tag)
-        elif tag == "td" and self._table == "tabelle-ueberblick" and "data-field" in a:
-            target = ("f", (self._row_key, a["data-field"]))
-        elif tag == "td" and (self._table or "").startswith("tabelle-vollstaendigkeit-") and self._row_column:
-            target = ("c", (self._table.rsplit("-", 1)[1], self._row_column, a.get("data-key")))
-        elif tag == "td" and self._table == "tabelle-puenktlichkeit" and "data-period" in a:
-            target = ("t", (self._row_key, a["data-period"]))
-        if target and self._capture is None:
-            self._capture, self._target, self._tag = [], target, tag
-
-    def handle_endtag(self, tag):
-        if self._capture is not None and tag == self._tag:
-            text = " ".join("".join(self._capture).split())
-            kind, where = self._target
-            {
-                "h": lambda: self.headings[where].append(text),
-                "f": lambda: self.fields.__setitem__(where, text),
-                "c": lambda: self.completeness.__setitem__(where, text),
-                "t": lambda: self.timeliness.__setitem__(where, text),
-            }[kind]()
-            self._capture = None
-        if tag == "table":
-            self._table = None
-
-    def handle_data(self, data):
-        if self._capture is not None:
-            self._capture.append(data)
+def overview(page) -> dict[tuple[str | None, str], str]:
+    """The overview table: (provider, data-field) -> text."""
+    return page.row_cells("tabelle-ueberblick", "data-field")
 
 
-def parse(path: Path) -> _Doc:
-    doc = _Doc()
-    doc.feed(path.read_text(encoding="utf-8"))
-    return doc
+def timeliness(page) -> dict[tuple[str | None, str], str]:
+    """The timeliness matrix: (provider, period) -> text."""
+    return page.row_cells("tabelle-puenktlichkeit", "data-period")
+
+
+def completeness(page) -> dict[tuple[str, str, str], str]:
+    """The completeness tables: (table, column, provider) -> text."""
+    prefix = "tabelle-vollstaendigkeit-"
+    return {
+        (table_id.removeprefix(prefix), column, provider): text
+        for table_id in page.tables
+        if table_id.startswith(prefix)
+        for (column, provider), text in page.row_cells(table_id, "data-key", row_attr="data-column").items()
+        if column
+    }
 
 
 @pytest.fixture(scope="module")
@@ -549,8 +506,8 @@ def test_german_title_headings_and_internal_marker(report):
     _, path, _ = report
     doc = parse(path)
     html = path.read_text(encoding="utf-8")
-    assert doc.headings["h1"] == ["Datenqualitätsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026"]
-    assert doc.headings["h2"] == [
+    assert doc.heading_texts(1) == ["Datenqualitätsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026"]
+    assert doc.heading_texts(2) == [
         "Überblick",
         "Lieferungen",
         "Pünktlichkeit",
@@ -570,7 +527,7 @@ def test_german_title_headings_and_internal_marker(report):
 
 def test_overview_status_words(report):
     _, path, _ = report
-    f = parse(path).fields
+    f = overview(parse(path))
     # caritas: a failing error check -> action needed; counts of the current delivery
     assert f[("caritas", "rating")].startswith("✗ Handlungsbedarf")
     assert "1 Fehler-Prüfung nicht bestanden" in f[("caritas", "rating")]
@@ -628,7 +585,7 @@ def test_rejection_message_is_escaped(report):
 
 def test_timeliness_matrix(report):
     _, path, _ = report
-    t = parse(path).timeliness
+    t = timeliness(parse(path))
     assert len({p for _, p in t}) == 12
     assert t[("caritas", "2025-11")] == "✓ fristgerecht"
     assert t[("awo", "2026-08")] == "✗ fehlt"
@@ -690,7 +647,7 @@ def test_quarantine_counts_rule_texts_and_rows(report):
 
 def test_completeness_numbers(report):
     _, path, _ = report
-    c = parse(path).completeness
+    c = completeness(parse(path))
     html = path.read_text(encoding="utf-8")
     assert c[("cases", "district", "caritas")] == "▼ unter 95 %: 75,0 %"
     assert c[("cases", "district", "awo")] == "95,0 %"  # 19 of 20: not below
@@ -731,7 +688,7 @@ def test_rendering_is_deterministic_and_period_validated(report):
     assert again.read_bytes() == path.read_bytes()
     september = render_data_quality_report(con, tmp_path / "again", city=CITY, period="2026-09")
     assert september.name == "datenqualitaet_2026-09.html"
-    f = parse(september).fields
+    f = overview(parse(september))
     # in September the superseded caritas delivery of that month is the state, not staging
     assert f[("caritas", "reference")] == "September 2026"
     # the October rejection came later; September's state has no check results here
@@ -793,44 +750,33 @@ def test_default_period_skips_rejected_and_missing_inputs(tmp_path):
 
 @pytest.mark.browser
 def test_dq_report_in_headless_chromium(tmp_path):
-    sync_playwright = _browser_or_skip()
     con = build_dq_warehouse(tmp_path / "warehouse.duckdb")
     path = render_data_quality_report(con, tmp_path / "reports", city=CITY)
     con.close()
-    requests: list[str] = []
-    console_errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("request", lambda request: requests.append(request.url))
-            page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
-            page.goto(path.as_uri())
-            page.wait_for_load_state("load")
-            assert page.inner_text("h1") == (
-                "Datenqualitätsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026"
-            )
-            assert page.locator("p.internal").is_visible()
-            chart = page.locator("svg.chart")
-            assert chart.count() == 1
-            box = chart.first.bounding_box()
-            assert box is not None and box["width"] > 300 and box["height"] > 200
-            # nothing sticks out of the page horizontally (wide tables scroll in their box)
-            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow <= 0
-            shot = tmp_path / "datenqualitaet.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
-            keep = os.environ.get("KIM_DQ_REPORT_SCREENSHOT")
-            if keep:
-                shutil.copy(shot, keep)
-            page.goto((tmp_path / "reports" / "index.html").as_uri())
-            page.click("text=Datenqualitätsbericht Kommunales Integrationsmanagement Leverkusen")
-            page.wait_for_load_state("load")
-            assert page.url.endswith("datenqualitaet_2026-10.html")
-        finally:
-            browser.close()
-    external = [u for u in requests if not (u.startswith("file://") or u.startswith("data:"))]
-    assert not external, external
-    assert requests
-    assert not console_errors, console_errors
+    with chromium_page() as (page, traffic):
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        assert page.inner_text("h1") == (
+            "Datenqualitätsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026"
+        )
+        assert page.locator("p.internal").is_visible()
+        chart = page.locator("svg.chart")
+        assert chart.count() == 1
+        box = chart.first.bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 200
+        # nothing sticks out of the page horizontally (wide tables scroll in their box)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0
+        shot = tmp_path / "datenqualitaet.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        keep = os.environ.get("KIM_DQ_REPORT_SCREENSHOT")
+        if keep:
+            shutil.copy(shot, keep)
+        page.goto((tmp_path / "reports" / "index.html").as_uri())
+        page.click("text=Datenqualitätsbericht Kommunales Integrationsmanagement Leverkusen")
+        page.wait_for_load_state("load")
+        assert page.url.endswith("datenqualitaet_2026-10.html")
+    assert not traffic.external, traffic.external
+    assert traffic.requests
+    assert not traffic.console_errors, traffic.console_errors

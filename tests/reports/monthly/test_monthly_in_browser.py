@@ -1,0 +1,83 @@
+"""The monthly report of a realistic warehouse (24 months, 5 providers and the Ausländerbehörde)
+in headless Chromium: laid out, printable, requesting nothing outside the file."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reports import render_reports
+from tests.html_helpers import chromium_page
+from tests.reports.monthly.hand_built import CITY, K, build_realistic
+
+
+@pytest.mark.browser
+def test_monthly_report_in_headless_chromium(tmp_path):
+    con = build_realistic(tmp_path / "warehouse.duckdb")
+    out = render_reports(con, tmp_path / "reports", city=CITY, k=K)
+    con.close()
+    assert len(out["monthly_all"]) == 24
+    with chromium_page() as (page, traffic):
+        page.goto(out["monthly"].as_uri())
+        page.wait_for_load_state("load")
+        assert page.inner_text("h1") == ("Monatsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026")
+        svgs = page.locator("svg.chart")
+        assert svgs.count() == 3
+        for i in range(3):
+            box = svgs.nth(i).bounding_box()
+            assert box is not None and box["width"] > 100 and box["height"] > 100
+        drk = "#tabelle-traeger td[data-indicator='cases_active'][data-key='drk']"
+        assert page.locator(drk).count() == 1
+        # the new sections are there and laid out
+        for selector in (
+            "#tabelle-luecken",
+            "#tabelle-offene-bedarfe",
+            "#tabelle-personen",
+            "#tabelle-kontinuitaet",
+            "#tabelle-fallzahlbaender",
+            "#tabelle-korrekturen",
+            "#hinweis-datenstand",
+            "#tabelle-verlauf-2026",
+        ):
+            assert page.locator(selector).is_visible(), selector
+        gap = page.locator("#tabelle-luecken")
+        assert gap.locator("td[data-key='wohnen|kosten']").inner_text() == "< 5"
+        # the matrix fits the page width (no horizontal scrolling on a desktop screen)
+        wrap = gap.locator("xpath=..")
+        assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+        assert "nicht fristgerecht" in page.inner_text("#hinweis-datenstand")
+        shot = tmp_path / "monatsbericht.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        keep = os.environ.get("KIM_REPORT_SCREENSHOT")
+        if keep:
+            shutil.copy(shot, keep)
+        # print: the chart's values print even when a reader folded them away on screen
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = false)")
+        assert not page.locator("#tabelle-verlauf-2026").is_visible()
+        page.emulate_media(media="print")
+        assert page.locator("#tabelle-verlauf-2026").is_visible()
+        assert not page.locator("nav.toc").is_visible()
+        pdf = page.pdf(format="A4", print_background=True)
+        pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+        assert pages > 0
+        keep = os.environ.get("KIM_REPORT_PDF")
+        if keep:
+            Path(keep).write_bytes(pdf)
+        page.emulate_media(media="screen")
+        page.goto(out["index"].as_uri())
+        links = page.locator("a[href^='monatsbericht_']")
+        assert links.count() == 24
+        assert links.first.get_attribute("href") == "monatsbericht_2026-10.html"
+        assert links.last.get_attribute("href") == "monatsbericht_2024-11.html"
+        page.click("text=Monatsbericht Kommunales Integrationsmanagement Leverkusen")
+        page.wait_for_load_state("load")
+        assert page.url.endswith("monatsbericht_2026-10.html")
+    assert not traffic.external, traffic.external
+    assert traffic.requests, "the browser recorded no request at all"
+    assert not traffic.failed, traffic.failed
+    assert not traffic.console_errors, traffic.console_errors
