@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from datetime import UTC
 from pathlib import Path
@@ -26,18 +25,10 @@ import yaml
 
 from kim.errors import DeliveryRejected
 from tests.delivery_files import CASE_ROWS, reference_files, write_delivery_files
+from tests.html_helpers import CHROMIUM, CHROMIUM_ARGS, browser_or_skip
 from transforms.delivery import read_delivery
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HOSTILE = [
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',
@@ -94,8 +85,8 @@ def hostile_reports(tmp_path_factory, config):
     with hostile text, and whose register holds deliveries rejected for hostile folder names and
     manifest values."""
     from kim.config import load_config
-    from reports.quality import render_data_quality_report
     from reports.publish import render_published_reports
+    from reports.quality import render_data_quality_report
     from synthetic import generate
     from tests.conftest import build_warehouse_models
     from warehouse.indicator_build import build_yearly_indicator_values
@@ -143,18 +134,6 @@ def hostile_reports(tmp_path_factory, config):
 INJECTED = "script, img[onerror], [onerror], [onload], iframe, object, embed, a[href^='javascript']"
 
 
-def _browser_or_skip():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("KIM_REQUIRE_BROWSER") == "1":
-            pytest.fail("Chromium is required (KIM_REQUIRE_BROWSER=1)")
-        pytest.skip("headless browser test needs /usr/bin/chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("headless browser test needs the playwright Python package")
-    return sync_playwright
-
-
 def test_hostile_text_is_escaped_in_the_html_source(hostile_reports):
     for page in hostile_reports:
         html = page.read_text(encoding="utf-8")
@@ -164,7 +143,7 @@ def test_hostile_text_is_escaped_in_the_html_source(hostile_reports):
 
 @pytest.mark.browser
 def test_hostile_text_runs_no_script_and_injects_no_element_in_chromium(hostile_reports):
-    sync_playwright = _browser_or_skip()
+    sync_playwright = browser_or_skip()
     dialogs: list[str] = []
     shown = dict.fromkeys(HOSTILE[:2], 0)
     with sync_playwright() as p:
