@@ -45,7 +45,7 @@ def self_check(
     # folder may be named as they like; the manifest says whose delivery and which month it is.
     try:
         delivery = read_delivery(delivery_dir, load_config(config_path), check_folder=False)
-    except workbook_library_errors() as error:  # found by tests/test_fuzz_decoder.py
+    except workbook_library_errors() as error:  # found by tests/transforms/test_fuzz_decoder.py
         raise unreadable_workbook(delivery_dir, error) from None
     try:
         assess(delivery, max_bad_row_share)

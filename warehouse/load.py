@@ -214,7 +214,7 @@ def delivery_register_entry(con: duckdb.DuckDBPyConnection, delivery_dir: Path) 
 
 def decode_for_load(manifest) -> DecodedDelivery:
     """decode_delivery, with the XLSX reader's own errors (a damaged sheet: found by
-    tests/test_fuzz_decoder.py) turned into a rejection of the delivery instead of a crashed run."""
+    tests/transforms/test_fuzz_decoder.py) turned into a rejection of the delivery instead of a crashed run."""
     try:
         return decode_delivery(manifest)
     except workbook_library_errors() as error:

@@ -3,7 +3,7 @@ delivery twice, corrected re-deliveries of an old and of the current month. Stag
 each provider's newest period, the register (raw.deliveries) records every delivery seen, raw keeps
 every accepted version, and loading again changes nothing.
 
-(tests/test_ingestion.py covers the plain repeat load and a rejected then corrected delivery.)
+(tests/warehouse/test_load.py covers the plain repeat load and a rejected then corrected delivery.)
 """
 
 from __future__ import annotations
