@@ -1,0 +1,77 @@
+"""The PII guard on its own (checks.pii): headers naming a direct identifier and values that look
+like one reject the delivery with file, line and column, never echoing the value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from checks.pii import check_headers, check_values, identifier_kind, shown_column_name
+from kim.errors import DeliveryRejected
+
+FOLDER = Path("landing/caritas/2026-01")
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        ("Vorname", "a name"),
+        ("Nach-Name", "a name"),
+        ("Geburtsdatum", "a birth date"),
+        ("date_of_birth", "a birth date"),
+        ("case_id", None),
+        ("district", None),
+        ("opened_on", None),
+    ],
+)
+def test_headers_are_matched_after_normalising_case_accents_and_separators(header, kind):
+    assert identifier_kind(header) == kind
+
+
+def test_an_identifier_header_rejects_with_file_line_1_and_the_column():
+    with pytest.raises(DeliveryRejected) as caught:
+        check_headers(["case_id", "Vorname"], FOLDER, "cases.csv")
+    rejection = caught.value
+    assert (rejection.rule, rejection.file_name, rejection.source_row) == ("pii_column", "cases.csv", 1)
+    assert "'Vorname'" in rejection.message
+
+
+@pytest.mark.parametrize(
+    ("column", "column_type", "value", "what"),
+    [
+        ("district", "code", "max.mustermann@example.de", "an e-mail address"),
+        ("district", "code", "0214 4065246", "a phone number"),
+        ("district", "code", "DE89370400440532013000", "an IBAN"),
+        ("district", "code", "wohnt in der Hauptstrasse", "free text"),
+        ("birth_year", "int", "12.03.1985", "a full date"),
+    ],
+)
+def test_a_value_that_looks_like_an_identifier_rejects_on_its_line_without_echoing_it(column, column_type, value, what):
+    frame = pl.DataFrame({column: ["wiesdorf" if column_type == "code" else "1990", value]})
+    with pytest.raises(DeliveryRejected) as caught:
+        check_values(frame, {column: column_type}, FOLDER, "cases.csv")
+    rejection = caught.value
+    assert (rejection.rule, rejection.source_row) == ("pii_value", 3)  # header is line 1
+    assert what in rejection.message and column in rejection.message
+    assert value not in str(rejection)
+
+
+def test_a_free_code_column_must_hold_code_words():
+    frame = pl.DataFrame({"district": ["wiesdorf", "Max Mustermann"]})
+    check_values(
+        pl.DataFrame({"district": ["wiesdorf", "opladen"]}), {"district": "code"}, FOLDER, "cases.csv", ("district",)
+    )
+    with pytest.raises(DeliveryRejected, match="no code word"):
+        check_values(frame, {"district": "code"}, FOLDER, "cases.csv", ("district",))
+
+
+def test_clean_values_pass():
+    frame = pl.DataFrame({"district": ["wiesdorf", None], "birth_year": ["1990", "2001"]})
+    check_values(frame, {"district": "code", "birth_year": "int"}, FOLDER, "cases.csv")
+
+
+def test_a_header_that_looks_like_data_is_named_by_position_only():
+    assert shown_column_name("closing_reason", 4) == "'closing_reason'"
+    assert shown_column_name("12.03.1985", 2).startswith("column 3 ")
