@@ -62,7 +62,7 @@ def test_each_broken_manifest_is_rejected_with_its_rule(tmp_path, config, change
 def test_a_missing_manifest_and_a_folder_named_otherwise(tmp_path, config):
     folder = tmp_path / "caritas" / "2026-01"
     folder.mkdir(parents=True)
-    with pytest.raises(DeliveryRejected, match="no manifest.json") as caught:
+    with pytest.raises(DeliveryRejected, match=r"no manifest\.json") as caught:
         read_manifest(folder, config)
     assert caught.value.rule == "manifest_missing"
     elsewhere = _folder(tmp_path / "export", GOOD, provider="mein-export", period="januar")

@@ -73,7 +73,7 @@ def test_rows_of_a_quarantined_case_are_quarantined_too():
                     "value": [None],
                     "expected": [None],
                 }
-            ),  # fmt: skip
+            ),
         ],
         how="vertical_relaxed",
     )
