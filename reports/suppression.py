@@ -7,15 +7,16 @@ published: the display text, a status, and — only when the figure may be shown
 value (for sorting and charts). Templates and charts never receive a raw suppressed value.
 
 Signs (explained by `legend`):
-- "< k"  a count from 1 to k−1 (primary suppression);
-- "x"    a count hidden so that another hidden cell cannot be recovered from totals
-         (secondary suppression: a stored count flagged to protect another hidden cell);
-- "–"    a share, median, percentile or ratio that is hidden (base below k, or flagged);
+- "•"    every hidden figure — a count, share, median, percentile, ratio or amount per case,
+         whatever the reason it is hidden. One sign, one status ("hidden"), one CSS class and
+         one note for all of them, so that the sign tells a reader nothing about the size of the
+         cell or why it is hidden (German official statistics: "Zahlenwert unbekannt oder geheim
+         zu halten");
 - "0"    exactly zero (never hidden by the primary rule);
-- "k. A." no figure stored for this month (keine Angabe).
+- "k. A." no figure stored (keine Angabe) — not a hidden figure.
 
 As a safety net the primary rule is also applied here to rows that arrive unflagged: a count
-from 1 to k−1 is always shown as "< k", a share/median whose base is below k always as "–".
+from 1 to k−1 and a share/median whose base is below k are always hidden — with the same "•".
 """
 
 from __future__ import annotations
@@ -54,15 +55,14 @@ def indicator_kind(indicator_id: str) -> Kind:
         raise KeyError(f"no indicator spec for {indicator_id!r} (transforms/indicators/specs/)") from None
 
 
-Status = Literal["value", "zero", "primary", "secondary", "hidden", "missing"]
+Status = Literal["value", "zero", "hidden", "missing"]
 
-SIGN_SECONDARY = "x"
-SIGN_HIDDEN = "–"
+SIGN_HIDDEN = "\u2022"  # "•", the one sign of every hidden figure
+SIGN_ZERO = "0"
 SIGN_MISSING = "k. A."
 
-
-def sign_primary(k: int) -> str:
-    return f"< {k}"
+# The one explanation of a hidden cell (its tooltip): it names neither a size nor a reason.
+HIDDEN_NOTE = f"Aus Datenschutzgründen nicht ausgewiesen ({SIGN_HIDDEN})."
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class Cell:
 
     @property
     def hidden(self) -> bool:
-        return self.status in ("primary", "secondary", "hidden")
+        return self.status == "hidden"
 
     @property
     def css_class(self) -> str:
@@ -85,6 +85,9 @@ class Cell:
     def __str__(self) -> str:  # so `{{ cell }}` in a template shows the display text only
         return self.text
 
+
+# Every hidden figure is this one cell: the same text, status, class and note.
+HIDDEN = Cell(SIGN_HIDDEN, "hidden", None, HIDDEN_NOTE)
 
 MISSING = Cell(SIGN_MISSING, "missing", None, "Für diesen Monat liegen keine Angaben vor.")
 
@@ -97,33 +100,6 @@ def _number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(number) else number
-
-
-def _primary(k: int) -> Cell:
-    return Cell(
-        sign_primary(k),
-        "primary",
-        None,
-        f"Aus Datenschutzgründen nicht ausgewiesen: Fallzahl zwischen 1 und {k - 1}.",
-    )
-
-
-def _secondary() -> Cell:
-    return Cell(
-        SIGN_SECONDARY,
-        "secondary",
-        None,
-        "Gesperrt, damit ein anderer verdeckter Wert nicht zurückgerechnet werden kann.",
-    )
-
-
-def _hidden(k: int) -> Cell:
-    return Cell(
-        SIGN_HIDDEN,
-        "hidden",
-        None,
-        f"Nicht ausgewiesen: weniger als {k} Fälle zugrunde oder zum Schutz anderer Werte.",
-    )
 
 
 def display(row: Mapping[str, Any] | None, kind: Kind, k: int) -> Cell:
@@ -149,19 +125,17 @@ def display(row: Mapping[str, Any] | None, kind: Kind, k: int) -> Cell:
 
     if kind is Kind.COUNT:
         count = round(value)
-        if 1 <= count < k:  # primary, flagged upstream or not
-            return _primary(k)
-        if suppressed:
-            return _secondary()
+        if suppressed or 1 <= count < k:  # flagged upstream, or 1…k−1 unflagged (safety net)
+            return HIDDEN
         if count == 0:
-            return Cell("0", "zero", 0.0)
+            return Cell(SIGN_ZERO, "zero", 0.0)
         return Cell(fmt.integer(count), "value", float(count))
 
     # shares, medians/percentiles, ratios: hidden when flagged or the base is too small
     if suppressed or (denominator is not None and denominator < k):
-        return _hidden(k)
+        return HIDDEN
     if kind is Kind.RATIO and numerator is not None and 1 <= numerator < k:
-        return _hidden(k)
+        return HIDDEN
     if kind is Kind.SHARE:
         return Cell(fmt.percent(value), "value", value)
     if kind is Kind.DAYS:
@@ -171,23 +145,16 @@ def display(row: Mapping[str, Any] | None, kind: Kind, k: int) -> Cell:
     return Cell(fmt.decimal_fixed(value, 1), "value", value)
 
 
-def legend(k: int) -> list[tuple[str, str]]:
-    """(sign, German explanation) for every sign a report may show."""
-    return [
-        (sign_primary(k), f"Fallzahl zwischen 1 und {k - 1}; aus Datenschutzgründen nicht genau ausgewiesen."),
-        (
-            SIGN_SECONDARY,
-            "Fallzahl gesperrt, damit ein verdeckter Wert nicht aus Summen oder "
-            "anderen Angaben zurückgerechnet werden kann (sekundäre Sperrung).",
-        ),
-        (
-            SIGN_HIDDEN,
-            f"Anteil, Median oder Quote nicht ausgewiesen, weil weniger als {k} Fälle "
-            "zugrunde liegen oder um einen anderen verdeckten Wert zu schützen.",
-        ),
-        ("0", "Genau null."),
-        (SIGN_MISSING, "Keine Angabe: Für diesen Monat liegt kein Wert vor."),
-    ]
+# The legend of every report that shows figures: one sign for every hidden figure (the wording of
+# German official statistics), zero, and "keine Angabe".
+LEGEND_HIDDEN = "Zahlenwert unbekannt oder geheim zu halten"
+LEGEND_ZERO = "genau null"
+LEGEND_MISSING = "keine Angabe: Für diesen Monat liegt kein Wert vor."
+
+
+def legend() -> list[tuple[str, str]]:
+    """(sign, German explanation) for every sign a report may show in place of a number."""
+    return [(SIGN_HIDDEN, LEGEND_HIDDEN), (SIGN_ZERO, LEGEND_ZERO), (SIGN_MISSING, LEGEND_MISSING)]
 
 
 def publishable(items: Iterable[tuple[str, Cell]]) -> tuple[list[tuple[str, float]], list[str]]:

@@ -38,7 +38,7 @@ def trend_chart(months: Sequence[str], series: Mapping[str, Mapping[str, Cell]],
         title=f"Fallzahlen je Monat, {city}, {span}",
         description=desc,
     )
-    return ChartBlock(Markup(svg), omitted_note([fmt.month_year(p) for p in hidden], "Monate mit verdeckten Werten"))
+    return ChartBlock(Markup(svg), omitted_note([fmt.month_year(p) for p in hidden]))
 
 
 def needs_trend(months: Sequence[str], series: Mapping[str, Mapping[str, Cell]], *, span: str) -> ChartBlock:
@@ -70,7 +70,7 @@ def needs_trend(months: Sequence[str], series: Mapping[str, Mapping[str, Cell]],
         title=f"Nicht gedeckte Bedarfe im Verlauf, {span}",
         description=desc,
     )
-    return ChartBlock(Markup(svg), omitted_note([fmt.month_year(p) for p in hidden], "Monate mit verdeckten Werten"))
+    return ChartBlock(Markup(svg), omitted_note([fmt.month_year(p) for p in hidden]))
 
 
 def budget_chart(figures: YearFigures, *, span: str, year: str) -> ChartBlock:

@@ -20,6 +20,7 @@ from reports.kit import columns as cols
 from reports.kit import formatting as fmt
 from reports.kit.cells import plain
 from reports.kit.tables import Column, Definition, Table
+from reports.kit.text import method_note
 from reports.suppression import Cell, display, indicator_kind
 
 
@@ -96,7 +97,8 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
         "stale_sources": [s for s in sources["sources"] if s.stale],
         "has_abh": any(p["provider_kind"] == "abh" for p in providers_all),
         "definitions": _definitions(figures),
-        "legend": annual_legend(k),
+        "legend": annual_legend(),
+        "method_note": method_note(k),
         "has": figures.has,
     }
 
@@ -200,7 +202,6 @@ def _reach(
         axis_label="Neue Fälle (Anzahl)",
         value_format=fmt.integer,
         reference_label=None,
-        omitted_what="zu kleine oder gesperrte Fallzahlen",
     )
     return {
         "reach_table": tables.provider_table(figures, cols.ANNUAL_REACH, case_providers, city_label),
@@ -241,7 +242,6 @@ def _process(
         axis_label="Median der Wartezeit in Tagen",
         value_format=lambda v: fmt.decimal_fixed(v, 1),
         reference_label="Alle Zielstellen: {overall} Tage",
-        omitted_what="zu wenige Übergaben",
     )
     return {
         "handover_table": tables.breakdown_table(
@@ -278,7 +278,6 @@ def _results(figures: YearFigures, y: _Year) -> dict[str, Any]:
         axis_label="Anteil nicht gedeckter Bedarfe",
         value_format=fmt.percent,
         reference_label="Alle Kategorien: {overall}",
-        omitted_what="zu wenige bewertete Bedarfe",
         share_axis=True,
     )
     return {

@@ -100,11 +100,7 @@ class YearFigures:
         if base and cell.value is not None and dimension == "all":
             count = self.figures.cell(base, provider_id)
             if count.status != "value":
-                return hidden_cell(
-                    self.k,
-                    "Nicht ausgewiesen, weil die zugehörige Fallzahl verdeckt "
-                    "ist und sonst aus den Kosten zurückgerechnet werden könnte.",
-                )
+                return hidden_cell()  # else cost ÷ cost per case would give the count
         return cell
 
     def dimension_values(self, indicator_ids: Iterable[str], dimension: str, provider_id: str = "all") -> set[str]:

@@ -82,7 +82,6 @@ def bar_chart(
     axis_label: str,
     value_format,
     reference_label: str | None,
-    omitted_what: str,
     share_axis: bool = False,
 ) -> ChartBlock:
     # In code-list order: `codes` may be a set, whose order would change from run to run.
@@ -90,7 +89,7 @@ def bar_chart(
     points, omitted = publishable(
         (labels.code_label(dimension, code), figures.cell(indicator_id, "all", dimension, code)) for code in ordered
     )
-    note = omitted_note(omitted, omitted_what)
+    note = omitted_note(omitted)
     if not points:
         return ChartBlock(None, note)
     overall = figures.cell(indicator_id)

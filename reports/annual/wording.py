@@ -10,7 +10,7 @@ from reports.suppression import SIGN_MISSING, legend
 MISSING_NOTE = "Für diesen Zeitraum liegen keine Angaben vor."
 
 # The legend's "keine Angabe", worded for a period instead of a month.
-MISSING_LEGEND = "Keine Angabe: Für diesen Zeitraum liegt kein Wert vor."
+MISSING_LEGEND = "keine Angabe: Für diesen Zeitraum liegt kein Wert vor."
 
 
 def definition_text(indicator_id: str) -> str:
@@ -23,6 +23,6 @@ def term(indicator_id: str) -> str:
     return TERM.get(indicator_id, labels.indicator_label(indicator_id).replace(" (Tage)", ""))
 
 
-def annual_legend(k: int) -> list[tuple[str, str]]:
+def annual_legend() -> list[tuple[str, str]]:
     """The signs of the display rules, "keine Angabe" worded for a year instead of a month."""
-    return [(sign, MISSING_LEGEND if sign == SIGN_MISSING else text) for sign, text in legend(k)]
+    return [(sign, MISSING_LEGEND if sign == SIGN_MISSING else text) for sign, text in legend()]

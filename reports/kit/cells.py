@@ -4,18 +4,17 @@ never invents one of its own."""
 
 from __future__ import annotations
 
-import dataclasses
-
-from reports.suppression import Cell, Kind, display
+from reports.suppression import HIDDEN, Cell, Kind, display
 
 MINUS = "\u2212"
 
 
-def hidden_cell(k: int, note: str | None = None) -> Cell:
-    """The "hidden" sign of the display rules (a share, median or ratio that is not shown),
-    with `note` as its explanation when given."""
-    cell = display({"value": 0.0, "denominator": 0, "suppressed": True}, Kind.SHARE, k)
-    return dataclasses.replace(cell, note=note) if note else cell
+def hidden_cell() -> Cell:
+    """A figure a report hides on its own account (a change next to a hidden month, a city-wide
+    figure the provider guard withholds, a cost per case beside a hidden count): the one hidden
+    cell of the display rules, with the same sign, class and note as every other hidden figure —
+    no reason of its own, so that no hidden cell can be told apart from another."""
+    return HIDDEN
 
 
 def zero_count(k: int) -> Cell:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reports import labels
+from reports.suppression import SIGN_HIDDEN
 
 
 def join_labels(items: Sequence[str]) -> str:
@@ -14,14 +15,41 @@ def join_labels(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " und " + items[-1]
 
 
-def omitted_note(omitted: list[str], what: str) -> str | None:
-    """The note under a chart naming the values left out for privacy (None: nothing left out)."""
+def omitted_note(omitted: list[str]) -> str | None:
+    """The note under a chart naming the values left out for privacy (None: nothing left out).
+    It names which bars or months are missing, never why or how small they are: every hidden
+    figure looks the same (design §6)."""
     if not omitted:
         return None
     return (
-        f"Aus Datenschutzgründen nicht dargestellt ({what}): {join_labels(omitted)}. "
-        "Die zugehörigen Werte sind auch in der Tabelle verdeckt."
+        f"Aus Datenschutzgründen nicht dargestellt: {join_labels(omitted)}. "
+        f"Die zugehörigen Werte sind auch in der Tabelle verdeckt ({SIGN_HIDDEN})."
     )
+
+
+# The method note of every published report (monthly, annual, provider), next to its legend: how
+# figures are protected, in words for council members and providers. It states the rules, never
+# the reason or the size of one hidden figure.
+METHOD_NOTE = (
+    "Damit keine Rückschlüsse auf einzelne Personen möglich sind, werden Zahlen, die weniger als "
+    "{k} Personen oder Fälle betreffen, nicht veröffentlicht. Das gilt auch für Anteile, Mediane "
+    "und Quoten, denen weniger als {k} Fälle zugrunde liegen. Null wird als 0 angezeigt.",
+    "Außerdem werden weitere Zahlen verdeckt, damit sich kein verdeckter Wert aus Summen, anderen "
+    "Tabellen, anderen Monaten, Anteilen oder anderen Berichten zurückrechnen lässt.",
+    "Jeder verdeckte Wert trägt dasselbe Zeichen „{sign}“, gleich aus welchem Grund er verdeckt "
+    "ist. Das Zeichen verrät also nichts über die Größe des Werts. Verdeckte Werte erscheinen "
+    "auch in keiner Grafik.",
+    "Vor jeder Veröffentlichung wird geprüft, dass sich jeder verdeckte Wert auch mit allen "
+    "bisher veröffentlichten Zahlen nur ungenau eingrenzen lässt: Zwischen dem kleinsten und dem "
+    "größten möglichen Wert liegen immer mindestens {k}. Das gilt auch für einen Träger, der "
+    "seine eigenen Zahlen kennt. Besteht ein Bericht diese Prüfung nicht, wird er nicht "
+    "veröffentlicht.",
+)
+
+
+def method_note(k: int) -> list[str]:
+    """The paragraphs of the method note for threshold `k`."""
+    return [paragraph.format(k=k, sign=SIGN_HIDDEN) for paragraph in METHOD_NOTE]
 
 
 def short_label(indicator_id: str) -> str:

@@ -11,6 +11,7 @@ from reports.kit import columns as cols
 from reports.kit import formatting as fmt
 from reports.kit.figures import Figures, code_sorted, columns_of
 from reports.kit.tables import Definition
+from reports.kit.text import method_note
 from reports.monthly import sections
 from reports.monthly.data import QUERIES, MonthlyData
 from reports.monthly.spec import DELIVERY_DUE_DAYS, FOCUS_GROUP, HANDOVER_SECTION, NEEDS_SECTION, SHOWN_INDICATORS
@@ -52,7 +53,8 @@ def build_monthly_context(
         "revisions": sections.revisions(data, period),
         "deliveries": delivery_rows,
         "definitions": _definitions(figures),
-        "legend": legend(k),
+        "legend": legend(),
+        "method_note": method_note(k),
         "has": figures.has,
     }
 

@@ -62,7 +62,7 @@ def breakdown_section(figures: Figures, spec: BreakdownSpec, month: str) -> tupl
     points, omitted = publishable(
         (labels.code_label(dimension, code), figures.cell(spec.indicator_id, "all", dimension, code)) for code in codes
     )
-    note = omitted_note(omitted, spec.omitted_what)
+    note = omitted_note(omitted)
     if not points:
         return table, ChartBlock(None, note)
     overall = figures.cell(spec.indicator_id)
@@ -253,7 +253,7 @@ def trend(data: MonthlyData, *, city: str, period: str, month: str) -> ChartBloc
     )
     return ChartBlock(
         Markup(svg),
-        omitted_note([fmt.month_year(p) for p in hidden_months], "Monate mit verdeckten Werten"),
+        omitted_note([fmt.month_year(p) for p in hidden_months]),
         data=tables,
     )
 

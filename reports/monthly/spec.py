@@ -54,7 +54,6 @@ class BreakdownSpec:
     dimension: str
     columns: tuple[ColumnSpec, ...]
     total_label: str  # label of the total row of the table
-    omitted_what: str  # why bars are missing, named under the chart
     chart_id: str
     title: str
     describe: Callable[[list[tuple[str, float]], str], str]
@@ -92,7 +91,6 @@ HANDOVER_SECTION = BreakdownSpec(
     dimension="target_service",
     columns=cols.MONTHLY_HANDOVERS,
     total_label="Alle Zielstellen",
-    omitted_what="zu wenige Übergaben",
     chart_id="grafik-uebergaben",
     title="Wartezeit bis zum ersten Termin nach Zielstelle, {month}",
     describe=_describe_handovers,
@@ -110,7 +108,6 @@ NEEDS_SECTION = BreakdownSpec(
     dimension="category",
     columns=cols.MONTHLY_NEEDS,
     total_label="Alle Bedarfskategorien",
-    omitted_what="zu wenige abgeschlossene Bedarfe",
     chart_id="grafik-bedarfe",
     title="Anteil ungedeckter Bedarfe nach Bedarfskategorie, {month}",
     describe=_describe_needs,

@@ -15,7 +15,8 @@ Privacy (design §6), on top of the display rules of `reports.suppression`:
   be shown.
 - The city-wide figure minus the provider's own figure is the rest of the city. Where fewer than
   two OTHER providers contribute to a city-wide cell (a non-zero count or a non-empty base), or the
-  rest of the city has a base from 1 to k−1, the city-wide comparison is hidden ("–"): otherwise
+  rest of the city has a base from 1 to k−1, the city-wide comparison is hidden ("•", like every
+  hidden figure, with no note of its own that would tell the reason): otherwise
   the provider could compute a single other provider's figure, or a count below k
   (`guard.CityGuard`).
 - Every figure, own or city-wide, passes through `reports.suppression.display`; changes against

@@ -9,11 +9,11 @@ from reports.kit import columns as cols
 from reports.kit import formatting as fmt
 from reports.kit.figures import Figures
 from reports.kit.tables import Definition
-from reports.kit.text import short_label
+from reports.kit.text import method_note, short_label
 from reports.provider import sections
-from reports.provider.guard import CityGuard, change, check_provider_id, provider_legend, unit
+from reports.provider.guard import CityGuard, change, check_provider_id, unit
 from reports.provider.model import CITY_WIDE, OWN, PROVIDER_KINDS, QUERIES, Card, ComparisonGroup, ComparisonRow
-from reports.suppression import indicator_kind
+from reports.suppression import indicator_kind, legend
 
 
 def build_provider_context(con: Any, *, city: str, k: int, period: str, provider_id: str) -> dict[str, Any]:
@@ -64,7 +64,8 @@ def build_provider_context(con: Any, *, city: str, k: int, period: str, provider
         "delivery": delivery,
         "timeliness": timeliness,
         "definitions": _definitions(figures, groups),
-        "legend": provider_legend(k),
+        "legend": legend(),
+        "method_note": method_note(k),
     }
 
 
@@ -155,7 +156,6 @@ def _handovers_and_needs(
             axis_label="Median der Wartezeit in Tagen",
             reference_label="Stadt gesamt, alle Zielstellen: {overall} Tage",
             value_format=lambda v: fmt.decimal_fixed(v, 1),
-            omitted_what="zu wenige Übergaben",
             table_ref="tabelle-uebergaben",
             table_caption=f"Übergaben nach Zielstelle, {name} und Stadt gesamt, {month}",
         ),
@@ -169,7 +169,6 @@ def _handovers_and_needs(
             axis_label="Anteil nicht gedeckter Bedarfe",
             reference_label="Stadt gesamt, alle Kategorien: {overall}",
             value_format=fmt.percent,
-            omitted_what="zu wenige abgeschlossene Bedarfe",
             table_ref="tabelle-bedarfe",
             table_caption=f"Bedarfe nach Bedarfskategorie, {name} und Stadt gesamt, {month}",
             share_axis=True,

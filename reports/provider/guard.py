@@ -1,4 +1,4 @@
-"""The provider report's privacy guard for city-wide figures, its change column and legend."""
+"""The provider report's privacy guard for city-wide figures and its change column."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from reports.kit import formatting as fmt
 from reports.kit.cells import hidden_cell, signed
 from reports.kit.figures import Figures
-from reports.provider.model import GUARD_NOTE, PROVIDER_ID_RE
-from reports.suppression import Cell, Kind, display, indicator_kind, legend
+from reports.provider.model import PROVIDER_ID_RE
+from reports.suppression import Cell, Kind, display, indicator_kind
 
 
 def check_provider_id(provider_id: str) -> str:
@@ -33,7 +33,7 @@ def _number(value: Any) -> float:
 def change(current: Cell, previous: Cell, kind: Kind, k: int) -> Cell:
     """Change against the previous month, only from two publishable figures."""
     if current.hidden or previous.hidden:
-        return hidden_cell(k, "Keine Veränderung ausgewiesen: Ein Monatswert ist verdeckt.")
+        return hidden_cell()
     if current.value is None or previous.value is None:
         return display(None, kind, k)  # "k. A."
     # From the figures as displayed (rounded), so the change matches the two printed values.
@@ -66,7 +66,6 @@ class CityGuard:
             (r["indicator_id"], r["dimension"], r["dimension_value"]): int(r["contributors"] or 0) for r in contributors
         }
         self._rows = rows  # own and city-wide rows of the month, by key
-        self._note = GUARD_NOTE.format(k=k)
 
     def _rest_base(self, indicator_id: str, provider_id: str, dimension: str, value: str) -> float | None:
         city = self._rows.get((indicator_id, "all", dimension, value))
@@ -99,7 +98,7 @@ class CityGuard:
         if cell.status == "missing":
             return cell
         if not self.allows(indicator_id, provider_id, dimension, value):
-            return hidden_cell(self.k, self._note)
+            return hidden_cell()
         return cell
 
     def city_cell(
@@ -108,22 +107,3 @@ class CityGuard:
         return self.check(
             figures.cell(indicator_id, "all", dimension, value), indicator_id, provider_id, dimension, value
         )
-
-
-def provider_legend(k: int) -> list[tuple[str, str]]:
-    """The signs of the display rules; "–" also marks a hidden city-wide comparison figure."""
-    hidden = hidden_cell(k, "").text
-    return [
-        (
-            sign,
-            text
-            + (
-                " Beim stadtweiten Vergleichswert auch: nicht ausgewiesen, damit die "
-                "Zahlen eines einzelnen anderen Trägers nicht zurückgerechnet werden "
-                "können."
-                if sign == hidden
-                else ""
-            ),
-        )
-        for sign, text in legend(k)
-    ]

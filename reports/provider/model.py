@@ -47,13 +47,6 @@ OWN = "Ihr Träger"
 CITY_WIDE = "Stadt gesamt"
 
 
-GUARD_NOTE = (
-    "Stadtweiter Vergleichswert nicht ausgewiesen: Ohne Ihren Träger lägen ihm Angaben von "
-    "weniger als zwei weiteren Trägern oder weniger als {k} Fälle zugrunde. Aus der Differenz "
-    "ließen sich sonst die Zahlen eines einzelnen anderen Trägers ablesen."
-)
-
-
 @dataclass(frozen=True)
 class ComparisonRow:
     indicator_id: str

@@ -107,7 +107,6 @@ def bar_chart(
     axis_label: str,
     reference_label: str,
     value_format,
-    omitted_what: str,
     table_ref: str,
     table_caption: str,
     share_axis: bool = False,
@@ -117,7 +116,7 @@ def bar_chart(
         return ChartBlock(None)
     index = [c.indicator_id for c in table.columns].index(indicator_id)
     points, omitted = publishable((row.label, row.pairs[index][0]) for row in table.rows if not row.total)
-    note = omitted_note(omitted, omitted_what)
+    note = omitted_note(omitted)
     if not points:
         return ChartBlock(None, note)
     totals = [row for row in table.rows if row.total]
@@ -214,7 +213,7 @@ def trend_section(
         description=desc,
         active_title=f"Aktive Fälle im Monat, {name}",
     )
-    note = omitted_note([fmt.month_year(p) for p in hidden_months], "Monate mit verdeckten Werten")
+    note = omitted_note([fmt.month_year(p) for p in hidden_months])
     return ChartBlock(Markup(svg), note, table_ref="tabelle-verlauf", table_ref_caption=caption), table
 
 

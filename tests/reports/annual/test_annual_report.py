@@ -16,11 +16,12 @@ from reports.kit import formatting as fmt
 from reports.suppression import display, indicator_kind
 from tests.conftest import build_warehouse_models
 from tests.html_helpers import chromium_page, parse
+from tests.reports.signs import HIDDEN
 from transforms.indicators import INDICATORS_BY_ID
 
 CITY = "Leverkusen"
 K = 5
-MARKERS = {"< 5", "x", "–"}
+MARKERS = {HIDDEN}  # every hidden figure, whatever the reason
 SECTIONS = [
     "Zusammenfassung",
     "Reichweite",
@@ -73,17 +74,15 @@ def expected_text(row: dict, indicator: str) -> str:
     value = row["value"]
     if kind == "count":
         n = round(value)
-        if 1 <= n < K:
-            return "< 5"
-        if row["suppressed"]:
-            return "x"
+        if 1 <= n < K or row["suppressed"]:
+            return HIDDEN
         return f"{n:,}".replace(",", ".")
     if kind == "money":
         return f"{round(value):,}".replace(",", ".") + "\u00a0€"
     if kind == "money_share":
         return f"{value * 100:.1f}".replace(".", ",") + " %"
     if row["suppressed"] or (row["denominator"] is not None and row["denominator"] < K):
-        return "–"
+        return HIDDEN
     if kind == "share":
         return f"{value * 100:.1f}".replace(".", ",") + " %"
     if kind == "money_per_case":
@@ -198,13 +197,13 @@ def test_budget_per_provider_and_cost_guard(real):
             shown = page.cells()[("tabelle-budget", cost, provider)]
             base_row = yearly(con, "2025", base, provider)
             if expected_text(base_row, base) in MARKERS | {"0"}:
-                assert shown == "–", (cost, provider)  # else cost ÷ cost per case = the count
+                assert shown == HIDDEN, (cost, provider)  # else cost ÷ cost per case = the count
             else:
                 assert shown == expected_text(yearly(con, "2025", cost, provider), cost)
     assert "nach ihrem Anteil an den geförderten Vollzeitstellen umgelegt" in page.plain
 
 
-def test_suppressed_cells_show_markers_not_values(real):
+def test_suppressed_cells_show_the_hidden_sign_not_values(real):
     con, paths, _ = real
     rows = con.execute(
         "SELECT period, indicator_id, dimension, dimension_value, value, suppressed "
@@ -215,15 +214,16 @@ def test_suppressed_cells_show_markers_not_values(real):
     assert rows, "the synthetic year should have suppressed breakdown cells"
     tables = {"closing_reason": "tabelle-abschlussgruende", "category_reason": "tabelle-luecken-matrix"}
     pages = {"2024": parse(paths[0]), "2025": parse(paths[1])}
-    seen_secondary = False
+    seen_small = seen_large = False
     for year, indicator, dimension, code, value, _ in rows:
         shown = pages[year].cells()[(tables[dimension], indicator, code)]
-        assert shown in ("< 5", "x"), (year, indicator, code, shown)
-        assert shown != fmt.integer(value)
-        seen_secondary |= shown == "x" and value >= K
-    assert seen_secondary, "expected a hidden count of k or more (secondary / monthly rule)"
+        assert shown == HIDDEN, (year, indicator, code, shown)  # the same sign for 1…4 and ≥ 5
+        seen_small |= 1 <= value < K
+        seen_large |= value >= K
+    assert seen_small and seen_large, "expected hidden counts below k and of k or more"
     html = paths[0].read_text(encoding="utf-8")
-    assert "<dt>&lt; 5</dt>" in html and "<dt>x</dt>" in html and "<dt>–</dt>" in html
+    assert f"<dt>{HIDDEN}</dt><dd>Zahlenwert unbekannt oder geheim zu halten</dd>" in html
+    assert "<dt>&lt; 5</dt>" not in html and "<dt>x</dt>" not in html and "<dt>–</dt>" not in html
     # a hidden residence status never becomes a bar: the chart names it instead
     hidden = [
         code
@@ -354,7 +354,9 @@ def test_methodology_section(real):
     page = parse(paths[1])
     text = page.plain
     for phrase in (
-        "Fallzahlen von 1 bis 4 nicht genau ausgewiesen",
+        "die weniger als 5 Personen oder Fälle betreffen, nicht veröffentlicht",
+        f"Jeder verdeckte Wert trägt dasselbe Zeichen „{HIDDEN}“, gleich aus welchem Grund",
+        "Vor jeder Veröffentlichung wird geprüft",
         "neuesten angenommenen Lieferung",
         "können Zahlen daher noch ändern",
         "Caritasverband Leverkusen",
@@ -363,6 +365,10 @@ def test_methodology_section(real):
     ):
         assert phrase in text, phrase
     assert "Berichtsmonat" not in text
+    assert "Fallzahlen von 1 bis 4" not in text and "zwischen 1 und" not in text
+    # the method note sits with the legend in the methodology section
+    hinweise = text[text.index("Methodische Hinweise Datenschutz") :]
+    assert hinweise.index("dasselbe Zeichen") < hinweise.index("Zahlenwert unbekannt oder geheim zu halten")
 
 
 def test_no_external_requests_possible(real):
@@ -474,17 +480,17 @@ def test_planted_suppression_and_comparison(planted):
     page = parse(paths[1])
     html = paths[1].read_text(encoding="utf-8")
     cells = page.cells()
-    assert cells[("tabelle-reichweite", "cases_closed", "caritas")] == "x"
-    assert cells[("tabelle-reichweite", "cases_closed", "drk")] == "< 5"
-    assert cells[("tabelle-abschlussgruende", "cases_closed", "umzug")] == "< 5"
-    assert cells[("tabelle-abschlussgruende", "cases_closed", "ziele_erreicht")] == "x"
+    assert cells[("tabelle-reichweite", "cases_closed", "caritas")] == HIDDEN
+    assert cells[("tabelle-reichweite", "cases_closed", "drk")] == HIDDEN
+    assert cells[("tabelle-abschlussgruende", "cases_closed", "umzug")] == HIDDEN
+    assert cells[("tabelle-abschlussgruende", "cases_closed", "ziele_erreicht")] == HIDDEN
     assert cells[("tabelle-abschlussgruende", "cases_closed", "ausreise")] == "0"
-    assert cells[("tabelle-uebergaben", "handover_delay_median_days", "kita")] == "–"
+    assert cells[("tabelle-uebergaben", "handover_delay_median_days", "kita")] == HIDDEN
     assert "47,5" not in html and ">404<" not in html
     # cost per closed case of caritas (7 closed, hidden): 85.714 € would give the 7 away
-    assert cells[("tabelle-budget", "cost_per_closed_case", "caritas")] == "–"
+    assert cells[("tabelle-budget", "cost_per_closed_case", "caritas")] == HIDDEN
     assert "85.714" not in html
-    assert cells[("tabelle-budget", "cost_per_closed_case", "drk")] == "–"
+    assert cells[("tabelle-budget", "cost_per_closed_case", "drk")] == HIDDEN
     assert cells[("tabelle-budget", "cost_per_active_case", "caritas")] == "490\u00a0€"
     # complete years are compared
     assert "Vorjahr 2024: 1.100" in page.plain

@@ -28,7 +28,7 @@ def _note(codes) -> str | None:
     chart = bar_chart(
         YearFigures(_rows(), 5), "needs_unmet_share", "category", codes,
         chart_id="grafik", title="T", describe=lambda points: "D", axis_label="A",
-        value_format=lambda value: str(value), reference_label=None, omitted_what="zu wenige",
+        value_format=lambda value: str(value), reference_label=None,
     )  # fmt: skip
     return chart.omitted_note
 

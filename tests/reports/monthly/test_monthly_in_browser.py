@@ -13,6 +13,7 @@ import pytest
 from reports import render_reports
 from tests.html_helpers import chromium_page
 from tests.reports.monthly.hand_built import CITY, K, build_realistic
+from tests.reports.signs import HIDDEN, HIDDEN_NOTE
 
 
 @pytest.mark.browser
@@ -45,7 +46,24 @@ def test_monthly_report_in_headless_chromium(tmp_path):
         ):
             assert page.locator(selector).is_visible(), selector
         gap = page.locator("#tabelle-luecken")
-        assert gap.locator("td[data-key='wohnen|kosten']").inner_text() == "< 5"
+        # a hidden cell shows "•" on screen (the same for every reason it is hidden), with the
+        # one note as its tooltip; the legend and the method note are visible text
+        hidden = gap.locator("td[data-key='wohnen|kosten']")
+        assert hidden.inner_text() == HIDDEN and hidden.is_visible()
+        assert hidden.get_attribute("title") == HIDDEN_NOTE
+        hidden_cells = page.locator("td.cell-hidden")
+        assert hidden_cells.count() > 3
+        assert set(hidden_cells.all_inner_texts()) == {HIDDEN}
+        assert page.locator("td.cell-primary, td.cell-secondary").count() == 0
+        legend = page.locator("#hinweise dl.legend")
+        assert legend.is_visible()
+        legend_text = legend.inner_text()
+        assert f"{HIDDEN}\nZahlenwert unbekannt oder geheim zu halten" in legend_text, legend_text
+        assert "genau null" in legend_text and "keine Angabe" in legend_text
+        assert page.locator("#methode-geheimhaltung").is_visible()
+        assert "dasselbe Zeichen" in page.inner_text("#methode-geheimhaltung")
+        body = page.inner_text("body")
+        assert "< 5" not in body and "zwischen 1 und" not in body and "gesperrt" not in body
         # the matrix fits the page width (no horizontal scrolling on a desktop screen)
         wrap = gap.locator("xpath=..")
         assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth + 1")

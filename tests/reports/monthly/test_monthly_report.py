@@ -11,6 +11,7 @@ import pytest
 from reports import render_reports
 from tests.html_helpers import parse
 from tests.reports.monthly.hand_built import CITY, K, build_warehouse, small_rows
+from tests.reports.signs import HIDDEN, HIDDEN_NOTE
 
 
 def delivery_status(page) -> dict[str | None, str]:
@@ -70,30 +71,53 @@ def test_provider_table_uses_names_and_excludes_abh(small):
     assert delivery_status(page)["abh"] == "aktuell"
 
 
-def test_primary_suppressed_count_shows_less_than_k(small):
+def test_primary_suppressed_count_shows_the_hidden_sign(small):
     _, out, _ = small
     cells = parse(out["monthly"]).cells()
-    assert cells[("tabelle-traeger", "cases_active", "drk")] == "< 5"
-    assert "3" not in cells[("tabelle-traeger", "cases_active", "drk")]
-    assert cells[("tabelle-abschlussgruende", "cases_closed", "umzug")] == "< 5"
+    assert cells[("tabelle-traeger", "cases_active", "drk")] == HIDDEN
+    assert cells[("tabelle-abschlussgruende", "cases_closed", "umzug")] == HIDDEN
     html = out["monthly"].read_text(encoding="utf-8")
-    assert 'data-key="drk" title="Aus Datenschutzgründen' in html
+    assert f'data-key="drk" title="{HIDDEN_NOTE}"' in html
     assert ">3<" not in html
 
 
-def test_secondary_suppressed_count_shows_x(small):
+def test_secondary_suppressed_count_shows_the_same_sign(small):
     _, out, _ = small
     cells = parse(out["monthly"]).cells()
-    assert cells[("tabelle-traeger", "cases_active", "stadt")] == "x"
+    assert cells[("tabelle-traeger", "cases_active", "stadt")] == HIDDEN
     assert ">7<" not in out["monthly"].read_text(encoding="utf-8")
 
 
-def test_suppressed_median_and_share_show_dash(small):
+def test_primary_and_secondary_hidden_cells_are_indistinguishable_in_the_html(small):
+    """A count of 3 (primary), a count of 7 hidden to protect it (secondary), a hidden median and
+    a hidden share: the same element text, class and tooltip, so the page tells nothing about
+    their size or why they are hidden (design §6; "< 5" and "x" told 1–4 and ≥ 5)."""
+    _, out, _ = small
+    page = parse(out["monthly"])
+    looks = set()
+    for table, indicator, key in [
+        ("tabelle-traeger", "cases_active", "drk"),  # 3, primary
+        ("tabelle-traeger", "cases_active", "stadt"),  # 7, secondary
+        ("tabelle-traeger", "handover_delay_median_days", "drk"),
+        ("tabelle-bedarfe", "needs_unmet_share", "gesundheit"),
+    ]:
+        (td,) = [
+            td
+            for td in page.find_all("td", attr="data-key")
+            if td.get("data-indicator") == indicator
+            and td.get("data-key") == key
+            and td.ancestor("table").get("id") == table
+        ]
+        looks.add((td.text, tuple(td.classes), td.get("title")))
+    assert looks == {(HIDDEN, ("num", "cell-hidden"), HIDDEN_NOTE)}
+
+
+def test_suppressed_median_and_share_show_the_hidden_sign(small):
     _, out, _ = small
     cells = parse(out["monthly"]).cells()
-    assert cells[("tabelle-traeger", "handover_delay_median_days", "drk")] == "–"
-    assert cells[("tabelle-uebergaben", "handover_delay_median_days", "kita")] == "–"
-    assert cells[("tabelle-bedarfe", "needs_unmet_share", "gesundheit")] == "–"
+    assert cells[("tabelle-traeger", "handover_delay_median_days", "drk")] == HIDDEN
+    assert cells[("tabelle-uebergaben", "handover_delay_median_days", "kita")] == HIDDEN
+    assert cells[("tabelle-bedarfe", "needs_unmet_share", "gesundheit")] == HIDDEN
     html = out["monthly"].read_text(encoding="utf-8")
     # the hidden kita median is nowhere, not even in the chart
     assert "47,5" not in html
@@ -138,9 +162,10 @@ def test_german_labels_for_codes(small):
 def test_legend_explains_signs(small):
     _, out, _ = small
     html = out["monthly"].read_text(encoding="utf-8")
-    assert "<dt>&lt; 5</dt>" in html
-    assert "<dt>x</dt>" in html and "<dt>–</dt>" in html and "<dt>0</dt>" in html
-    assert "Fallzahl zwischen 1 und 4" in html
+    assert f"<dt>{HIDDEN}</dt><dd>Zahlenwert unbekannt oder geheim zu halten</dd>" in html
+    assert "<dt>0</dt><dd>genau null</dd>" in html and "<dt>k. A.</dt><dd>keine Angabe" in html
+    for old in ("<dt>&lt; 5</dt>", "<dt>x</dt>", "<dt>–</dt>", "zwischen 1 und", "gesperrt", "sekundäre"):
+        assert old not in html, old
 
 
 def test_no_external_requests_possible(small):
@@ -213,7 +238,8 @@ def test_charts_inline_svg_accessible_and_unique_ids(small):
     chart = html[html.index('id="grafik-uebergaben"') :]
     chart = chart[: chart.index("</svg>")]
     assert "Kita" not in chart and "Ausländerbehörde" in chart
-    assert "Aus Datenschutzgründen nicht dargestellt (zu wenige Übergaben): Kita." in html
+    assert "Aus Datenschutzgründen nicht dargestellt: Kita." in html
+    assert "zu wenige" not in html
 
 
 def test_rendering_is_deterministic(small):
@@ -263,5 +289,5 @@ def test_future_indicators_appear_when_present(tmp_path):
     cells = parse(out["monthly"]).cells()
     assert cells[("tabelle-traeger", "caseload_per_fte", "caritas")] == "42,9"
     assert cells[("tabelle-uebergaben", "handover_delay_p90_days", "jobcenter")] == "21,0"
-    assert cells[("tabelle-uebergaben", "handovers_pending_over_30d", "jobcenter")] == "< 5"
+    assert cells[("tabelle-uebergaben", "handovers_pending_over_30d", "jobcenter")] == HIDDEN
     assert cells[("tabelle-bedarfe", "needs_unmet_count", "wohnen")] == "10"

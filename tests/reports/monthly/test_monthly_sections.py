@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.html_helpers import parse
+from tests.reports.signs import HIDDEN
 
 
 def _section(html: str, section_id: str) -> str:
@@ -66,7 +67,7 @@ def test_key_figures_compare_previous_month_and_same_month_last_year(rich):
     assert 'data-direction="up"' in card
     # a hidden value last year: shown with its sign, but no change computed from it
     card = _card(html, "cases_new")
-    assert "Oktober 2025: &lt; 5" in card and "8 mehr (+20,0 %)" in card
+    assert f"Oktober 2025: {HIDDEN}" in card and "8 mehr (+20,0 %)" in card
     assert card.count('class="change"') == 1
     # shares change in percentage points, days are longer or shorter
     assert "2,5 %-Punkte mehr" in _card(html, "needs_unmet_share")
@@ -77,19 +78,19 @@ def test_key_figures_compare_previous_month_and_same_month_last_year(rich):
     assert "Vormonat:" not in _card(first, "cases_active")
 
 
-def test_gap_matrix_shows_suppressed_cells_with_markers(rich):
+def test_gap_matrix_shows_suppressed_cells_with_the_hidden_sign(rich):
     _, out, _ = rich
     cells = parse(out["monthly"]).cells()
     html = out["monthly"].read_text(encoding="utf-8")
     t = "tabelle-luecken"
-    assert cells[(t, "needs_unmet_count", "wohnen|kein_angebot")] == "< 5"  # planted 3
-    assert cells[(t, "needs_unmet_count", "wohnen|wartezeit")] == "x"
-    assert cells[(t, "needs_unmet_count", "gesundheit|kosten")] == "< 5"
+    assert cells[(t, "needs_unmet_count", "wohnen|kein_angebot")] == HIDDEN  # planted 3
+    assert cells[(t, "needs_unmet_count", "wohnen|wartezeit")] == HIDDEN
+    assert cells[(t, "needs_unmet_count", "gesundheit|kosten")] == HIDDEN
     assert cells[(t, "needs_unmet_count", "arbeit|kein_angebot")] == "0"  # no such need
     assert cells[(t, "needs_unmet_count", "wohnen|all")] == "10"  # row total
-    assert cells[(t, "needs_unmet_count", "arbeit|all")] == "x"
+    assert cells[(t, "needs_unmet_count", "arbeit|all")] == HIDDEN
     assert cells[(t, "needs_unmet_count", "all|wartezeit")] == "14"  # column total
-    assert cells[(t, "needs_unmet_count", "all|kein_angebot")] == "< 5"
+    assert cells[(t, "needs_unmet_count", "all|kein_angebot")] == HIDDEN
     assert cells[(t, "needs_unmet_count", "all|all")] == "18"
     table = _table(html, t)
     # rows are categories, columns reasons, with headers for both
@@ -99,7 +100,7 @@ def test_gap_matrix_shows_suppressed_cells_with_markers(rich):
     # needs open over 90 days by category
     t = "tabelle-offene-bedarfe"
     assert cells[(t, "needs_open_over_90d", "wohnen")] == "20"
-    assert cells[(t, "needs_open_over_90d", "familie")] == "< 5"
+    assert cells[(t, "needs_open_over_90d", "familie")] == HIDDEN
     assert cells[(t, "needs_open_over_90d", "all")] == "30"
 
 
@@ -109,7 +110,7 @@ def test_handover_table_has_kaplan_meier_median_and_explains_it(rich):
     html = out["monthly"].read_text(encoding="utf-8")
     t = "tabelle-uebergaben"
     assert cells[(t, "handover_contact_km_median_days", "jobcenter")] == "9,5"
-    assert cells[(t, "handover_contact_km_median_days", "kita")] == "–"
+    assert cells[(t, "handover_contact_km_median_days", "kita")] == HIDDEN
     assert cells[(t, "handover_contact_km_median_days", "all")] == "14,0"
     assert "Median inkl. noch wartender Übergaben (Kaplan-Meier, Tage)" in html
     section = _section(html, "uebergaben")
@@ -118,7 +119,7 @@ def test_handover_table_has_kaplan_meier_median_and_explains_it(rich):
     assert cells[(t, "handover_delay_median_days", "jobcenter")] == "8,0"
     assert cells[(t, "handover_delay_p90_days", "jobcenter")] == "21,0"
     assert cells[(t, "handover_within_14d_share", "jobcenter")] == "75,0 %"
-    assert cells[(t, "handovers_pending_over_30d", "jobcenter")] == "< 5"
+    assert cells[(t, "handovers_pending_over_30d", "jobcenter")] == HIDDEN
     assert cells[(t, "handovers_pending_over_30d", "mbe")] == "0"  # none pending
     assert cells[(t, "handovers_pending_over_30d", "all")] == "6"
     assert cells[(t, "handover_within_14d_share", "mbe")] == "k. A."  # no observations
@@ -129,19 +130,19 @@ def test_persons_focus_group_and_continuity_sections(rich):
     cells = parse(out["monthly"]).cells()
     html = out["monthly"].read_text(encoding="utf-8")
     assert cells[("tabelle-personen", "persons_active", "all")] == "1.180"
-    assert cells[("tabelle-personen", "persons_active", "stadt")] == "x"
+    assert cells[("tabelle-personen", "persons_active", "stadt")] == HIDDEN
     assert cells[("tabelle-personen", "cases_active", "all")] == "1.234"
     assert "stadtweit 1.180 Personen in 1.234 aktiven Fällen" in html
     assert cells[("tabelle-personen", "focus_group_share_new", "all")] == "41,7 %"
-    assert cells[("tabelle-personen", "focus_group_share_new", "awo")] == "–"
+    assert cells[("tabelle-personen", "focus_group_share_new", "awo")] == HIDDEN
     assert cells[("tabelle-aufenthaltsstatus", "cases_new", "duldung")] == "12"
-    assert cells[("tabelle-aufenthaltsstatus", "cases_new", "unbekannt")] == "< 5"
+    assert cells[("tabelle-aufenthaltsstatus", "cases_new", "unbekannt")] == HIDDEN
     assert cells[("tabelle-kontinuitaet", "cm_continuity_share", "caritas")] == "77,8 %"
     assert cells[("tabelle-kontinuitaet", "cm_continuity_share", "all")] == "71,4 %"
-    assert cells[("tabelle-statuswechsel", "status_change_retained_share", "duldung")] == "–"
+    assert cells[("tabelle-statuswechsel", "status_change_retained_share", "duldung")] == HIDDEN
     # caseload bands: the city-wide distribution only, every band, never per provider
     bands = {key[2]: text for key, text in cells.items() if key[0] == "tabelle-fallzahlbaender"}
-    assert bands == {"unter_30": "0", "30_bis_49": "x", "50_bis_69": "7", "ab_70": "< 5", "all": "15"}
+    assert bands == {"unter_30": "0", "30_bis_49": HIDDEN, "50_bis_69": "7", "ab_70": HIDDEN, "all": "15"}
     assert "tabelle-traeger" in html and not any(
         key[1] == "caseload_band_case_managers" and key[2] == "caritas" for key in cells
     )
@@ -215,7 +216,7 @@ def test_every_chart_has_title_axis_labels_alt_text_and_data_table(rich):
     assert cells[("tabelle-verlauf-2026", "cases_active", "2026-10")] == "1.234"
     assert cells[("tabelle-verlauf-2026", "cases_active", "2026-09")] == "1.200"
     assert cells[("tabelle-verlauf-2025", "cases_active", "2025-10")] == "1.000"
-    assert cells[("tabelle-verlauf-2025", "cases_new", "2025-10")] == "< 5"
+    assert cells[("tabelle-verlauf-2025", "cases_new", "2025-10")] == HIDDEN
     assert cells[("tabelle-verlauf-2026", "cases_new", "2026-03")] == "k. A."
     # the same palette everywhere (Okabe-Ito blue and orange), nothing else coloured
     fills = set(re.findall(r"fill: ?(#[0-9a-fA-F]{6})", " ".join(charts_found)))

@@ -22,6 +22,7 @@ from reports.provider import build_provider_context, render_provider_reports
 from reports.suppression import display, indicator_kind
 from tests.conftest import TEST_KEY, build_warehouse_models
 from tests.html_helpers import chromium_page, parse
+from tests.reports.signs import HIDDEN, HIDDEN_NOTE
 
 CITY = "Leverkusen"
 K = 5
@@ -289,13 +290,13 @@ def expected_city(con, indicator, provider, period=P, dimension="all", value="al
     if row is None:
         return cell.text
     if other_contributors(con, indicator, provider, period, dimension, value) < 2:
-        return "–"
+        return HIDDEN
     own = warehouse_row(con, indicator, provider, period, dimension, value) or {}
     field = {"count": "value", "ratio": "numerator"}.get(indicator_kind(indicator).value, "denominator")
     if row.get(field) is not None:
         rest = row[field] - (own.get(field) or 0)
         if 0 < rest < K:
-            return "–"
+            return HIDDEN
     return cell.text
 
 
@@ -314,7 +315,7 @@ def test_own_and_city_figures_equal_the_warehouse(synthetic_db, synthetic_report
                 assert cells[key + ("month", "own")] == own, (provider, indicator)
                 assert cells[key + ("previous", "own")] == before, (provider, indicator)
                 assert cells[key + ("month", "city")] == expected_city(con, indicator, provider)
-                shown += cells[key + ("month", "city")] not in ("–", "k. A.")
+                shown += cells[key + ("month", "city")] not in (HIDDEN, "k. A.")
             assert shown >= 5, f"{provider}: hardly any city-wide figure shown"
             # breakdowns: the city-wide side follows the same rule
             for table, dimension, indicator in (
@@ -348,7 +349,7 @@ def test_change_against_previous_month(synthetic_db, synthetic_reports):
                 display(now, indicator_kind(indicator), K).hidden
                 or display(before, indicator_kind(indicator), K).hidden
             ):
-                assert change == "–"
+                assert change == HIDDEN
             else:
                 diff = int(now["value"] - before["value"])
                 sign = "+" if diff > 0 else ("\u2212" if diff < 0 else "\u00b1")
@@ -393,21 +394,41 @@ def test_suppressed_own_figures_never_show_their_value(db, tmp_path, monkeypatch
     html = render_one(db, tmp_path)
     page = parse(html)
     cells = page.cells("data-side")
-    assert cells[("tabelle-kennzahlen", "cases_closed", "month", "own")] == "< 5"
-    assert cells[("tabelle-kennzahlen", "cases_closed", "change", "own")] == "–"
-    assert cells[("tabelle-verlauf", "cases_closed", P, "own")] == "< 5"
-    assert cells[("tabelle-kennzahlen", "cases_new", "month", "own")] == "x"
-    assert cells[("tabelle-verlauf", "cases_new", P, "own")] == "x"
-    assert cells[("tabelle-kennzahlen", "handover_delay_median_days", "month", "own")] == "–"
-    assert cells[("tabelle-uebergaben", "handover_delay_median_days", "all", "own")] == "–"
-    assert cells[("tabelle-kennzahlen", "needs_unmet_share", "month", "own")] == "–"
-    assert page.cards()["cases_closed"][1] == "< 5"
-    assert page.cards()["cases_new"][1] == "x"
+    assert cells[("tabelle-kennzahlen", "cases_closed", "month", "own")] == HIDDEN
+    assert cells[("tabelle-kennzahlen", "cases_closed", "change", "own")] == HIDDEN
+    assert cells[("tabelle-verlauf", "cases_closed", P, "own")] == HIDDEN
+    assert cells[("tabelle-kennzahlen", "cases_new", "month", "own")] == HIDDEN
+    assert cells[("tabelle-verlauf", "cases_new", P, "own")] == HIDDEN
+    assert cells[("tabelle-kennzahlen", "handover_delay_median_days", "month", "own")] == HIDDEN
+    assert cells[("tabelle-uebergaben", "handover_delay_median_days", "all", "own")] == HIDDEN
+    assert cells[("tabelle-kennzahlen", "needs_unmet_share", "month", "own")] == HIDDEN
+    assert page.cards()["cases_closed"][1] == HIDDEN
+    assert page.cards()["cases_new"][1] == HIDDEN
     for raw in ("987", "77,7", "77.7", "65,4", "0.6543"):
         assert raw not in html, raw
-    assert "&lt; 5" in html
-    # the hidden month is left out of the chart and named under it
-    assert "Aus Datenschutzgründen nicht dargestellt (Monate mit verdeckten Werten)" in html
+    # primary (3) and secondary (987) hidden counts, a hidden median and a hidden share: one
+    # text, one class, one note — nothing tells which is small and which is large
+    looks = {
+        (td.text, tuple(td.classes), td.get("title"))
+        for td in page.find_all("td", attr="data-side")
+        if td.get("data-side") == "own"
+        and (td.get("data-indicator"), td.get("data-key"))
+        in {
+            ("cases_closed", "month"),
+            ("cases_new", "month"),
+            ("handover_delay_median_days", "month"),
+            ("needs_unmet_share", "month"),
+            ("cases_closed", "change"),
+        }
+    }
+    assert looks == {(HIDDEN, ("num", "cell-hidden"), HIDDEN_NOTE)} or looks == {
+        (HIDDEN, ("num", "cell-hidden"), HIDDEN_NOTE),
+        (HIDDEN, ("num", "change", "cell-hidden"), HIDDEN_NOTE),
+    }, looks
+    assert "&lt; 5" not in html
+    # the hidden month is left out of the chart and named under it, without a reason
+    note = re.search(r"Aus Datenschutzgründen nicht dargestellt: ([^.]*)\.", html)
+    assert note and "Oktober 2026" in note.group(1), note
     [(periods, active, new, closed, kwargs)] = calls
     assert P in periods and P in active
     assert P not in new and P not in closed  # hidden: a gap, not a bar
@@ -416,10 +437,19 @@ def test_suppressed_own_figures_never_show_their_value(db, tmp_path, monkeypatch
 
 def test_legend_explains_the_signs(synthetic_reports):
     html = synthetic_reports[0].read_text(encoding="utf-8")
-    for sign in ("&lt; 5", "x", "–", "0", "k. A."):
-        assert f"<dt>{sign}</dt>" in html
-    assert "Fallzahl zwischen 1 und 4" in html
-    assert "einzelnen anderen Trägers" in html
+    page = parse(synthetic_reports[0])
+    legends = page.find_all("dl")
+    legends = [dl for dl in legends if "legend" in dl.classes]
+    assert len(legends) == 2  # compact under the key figures, full in the notes
+    for dl in legends:
+        assert [dt.text for dt in dl.iter("dt")] == [HIDDEN, "0", "k. A."]
+    assert f"<dt>{HIDDEN}</dt><dd>Zahlenwert unbekannt oder geheim zu halten</dd>" in html
+    for old in ("<dt>&lt; 5</dt>", "<dt>x</dt>", "<dt>–</dt>", "zwischen 1 und", "gesperrt"):
+        assert old not in html, old
+    # the method note, and the city comparison explained without telling a size
+    assert "Diese Regeln gelten auch für die Zahlen Ihres eigenen Trägers." in html
+    assert "Zahlen anderer Träger zurückrechnen ließen" in html
+    assert "weniger als zwei weitere Träger" not in html
 
 
 # ---------------------------------------------------------------------------------------------
@@ -468,10 +498,10 @@ def test_city_comparison_hidden_when_only_one_other_provider_has_data(two_provid
                 page = parse(html)
                 city = {k: v for k, v in page.cells("data-side").items() if k[3] == "city"}
                 assert city, (provider, period)
-                assert set(city.values()) <= {"–", "k. A."}, (provider, period, city)
-                assert any(v == "–" for v in city.values())
+                assert set(city.values()) <= {HIDDEN, "k. A."}, (provider, period, city)
+                assert any(v == HIDDEN for v in city.values())
                 for card in page.cards().values():
-                    assert card[-1] in ("Stadt gesamt: –", "Stadt gesamt: k. A."), card
+                    assert card[-1] in (f"Stadt gesamt: {HIDDEN}", "Stadt gesamt: k. A."), card
                 # the provider's own figures are still there and equal the warehouse
                 for indicator in ("cases_active", "cases_new", "persons_active"):
                     row = warehouse_row(con, indicator, provider, period)
@@ -483,7 +513,8 @@ def test_city_comparison_hidden_when_only_one_other_provider_has_data(two_provid
                     "SELECT provider_name FROM marts.dim_providers WHERE provider_id = ?", [other]
                 ).fetchone()[0]
                 assert other_name not in html
-                assert "Vergleichswert nicht ausgewiesen" in html
+                assert "Vergleichswert nicht ausgewiesen" not in html  # no reason per cell
+                assert HIDDEN_NOTE in html
         # diakonie's newest delivery is February: stale in March
         html = render_one(con, tmp_path / "stale", "diakonie", "2024-03")
         page = parse(html)
@@ -496,7 +527,7 @@ def test_city_comparison_hidden_when_only_one_other_provider_has_data(two_provid
 def test_zero_rows_of_other_providers_do_not_count(db, tmp_path):
     # Before: four other providers have new cases, the comparison is shown.
     shown = sided_cells(render_one(db, tmp_path / "before"))
-    assert shown[("tabelle-kennzahlen", "cases_new", "month", "city")] not in ("–", "k. A.")
+    assert shown[("tabelle-kennzahlen", "cases_new", "month", "city")] not in (HIDDEN, "k. A.")
     # Only diakonie keeps new cases; the others' rows are zero: city − own = diakonie.
     set_value(db, "cases_new", "diakonie", 9.0, numerator=9)
     set_value(db, "focus_group_share_new", "diakonie", 5 / 9, numerator=5, denominator=9)
@@ -510,8 +541,8 @@ def test_zero_rows_of_other_providers_do_not_count(db, tmp_path):
         [P],
     )
     cells = sided_cells(render_one(db, tmp_path / "after"))
-    assert cells[("tabelle-kennzahlen", "cases_new", "month", "city")] == "–"
-    assert cells[("tabelle-kennzahlen", "focus_group_share_new", "month", "city")] == "–"
+    assert cells[("tabelle-kennzahlen", "cases_new", "month", "city")] == HIDDEN
+    assert cells[("tabelle-kennzahlen", "focus_group_share_new", "month", "city")] == HIDDEN
     # other indicators are unaffected
     assert (
         cells[("tabelle-kennzahlen", "cases_active", "month", "city")]
@@ -528,10 +559,10 @@ def test_city_comparison_hidden_when_the_rest_of_the_city_is_below_k(db, tmp_pat
     set_value(db, "handover_delay_median_days", OWN, 19.0, denominator=30)
     page = parse(render_one(db, tmp_path))
     assert page.cells("data-side")[("tabelle-kennzahlen", "cases_closed", "month", "own")] == "20"
-    assert page.cells("data-side")[("tabelle-kennzahlen", "cases_closed", "month", "city")] == "–"
-    assert page.cards()["cases_closed"][-1] == "Stadt gesamt: –"
-    assert page.cells("data-side")[("tabelle-kennzahlen", "handover_delay_median_days", "month", "city")] == "–"
-    assert page.cells("data-side")[("tabelle-uebergaben", "handover_delay_median_days", "all", "city")] == "–"
+    assert page.cells("data-side")[("tabelle-kennzahlen", "cases_closed", "month", "city")] == HIDDEN
+    assert page.cards()["cases_closed"][-1] == f"Stadt gesamt: {HIDDEN}"
+    assert page.cells("data-side")[("tabelle-kennzahlen", "handover_delay_median_days", "month", "city")] == HIDDEN
+    assert page.cells("data-side")[("tabelle-uebergaben", "handover_delay_median_days", "all", "city")] == HIDDEN
 
 
 def test_no_pseudonym_in_any_report(synthetic_db, synthetic_reports):
