@@ -2,7 +2,11 @@
 set whose pseudonyms are known and assert that no pseudonym and no count from 1 to k-1 appears.
 
 The published reports are the monthly reports, the provider feedback reports, the annual reports
-and the index. The internal data-quality report may show record keys and is not checked here."""
+and the index. The internal data-quality report may show record keys and is not checked here.
+
+Every hidden figure shows the same sign "•" with the same class and note, whatever the reason it is
+hidden (design §6): the old signs told a reader the size ("< 5": 1–4, "x": ≥ 5), so no published
+report may carry them, nor a word about why or how small a hidden cell is."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from reports.suppression import Kind, indicator_kind
 from synthetic import generate
 from tests.conftest import build_warehouse_models
 from tests.html_helpers import parse, words
+from tests.reports.signs import HIDDEN, HIDDEN_NOTE, LEGEND, old_sign_findings
 from transforms.indicators import INDICATORS_BY_ID
 from warehouse.indicator_build import build_yearly_indicator_values
 from warehouse.load import ingest_landing
@@ -107,3 +112,46 @@ def test_published_reports_make_no_external_request_and_run_no_script(published)
 def test_internal_reports_are_not_published(published):
     pages, _ = published
     assert not [page for page in pages if page.name.startswith("datenqualitaet")]
+
+
+def test_no_old_sign_and_no_reason_or_size_of_a_hidden_cell(published):
+    pages, _ = published
+    for page in pages:
+        assert not old_sign_findings(page), (page.name, old_sign_findings(page)[:5])
+
+
+def test_every_hidden_cell_looks_the_same(published):
+    pages, _ = published
+    hidden = 0
+    for path in pages:
+        for element in parse(path).find_all(attr="data-indicator"):
+            if element.text == HIDDEN or "cell-hidden" in element.classes:
+                hidden += 1
+                assert element.text == HIDDEN and "cell-hidden" in element.classes, (path.name, element.attrs)
+                assert element.get("title") in (HIDDEN_NOTE, None), (path.name, element.attrs)
+    assert hidden > 100  # the demo-like reports do hide figures
+
+
+def test_legend_has_one_sign_for_hidden_figures_and_the_method_note_is_present(published):
+    pages, _ = published
+    kinds = set()
+    for path in pages:
+        kind = path.name.split("_")[0].removesuffix(".html")
+        if kind == "index":
+            continue
+        kinds.add(kind)
+        page = parse(path)
+        legends = [dl for dl in page.find_all("dl") if "legend" in dl.classes]
+        assert legends, path.name
+        for dl in legends:
+            signs = [dt.text for dt in dl.iter("dt")]
+            assert signs == [HIDDEN, "0", "k. A."], (path.name, signs)
+            texts = [dd.text for dd in dl.iter("dd")]
+            assert list(zip(signs, texts))[:2] == LEGEND, (path.name, texts)
+        (note,) = [e for e in page.find_all("div") if e.get("id") == "methode-geheimhaltung"]
+        text = note.text
+        assert f"weniger als {K} Personen oder Fälle betreffen, nicht veröffentlicht" in text, path.name
+        assert "anderen Monaten, Anteilen oder anderen Berichten zurückrechnen" in text, path.name
+        assert f"dasselbe Zeichen „{HIDDEN}“, gleich aus welchem Grund" in text, path.name
+        assert "Vor jeder Veröffentlichung wird geprüft" in text and f"mindestens {K}" in text, path.name
+    assert kinds == {"monatsbericht", "traegerbericht", "jahresbericht"}
