@@ -41,9 +41,9 @@ METHOD_NOTE = (
     "auch in keiner Grafik.",
     "Vor jeder Veröffentlichung wird geprüft, dass sich jeder verdeckte Wert auch mit allen "
     "bisher veröffentlichten Zahlen nur ungenau eingrenzen lässt: Zwischen dem kleinsten und dem "
-    "größten möglichen Wert liegen immer mindestens {k}. Das gilt auch für einen Träger, der "
-    "seine eigenen Zahlen kennt. Besteht ein Bericht diese Prüfung nicht, wird er nicht "
-    "veröffentlicht.",
+    "größten möglichen Wert liegen immer mindestens {k}. Geprüft wird das auch aus der Sicht eines "
+    "Trägers, der seine eigenen genauen Zahlen kennt. Besteht ein Bericht diese Prüfung nicht, "
+    "wird er nicht veröffentlicht.",
 )
 
 
