@@ -1,0 +1,251 @@
+"""The disclosure audit (design §6): for every hidden count of a release, the smallest and the
+largest value a reader can deduce from everything published, as integers; protected when they are
+at least k apart. The reader is the outside reader (every published figure, the legend, all
+relations of the specs) and, for each insider, a provider that also knows its own exact figures
+(checked on the other providers' cells).
+
+    release = build_system(cells, public)           # the reader's system, once per release
+    frame = audit(cells, public, k=5, insider="caritas")
+    result = audit_release(cells, public, k=5, insiders=("caritas", "diakonie"))
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from transforms.disclosure.cells import (
+    ALL,
+    CELL_KEY,
+    HIDDEN,
+    PUBLISHED,
+    UNPRINTED,
+    CellTable,
+    PublicQuantities,
+)
+from transforms.disclosure.margins import add_margins
+from transforms.disclosure.relations import HALF_STEP, add_relations
+from transforms.disclosure.solve import (
+    Bound,
+    Prior,
+    SolveOptions,
+    SolveStats,
+    prior_from,
+    reader_view,
+    solve_targets,
+)
+from transforms.disclosure.system import LinearSystem, SystemBuilder, unique_rows
+from transforms.indicators.registry import INDICATORS
+from transforms.indicators.spec import Indicator
+
+OUTSIDE = "outside"  # the reader without a provider's own figures
+RESULT_SCHEMA = pl.Schema(
+    [("reader", pl.String)]
+    + [(name, pl.String) for name in CELL_KEY]
+    + [
+        ("true_value", pl.Int64),
+        ("lower", pl.Float64),
+        ("upper", pl.Float64),  # +inf: not bounded above
+        ("width", pl.Float64),
+        ("protected", pl.Boolean),
+        ("method", pl.String),
+        ("block", pl.Int64),
+        ("binding", pl.List(pl.String)),
+    ]
+)
+
+
+@dataclass
+class ReleaseSystem:
+    """A release's cells and the reader's system over them (only rows that hold on the truth)."""
+
+    table: CellTable
+    system: LinearSystem
+    seconds: float
+
+
+def build_system(
+    cells: pl.DataFrame,
+    public: pl.DataFrame | None = None,
+    *,
+    share_half_step: float = HALF_STEP["share"],
+    indicators: tuple[Indicator, ...] = INDICATORS,
+) -> ReleaseSystem:
+    """The reader's system from the specs: margins, relations, the share rule; repeated rows once;
+    rows that do not hold on the true values dropped (counted in `system.dropped`)."""
+    started = time.perf_counter()
+    table = CellTable.from_frame(cells)
+    builder = SystemBuilder(table.size)
+    add_margins(table, builder, indicators)
+    half_steps = {**HALF_STEP, "share": share_half_step}
+    add_relations(table, PublicQuantities(public), builder, indicators, half_steps)
+    system = unique_rows(builder.build()).holding(table.true)
+    return ReleaseSystem(table, system, time.perf_counter() - started)
+
+
+def known_cells(table: CellTable, insider: str | None) -> np.ndarray:
+    known = table.status == PUBLISHED
+    return known | table.provider_mask(insider) if insider else known
+
+
+def target_cells(table: CellTable, insider: str | None) -> np.ndarray:
+    """Hidden cells with a true value >= 1; for an insider only those of the other providers."""
+    wanted = (table.status == HIDDEN) & (table.true >= 1)
+    if insider:
+        wanted &= ~table.provider_mask(insider) & ~table.provider_mask(ALL)
+    return np.flatnonzero(wanted)
+
+
+@dataclass
+class ReaderRun:
+    reader: str
+    bounds: dict[int, Bound]
+    stats: SolveStats
+    variables: int
+    rows: int
+    blocks: int
+    prior: Prior
+
+
+def run_reader(
+    release: ReleaseSystem, insider: str | None, options: SolveOptions, prior: Prior | None = None
+) -> ReaderRun:
+    table = release.table
+    started = time.perf_counter()
+    view = reader_view(table, release.system, known_cells(table, insider))
+    stats = SolveStats()
+    bounds = solve_targets(table, view, target_cells(table, insider), stats, options, prior)
+    stats.seconds = time.perf_counter() - started
+    return ReaderRun(
+        reader=insider or OUTSIDE,
+        bounds=bounds,
+        stats=stats,
+        variables=int(view.variables.size),
+        rows=int(view.matrix.shape[0]),
+        blocks=view.n_blocks,
+        prior=prior_from(view, bounds),
+    )
+
+
+def result_frame(table: CellTable, run: ReaderRun, k: int) -> pl.DataFrame:
+    """One row per target: key, true value, interval, width, protected, method, binding."""
+    rows = []
+    for cell, bound in sorted(run.bounds.items()):
+        truth = int(table.true[cell])
+        if not bound.lower <= truth <= bound.upper:
+            raise RuntimeError(f"disclosure audit: the true value {truth} of {table.keys[cell]} is outside {bound}")
+        width = bound.upper - bound.lower
+        binding = list(bound.binding)
+        rows.append((run.reader, *table.keys[cell], truth, bound.lower, bound.upper, width, width >= k, bound.method, bound.block, binding))  # fmt: skip
+    return pl.DataFrame(rows, schema=RESULT_SCHEMA, orient="row")
+
+
+def audit(
+    cells: pl.DataFrame,
+    public: pl.DataFrame | None = None,
+    k: int = 5,
+    insider: str | None = None,
+    *,
+    share_half_step: float = HALF_STEP["share"],
+    exact: bool = True,
+    release: ReleaseSystem | None = None,
+) -> pl.DataFrame:
+    """The interval of every target for one reader (the outside reader, or `insider`). `exact`:
+    see SolveOptions."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    release = release or build_system(cells, public, share_half_step=share_half_step)
+    return result_frame(release.table, run_reader(release, insider, SolveOptions(k, exact)), k)
+
+
+@dataclass
+class AuditResult:
+    """The audit of a release: per reader and target the interval (`cells`), whether every
+    interval is at least k wide (`passed`), counts (system size, solves, targets, unprotected per
+    reader) and timings in seconds."""
+
+    cells: pl.DataFrame
+    passed: bool
+    k: int
+    counts: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    dropped_examples: list[str] = field(default_factory=list)
+
+    @property
+    def unprotected(self) -> pl.DataFrame:
+        return self.cells.filter(~pl.col("protected"))
+
+
+def _release_counts(release: ReleaseSystem) -> dict[str, Any]:
+    table, system = release.table, release.system
+    hidden = table.status == HIDDEN
+    return {
+        "cells": table.size,
+        "hidden": int(hidden.sum()),
+        "hidden_zero": int((hidden & (table.true == 0)).sum()),
+        "unprinted": int((table.status == UNPRINTED).sum()),
+        "rows": system.size,
+        "rows_by_kind": system.counts(),
+        "dropped_by_kind": dict(sorted(system.dropped.items())),
+        "skipped": dict(sorted(system.skipped.items())),
+    }
+
+
+def _reader_counts(run: ReaderRun, frame: pl.DataFrame) -> dict[str, Any]:
+    stats = run.stats
+    return {
+        "variables": run.variables,
+        "rows": run.rows,
+        "blocks": run.blocks,
+        "blocks_solved": stats.blocks_solved,
+        "blocks_reused": stats.blocks_reused,
+        "lp_solves": stats.lp_solves,
+        "milp_solves": stats.milp_solves,
+        "milp_time_limits": stats.milp_limits,
+        "methods": dict(sorted(stats.methods.items())),
+        "targets": frame.height,
+        "unprotected": int((~frame["protected"]).sum()),
+    }
+
+
+def audit_release(
+    cells: pl.DataFrame,
+    public: pl.DataFrame | None = None,
+    k: int = 5,
+    insiders: Iterable[str] = (),
+    *,
+    share_half_step: float = HALF_STEP["share"],
+    exact: bool = True,
+) -> AuditResult:
+    """The outside reader and every insider; blocks an insider's figures do not touch reuse the
+    outside reader's intervals, and a target already unprotected for the outside reader is not
+    solved again for an insider (method 'outside'). Passed when no interval of any reader is
+    narrower than k. `exact`: see SolveOptions."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    release = build_system(cells, public, share_half_step=share_half_step)
+    options = SolveOptions(k, exact)
+    outside = run_reader(release, None, options)
+    runs = [outside] + [run_reader(release, insider, options, outside.prior) for insider in insiders]
+    frames = [result_frame(release.table, run, k) for run in runs]
+    frame = pl.concat(frames) if frames else pl.DataFrame(schema=RESULT_SCHEMA)
+    counts = _release_counts(release) | {
+        "readers": {run.reader: _reader_counts(run, part) for run, part in zip(runs, frames, strict=True)},
+        "targets": frame.height,
+        "unprotected": int((~frame["protected"]).sum()),
+    }
+    seconds = {"system": release.seconds} | {run.reader: run.stats.seconds for run in runs}
+    seconds["total"] = sum(seconds.values())
+    return AuditResult(
+        cells=frame,
+        passed=bool(frame["protected"].all()) if frame.height else True,
+        k=k,
+        counts=counts,
+        seconds=seconds,
+        dropped_examples=list(release.system.dropped_examples),
+    )
