@@ -1,0 +1,130 @@
+"""The disclosure audit on a real warehouse (warehouse/disclosure_audit.py): the leap dataset of
+tests/transforms/indicators/hand_built.py loaded through the real path, the monthly and yearly
+indicators built with k = 5, then audited: the release's cells, the public quantities, the
+insiders, and what is stored in dq.disclosure_audits and dq.disclosure_audit_cells."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import polars as pl
+import pytest
+
+from tests.conftest import build_warehouse_models
+from tests.transforms.indicators.hand_built import load_leap
+from warehouse.db import fetch_polars
+from warehouse.disclosure_audit import SELECT_PUBLIC, insiders, release_cells, run_disclosure_audit
+from warehouse.indicator_build import build_yearly_indicator_values
+from warehouse.migrate import connect
+
+K = 5
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory, config):
+    """The leap warehouse after two audit runs: (connection, first result, second result)."""
+    con = connect(tmp_path_factory.mktemp("leap") / "warehouse.duckdb")
+    load_leap(con, config)
+    build_warehouse_models(con, config, k=K)
+    build_yearly_indicator_values(con, K)
+    first = run_disclosure_audit(con, K)
+    second = run_disclosure_audit(con, K)
+    yield con, first, second
+    con.close()
+
+
+def test_release_cells_publish_or_hide_the_counts_of_each_kind():
+    values = pl.DataFrame(
+        [
+            ("cases_closed", "2024-02", "caritas", "all", "all", 2.0, 2, None, True),
+            ("cases_closed", "2024-02", "diakonie", "all", "all", 9.0, 9, None, False),
+            ("needs_unmet_share", "2024-02", "all", "all", "all", 0.75, 3, 4, True),
+            ("needs_unmet_share", "2024-03", "all", "all", "all", 0.5, 6, 12, False),
+            ("caseload_per_fte", "2024-02", "caritas", "all", "all", 2.0, 6, None, True),
+            ("budget_actual_cost", "2024-02", "all", "all", "all", 65_000.0, None, None, False),
+        ],
+        schema=[
+            "indicator_id",
+            "period",
+            "provider_id",
+            "dimension",
+            "dimension_value",
+            "value",
+            "numerator",
+            "denominator",
+            "suppressed",
+        ],
+        orient="row",
+    )
+    cells = release_cells(values).sort("indicator_id", "period", "provider_id", "column")
+    assert cells.select("indicator_id", "provider_id", "period", "column", "true_value", "status", "value").rows() == [
+        ("caseload_per_fte", "caritas", "2024-02", "numerator", 6, "hidden", None),
+        ("cases_closed", "caritas", "2024-02", "numerator", 2, "hidden", None),
+        ("cases_closed", "diakonie", "2024-02", "numerator", 9, "published", 9.0),
+        ("needs_unmet_share", "all", "2024-02", "denominator", 4, "hidden", None),
+        ("needs_unmet_share", "all", "2024-02", "numerator", 3, "hidden", None),
+        ("needs_unmet_share", "all", "2024-03", "denominator", 12, "published", 0.5),
+        ("needs_unmet_share", "all", "2024-03", "numerator", 6, "published", 0.5),
+    ]
+
+
+def test_the_public_quantities_are_the_fte_and_the_periods_cost(audited):
+    con = audited[0]
+    public = {(q, p, u): v for q, p, u, v in fetch_polars(con, SELECT_PUBLIC).rows()}
+    assert public[("funded_fte", "2024", "caritas")] == 3.0
+    # 781,000 EUR in 2024: a month is a twelfth; the year (February and March delivered) two twelfths
+    assert public[("period_cost", "2024-02", "all")] == pytest.approx(781_000 / 12)
+    assert public[("period_cost", "2024", "all")] == pytest.approx(781_000 * 2 / 12)
+    assert public[("period_cost", "2024-03", "caritas")] == pytest.approx(781_000 * 3 / 11 / 12)
+
+
+def test_every_case_delivering_provider_is_an_insider(audited):
+    con, result, _ = audited
+    assert set(result.counts["readers"]) == {"outside", "awo", "caritas", "diakonie", "drk", "stadt"}
+    cells = pl.DataFrame({"provider_id": ["abh", "caritas", "all"]})
+    assert insiders(con, cells) == ("caritas",)  # abh delivers no cases
+
+
+def test_the_audit_finds_the_hidden_counts_of_the_small_dataset(audited):
+    _, result, _ = audited
+    counts = result.counts
+    assert counts["hidden"] > 0 and counts["targets"] > 0
+    assert counts["rows"] > 0 and set(counts["rows_by_kind"]) >= {"providers", "breakdowns", "months", "equal"}
+    # a dataset of a handful of cases cannot be protected: its small counts are recovered
+    assert not result.passed and counts["unprotected"] > 0
+    outside = result.cells.filter(pl.col("reader") == "outside")
+    assert outside.height == counts["readers"]["outside"]["targets"]
+    for row in result.cells.iter_rows(named=True):
+        assert row["lower"] <= row["true_value"] <= row["upper"]
+        assert row["protected"] == (row["upper"] - row["lower"] >= K)
+    # an insider only checks the other providers' cells
+    insider = result.cells.filter(pl.col("reader") == "caritas")
+    assert set(insider["provider_id"].to_list()) <= {"awo", "diakonie", "drk", "stadt"}
+
+
+def test_the_stored_run_replaces_the_previous_cells(audited):
+    con, first, second = audited
+    runs = con.execute(
+        "SELECT k, readers, targets, unprotected, passed, cells, constraints, details FROM dq.disclosure_audits "
+        "ORDER BY audited_at"
+    ).fetchall()
+    assert len(runs) == 2
+    k, readers, targets, unprotected, passed, cells, constraints, details = runs[-1]
+    assert (k, readers, targets, unprotected, passed) == (
+        K,
+        6,
+        second.counts["targets"],
+        second.counts["unprotected"],
+        second.passed,
+    )
+    assert cells == second.counts["cells"] and constraints == second.counts["rows"]
+    assert (
+        json.loads(details)["counts"]["readers"]["outside"]["targets"] == second.counts["readers"]["outside"]["targets"]
+    )
+    stored = fetch_polars(con, "SELECT * FROM dq.disclosure_audit_cells")
+    assert stored.height == second.cells.height == first.cells.height
+    assert stored["audited_at"].n_unique() == 1
+    row = stored.filter(~pl.col("protected")).sort("reader", "indicator_id", "period", "provider_id").row(0, named=True)
+    assert row["upper_bound"] - row["lower_bound"] < K and isinstance(row["binding"], list)
+    assert all(math.isfinite(v) or v == math.inf for v in stored["upper_bound"].to_list())

@@ -1,0 +1,150 @@
+"""The disclosure audit on the warehouse (design §6): the release read from
+marts.indicator_values and marts.indicator_values_yearly, the public quantities from the
+configured FTE and budget, the audit of transforms.disclosure for the outside reader and every
+case-delivering provider as an insider, and the result in dq.disclosure_audits (one row per run)
+and dq.disclosure_audit_cells (the newest run's intervals).
+
+For now the release is every row of both tables (`release_cells`): a deliberately conservative
+superset of what the reports print. Replace that one function by the exact list of printed cells.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import duckdb
+import polars as pl
+
+from kim.contract import TABLES_BY_PROVIDER_KIND
+from transforms.disclosure import AuditResult, audit_release
+from transforms.indicators import KINDS
+from warehouse.db import fetch_polars
+
+SELECT_RELEASE = """
+SELECT indicator_id, period, provider_id, dimension, dimension_value, value, numerator, denominator, suppressed
+FROM marts.indicator_values
+UNION ALL
+SELECT indicator_id, period, provider_id, dimension, dimension_value, value, numerator, denominator, suppressed
+FROM marts.indicator_values_yearly
+"""
+# funded_fte per provider and year; period_cost = the unit's actual cost of the year x the
+# period's months / 12 (a month 1/12; a year its delivered months), as observations_period_budget.
+SELECT_PUBLIC = """
+WITH periods AS (
+    SELECT period, year(period_end) AS year, 1 AS months FROM marts.dim_periods
+    UNION ALL
+    SELECT strftime(min(period_start), '%Y'), year(max(period_end)), count(*)
+    FROM marts.dim_periods GROUP BY year(period_start)
+)
+SELECT 'funded_fte' AS quantity, CAST(year AS VARCHAR) AS period, provider_id, funded_fte AS value
+FROM marts.dim_provider_years WHERE funded_fte > 0
+UNION ALL
+SELECT 'period_cost', p.period, b.provider_id, b.actual_cost * p.months / 12
+FROM periods p JOIN marts.fct_budget_allocation b ON b.year = p.year
+"""
+SELECT_PROVIDERS = "SELECT provider_id, provider_kind FROM marts.dim_providers ORDER BY provider_id"
+
+CELL_COLUMNS = ("indicator_id", "period", "provider_id", "dimension", "dimension_value", "column", "true_value", "status", "value")  # fmt: skip
+# Which count columns a hidden row hides, by kind: a count or ratio hides its count (the
+# numerator); a share, median or cost per case hides its numerator and its base.
+HIDDEN_COLUMNS = {
+    "count": ("numerator",),
+    "ratio": ("numerator",),
+    "share": ("numerator", "denominator"),
+    "median": ("numerator", "denominator"),
+    "per_case": ("numerator", "denominator"),
+}
+
+
+def release_cells(values: pl.DataFrame) -> pl.DataFrame:
+    """The cells of the release from marts rows (indicator_id … denominator, suppressed): every
+    count column present; a row with suppressed = false publishes its counts and its value, a
+    suppressed row hides the columns HIDDEN_COLUMNS names for its kind (the others stay published).
+    Amounts and flags have no count cells."""
+    kinds = pl.col("indicator_id").replace_strict(KINDS, default=None)
+    hidden_numerator = [k for k, columns in HIDDEN_COLUMNS.items() if "numerator" in columns]
+    hidden_denominator = [k for k, columns in HIDDEN_COLUMNS.items() if "denominator" in columns]
+    long = values.with_columns(kind=kinds).unpivot(
+        on=["numerator", "denominator"],
+        index=["indicator_id", "period", "provider_id", "dimension", "dimension_value", "value", "suppressed", "kind"],
+        variable_name="column",
+        value_name="true_value",
+    )
+    hides = (
+        pl.when(pl.col("column") == "numerator")
+        .then(pl.col("kind").is_in(hidden_numerator))
+        .otherwise(pl.col("kind").is_in(hidden_denominator))
+    )
+    return (
+        long.filter(pl.col("true_value").is_not_null() & pl.col("kind").is_in(list(HIDDEN_COLUMNS)))
+        .with_columns(
+            status=pl.when(pl.col("suppressed") & hides).then(pl.lit("hidden")).otherwise(pl.lit("published")),
+            value=pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("value")),
+        )
+        .select(*CELL_COLUMNS)
+    )
+
+
+def insiders(con: duckdb.DuckDBPyConnection, cells: pl.DataFrame) -> tuple[str, ...]:
+    """Every provider that delivers cases and has cells in the release."""
+    present = set(cells["provider_id"].unique().to_list())
+    rows = con.execute(SELECT_PROVIDERS).fetchall()
+    return tuple(
+        provider for provider, kind in rows if provider in present and "cases" in TABLES_BY_PROVIDER_KIND.get(kind, ())
+    )
+
+
+REPLACE_CELLS = """
+INSERT INTO dq.disclosure_audit_cells
+SELECT $audited_at, reader, indicator_id, period, provider_id, dimension, dimension_value, "column",
+       true_value, lower, upper, width, protected, method, binding
+FROM audit_cells
+"""
+INSERT_RUN = """
+INSERT INTO dq.disclosure_audits VALUES
+    ($audited_at, $k, $readers, $cells, $hidden, $constraints, $dropped, $targets, $unprotected, $passed,
+     $seconds, $details)
+"""
+
+
+def store(con: duckdb.DuckDBPyConnection, result: AuditResult, audited_at: datetime) -> None:
+    """The run's summary row, and its cells instead of the previous run's, in one transaction."""
+    counts = result.counts
+    parameters = {
+        "audited_at": audited_at,
+        "k": result.k,
+        "readers": len(counts["readers"]),
+        "cells": counts["cells"],
+        "hidden": counts["hidden"],
+        "constraints": counts["rows"],
+        "dropped": sum(counts["dropped_by_kind"].values()),
+        "targets": counts["targets"],
+        "unprotected": counts["unprotected"],
+        "passed": result.passed,
+        "seconds": result.seconds["total"],
+        "details": json.dumps({"counts": counts, "seconds": result.seconds}, sort_keys=True),
+    }
+    con.register("audit_cells", result.cells.drop("block").to_arrow())
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM dq.disclosure_audit_cells")
+        con.execute(REPLACE_CELLS, {"audited_at": audited_at})
+        con.execute(INSERT_RUN, parameters)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("audit_cells")
+
+
+def run_disclosure_audit(con: duckdb.DuckDBPyConnection, k: int) -> AuditResult:
+    """Audit the release in the warehouse for the outside reader and every case-delivering
+    provider as an insider; store and return the result."""
+    audited_at = datetime.now(UTC)
+    cells = release_cells(fetch_polars(con, SELECT_RELEASE))
+    public = fetch_polars(con, SELECT_PUBLIC)
+    result = audit_release(cells, public, k, insiders=insiders(con, cells))
+    store(con, result, audited_at)
+    return result
