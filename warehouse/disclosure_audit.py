@@ -139,12 +139,13 @@ def store(con: duckdb.DuckDBPyConnection, result: AuditResult, audited_at: datet
         con.unregister("audit_cells")
 
 
-def run_disclosure_audit(con: duckdb.DuckDBPyConnection, k: int) -> AuditResult:
+def run_disclosure_audit(con: duckdb.DuckDBPyConnection, k: int, *, exact: bool = True) -> AuditResult:
     """Audit the release in the warehouse for the outside reader and every case-delivering
-    provider as an insider; store and return the result."""
+    provider as an insider; store and return the result. `exact=False`: integer programs only
+    where the verdict depends on them (transforms.disclosure.solve.SolveOptions)."""
     audited_at = datetime.now(UTC)
     cells = release_cells(fetch_polars(con, SELECT_RELEASE))
     public = fetch_polars(con, SELECT_PUBLIC)
-    result = audit_release(cells, public, k, insiders=insiders(con, cells))
+    result = audit_release(cells, public, k, insiders=insiders(con, cells), exact=exact)
     store(con, result, audited_at)
     return result
