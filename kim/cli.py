@@ -138,13 +138,40 @@ def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim ru
     failures = [event for event in result.all_events if event.is_step_failure]
     for event in failures:
         console.print(f"[red]failed:[/red] {event.step_key}: {event.message}")
+    audit_failed = False
     for check in result.get_asset_check_evaluations():
-        if not check.passed:
-            console.print(
-                f"[red]check failed:[/red] {check.asset_key.to_user_string()} {check.check_name}: "
-                "downstream assets were not rebuilt; see dq.check_results"
-            )
-    return result.success and not failures
+        if check.passed:
+            continue
+        if check.check_name == "release_is_protected":
+            audit_failed = _print_failed_audit(check)
+            continue
+        console.print(
+            f"[red]check failed:[/red] {check.asset_key.to_user_string()} {check.check_name}: "
+            "downstream assets were not rebuilt; see dq.check_results"
+        )
+    return result.success and not failures and not audit_failed
+
+
+def _print_failed_audit(check) -> bool:
+    """The disclosure audit's verdict in German; True when it stopped publication."""
+    import dagster as dg
+
+    unprotected = check.metadata.get("unprotected")
+    count = unprotected.value if unprotected is not None else "?"
+    enforced = check.severity == dg.AssetCheckSeverity.ERROR
+    if enforced:
+        console.print(
+            f"[red]Geheimhaltungsprüfung nicht bestanden:[/red] {count} verdeckte Zahlen lassen sich zu eng "
+            "eingrenzen. Die Berichte wurden NICHT veröffentlicht; die bisher veröffentlichten bleiben "
+            "unverändert. Einzelheiten: `kim audit` und der interne Datenqualitätsbericht."
+        )
+    else:
+        console.print(
+            f"[yellow]Warnung – Geheimhaltungsprüfung nicht bestanden:[/yellow] {count} verdeckte Zahlen lassen "
+            "sich zu eng eingrenzen. Demo-Modus bzw. KIM_DISCLOSURE_AUDIT=warn: die Berichte wurden trotzdem "
+            "geschrieben. Mit echten Daten wird so nichts veröffentlicht."
+        )
+    return enforced
 
 
 def _print_reports(settings: Settings) -> None:
@@ -313,6 +340,63 @@ def check(
     typer.echo(format_report(report))
     if not report.passed:
         raise typer.Exit(1)
+
+
+@app.command()
+def audit(
+    warehouse: WarehouseOption = None,
+    suppression_k: KOption = None,
+    shown: Annotated[int, typer.Option("--show", help="How many unprotected figures to list.")] = 10,
+) -> None:
+    """Die Geheimhaltungsprüfung (design §6): kann ein Leser mit allen veröffentlichten Zahlen eine
+    verdeckte Zahl auf weniger als k Werte eingrenzen? Exit code 0: geschützt, 1: nicht geschützt."""
+    from pipelines.warehouse_lock import WarehouseBusy, warehouse_lock
+    from warehouse.disclosure_audit import run_disclosure_audit
+    from warehouse.migrate import connect
+
+    settings = _settings(warehouse=warehouse, suppression_k=suppression_k)
+    try:
+        with warehouse_lock(
+            settings.warehouse, "kim audit", timeout=settings.lock_timeout, on_wait=_waiting, command="kim audit"
+        ):
+            con = connect(settings.warehouse)
+            try:
+                result = run_disclosure_audit(con, settings.suppression_k)
+            finally:
+                con.close()
+    except WarehouseBusy as busy:
+        _busy(busy)
+    typer.echo(format_audit(result, shown))
+    if not result.passed:
+        raise typer.Exit(1)
+
+
+def format_audit(result, shown: int = 10) -> str:
+    """The audit's result in German for data stewards: counts, then the narrowest intervals."""
+    counts = result.counts
+    readers = len(counts["readers"])
+    lines = [
+        f"Geheimhaltungsprüfung (k = {result.k}): {counts['targets']} verdeckte Zahlen geprüft, aus Sicht eines "
+        f"Lesers von außen und {readers - 1} Träger mit ihren eigenen Zahlen ({result.seconds['total']:.1f} s).",
+    ]
+    if result.passed:
+        lines.append("Ergebnis: geschützt. Jede verdeckte Zahl bleibt um mindestens k unsicher.")
+        return "\n".join(lines)
+    lines.append(
+        f"Ergebnis: NICHT geschützt. {counts['unprotected']} verdeckte Zahlen lassen sich auf weniger als "
+        f"{result.k} Werte eingrenzen; so darf nichts veröffentlicht werden."
+    )
+    worst = result.unprotected.sort(["width", "indicator_id", "period"]).head(shown)
+    for row in worst.iter_rows(named=True):
+        upper = "∞" if row["upper"] == float("inf") else f"{row['upper']:.0f}"
+        reader = "von außen" if row["reader"] == "outside" else f"Träger {row['reader']}"
+        lines.append(
+            f"  {row['indicator_id']} {row['period']} {row['provider_id']} "
+            f"{row['dimension']}={row['dimension_value']} ({row['column']}): {row['lower']:.0f} bis {upper} "
+            f"({reader}); bindend: {', '.join(row['binding'][:3]) or '–'}"
+        )
+    lines.append("Alle Ergebnisse: dq.disclosure_audit_cells und dq.disclosure_audits im Warehouse.")
+    return "\n".join(lines)
 
 
 def main() -> None:  # pragma: no cover - console entry point

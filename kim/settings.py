@@ -31,6 +31,18 @@ def demo_mode() -> bool:
     return os.environ.get("KIM_DEMO_MODE") == "1"
 
 
+AUDIT_MODES = ("enforce", "warn")
+
+
+def disclosure_audit_enforced() -> bool:
+    """Whether a failed disclosure audit stops publication (KIM_DISCLOSURE_AUDIT=enforce|warn).
+    Default: enforced, except in demo mode (synthetic data: nobody real to protect)."""
+    mode = os.environ.get("KIM_DISCLOSURE_AUDIT", "").strip().lower()
+    if mode and mode not in AUDIT_MODES:
+        raise ValueError(f"KIM_DISCLOSURE_AUDIT must be one of {', '.join(AUDIT_MODES)}, not {mode!r}")
+    return mode == "enforce" if mode else not demo_mode()
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path

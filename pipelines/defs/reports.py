@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from kim.contract import TABLES
+from pipelines.defs.disclosure import DISCLOSURE_AUDIT
 from pipelines.defs.marts import marts_key
 from pipelines.defs.partitions import PARTITION_RANGE_START
 from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, KimSettingsResource, WarehouseResource
@@ -23,6 +24,7 @@ from reports.quality import render_data_quality_report
     retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"html"},
     deps=[
+        DISCLOSURE_AUDIT,
         marts_key("indicator_values"),
         marts_key("indicator_revisions"),
         marts_key("fct_deliveries"),
@@ -61,6 +63,7 @@ def changed_from(context: dg.AssetExecutionContext) -> str | None:
     retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"html"},
     deps=[
+        DISCLOSURE_AUDIT,
         marts_key("indicator_values"),
         marts_key("fct_deliveries"),
         marts_key("delivery_timeliness"),
@@ -87,6 +90,7 @@ def provider_feedback_reports(warehouse: WarehouseResource, kim: KimSettingsReso
     retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"html"},
     deps=[
+        DISCLOSURE_AUDIT,
         marts_key("indicator_values_yearly"),
         marts_key("indicator_values"),
         marts_key("fct_deliveries"),

@@ -128,3 +128,48 @@ def test_the_stored_run_replaces_the_previous_cells(audited):
     row = stored.filter(~pl.col("protected")).sort("reader", "indicator_id", "period", "provider_id").row(0, named=True)
     assert row["upper_bound"] - row["lower_bound"] < K and isinstance(row["binding"], list)
     assert all(math.isfinite(v) or v == math.inf for v in stored["upper_bound"].to_list())
+
+
+def test_kim_audit_reports_in_german_and_exits_1_when_unprotected(tmp_path, config, monkeypatch):
+    """`kim audit` on a real warehouse: the verdict, the counts and the narrowest intervals in
+    German, exit code 1 because the leap data's suppression does not satisfy the audit."""
+    from typer.testing import CliRunner
+
+    from kim.cli import app
+
+    database = tmp_path / "warehouse.duckdb"
+    con = connect(database)
+    load_leap(con, config)
+    build_warehouse_models(con, config, k=K)
+    build_yearly_indicator_values(con, K)
+    con.close()
+    monkeypatch.setenv("KIM_WAREHOUSE", str(database))
+    result = CliRunner().invoke(app, ["audit", "--show", "3"])
+    assert result.exit_code == 1, result.output
+    assert "Geheimhaltungsprüfung (k = 5):" in result.output
+    assert "Ergebnis: NICHT geschützt." in result.output
+    listed = [line for line in result.output.splitlines() if line.startswith("  ") and " bis " in line]
+    assert len(listed) == 3
+    stored = connect(database)
+    try:
+        unprotected = stored.execute("SELECT unprotected FROM dq.disclosure_audits").fetchall()[-1][0]
+    finally:
+        stored.close()
+    assert f"{unprotected} verdeckte Zahlen lassen sich auf weniger als 5 Werte eingrenzen" in result.output
+
+
+def test_a_protected_release_is_reported_as_protected():
+    from kim.cli import format_audit
+    from tests.transforms.disclosure.release import Release
+    from transforms.disclosure import audit_release
+
+    release = (
+        Release()
+        .cell("cases_new", "2026-01", 70)
+        .hidden("cases_new", "2026-01", 30, dimension="referral_source", value="selbst")
+        .hidden("cases_new", "2026-01", 40, dimension="referral_source", value="jobcenter")
+    )
+    result = audit_release(release.frame(), release.public_frame(), k=5)
+    assert result.passed
+    text = format_audit(result)
+    assert "Ergebnis: geschützt." in text and "2 verdeckte Zahlen geprüft" in text

@@ -1,0 +1,77 @@
+"""The disclosure audit (design §6) between the indicator marts and the published reports.
+
+Every run audits the release — what the reports can publish from marts.indicator_values and
+indicator_values_yearly — for a reader from outside and for every provider that knows its own
+figures. Its check is blocking (KIM_DISCLOSURE_AUDIT=enforce, the default outside demo mode): when
+a hidden count can be narrowed below k, the published reports are not rebuilt (the previous ones
+stay as they were) and the run fails. In demo mode (synthetic data, nobody real to protect) or with
+KIM_DISCLOSURE_AUDIT=warn the check warns instead; `kim audit` runs the same audit on its own.
+"""
+
+import dagster as dg
+
+from kim.settings import disclosure_audit_enforced
+from pipelines.defs.marts import marts_key
+from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, KimSettingsResource, WarehouseResource
+from warehouse.disclosure_audit import run_disclosure_audit
+
+DISCLOSURE_AUDIT = dg.AssetKey(["dq", "disclosure_audit"])
+CHECK_NAME = "release_is_protected"
+EXAMPLES_SHOWN = 10
+
+
+def _enforced() -> bool:
+    """Whether a failed audit stops publication (kim.settings.disclosure_audit_enforced)."""
+    return disclosure_audit_enforced()
+
+
+def _examples(result) -> str:
+    worst = result.unprotected.sort(["width", "indicator_id", "period"]).head(EXAMPLES_SHOWN)
+    return "\n".join(
+        f"- {r['reader']}: {r['indicator_id']} {r['period']} {r['provider_id']} "
+        f"{r['dimension']}={r['dimension_value']} ({r['column']}): {r['lower']:.0f}..{r['upper']:.0f}"
+        for r in worst.iter_rows(named=True)
+    )
+
+
+@dg.asset(
+    key=DISCLOSURE_AUDIT,
+    group_name="marts",
+    pool=WAREHOUSE_POOL,
+    retry_policy=WAREHOUSE_RETRY_POLICY,
+    kinds={"duckdb"},
+    deps=[marts_key("indicator_values"), marts_key("indicator_values_yearly")],
+    check_specs=[dg.AssetCheckSpec(CHECK_NAME, asset=DISCLOSURE_AUDIT, blocking=_enforced())],
+    description=(
+        "Disclosure audit (design §6): for every hidden count, the smallest and largest value a reader "
+        "holding every published figure (and each provider holding its own) can deduce, by integer "
+        "programming over the relations of the indicator specs. Results in dq.disclosure_audits and "
+        "dq.disclosure_audit_cells. Blocking unless KIM_DISCLOSURE_AUDIT=warn or demo mode: a release that fails is not published."
+    ),
+)
+def disclosure_audit(warehouse: WarehouseResource, kim: KimSettingsResource):
+    with warehouse.get_connection() as con:
+        result = run_disclosure_audit(con, kim.suppression_k)
+    counts = result.counts
+    metadata = {
+        "targets": counts["targets"],
+        "unprotected": counts["unprotected"],
+        "readers": len(counts["readers"]),
+        "seconds": round(result.seconds["total"], 1),
+    }
+    yield dg.MaterializeResult(metadata=metadata)
+    yield dg.AssetCheckResult(
+        check_name=CHECK_NAME,
+        passed=result.passed,
+        severity=dg.AssetCheckSeverity.ERROR if _enforced() else dg.AssetCheckSeverity.WARN,
+        metadata={
+            **metadata,
+            "enforced": _enforced(),
+            "narrowest": dg.MetadataValue.md(_examples(result) or "none"),
+        },
+        description=(
+            "Every hidden count stays uncertain by at least k."
+            if result.passed
+            else f"{counts['unprotected']} hidden counts can be narrowed below k = {result.k}."
+        ),
+    )

@@ -1,0 +1,82 @@
+"""The disclosure audit between the marts and the published reports (design §6): enforced, a
+release whose hidden counts can be narrowed below k is not published — the report assets do not
+run, earlier reports stay as they were, `kim run` fails; in warn mode (demo) the reports are
+written and the audit's verdict is a warning. Both with real Dagster materialisations."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pytest
+
+from kim.settings import Settings, disclosure_audit_enforced
+from pipelines.definitions import defs as load_definitions
+from pipelines.runner import run_pipeline
+from synthetic import generate
+
+pytestmark = pytest.mark.e2e
+
+PUBLISHED = {("reports", "monthly_monitoring"), ("reports", "provider_feedback"), ("reports", "annual_evaluation")}
+
+
+def _run(tmp_path, config, monkeypatch, mode: str):
+    monkeypatch.setenv("KIM_DISCLOSURE_AUDIT", mode)
+    generate(config, tmp_path / "landing", months=3, seed=5, total_cases=300)
+    settings = Settings(
+        landing_dir=tmp_path / "landing",
+        warehouse=tmp_path / "warehouse.duckdb",
+        reports_dir=tmp_path / "reports",
+        config=config.path,
+        pseudonym_key="gate-key",
+        suppression_k=5,
+    )
+    definitions = load_definitions()  # the check's blocking flag is read when the definitions load
+    with dg.instance_for_test() as instance:
+        return run_pipeline(definitions, settings, instance).result, settings
+
+
+def _audit_row(settings: Settings) -> tuple:
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return con.execute("SELECT targets, unprotected, passed FROM dq.disclosure_audits").fetchall()[-1]
+    finally:
+        con.close()
+
+
+def test_an_enforced_failing_audit_publishes_nothing(tmp_path, config, monkeypatch):
+    result, settings = _run(tmp_path, config, monkeypatch, "enforce")
+    targets, unprotected, passed = _audit_row(settings)
+    assert targets > 0 and unprotected > 0 and not passed  # today's suppression does not satisfy it
+    check = next(c for c in result.get_asset_check_evaluations() if c.check_name == "release_is_protected")
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    materialised = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
+    assert not PUBLISHED & materialised
+    assert ("dq", "disclosure_audit") in materialised and ("marts", "indicator_values") in materialised
+    assert not list(settings.reports_dir.glob("monatsbericht_*.html"))
+    assert not list(settings.reports_dir.glob("jahresbericht_*.html"))
+
+
+def test_in_warn_mode_the_reports_are_written_and_the_audit_warns(tmp_path, config, monkeypatch):
+    result, settings = _run(tmp_path, config, monkeypatch, "warn")
+    check = next(c for c in result.get_asset_check_evaluations() if c.check_name == "release_is_protected")
+    assert check.severity == dg.AssetCheckSeverity.WARN
+    assert check.passed == _audit_row(settings)[2]
+    materialised = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
+    assert materialised >= PUBLISHED
+    assert list(settings.reports_dir.glob("monatsbericht_*.html"))
+
+
+@pytest.mark.parametrize(
+    ("mode", "demo", "enforced"),
+    [("", "", True), ("", "1", False), ("enforce", "1", True), ("warn", "", False), ("WARN ", "", False)],
+)
+def test_enforcement_is_the_default_outside_demo_mode(monkeypatch, mode, demo, enforced):
+    monkeypatch.setenv("KIM_DISCLOSURE_AUDIT", mode)
+    monkeypatch.setenv("KIM_DEMO_MODE", demo)
+    assert disclosure_audit_enforced() is enforced
+
+
+def test_an_unknown_mode_is_refused(monkeypatch):
+    monkeypatch.setenv("KIM_DISCLOSURE_AUDIT", "sometimes")
+    with pytest.raises(ValueError, match="KIM_DISCLOSURE_AUDIT must be one of enforce, warn"):
+        disclosure_audit_enforced()
