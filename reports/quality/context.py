@@ -6,6 +6,7 @@ from typing import Any
 
 from reports.kit import formatting as fmt
 from reports.quality import sections
+from reports.quality.disclosure import disclosure_audit
 from reports.quality.model import (
     COMPLETENESS_THRESHOLD,
     MASK,
@@ -34,6 +35,8 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
     trend, series_rows = sections.error_trend(s)
     cards = sections.cards(s, overview, rejected_in_window)
     loaded = [d["loaded_local"] for d in s.deliveries if d["loaded_local"] is not None]
+    names = {p.provider_id: p.name for p in s.providers}
+    audit = disclosure_audit(s.con, s.inputs, names, loaded)
     checked = [c["checked_local"] for c in s.check_summary.values() if c["checked_local"]]
     return {
         "city": city,
@@ -64,6 +67,7 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
         "series_rows": series_rows,
         "sample_key_limit": SAMPLE_KEY_LIMIT,
         "mask": MASK,
+        "audit": audit,
         "timeliness_legend": [TIMELINESS[k] for k in ("fristgerecht", "verspaetet", "fehlt", "offen")]
         + [TIMELINESS_NONE],
         "ratings": [RATING_OK, RATING_WARN, RATING_BAD],

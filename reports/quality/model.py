@@ -269,3 +269,55 @@ class Inputs:
 
     def columns(self, relation: str) -> list[str]:
         return self.relations.get(relation, [])
+
+
+# The disclosure audit (design §6, warehouse/disclosure_audit.py): its newest run for data stewards.
+DISCLOSURE_ROW_LIMIT = 30  # the narrowest intervals listed
+DISCLOSURE_BINDING_LIMIT = 3  # binding relations named per interval
+
+
+@dataclass(frozen=True)
+class DisclosureReader:
+    """One reader of the audit: the outside reader or a provider with its own figures."""
+
+    reader: str
+    name: str
+    targets: str
+    unprotected: str
+    exact: str
+    narrowed: str
+    tone: str
+
+
+@dataclass(frozen=True)
+class DisclosureRow:
+    """One hidden count with the narrowest interval any reader can deduce."""
+
+    key: str
+    indicator: str
+    indicator_id: str
+    period: str
+    unit: str
+    breakdown: str
+    column: str
+    true_value: str
+    interval: str
+    width: str
+    protected: bool
+    readers: str
+    binding: list[str]
+
+
+@dataclass(frozen=True)
+class DisclosureAudit:
+    """The section "Geheimhaltungsprüfung". `note` replaces everything else when no audit ran."""
+
+    note: str | None = None
+    audited: str = ""
+    k: str = ""
+    result: Status | None = None
+    stale: str = ""
+    facts: list[tuple[str, str, str]] = field(default_factory=list)  # (key, label, value)
+    readers: list[DisclosureReader] = field(default_factory=list)
+    rows: list[DisclosureRow] = field(default_factory=list)
+    rows_caption: str = ""

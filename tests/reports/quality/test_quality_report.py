@@ -515,6 +515,7 @@ def test_german_title_headings_and_internal_marker(report):
         "Quarantäne",
         "Vollständigkeit",
         "Fehler im Zeitverlauf",
+        "Geheimhaltungsprüfung",
         "Hinweise",
     ]
     assert '<html lang="de">' in html
