@@ -20,6 +20,7 @@ from reports.quality.model import (
     RATING_BAD,
     RATING_OK,
     DisclosureAudit,
+    DisclosureIndicator,
     DisclosureReader,
     DisclosureRow,
     Status,
@@ -71,6 +72,7 @@ def disclosure_audit(con: Any, inputs: Any, names: Mapping[str, str], loaded: li
         stale=_stale(run["audited_local"], loaded),
         facts=_facts(run, rows),
         readers=_readers(con, run, names),
+        indicators=_indicators(con),
         rows=[_row(row, k, names) for row in rows],
         rows_caption=_rows_caption(rows, k),
     )
@@ -146,6 +148,20 @@ def _readers(con: Any, run: Mapping[str, Any], names: Mapping[str, str]) -> list
             )
         )
     return readers
+
+
+def _indicators(con: Any) -> list[DisclosureIndicator]:
+    return [
+        DisclosureIndicator(
+            indicator_id=row["indicator_id"],
+            label=labels.indicator_label(row["indicator_id"]),
+            targets=fmt.integer(row["targets"]),
+            unprotected=fmt.integer(row["unprotected"]),
+            exact=fmt.integer(row["exact"]),
+            tone="bad" if row["unprotected"] else "ok",
+        )
+        for row in QUERIES.run(con, "dq_disclosure_indicators")
+    ]
 
 
 def period_text(period: str) -> str:

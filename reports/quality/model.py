@@ -290,6 +290,18 @@ class DisclosureReader:
 
 
 @dataclass(frozen=True)
+class DisclosureIndicator:
+    """One indicator's hidden counts (distinct cells, narrowest interval over all readers)."""
+
+    indicator_id: str
+    label: str
+    targets: str
+    unprotected: str
+    exact: str
+    tone: str
+
+
+@dataclass(frozen=True)
 class DisclosureRow:
     """One hidden count with the narrowest interval any reader can deduce."""
 
@@ -319,5 +331,6 @@ class DisclosureAudit:
     stale: str = ""
     facts: list[tuple[str, str, str]] = field(default_factory=list)  # (key, label, value)
     readers: list[DisclosureReader] = field(default_factory=list)
+    indicators: list[DisclosureIndicator] = field(default_factory=list)
     rows: list[DisclosureRow] = field(default_factory=list)
     rows_caption: str = ""

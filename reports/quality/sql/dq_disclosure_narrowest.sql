@@ -1,7 +1,7 @@
 -- The hidden counts of the newest disclosure audit with the narrowest interval any reader can
 -- deduce: one row per cell (its narrowest interval, preferring the outside reader's row when
--- several readers get it), the readers who get it, narrowest first; `cells` and `unprotected_cells`
--- count all such cells before the limit.
+-- several readers get it), the readers who get it, narrowest first and then newest period first;
+-- `cells` and `unprotected_cells` count all such cells before the limit.
 WITH run AS (
     SELECT max(audited_at) AS audited_at, arg_max(k, audited_at) AS k FROM dq.disclosure_audits
 ),
@@ -28,6 +28,6 @@ SELECT n.*,
        count(*) OVER () AS cells,
        count(*) FILTER (WHERE n.width < run.k) OVER () AS unprotected_cells
 FROM narrowest n, run
-ORDER BY n.width, n.indicator_id, n.period, n.provider_id, n.dimension, n.dimension_value,
+ORDER BY n.width, n.period DESC, n.indicator_id, n.provider_id, n.dimension, n.dimension_value,
          n.count_column
 LIMIT $limit

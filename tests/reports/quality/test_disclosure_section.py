@@ -119,12 +119,21 @@ def test_the_section_shows_the_newest_run_per_reader(stored):
     assert (readers[("diakonie", "targets")], readers[("diakonie", "unprotected")]) == ("2", "2")
     assert (readers[("caritas", "unprotected")], readers[("caritas", "narrowed")]) == ("1", "1")
     assert readers[("stadt", "targets")] == "0"  # named in the run's details, no cells
-    facts = page.row_cells("tabelle-geheimhaltung-kennzahlen", "data-field")
+    facts = page.row_cells("tabelle-geheimhaltung-pruefung", "data-field")
     assert facts[("hidden", "value")] == "9"
     assert facts[("hidden_cells", "value")] == "4"  # distinct cells, not cells x readers
     assert facts[("unprotected_cells", "value")] == "4"
     assert facts[("targets", "value")] == "7" and facts[("unprotected", "value")] == "5"
     assert facts[("seconds", "value")] == "12,5 s"
+    indicators = page.row_cells("tabelle-geheimhaltung-kennzahlen", "data-field")
+    assert [key for key, field in indicators if field == "targets"] == [
+        "cases_closed",
+        "cases_new",
+        "handover_within_14d_share",
+        "needs_unmet_count",
+    ]
+    assert (indicators[("cases_closed", "unprotected")], indicators[("cases_closed", "exact")]) == ("1", "1")
+    assert (indicators[("cases_new", "unprotected")], indicators[("cases_new", "exact")]) == ("1", "0")
 
 
 def test_the_narrowest_intervals_one_row_per_cell(stored):
@@ -226,6 +235,8 @@ def test_a_real_audit_as_stored(leap_audit):
         )
     )
     distinct = cells["key"].n_unique()
+    indicators = page.row_cells("tabelle-geheimhaltung-kennzahlen", "data-field")
+    assert sum(int(text.replace(".", "")) for (_, field), text in indicators.items() if field == "targets") == distinct
     assert len(keys) == min(distinct, DISCLOSURE_ROW_LIMIT)
     narrowest = cells.group_by("key").agg(pl.col("width").min())
     assert set(keys) <= set(narrowest["key"].to_list())
