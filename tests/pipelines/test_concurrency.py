@@ -56,6 +56,7 @@ def environment(root: Path, config) -> dict[str, str]:
         DAGSTER_HOME=str(home),
         KIM_DAGSTER_DIR=str(root / "dagster"),
         KIM_PSEUDONYM_KEY=KEY,
+        KIM_DISCLOSURE_AUDIT="warn",  # this test is about the run lock (the gate: test_disclosure_gate.py)
         KIM_CONFIG=str(config.path),
         KIM_LANDING_DIR=str(root / "landing"),
         KIM_WAREHOUSE=str(root / "w.duckdb"),

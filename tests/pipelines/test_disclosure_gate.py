@@ -30,7 +30,7 @@ def _run(tmp_path, config, monkeypatch, mode: str):
         pseudonym_key="gate-key",
         suppression_k=5,
     )
-    definitions = load_definitions()  # the check's blocking flag is read when the definitions load
+    definitions = load_definitions()
     with dg.instance_for_test() as instance:
         return run_pipeline(definitions, settings, instance).result, settings
 
@@ -43,7 +43,18 @@ def _audit_row(settings: Settings) -> tuple:
         con.close()
 
 
+def test_in_warn_mode_the_reports_are_written_and_the_audit_warns(tmp_path, config, monkeypatch):
+    result, settings = _run(tmp_path, config, monkeypatch, "warn")
+    check = next(c for c in result.get_asset_check_evaluations() if c.check_name == "release_is_protected")
+    assert check.severity == dg.AssetCheckSeverity.WARN
+    assert check.passed == _audit_row(settings)[2]
+    materialised = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
+    assert materialised >= PUBLISHED
+    assert list(settings.reports_dir.glob("monatsbericht_*.html"))
+
+
 def test_an_enforced_failing_audit_publishes_nothing(tmp_path, config, monkeypatch):
+    # (after the warn-mode test in the same process: enforcement is read when the check runs)
     result, settings = _run(tmp_path, config, monkeypatch, "enforce")
     targets, unprotected, passed = _audit_row(settings)
     assert targets > 0 and unprotected > 0 and not passed  # today's suppression does not satisfy it
@@ -54,16 +65,6 @@ def test_an_enforced_failing_audit_publishes_nothing(tmp_path, config, monkeypat
     assert ("dq", "disclosure_audit") in materialised and ("marts", "indicator_values") in materialised
     assert not list(settings.reports_dir.glob("monatsbericht_*.html"))
     assert not list(settings.reports_dir.glob("jahresbericht_*.html"))
-
-
-def test_in_warn_mode_the_reports_are_written_and_the_audit_warns(tmp_path, config, monkeypatch):
-    result, settings = _run(tmp_path, config, monkeypatch, "warn")
-    check = next(c for c in result.get_asset_check_evaluations() if c.check_name == "release_is_protected")
-    assert check.severity == dg.AssetCheckSeverity.WARN
-    assert check.passed == _audit_row(settings)[2]
-    materialised = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
-    assert materialised >= PUBLISHED
-    assert list(settings.reports_dir.glob("monatsbericht_*.html"))
 
 
 @pytest.mark.parametrize(
