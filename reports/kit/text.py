@@ -39,11 +39,11 @@ METHOD_NOTE = (
     "Jeder verdeckte Wert trägt dasselbe Zeichen „{sign}“, gleich aus welchem Grund er verdeckt "
     "ist. Das Zeichen verrät also nichts über die Größe des Werts. Verdeckte Werte erscheinen "
     "auch in keiner Grafik.",
-    "Vor jeder Veröffentlichung wird geprüft, dass sich jeder verdeckte Wert auch mit allen "
-    "bisher veröffentlichten Zahlen nur ungenau eingrenzen lässt: Zwischen dem kleinsten und dem "
-    "größten möglichen Wert liegen immer mindestens {k}. Geprüft wird das auch aus der Sicht eines "
-    "Trägers, der seine eigenen genauen Zahlen kennt. Besteht ein Bericht diese Prüfung nicht, "
-    "wird er nicht veröffentlicht.",
+    "Vor jeder Veröffentlichung wird geprüft, dass sich jeder verdeckte Wert mit den veröffentlichten "
+    "Zahlen nur ungenau eingrenzen lässt: Zwischen dem kleinsten und dem größten möglichen Wert "
+    "müssen mindestens {k} liegen. Geprüft wird das auch aus der Sicht eines Trägers, der seine "
+    "eigenen genauen Zahlen kennt. Besteht die Prüfung nicht, werden die Berichte nicht "
+    "veröffentlicht.",
 )
 
 
