@@ -382,8 +382,10 @@ def format_audit(result, shown: int = 10) -> str:
     if result.passed:
         lines.append("Ergebnis: geschützt. Jede verdeckte Zahl bleibt um mindestens k unsicher.")
         return "\n".join(lines)
+    from warehouse.disclosure_audit import distinct_unprotected
+
     lines.append(
-        f"Ergebnis: NICHT geschützt. {counts['unprotected']} verdeckte Zahlen lassen sich auf weniger als "
+        f"Ergebnis: NICHT geschützt. {distinct_unprotected(result)} verdeckte Zahlen lassen sich auf weniger als "
         f"{result.k} Werte eingrenzen; so darf nichts veröffentlicht werden."
     )
     worst = result.unprotected.sort(["width", "indicator_id", "period"]).head(shown)

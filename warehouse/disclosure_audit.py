@@ -10,6 +10,7 @@ superset of what the reports print. Replace that one function by the exact list 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 
@@ -17,7 +18,8 @@ import duckdb
 import polars as pl
 
 from kim.contract import TABLES_BY_PROVIDER_KIND
-from transforms.disclosure import AuditResult, audit_release
+from transforms.disclosure import RESULT_SCHEMA, AuditResult, audit_release
+from transforms.disclosure.cells import CELL_KEY
 from transforms.indicators import KINDS
 from warehouse.db import fetch_polars
 
@@ -104,11 +106,21 @@ FROM audit_cells
 INSERT_RUN = """
 INSERT INTO dq.disclosure_audits VALUES
     ($audited_at, $k, $readers, $cells, $hidden, $constraints, $dropped, $targets, $unprotected, $passed,
-     $seconds, $details)
+     $seconds, $details, $fingerprint)
+"""
+SELECT_LAST_RUN = """
+SELECT audited_at, passed, details, release_fingerprint FROM dq.disclosure_audits
+ORDER BY audited_at DESC LIMIT 1
+"""
+SELECT_STORED_CELLS = """
+SELECT reader, indicator_id, period, provider_id, dimension, dimension_value, count_column AS "column",
+       true_value, lower_bound AS lower, upper_bound AS upper, width, protected, method,
+       NULL::BIGINT AS block, binding
+FROM dq.disclosure_audit_cells
 """
 
 
-def store(con: duckdb.DuckDBPyConnection, result: AuditResult, audited_at: datetime) -> None:
+def store(con: duckdb.DuckDBPyConnection, result: AuditResult, audited_at: datetime, fingerprint: str = "") -> None:
     """The run's summary row, and its cells instead of the previous run's, in one transaction."""
     counts = result.counts
     parameters = {
@@ -124,6 +136,7 @@ def store(con: duckdb.DuckDBPyConnection, result: AuditResult, audited_at: datet
         "passed": result.passed,
         "seconds": result.seconds["total"],
         "details": json.dumps({"counts": counts, "seconds": result.seconds}, sort_keys=True),
+        "fingerprint": fingerprint,
     }
     con.register("audit_cells", result.cells.drop("block").to_arrow())
     try:
@@ -139,13 +152,47 @@ def store(con: duckdb.DuckDBPyConnection, result: AuditResult, audited_at: datet
         con.unregister("audit_cells")
 
 
+def release_fingerprint(cells: pl.DataFrame, public: pl.DataFrame, k: int, readers: tuple[str, ...]) -> str:
+    """What an audit result depends on, as a hash: the release's cells, the public quantities,
+    k and the insiders (order-independent)."""
+    digest = hashlib.sha256(f"k={k}|readers={','.join(sorted(readers))}|".encode())
+    for frame in (cells, public):
+        ordered = frame.sort(frame.columns, nulls_last=True)
+        digest.update(ordered.hash_rows(seed=0).to_numpy().tobytes())
+        digest.update(str(ordered.height).encode())
+    return digest.hexdigest()
+
+
+def _stored_result(con: duckdb.DuckDBPyConnection, fingerprint: str, k: int) -> AuditResult | None:
+    """The newest stored audit, if it audited exactly this release."""
+    last = con.execute(SELECT_LAST_RUN).fetchall()
+    if not last or last[0][3] != fingerprint:
+        return None
+    _, passed, details, _ = last[0]
+    stored = json.loads(details or "{}")
+    cells = fetch_polars(con, SELECT_STORED_CELLS).cast(RESULT_SCHEMA)
+    seconds = {"total": 0.0, "reused": 1.0}
+    return AuditResult(cells=cells, passed=bool(passed), k=k, counts=stored.get("counts", {}), seconds=seconds)
+
+
+def distinct_unprotected(result: AuditResult) -> int:
+    """Hidden counts narrowed below k by at least one reader (each counted once)."""
+    return result.unprotected.select(CELL_KEY).unique().height
+
+
 def run_disclosure_audit(con: duckdb.DuckDBPyConnection, k: int, *, exact: bool = True) -> AuditResult:
     """Audit the release in the warehouse for the outside reader and every case-delivering
     provider as an insider; store and return the result. `exact=False`: integer programs only
-    where the verdict depends on them (transforms.disclosure.solve.SolveOptions)."""
+    where the verdict depends on them (transforms.disclosure.solve.SolveOptions). A release that
+    was audited before, unchanged, gets the stored result back (nothing is solved or added)."""
     audited_at = datetime.now(UTC)
     cells = release_cells(fetch_polars(con, SELECT_RELEASE))
     public = fetch_polars(con, SELECT_PUBLIC)
-    result = audit_release(cells, public, k, insiders=insiders(con, cells), exact=exact)
-    store(con, result, audited_at)
+    readers = insiders(con, cells)
+    fingerprint = release_fingerprint(cells, public, k, readers) + ("" if exact else ":approximate")
+    stored = _stored_result(con, fingerprint, k)
+    if stored is not None:
+        return stored
+    result = audit_release(cells, public, k, insiders=readers, exact=exact)
+    store(con, result, audited_at, fingerprint)
     return result

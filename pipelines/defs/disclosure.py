@@ -13,7 +13,7 @@ import dagster as dg
 from kim.settings import disclosure_audit_enforced
 from pipelines.defs.marts import marts_key
 from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, KimSettingsResource, WarehouseResource
-from warehouse.disclosure_audit import run_disclosure_audit
+from warehouse.disclosure_audit import distinct_unprotected, run_disclosure_audit
 
 DISCLOSURE_AUDIT = dg.AssetKey(["dq", "disclosure_audit"])
 CHECK_NAME = "release_is_protected"
@@ -55,9 +55,11 @@ def disclosure_audit(warehouse: WarehouseResource, kim: KimSettingsResource):
     with warehouse.get_connection() as con:
         result = run_disclosure_audit(con, kim.suppression_k)
     counts = result.counts
+    unprotected = distinct_unprotected(result)
     metadata = {
         "targets": counts["targets"],
-        "unprotected": counts["unprotected"],
+        "unprotected": unprotected,  # distinct hidden counts, whichever reader narrows them
+        "unprotected_reader_rows": counts["unprotected"],
         "readers": len(counts["readers"]),
         "seconds": round(result.seconds["total"], 1),
     }
@@ -74,6 +76,6 @@ def disclosure_audit(warehouse: WarehouseResource, kim: KimSettingsResource):
         description=(
             "Every hidden count stays uncertain by at least k."
             if result.passed
-            else f"{counts['unprotected']} hidden counts can be narrowed below k = {result.k}."
+            else f"{unprotected} hidden counts can be narrowed below k = {result.k}."
         ),
     )

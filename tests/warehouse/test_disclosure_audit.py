@@ -23,12 +23,18 @@ K = 5
 
 @pytest.fixture(scope="module")
 def audited(tmp_path_factory, config):
-    """The leap warehouse after two audit runs: (connection, first result, second result)."""
+    """The leap warehouse audited, then audited again after one more count was hidden:
+    (connection, first result, second result)."""
     con = connect(tmp_path_factory.mktemp("leap") / "warehouse.duckdb")
     load_leap(con, config)
     build_warehouse_models(con, config, k=K)
     build_yearly_indicator_values(con, K)
     first = run_disclosure_audit(con, K)
+    # A published count of the release hidden as well: a changed release, audited again.
+    con.execute(
+        "UPDATE marts.indicator_values SET suppressed = true WHERE rowid = (SELECT min(rowid) FROM "
+        "marts.indicator_values WHERE NOT suppressed AND numerator >= 1 AND indicator_id = 'cases_active')"
+    )
     second = run_disclosure_audit(con, K)
     yield con, first, second
     con.close()
@@ -123,7 +129,7 @@ def test_the_stored_run_replaces_the_previous_cells(audited):
         json.loads(details)["counts"]["readers"]["outside"]["targets"] == second.counts["readers"]["outside"]["targets"]
     )
     stored = fetch_polars(con, "SELECT * FROM dq.disclosure_audit_cells")
-    assert stored.height == second.cells.height == first.cells.height
+    assert stored.height == second.cells.height > first.cells.height  # one more hidden count
     assert stored["audited_at"].n_unique() == 1
     row = stored.filter(~pl.col("protected")).sort("reader", "indicator_id", "period", "provider_id").row(0, named=True)
     assert row["upper_bound"] - row["lower_bound"] < K and isinstance(row["binding"], list)
@@ -152,7 +158,10 @@ def test_kim_audit_reports_in_german_and_exits_1_when_unprotected(tmp_path, conf
     assert len(listed) == 3
     stored = connect(database)
     try:
-        unprotected = stored.execute("SELECT unprotected FROM dq.disclosure_audits").fetchall()[-1][0]
+        unprotected = stored.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT indicator_id, period, provider_id, dimension, dimension_value, "
+            "count_column FROM dq.disclosure_audit_cells WHERE NOT protected)"
+        ).fetchall()[0][0]
     finally:
         stored.close()
     assert f"{unprotected} verdeckte Zahlen lassen sich auf weniger als 5 Werte eingrenzen" in result.output
@@ -173,3 +182,15 @@ def test_a_protected_release_is_reported_as_protected():
     assert result.passed
     text = format_audit(result)
     assert "Ergebnis: geschützt." in text and "2 verdeckte Zahlen geprüft" in text
+
+
+def test_an_unchanged_release_reuses_the_stored_audit(audited):
+    con, _, second = audited
+    again = run_disclosure_audit(con, K)
+    assert again.seconds.get("reused") == 1.0  # nothing solved
+    assert con.execute("SELECT count(*) FROM dq.disclosure_audits").fetchall()[0][0] == 2
+    assert again.passed == second.passed and again.counts == second.counts
+    key = ["reader", "indicator_id", "period", "provider_id", "dimension", "dimension_value", "column"]
+    columns = [*key, "true_value", "lower", "upper", "protected"]
+    assert again.cells.select(columns).sort(key).equals(second.cells.select(columns).sort(key))
+    assert run_disclosure_audit(con, K + 1).seconds.get("reused") is None  # another k: a new audit
