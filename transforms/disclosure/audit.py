@@ -11,8 +11,11 @@ relations of the specs) and, for each insider, a provider that also knows its ow
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,18 +35,22 @@ from transforms.disclosure.margins import add_margins
 from transforms.disclosure.relations import HALF_STEP, add_relations
 from transforms.disclosure.solve import (
     Bound,
+    Pending,
     Prior,
+    ReaderView,
     SolveOptions,
     SolveStats,
+    finish_targets,
     prior_from,
     reader_view,
-    solve_targets,
+    start_targets,
 )
 from transforms.disclosure.system import LinearSystem, SystemBuilder, unique_rows
 from transforms.indicators.registry import INDICATORS
 from transforms.indicators.spec import Indicator
 
 OUTSIDE = "outside"  # the reader without a provider's own figures
+PARALLEL_HIDDEN = 1_000  # hidden cells from which the blocks are solved in worker processes
 RESULT_SCHEMA = pl.Schema(
     [("reader", pl.String)]
     + [(name, pl.String) for name in CELL_KEY]
@@ -109,27 +116,64 @@ class ReaderRun:
     variables: int
     rows: int
     blocks: int
+    reduced: dict[str, int]
     prior: Prior
 
 
-def run_reader(
-    release: ReleaseSystem, insider: str | None, options: SolveOptions, prior: Prior | None = None
-) -> ReaderRun:
+@dataclass
+class StartedReader:
+    reader: str
+    view: ReaderView
+    pending: Pending
+    stats: SolveStats
+    started: float
+
+
+def start_reader(
+    release: ReleaseSystem,
+    insider: str | None,
+    options: SolveOptions,
+    prior: Prior | None = None,
+    pool: Executor | None = None,
+) -> StartedReader:
     table = release.table
     started = time.perf_counter()
     view = reader_view(table, release.system, known_cells(table, insider))
     stats = SolveStats()
-    bounds = solve_targets(table, view, target_cells(table, insider), stats, options, prior)
-    stats.seconds = time.perf_counter() - started
+    pending = start_targets(table, view, target_cells(table, insider), stats, options, prior, pool)
+    return StartedReader(insider or OUTSIDE, view, pending, stats, time.perf_counter() - started)
+
+
+def finish_reader(started: StartedReader) -> ReaderRun:
+    view, stats = started.view, started.stats
+    begun = time.perf_counter()
+    bounds = finish_targets(started.pending, stats)
+    stats.seconds = started.started + time.perf_counter() - begun  # this reader's own time in this process
     return ReaderRun(
-        reader=insider or OUTSIDE,
+        reader=started.reader,
         bounds=bounds,
         stats=stats,
         variables=int(view.variables.size),
         rows=int(view.matrix.shape[0]),
         blocks=view.n_blocks,
+        reduced={
+            "variables": int(view.reduced.matrix.shape[1]),
+            "rows": int(view.reduced.matrix.shape[0]),
+            "blocks": view.n_reduced_blocks,
+            "largest_block": int(np.bincount(view.reduced_block).max()) if view.reduced_block.size else 0,
+        },
         prior=prior_from(view, bounds),
     )
+
+
+def run_reader(
+    release: ReleaseSystem,
+    insider: str | None,
+    options: SolveOptions,
+    prior: Prior | None = None,
+    pool: Executor | None = None,
+) -> ReaderRun:
+    return finish_reader(start_reader(release, insider, options, prior, pool))
 
 
 def result_frame(table: CellTable, run: ReaderRun, k: int) -> pl.DataFrame:
@@ -153,14 +197,15 @@ def audit(
     *,
     share_half_step: float = HALF_STEP["share"],
     exact: bool = True,
+    witnesses: bool = True,
     release: ReleaseSystem | None = None,
 ) -> pl.DataFrame:
-    """The interval of every target for one reader (the outside reader, or `insider`). `exact`:
-    see SolveOptions."""
+    """The interval of every target for one reader (the outside reader, or `insider`). `exact`,
+    `witnesses`: see SolveOptions."""
     if k < 1:
         raise ValueError("k must be at least 1")
     release = release or build_system(cells, public, share_half_step=share_half_step)
-    return result_frame(release.table, run_reader(release, insider, SolveOptions(k, exact)), k)
+    return result_frame(release.table, run_reader(release, insider, SolveOptions(k, exact, witnesses)), k)
 
 
 @dataclass
@@ -202,15 +247,25 @@ def _reader_counts(run: ReaderRun, frame: pl.DataFrame) -> dict[str, Any]:
         "variables": run.variables,
         "rows": run.rows,
         "blocks": run.blocks,
+        "presolved": run.reduced,
         "blocks_solved": stats.blocks_solved,
         "blocks_reused": stats.blocks_reused,
         "lp_solves": stats.lp_solves,
         "milp_solves": stats.milp_solves,
         "milp_time_limits": stats.milp_limits,
+        "dive_solves": stats.dive_solves,
         "methods": dict(sorted(stats.methods.items())),
         "targets": frame.height,
         "unprotected": int((~frame["protected"]).sum()),
     }
+
+
+def _pool(release: ReleaseSystem, options: SolveOptions) -> AbstractContextManager[Executor | None]:
+    """Worker processes for a release large enough to pay for starting them (PARALLEL_HIDDEN)."""
+    workers = options.workers if options.workers is not None else min(2, os.cpu_count() or 1)
+    if workers < 2 or int((release.table.status == HIDDEN).sum()) < PARALLEL_HIDDEN:
+        return nullcontext(None)
+    return ProcessPoolExecutor(workers)
 
 
 def audit_release(
@@ -221,17 +276,22 @@ def audit_release(
     *,
     share_half_step: float = HALF_STEP["share"],
     exact: bool = True,
+    witnesses: bool = True,
+    workers: int | None = None,
 ) -> AuditResult:
     """The outside reader and every insider; blocks an insider's figures do not touch reuse the
     outside reader's intervals, and a target already unprotected for the outside reader is not
     solved again for an insider (method 'outside'). Passed when no interval of any reader is
-    narrower than k. `exact`: see SolveOptions."""
+    narrower than k. `exact`, `witnesses`, `workers`: see SolveOptions."""
     if k < 1:
         raise ValueError("k must be at least 1")
     release = build_system(cells, public, share_half_step=share_half_step)
-    options = SolveOptions(k, exact)
-    outside = run_reader(release, None, options)
-    runs = [outside] + [run_reader(release, insider, options, outside.prior) for insider in insiders]
+    options = SolveOptions(k, exact, witnesses, workers)
+    with _pool(release, options) as pool:
+        outside = run_reader(release, None, options, pool=pool)
+        # every insider's blocks are queued before the first is collected: the workers stay busy
+        started = [start_reader(release, insider, options, outside.prior, pool) for insider in insiders]
+        runs = [outside] + [finish_reader(reader) for reader in started]
     frames = [result_frame(release.table, run, k) for run in runs]
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=RESULT_SCHEMA)
     counts = _release_counts(release) | {
