@@ -253,7 +253,6 @@ def _reader_counts(run: ReaderRun, frame: pl.DataFrame) -> dict[str, Any]:
         "lp_solves": stats.lp_solves,
         "milp_solves": stats.milp_solves,
         "milp_time_limits": stats.milp_limits,
-        "dive_solves": stats.dive_solves,
         "methods": dict(sorted(stats.methods.items())),
         "targets": frame.height,
         "unprotected": int((~frame["protected"]).sum()),

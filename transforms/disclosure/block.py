@@ -32,8 +32,8 @@ import numpy as np
 import scipy.sparse as sp
 
 INTEGRAL = 1e-6  # an LP solution within this of integers is integral
-DIVE_ROUNDS = 4  # LP re-solves per attempt to attain a rounded LP bound with an integer point
 MILP_TIME_LIMIT = 60.0  # seconds per MILP bound; beyond it the MILP's proven bound is used
+BATCH_TIME_LIMIT = 5.0  # seconds per MILP that looks for one point attaining many open bounds
 BINDING_LABELS = 4  # the constraints named per target (largest duals first)
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
 _UNBOUNDED = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
@@ -44,7 +44,6 @@ class SolveStats:
     lp_solves: int = 0
     milp_solves: int = 0
     milp_limits: int = 0
-    dive_solves: int = 0
     blocks_solved: int = 0
     blocks_reused: int = 0
     seconds: float = 0.0
@@ -54,7 +53,6 @@ class SolveStats:
         self.lp_solves += other.lp_solves
         self.milp_solves += other.milp_solves
         self.milp_limits += other.milp_limits
-        self.dive_solves += other.dive_solves
         self.blocks_solved += other.blocks_solved
         self.methods.update(other.methods)
 
@@ -174,48 +172,32 @@ class BlockModel:
         seen = self.seen_min[variable] if sign > 0 else self.seen_max[variable]
         return rounded, bool(seen == rounded), self._binding(solution)
 
-    def attain(self, variable: int, value: float, stats: SolveStats) -> bool:
-        """Look for an integer point with the variable at `value` (its rounded LP bound) by diving:
-        fix it there, re-solve the LP, fix the variables still fractional at their nearest integers,
-        a few rounds. An integral LP solution found is an integer point of the block (counted as
-        seen) and proves the bound attained; failing proves nothing (the MILP decides then)."""
-        if not (math.isfinite(value) and self.p.col_lower[variable] <= value <= self.p.col_upper[variable]):
-            return False
-        fixed = [variable]
-        self.highs.changeColBounds(variable, value, value)
-        try:
-            for _ in range(DIVE_ROUNDS):
-                self.highs.run()
-                stats.dive_solves += 1
-                if self.highs.getModelStatus() != _OPTIMAL:
-                    return False
-                values = np.asarray(self.highs.getSolution().col_value)
-                fractional = np.flatnonzero(np.abs(values - np.round(values)) > INTEGRAL)
-                if not fractional.size:
-                    self.seen(np.round(values))
-                    return True
-                nearest = np.clip(
-                    np.round(values[fractional]), self.p.col_lower[fractional], self.p.col_upper[fractional]
-                )
-                for j, v in zip(fractional.tolist(), nearest.tolist(), strict=True):
-                    self.highs.changeColBounds(j, v, v)
-                fixed.extend(fractional.tolist())
-            return False
-        finally:
-            for j in fixed:
-                self.highs.changeColBounds(
-                    j, _finite(self.p.col_lower[j : j + 1])[0], _finite(self.p.col_upper[j : j + 1])[0]
-                )
+    def batch_point(self, costs: dict[int, float], stats: SolveStats) -> None:
+        """One MILP pushing many variables towards their open bounds at once (cost +1: down, -1:
+        up), within BATCH_TIME_LIMIT; its best integer point is counted as seen. Whatever it
+        attains is proven attained; it proves nothing else (see the module)."""
+        highs = self._model(integer=True)
+        highs.setOptionValue("time_limit", BATCH_TIME_LIMIT)
+        for variable, cost in costs.items():
+            highs.changeColCost(variable, cost)
+        self._start(highs)
+        highs.run()
+        stats.milp_solves += 1
+        if highs.getInfo().primal_solution_status == 2:  # a feasible integer point
+            self.seen(np.round(np.asarray(highs.getSolution().col_value)))
+
+    def _start(self, highs: highspy.Highs) -> None:
+        start = highspy.HighsSolution()
+        start.col_value = list(self.p.truth)
+        start.value_valid = True
+        highs.setSolution(start)
 
     def milp_bound(self, variable: int, sign: float, stats: SolveStats) -> tuple[float, str]:
         """The integer optimum by MILP (the true values as a start); its solution is a seen point.
         At the time limit the bound the MILP proved (an outer bound: method milp_limit)."""
         highs = self._model(integer=True)
         highs.changeColCost(variable, sign)
-        start = highspy.HighsSolution()
-        start.col_value = list(self.p.truth)
-        start.value_valid = True
-        highs.setSolution(start)
+        self._start(highs)
         highs.run()
         stats.milp_solves += 1
         status = highs.getModelStatus()
@@ -250,40 +232,101 @@ class BlockModel:
         return tuple(dict.fromkeys(labels))[:BINDING_LABELS]
 
 
-def _target_interval(model: BlockModel, variable: int, options: SolveOptions, stats: SolveStats) -> Interval:
-    """One target: stop as soon as the seen points prove it protected; otherwise its LP bounds,
-    and MILP bounds where integers must decide (see the module)."""
+@dataclass
+class _Open:
+    """A target whose LP bounds are known but not yet attained by an integer point."""
+
+    variable: int
+    lower: float
+    upper: float
+    binding: tuple[str, ...]
+    batched: bool = False  # a batch MILP's point settled a bound
+
+
+def _witnessed(model: BlockModel, variable: int) -> Interval:
+    return Interval(model.seen_min[variable], model.seen_max[variable], "witnessed", ())
+
+
+def _lp_phase(model: BlockModel, variable: int, options: SolveOptions, stats: SolveStats) -> Interval | _Open:
+    """Stop as soon as the seen points prove the target protected; otherwise its LP bounds. Settled
+    when both are attained, or (exact=False) when they prove it unprotected."""
     k = options.k if options.witnesses else math.inf  # never wide enough to stop early
     if model.spread(variable) >= k:
-        return Interval(model.seen_min[variable], model.seen_max[variable], "witnessed", ())
+        return _witnessed(model, variable)
     upper, upper_exact, upper_binding = model.lp_bound(variable, -1.0, stats)
     if model.spread(variable) >= k:
-        return Interval(model.seen_min[variable], model.seen_max[variable], "witnessed", ())
+        return _witnessed(model, variable)
     lower, lower_exact, lower_binding = model.lp_bound(variable, 1.0, stats)
     if model.spread(variable) >= k:
-        return Interval(model.seen_min[variable], model.seen_max[variable], "witnessed", ())
+        return _witnessed(model, variable)
     binding = tuple(dict.fromkeys(lower_binding + upper_binding))[:BINDING_LABELS]
     if upper - lower < options.k and not options.exact:
         method = "lp" if lower_exact and upper_exact else "lp_rounded"
         return Interval(lower, upper, method, binding)
+    if lower_exact and upper_exact:
+        return Interval(lower, upper, "lp", binding)
+    return _Open(variable, lower, upper, binding)
+
+
+def _settled(model: BlockModel, target: _Open, options: SolveOptions) -> Interval | None:
+    """The target's interval once the points seen prove it protected or attain both LP bounds."""
+    variable = target.variable
+    if options.witnesses and model.spread(variable) >= options.k:
+        return _witnessed(model, variable)
+    if model.seen_min[variable] == target.lower and model.seen_max[variable] == target.upper:
+        return Interval(target.lower, target.upper, "milp" if target.batched else "lp", target.binding)
+    return None
+
+
+def _batch_costs(model: BlockModel, targets: list[_Open]) -> dict[int, float]:
+    """Per open target the direction of a bound not yet attained (the upper one first)."""
+    return {t.variable: (-1.0 if model.seen_max[t.variable] < t.upper else 1.0) for t in targets}
+
+
+def _milp_phase(model: BlockModel, target: _Open, options: SolveOptions, stats: SolveStats) -> Interval:
+    """MILP for each bound still not attained (the integer optimum, or the proven bound at the
+    time limit); stops once the points seen prove the target protected."""
+    variable, lower, upper = target.variable, target.lower, target.upper
     methods = set()
-    if not upper_exact:
+    if model.seen_max[variable] < upper:
         upper, method = model.milp_bound(variable, -1.0, stats)
         methods.add(method)
-        if model.spread(variable) >= k:
-            return Interval(model.seen_min[variable], model.seen_max[variable], "witnessed", ())
-    if not lower_exact:
+        if options.witnesses and model.spread(variable) >= options.k:
+            return _witnessed(model, variable)
+    if model.seen_min[variable] > lower:
         lower, method = model.milp_bound(variable, 1.0, stats)
         methods.add(method)
-    method = next((m for m in ("milp_limit", "milp") if m in methods), "lp")
-    return Interval(lower, upper, method, binding)
+    method = next((m for m in ("milp_limit", "milp") if m in methods), "milp")
+    return Interval(lower, upper, method, target.binding)
 
 
 def solve_block(problem: BlockProblem, options: SolveOptions) -> tuple[dict[int, Interval], SolveStats]:
-    """The interval of every target column of one block."""
+    """The interval of every target column of one block: LP bounds for each; then, while it pays,
+    one MILP for all open targets together (every point it finds is a possible truth: the bounds
+    it attains are settled); a MILP per bound for what is left."""
     stats = SolveStats(blocks_solved=1)
     model = BlockModel(problem)
-    results = {}
+    results: dict[int, Interval] = {}
+    open_targets: list[_Open] = []
     for variable in problem.targets.tolist():
-        results[variable] = _target_interval(model, variable, options, stats)
+        found = _lp_phase(model, variable, options, stats)
+        if isinstance(found, Interval):
+            results[variable] = found
+        else:
+            open_targets.append(found)
+    while len(open_targets) > 1:
+        model.batch_point(_batch_costs(model, open_targets), stats)
+        still_open = []
+        for target in open_targets:
+            target.batched = True
+            settled = _settled(model, target, options)
+            if settled is None:
+                still_open.append(target)
+            else:
+                results[target.variable] = settled
+        if len(still_open) == len(open_targets):
+            break
+        open_targets = still_open
+    for target in open_targets:
+        results[target.variable] = _milp_phase(model, target, options, stats)
     return results, stats

@@ -1,0 +1,149 @@
+"""The audit's shortcuts each checked where they would go wrong: the presolve (pinning, tying two
+cells by an equality) and the witnesses (integer points seen prove protection) against an
+independent enumeration of every integer point of small random systems, and hand-made cases for
+the rows the presolve must leave alone."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.transforms.disclosure.release import Release, intervals
+from transforms.disclosure import audit
+from transforms.disclosure.block import SolveOptions, SolveStats
+from transforms.disclosure.cells import HIDDEN, CellTable
+from transforms.disclosure.presolve import presolve
+from transforms.disclosure.solve import reader_view, solve_targets
+from transforms.disclosure.system import LinearSystem
+
+INF = float("inf")
+CAP = 9  # a published total bounds every variable: sum <= CAP
+
+
+def system_of(rows: list[tuple[dict[int, float], float, float]], n: int) -> LinearSystem:
+    data, row_of, col_of = [], [], []
+    for r, (terms, _, _) in enumerate(rows):
+        for c, a in terms.items():
+            data.append(a)
+            row_of.append(r)
+            col_of.append(c)
+    matrix = sp.csr_matrix((data, (row_of, col_of)), shape=(len(rows), n))
+    return LinearSystem(
+        matrix=matrix,
+        lower=np.array([lo for _, lo, _ in rows], dtype=float),
+        upper=np.array([hi for _, _, hi in rows], dtype=float),
+        kinds=np.array(["equal"] * len(rows), dtype=object),
+        labels=[f"row {r}" for r in range(len(rows))],
+    )
+
+
+def solved(truth: np.ndarray, system: LinearSystem, k: int, witnesses: bool) -> dict[int, tuple[float, float, str]]:
+    n = truth.size
+    keys = [("cases_new", "2025-01", "all", "d", f"v{i}", "numerator") for i in range(n)]
+    table = CellTable(keys=keys, true=truth.astype(float), status=np.full(n, HIDDEN, dtype=np.int8))
+    view = reader_view(table, system, np.zeros(n, dtype=bool))
+    targets = np.flatnonzero(truth >= 1)
+    found = solve_targets(table, view, targets, SolveStats(), SolveOptions(k, exact=True, witnesses=witnesses))
+    return {cell: (bound.lower, bound.upper, bound.method) for cell, bound in found.items()}
+
+
+def enumerate_points(truth: np.ndarray, system: LinearSystem) -> np.ndarray:
+    """Every integer point (hidden cells with a true value >= 1 are >= 1) within the cap."""
+    lower = (truth >= 1).astype(int)
+    grid = np.array(list(itertools.product(*(range(lo, CAP + 1) for lo in lower))), dtype=float)
+    activity = grid @ system.matrix.toarray().T
+    ok = np.all((activity >= system.lower - 1e-9) & (activity <= system.upper + 1e-9), axis=1)
+    return grid[ok]
+
+
+@st.composite
+def systems(draw):
+    """3-5 cells, true values 0-4, the cap row, and rows of every kind the presolve meets: two-cell
+    equalities with equal and unequal coefficients, singletons, sums, inequalities, fractions."""
+    n = draw(st.integers(3, 5))
+    truth = np.array([draw(st.integers(0, 4)) for _ in range(n)])
+    rows: list[tuple[dict[int, float], float, float]] = [(dict.fromkeys(range(n), 1.0), -INF, CAP)]
+    for _ in range(draw(st.integers(1, 5))):
+        size = draw(st.integers(1, 3))
+        cells = draw(st.lists(st.integers(0, n - 1), min_size=size, max_size=size, unique=True))
+        coefficients = {c: draw(st.sampled_from([1.0, -1.0, 2.0, -2.0, 0.5, -0.3])) for c in cells}
+        value = sum(a * truth[c] for c, a in coefficients.items())
+        kind = draw(st.sampled_from(["equal", "at_most", "at_least", "band"]))
+        low, high = {"equal": (value, value), "at_most": (-INF, value), "at_least": (value, INF), "band": (value - 0.7, value + 0.4)}[kind]  # fmt: skip
+        rows.append((coefficients, low, high))
+    return truth, system_of(rows, n)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(systems(), st.integers(1, 4))
+def test_presolve_and_witnesses_keep_the_enumerated_intervals(case, k):
+    truth, system = case
+    if truth.sum() > CAP:
+        return
+    points = enumerate_points(truth, system)
+    assert any(np.array_equal(p, truth) for p in points)
+    exact = {i: (points[:, i].min(), points[:, i].max()) for i in range(truth.size) if truth[i] >= 1}
+    full = solved(truth, system, k, witnesses=False)
+    assert {i: (lo, hi) for i, (lo, hi, _) in full.items()} == exact
+    for i, (lower, upper, _) in solved(truth, system, k, witnesses=True).items():
+        if exact[i][1] - exact[i][0] < k:
+            assert (lower, upper) == exact[i]
+        else:
+            assert upper - lower >= k
+            assert lower in points[:, i] and upper in points[:, i]  # both values possible truths
+
+
+def test_the_presolve_ties_only_equalities_of_two_cells_with_coefficients_of_equal_size():
+    truth = np.array([3.0, 3.0, 2.0, 4.0, 1.0, 5.0])
+    rows = [
+        ({0: 1.0, 1: -1.0}, 0.0, 0.0),  # x0 = x1: tied
+        ({2: 2.0, 3: -1.0}, 0.0, 0.0),  # 2 x2 = x3: not tied (x3 even, not x2 shifted)
+        ({4: 1.0, 5: -1.0}, -INF, 0.0),  # x4 <= x5: not tied
+    ]
+    system = system_of(rows, 6)
+    reduced = presolve(system.matrix, system.lower, system.upper, system.labels, np.ones(6), truth)
+    assert reduced.column[0] == reduced.column[1] >= 0
+    assert len({int(c) for c in reduced.column[2:]}) == 4
+    assert reduced.matrix.shape == (2, 5)
+
+
+def test_a_sum_of_two_tied_with_a_sign_and_an_offset():
+    """x + y = 7, both >= 1: y = 7 - x, so x within 1..6 and y the mirror; x >= 4 from a row makes
+    y <= 3."""
+    truth = np.array([5.0, 2.0])
+    rows = [({0: 1.0, 1: 1.0}, 7.0, 7.0), ({0: 1.0}, 4.0, INF)]
+    found = solved(truth, system_of(rows, 2), 5, witnesses=False)
+    assert found == {0: (4.0, 6.0, "presolve"), 1: (1.0, 3.0, "presolve")}
+
+
+def test_a_fractional_lp_point_is_no_witness():
+    """The share case of issue 15 with k = 1: over the reals the count could be 1 (base 11.5), over
+    the integers only 2 / 23 fits. A fractional optimum counted as a possible truth would make the
+    count look at least 1 wide, i.e. protected."""
+    r = Release()
+    r.hidden("needs_unmet_share", "2024-12", 2, dimension="category", value="arbeit", printed=0.087)
+    r.hidden("needs_unmet_share", "2024-12", 23, dimension="category", value="arbeit", column="denominator")
+    r.cell("needs_unmet_share", "2024-12", 0, dimension="category", value="sprache", printed=0.0)
+    r.hidden("needs_unmet_share", "2024-12", 17, dimension="category", value="sprache", column="denominator")
+    r.hidden("needs_unmet_share", "2024-12", 2)
+    r.cell("needs_unmet_share", "2024-12", 40, column="denominator")
+    result = audit(r.frame(), k=1)
+    assert set(intervals(result).values()) == {(2, 2), (23, 23), (17, 17)}
+    assert not result["protected"].any()
+
+
+def test_wide_targets_are_proven_by_points_seen_without_their_own_solves():
+    """Ten cells under one published total of 100: the truth and the first LP optimum already put
+    most cells far apart, so they need no solve of their own; the values reported are possible."""
+    r = Release().cell("cases_new", "2025-03", 100)
+    for i in range(10):
+        r.hidden("cases_new", "2025-03", 10, dimension="district", value=f"d{i}")
+    result = audit(r.frame(), k=5)
+    assert result["protected"].all()
+    assert "witnessed" in result["method"].to_list()
+    for lower, upper in result.select("lower", "upper").rows():
+        assert lower >= 1 and upper <= 91 and upper - lower >= 5
