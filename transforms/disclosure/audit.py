@@ -11,6 +11,7 @@ relations of the specs) and, for each insider, a provider that also knows its ow
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from collections.abc import Iterable
@@ -264,7 +265,9 @@ def _pool(release: ReleaseSystem, options: SolveOptions) -> AbstractContextManag
     workers = options.workers if options.workers is not None else min(2, os.cpu_count() or 1)
     if workers < 2 or int((release.table.status == HIDDEN).sum()) < PARALLEL_HIDDEN:
         return nullcontext(None)
-    return ProcessPoolExecutor(workers)
+    # Fresh processes (forkserver), never forks of this one: a fork inherits HiGHS's thread pool
+    # without its threads once this process has solved anything, and its MILPs then wait forever.
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
 
 
 def audit_release(
