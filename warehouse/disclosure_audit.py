@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 
 from kim.contract import TABLES_BY_PROVIDER_KIND
-from transforms.disclosure import RESULT_SCHEMA, AuditResult, audit_release
+from transforms.disclosure import ENGINE_VERSION, RESULT_SCHEMA, AuditResult, audit_release
 from transforms.disclosure.cells import CELL_KEY
 from transforms.indicators import KINDS
 from warehouse.db import fetch_polars
@@ -153,9 +153,9 @@ def store(con: duckdb.DuckDBPyConnection, result: AuditResult, audited_at: datet
 
 
 def release_fingerprint(cells: pl.DataFrame, public: pl.DataFrame, k: int, readers: tuple[str, ...]) -> str:
-    """What an audit result depends on, as a hash: the release's cells, the public quantities,
-    k and the insiders (order-independent)."""
-    digest = hashlib.sha256(f"k={k}|readers={','.join(sorted(readers))}|".encode())
+    """What an audit result depends on, as a hash: the engine version, the release's cells, the
+    public quantities, k and the insiders (order-independent)."""
+    digest = hashlib.sha256(f"engine={ENGINE_VERSION}|k={k}|readers={','.join(sorted(readers))}|".encode())
     for frame in (cells, public):
         ordered = frame.sort(frame.columns, nulls_last=True)
         digest.update(ordered.hash_rows(seed=0).to_numpy().tobytes())

@@ -6,6 +6,7 @@ the marts and stores the result).
 """
 
 from transforms.disclosure.audit import (
+    ENGINE_VERSION,
     OUTSIDE,
     RESULT_SCHEMA,
     AuditResult,
@@ -18,6 +19,7 @@ from transforms.disclosure.cells import CELL_SCHEMA, PUBLIC_SCHEMA, STATUSES, ce
 
 __all__ = [
     "CELL_SCHEMA",
+    "ENGINE_VERSION",
     "OUTSIDE",
     "PUBLIC_SCHEMA",
     "RESULT_SCHEMA",

@@ -50,6 +50,9 @@ from transforms.disclosure.system import LinearSystem, SystemBuilder, unique_row
 from transforms.indicators.registry import INDICATORS
 from transforms.indicators.spec import Indicator
 
+# Part of what a stored audit result depends on: raise it whenever the engine may give other
+# intervals, methods or verdicts for the same release (warehouse.disclosure_audit reuses results).
+ENGINE_VERSION = "2"
 OUTSIDE = "outside"  # the reader without a provider's own figures
 PARALLEL_HIDDEN = 1_000  # hidden cells from which the blocks are solved in worker processes
 RESULT_SCHEMA = pl.Schema(
@@ -186,7 +189,10 @@ def result_frame(table: CellTable, run: ReaderRun, k: int) -> pl.DataFrame:
             raise RuntimeError(f"disclosure audit: the true value {truth} of {table.keys[cell]} is outside {bound}")
         width = bound.upper - bound.lower
         binding = list(bound.binding)
-        rows.append((run.reader, *table.keys[cell], truth, bound.lower, bound.upper, width, width >= k, bound.method, bound.block, binding))  # fmt: skip
+        # A MILP stopped by its time limit proved only an outer interval: the reader may do better,
+        # so a width >= k is not a proof of protection (the release fails instead).
+        protected = width >= k and bound.method != "milp_limit"
+        rows.append((run.reader, *table.keys[cell], truth, bound.lower, bound.upper, width, protected, bound.method, bound.block, binding))  # fmt: skip
     return pl.DataFrame(rows, schema=RESULT_SCHEMA, orient="row")
 
 

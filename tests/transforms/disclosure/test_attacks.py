@@ -220,3 +220,22 @@ def test_bad_input_is_refused():
     r = Release().cell("cases_new", "2025-03", 4).cell("cases_new", "2025-03", 4)
     with pytest.raises(ValueError, match="appears twice"):
         audit(r.frame())
+
+
+def test_an_interval_from_a_milp_stopped_by_its_time_limit_is_no_proof_of_protection():
+    """At the time limit a MILP proves only an outer interval; the reader may narrow the cell
+    further, so however wide it is, the target counts as unprotected (the release fails)."""
+    from transforms.disclosure.audit import ReaderRun, result_frame
+    from transforms.disclosure.solve import Bound
+
+    r = Release().cell("cases_new", "2026-01", 70)
+    r.hidden("cases_new", "2026-01", 30, dimension="referral_source", value="selbst")
+    r.hidden("cases_new", "2026-01", 40, dimension="referral_source", value="jobcenter")
+    release = build_system(r.frame())
+    cells = [i for i in range(release.table.size) if release.table.status[i] == 1]
+    wide = {cell: Bound(1.0, 69.0, "milp_limit", (), 0) for cell in cells}
+    run = ReaderRun("outside", wide, None, 0, 0, 0, {}, None)  # type: ignore[arg-type]
+    frame = result_frame(release.table, run, K)
+    assert frame.height == 2 and not frame["protected"].any()
+    run.bounds = {cell: Bound(1.0, 69.0, "milp", (), 0) for cell in cells}
+    assert result_frame(release.table, run, K)["protected"].all()
