@@ -12,6 +12,7 @@ from rich.progress import Progress
 
 from benchmarks.stages import Stages, console
 from benchmarks.steps import DOWNSTREAM_PARTS, WHOLE_RUN, Validate, build_downstream, render_reports
+from benchmarks.tiers import SUPPRESSION_K
 from kim.config import ProgrammeConfig
 
 
@@ -62,6 +63,7 @@ def run_pipeline(
         "indicator_parts_seconds": built["indicator_parts"],
         "rows": rows,
         "validation": built["validation"],
+        "disclosure_audit": built["disclosure_audit"],
         **headline,
         "warehouse_bytes": warehouse.stat().st_size,
         "duckdb_threads": threads,
@@ -141,16 +143,39 @@ def time_whole_run(
         lambda: build_downstream(con, config, indicator_parts, mart_rows, advance=lambda: progress.advance(task)),
     )
 
+    task = progress.add_task("4b disclosure audit (design §6)", total=1)
+    audit = stages.run("audit", lambda: audit_summary(con))
+    progress.advance(task)
+
     task = progress.add_task("5 reports (published)", total=1)
     report_files = stages.run("reports", lambda: render_reports(con, config, reports_dir))
     progress.advance(task)
     return {
+        "disclosure_audit": audit,
         "summary": summary,
         "staging_rows": staging_rows,
         "validation": validation_outcomes,
         "indicator_parts": indicator_parts,
         "mart_rows": mart_rows,
         "report_files": report_files,
+    }
+
+
+def audit_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Stage 4b: the disclosure audit of the release, as every run does it before the reports."""
+    from warehouse.disclosure_audit import distinct_unprotected, run_disclosure_audit
+
+    result = run_disclosure_audit(con, SUPPRESSION_K)
+    counts = result.counts
+    return {
+        "passed": result.passed,
+        "cells": counts.get("cells"),
+        "hidden": counts.get("hidden"),
+        "constraints": counts.get("rows"),
+        "targets": counts.get("targets"),
+        "unprotected_distinct": distinct_unprotected(result),
+        "readers": len(counts.get("readers", {})),
+        "seconds": result.seconds,
     }
 
 

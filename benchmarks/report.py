@@ -12,7 +12,12 @@ from benchmarks.results import RATIOS
 from benchmarks.steps import WHOLE_RUN
 from benchmarks.tiers import Tier
 
-STAGE_LABELS = {"staging": "2 staging", "validation": "3 validation", "indicators": "4 marts + indicators"}
+STAGE_LABELS = {
+    "staging": "2 staging",
+    "validation": "3 validation",
+    "indicators": "4 marts + indicators",
+    "audit": "4b disclosure audit",
+}
 INCREMENTAL_COLUMNS = ("load", "plan", "staging", "validation", "indicators", "reports", "total")
 
 

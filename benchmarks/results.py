@@ -206,6 +206,7 @@ def build_result(
         "indicator_parts_seconds": first["indicator_parts_seconds"],
         "rows": first["rows"],
         "validation_outcomes": first["validation"],
+        "disclosure_audit": first["disclosure_audit"],
         "warehouse_bytes": first["warehouse_bytes"],
         "runs": [
             {
