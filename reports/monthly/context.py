@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kim.contract import DELIVERY_DUE_DAYS
 from reports import labels
 from reports.kit import columns as cols
 from reports.kit import formatting as fmt
@@ -14,7 +15,7 @@ from reports.kit.tables import Definition
 from reports.kit.text import method_note
 from reports.monthly import sections
 from reports.monthly.data import QUERIES, MonthlyData
-from reports.monthly.spec import DELIVERY_DUE_DAYS, FOCUS_GROUP, HANDOVER_SECTION, NEEDS_SECTION, SHOWN_INDICATORS
+from reports.monthly.spec import FOCUS_GROUP, HANDOVER_SECTION, NEEDS_SECTION, SHOWN_INDICATORS
 from reports.suppression import legend
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from kim.contract import DELIVERY_DUE_DAYS
 from reports import labels
 from reports.kit import charts
 from reports.kit import formatting as fmt
@@ -19,7 +20,7 @@ from reports.kit.text import omitted_note, short_label
 from reports.monthly.changes import change
 from reports.monthly.data import MonthlyData
 from reports.monthly.model import DeliveryNotice, DeliveryRow, KeyFigure, Revision
-from reports.monthly.spec import CARD_LABEL, DELIVERY_DUE_DAYS, MATRIX_HEADER, TREND_SERIES, UNIT, BreakdownSpec
+from reports.monthly.spec import CARD_LABEL, MATRIX_HEADER, TREND_SERIES, UNIT, BreakdownSpec
 from reports.suppression import MISSING, display, indicator_kind, publishable
 
 

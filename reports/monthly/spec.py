@@ -133,7 +133,3 @@ MATRIX_HEADER = {
     "sprachbarriere": "Sprach\u00adbarriere",
     "erreichbarkeit": "Schlechte Erreich\u00adbarkeit",
 }
-
-
-# Days after the end of the month by which a delivery is due (design §5 delivery_on_time).
-DELIVERY_DUE_DAYS = 10
