@@ -3,7 +3,8 @@ connection (e.g. registering a frame) while a result is only partly fetched."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -21,3 +22,16 @@ def exists(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | Non
 def fetch_polars(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None):
     """A query's result as a Polars frame (via Arrow, no copy)."""
     return con.sql(sql, params=list(params) if params else None).pl()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All statements of the block in one transaction: committed together, or rolled back and the
+    error raised again, so a failure leaves the warehouse as it was."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

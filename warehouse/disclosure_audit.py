@@ -21,7 +21,7 @@ from kim.contract import TABLES_BY_PROVIDER_KIND
 from transforms.disclosure import ENGINE_VERSION, RESULT_SCHEMA, AuditResult, audit_release
 from transforms.disclosure.cells import CELL_KEY
 from transforms.indicators import KINDS
-from warehouse.db import fetch_polars
+from warehouse.db import fetch_polars, transaction
 
 SELECT_RELEASE = """
 SELECT indicator_id, period, provider_id, dimension, dimension_value, value, numerator, denominator, suppressed
@@ -140,14 +140,10 @@ def store(con: duckdb.DuckDBPyConnection, result: AuditResult, audited_at: datet
     }
     con.register("audit_cells", result.cells.drop("block").to_arrow())
     try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute("DELETE FROM dq.disclosure_audit_cells")
-        con.execute(REPLACE_CELLS, {"audited_at": audited_at})
-        con.execute(INSERT_RUN, parameters)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute("DELETE FROM dq.disclosure_audit_cells")
+            con.execute(REPLACE_CELLS, {"audited_at": audited_at})
+            con.execute(INSERT_RUN, parameters)
     finally:
         con.unregister("audit_cells")
 

@@ -22,7 +22,7 @@ import polars as pl
 
 from kim.config import ProgrammeConfig
 from kim.contract import DELIVERY_DUE_DAYS, PRIMARY_KEYS, TABLES
-from warehouse.db import fetch_polars
+from warehouse.db import fetch_polars, transaction
 from warehouse.models import model_sql
 
 LAYER = "incremental"
@@ -206,8 +206,7 @@ def record_indicator_build(
     figures now rest on, so the next plan starts from here. Otherwise (a part of the plan is still
     open) only the build is logged and the next plan still includes the open months."""
     settled = plan.covered_by(first_period, last_period)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if settled:
             con.execute(REPLACE_INPUTS)
         con.execute(
@@ -222,7 +221,3 @@ def record_indicator_build(
                 "reasons": plan.describe() if settled else f"partial recompute; still open: {plan.describe()}",
             },
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise

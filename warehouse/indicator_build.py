@@ -25,7 +25,7 @@ from transforms.indicators import (
     rows_without_observations,
 )
 from transforms.suppression import apply_suppression
-from warehouse.db import fetch_polars
+from warehouse.db import fetch_polars, transaction
 
 # The months being computed; every indicator's SQL joins this table instead of marts.dim_periods.
 CREATE_TARGET_PERIODS = """
@@ -142,20 +142,16 @@ def build_indicator_values(
     con.register("computed_indicator_values", values.to_arrow())
     con.register("indicator_registry", indicator_registry().to_arrow())
     try:
-        con.execute("BEGIN TRANSACTION")
-        if full:
-            con.execute(DELETE_ALL_VALUES)
-        else:
-            con.execute(
-                DELETE_VALUES_IN_RANGE,
-                {"first_period": first_period or "0000-00", "last_period": last_period or "9999-99"},
-            )
-        con.execute(INSERT_VALUES)
-        con.execute(REPLACE_DIM_INDICATORS)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            if full:
+                con.execute(DELETE_ALL_VALUES)
+            else:
+                con.execute(
+                    DELETE_VALUES_IN_RANGE,
+                    {"first_period": first_period or "0000-00", "last_period": last_period or "9999-99"},
+                )
+            con.execute(INSERT_VALUES)
+            con.execute(REPLACE_DIM_INDICATORS)
     finally:
         con.unregister("computed_indicator_values")
         con.unregister("indicator_registry")

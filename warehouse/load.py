@@ -27,7 +27,7 @@ from transforms.delivery import (
     read_verified_manifest,
 )
 from transforms.pseudonymise import Pseudonymiser, key_fingerprint
-from warehouse.db import exists, fetch_scalar
+from warehouse.db import exists, fetch_scalar, transaction
 
 DELIVERY_IS_KNOWN = "SELECT 1 FROM raw.deliveries WHERE content_key = ?"
 REGISTER_DELIVERY = """
@@ -138,8 +138,7 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: DecodedDelivery, key
     provider_id = manifest.provider.id
     identifier = delivery_id(manifest.delivery_dir, key)
     quarantine = delivery.quarantine_rows()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             REGISTER_DELIVERY,
             [
@@ -167,10 +166,6 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: DecodedDelivery, key
         if quarantine.height:
             _insert_frame(con, INSERT_QUARANTINE, quarantine, [identifier, provider_id])
         con.execute(UPDATE_PROVIDER_STATES, [provider_id])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return identifier
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.db import transaction
+
 MIGRATIONS_PACKAGE = "warehouse.migrations"
 
 CREATE_MIGRATIONS_TABLE = """
@@ -44,14 +46,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     for version, name, sql in available_migrations():
         if version in applied:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute(RECORD_APPLIED, [version, name])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         newly_applied.append(name)
     return newly_applied
 

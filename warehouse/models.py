@@ -11,7 +11,7 @@ import polars as pl
 
 from kim.config import ProgrammeConfig
 from kim.contract import DELIVERY_DUE_DAYS, TABLES
-from warehouse.db import fetch_scalar
+from warehouse.db import fetch_scalar, transaction
 
 SQL_PACKAGE = "warehouse.sql"
 
@@ -107,15 +107,10 @@ def row_count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
 
 def build_staging(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rebuild staging.* from the current deliveries in one transaction; returns row counts."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(model_sql("staging", "current_deliveries"))
         for table in TABLES:
             con.execute(STAGING_TABLE_SQL.format(table=table))
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     counts = {table: row_count(con, f"staging.{table}") for table in TABLES}
     counts["current_deliveries"] = row_count(con, "staging.current_deliveries")
     return counts
