@@ -7,16 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reports.annual import ANNUAL_PREFIX, annual_years, render_annual_reports
+from reports.annual import ANNUAL_PREFIX, annual_years, has_yearly_figures, render_annual_reports
 from reports.kit import formatting as fmt
 from reports.kit.index import render_index
 from reports.monthly import MONTHLY_PREFIX, render_all_monthly, render_reports, report_periods
 from reports.provider import render_provider_reports
-
-YEARLY_TABLE_EXISTS = """
-SELECT count(*) FROM information_schema.tables
-WHERE table_schema = 'marts' AND table_name = 'indicator_values_yearly'
-"""
 
 
 def render_published_reports(
@@ -34,7 +29,7 @@ def render_published_reports(
         monthly = render_reports(con, reports_dir, city=city, k=k, period=period)
     providers = render_provider_reports(con, reports_dir, city=city, k=k, period=period)
     annual = []
-    if con.execute(YEARLY_TABLE_EXISTS).fetchall()[0][0]:
+    if has_yearly_figures(con):  # the table exists (empty) before the yearly build
         annual = render_annual_since(con, reports_dir, city=city, k=k, since=since)
     index = render_index(reports_dir, city=city)
     return {"monthly": monthly, "provider_feedback": providers, "annual": annual, "index": index}

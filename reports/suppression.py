@@ -13,7 +13,8 @@ Signs (explained by `legend`):
          cell or why it is hidden (German official statistics: "Zahlenwert unbekannt oder geheim
          zu halten");
 - "0"    exactly zero (never hidden by the primary rule);
-- "k. A." no figure stored (keine Angabe) — not a hidden figure.
+- "k. A." no figure stored (keine Angabe), or its table is not published at the report's grain
+         (reports.kit.publication) — not a hidden figure, and never a sign of its size.
 
 As a safety net the primary rule is also applied here to rows that arrive unflagged: a count
 from 1 to k−1 and a share/median whose base is below k are always hidden — with the same "•".
@@ -149,7 +150,7 @@ def display(row: Mapping[str, Any] | None, kind: Kind, k: int) -> Cell:
 # German official statistics), zero, and "keine Angabe".
 LEGEND_HIDDEN = "Zahlenwert unbekannt oder geheim zu halten"
 LEGEND_ZERO = "genau null"
-LEGEND_MISSING = "keine Angabe: Für diesen Monat liegt kein Wert vor."
+LEGEND_MISSING = "keine Angabe: Für diesen Monat liegt kein Wert vor, oder er wird nicht monatlich veröffentlicht."
 
 
 def legend() -> list[tuple[str, str]]:

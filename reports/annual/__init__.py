@@ -5,7 +5,7 @@ Public API:
     build_annual_context(con, *, city, k, year) -> dict
 
 Writes reports_dir/jahresbericht_<YYYY>.html per year (default: every year in
-marts.indicator_values_yearly). The index (reports.kit.index.render_index) lists these files under
+marts.published_indicator_values_yearly). The index (reports.kit.index.render_index) lists these files under
 "Jahresberichte und Evaluation" the next time it is rendered.
 
 The story of one year for the council and the ministry, in plain German: summary, reach,
@@ -13,8 +13,12 @@ process quality, results, structural gaps, budget, data quality (aggregate, abou
 only), methodology.
 
 Warehouse inputs (queries in reports/annual/sql/*.sql, all parameterised):
-    marts.indicator_values_yearly  every yearly figure (period 'YYYY'), already suppressed
-    marts.indicator_values         city-wide monthly figures within the year (trend charts)
+    marts.published_indicator_values_yearly  every published yearly figure (period 'YYYY'),
+                                   hidden ones flagged (migration 0007; rows not published per
+                                   year are absent)
+    marts.published_indicator_values  city-wide monthly figures within the year (trend charts)
+    marts.publication_plan, marts.indicator_publication  which tables are not published per
+                                   year (reports.kit.publication: a note instead of the table)
     marts.dim_periods              the months of the year the warehouse covers
     marts.dim_providers, marts.dim_provider_years (funded FTE)
     marts.fct_deliveries           counts of accepted / rejected deliveries, row totals and
@@ -42,7 +46,7 @@ Modules: `render` writes the files, `context` builds the template's context sect
 cost-per-case guard, `wording` the report's own German text, `spec` what it shows.
 """
 
-from reports.annual.context import annual_years, build_annual_context
+from reports.annual.context import annual_years, build_annual_context, has_yearly_figures
 from reports.annual.figures import change_text, is_complete_year, span_label
 from reports.annual.render import render_annual_report, render_annual_reports
 from reports.annual.spec import ANNUAL_PREFIX
@@ -52,6 +56,7 @@ __all__ = [
     "annual_years",
     "build_annual_context",
     "change_text",
+    "has_yearly_figures",
     "is_complete_year",
     "render_annual_report",
     "render_annual_reports",

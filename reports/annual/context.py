@@ -19,6 +19,7 @@ from reports.annual.wording import annual_legend, definition_text, term
 from reports.kit import columns as cols
 from reports.kit import formatting as fmt
 from reports.kit.cells import plain
+from reports.kit.publication import Publication
 from reports.kit.tables import Column, Definition, Table
 from reports.kit.text import method_note
 from reports.suppression import Cell, display, indicator_kind
@@ -39,31 +40,43 @@ class _Year:
     comparable: bool
 
 
+YEARLY_VIEW = "marts.published_indicator_values_yearly"
+
+
 def require_yearly(con: Any) -> set[str]:
-    """The warehouse's tables; ValueError without marts.indicator_values_yearly."""
+    """The warehouse's tables; ValueError without the published yearly figures (the view of
+    migration 0007 over marts.indicator_values_yearly, which may exist and still be empty)."""
     tables = {r["name"] for r in QUERIES.run(con, "annual_tables")}
-    if "marts.indicator_values_yearly" not in tables:
+    if YEARLY_VIEW not in tables:
         raise ValueError(
-            "marts.indicator_values_yearly does not exist: build the yearly figures "
-            "(warehouse.indicator_build.build_yearly_indicator_values) first"
+            f"{YEARLY_VIEW} does not exist: migrate the warehouse (warehouse.migrate) and build the "
+            "yearly figures (warehouse.indicator_build.build_yearly_indicator_values)"
         )
     return tables
 
 
 def annual_years(con: Any) -> list[str]:
-    """Every year with yearly figures, oldest first."""
+    """Every year with published yearly figures, oldest first (none before the yearly build)."""
     require_yearly(con)
     return [str(r["period"]) for r in QUERIES.run(con, "annual_years")]
+
+
+def has_yearly_figures(con: Any) -> bool:
+    """Whether any annual report can be rendered: the yearly figures exist and have rows (since
+    migration 0007 their table exists empty before the yearly build)."""
+    tables = {r["name"] for r in QUERIES.run(con, "annual_tables")}
+    return YEARLY_VIEW in tables and bool(QUERIES.run(con, "annual_years"))
 
 
 def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dict[str, Any]:
     """Everything the annual template needs, already suppressed and formatted."""
     year = check_year(year)
     warehouse_tables = require_yearly(con)
-    figures = YearFigures(QUERIES.run(con, "annual_values", {"year": year}), k)
+    publication = Publication.load(con, "yearly")
+    figures = YearFigures(QUERIES.run(con, "annual_values", {"year": year}), k, publication)
     if not figures.figures.indicators:
-        raise ValueError(f"marts.indicator_values_yearly has no figures for {year}")
-    y = _year(con, year, k)
+        raise ValueError(f"{YEARLY_VIEW} has no figures for {year}")
+    y = _year(con, year, k, publication)
     providers_all = QUERIES.run(con, "annual_providers", {"year": year})
     case_providers = _case_providers(providers_all, figures)
     city_label = f"Stadt {city} gesamt"
@@ -103,11 +116,11 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
     }
 
 
-def _year(con: Any, year: str, k: int) -> _Year:
+def _year(con: Any, year: str, k: int, publication: Publication) -> _Year:
     months = [r["period"] for r in QUERIES.run(con, "annual_months", {"year": year})]
     prev_year = str(int(year) - 1)
     prev_rows = QUERIES.run(con, "annual_values", {"year": prev_year})
-    previous = YearFigures(prev_rows, k) if prev_rows else None
+    previous = YearFigures(prev_rows, k, publication) if prev_rows else None
     prev_months = [r["period"] for r in QUERIES.run(con, "annual_months", {"year": prev_year})] if previous else []
     return _Year(
         year=year,
@@ -135,7 +148,8 @@ def _case_providers(providers_all: list[dict[str, Any]], figures: YearFigures) -
 
 def _series(con: Any, year: str, k: int) -> dict[str, dict[str, Cell]]:
     series: dict[str, dict[str, Cell]] = {}
-    for row in QUERIES.run(con, "annual_city_series", {"year": year}):
+    monthly = Publication.load(con, "monthly")
+    for row in monthly.rows(QUERIES.run(con, "annual_city_series", {"year": year})):
         series.setdefault(row["indicator_id"], {})[row["period"]] = display(row, indicator_kind(row["indicator_id"]), k)
     return series
 

@@ -13,6 +13,7 @@ from reports.annual.wording import MISSING_NOTE
 from reports.kit import formatting as fmt
 from reports.kit.cells import hidden_cell, signed, zero_count
 from reports.kit.figures import Figures
+from reports.kit.publication import EVERYTHING, Publication
 from reports.suppression import Cell, indicator_kind
 
 
@@ -77,9 +78,9 @@ def valid_period(period: Any) -> bool:
 class YearFigures:
     """The yearly rows of one year; `cell` as `Figures.cell` plus the cost-per-case guard."""
 
-    def __init__(self, rows: Iterable[Mapping[str, Any]], k: int):
+    def __init__(self, rows: Iterable[Mapping[str, Any]], k: int, publication: Publication = EVERYTHING):
         self.k = k
-        self.figures = Figures(rows, k)
+        self.figures = Figures(rows, k, publication)
 
     def has(self, indicator_id: str) -> bool:
         return self.figures.has(indicator_id)
@@ -90,10 +91,12 @@ class YearFigures:
             if (
                 dimension != "all"
                 and _kind(indicator_id) == COUNT_KIND
+                and self.published(indicator_id, dimension, provider_id)
                 and self.figures.cell(indicator_id, provider_id).status != "missing"
             ):
                 # A breakdown cell is stored only where something was observed: a count
-                # without a row is zero (the suppression treats it as a known zero, too).
+                # without a row is zero (the suppression treats it as a known zero, too) —
+                # unless the breakdown is not published per year (then its rows are absent).
                 return zero_count(self.k)
             return dataclasses.replace(cell, note=MISSING_NOTE)
         base = COST_PER_CASE_BASE.get(indicator_id)
@@ -102,6 +105,9 @@ class YearFigures:
             if count.status != "value":
                 return hidden_cell()  # else cost ÷ cost per case would give the count
         return cell
+
+    def published(self, indicator_id: str, dimension: str = "all", provider_id: str = "all") -> bool:
+        return self.figures.published(indicator_id, dimension, provider_id)
 
     def dimension_values(self, indicator_ids: Iterable[str], dimension: str, provider_id: str = "all") -> set[str]:
         return self.figures.dimension_values(indicator_ids, dimension, provider_id)

@@ -27,6 +27,6 @@ def render_annual_reports(
     con: Any, reports_dir: Path, *, city: str, k: int, years: Iterable[str | int] | None = None
 ) -> list[Path]:
     """Render one annual report per year (default: every year in
-    marts.indicator_values_yearly) and return their paths, oldest year first."""
+    marts.published_indicator_values_yearly) and return their paths, oldest year first."""
     chosen = annual_years(con) if years is None else [check_year(y) for y in years]
     return [render_annual_report(con, reports_dir, city=city, k=k, year=y) for y in sorted(set(chosen))]

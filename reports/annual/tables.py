@@ -16,9 +16,9 @@ from reports.kit import charts
 from reports.kit import formatting as fmt
 from reports.kit.cells import zero_count
 from reports.kit.columns import ColumnSpec
-from reports.kit.figures import code_sorted, columns_of, sorted_breakdown
+from reports.kit.figures import breakdown_columns, code_sorted, columns_of, sorted_breakdown
 from reports.kit.tables import ChartBlock, Column, Matrix, MatrixRow, Row, Table
-from reports.kit.text import omitted_note
+from reports.kit.text import UNPUBLISHED, UNPUBLISHED_COLUMNS, omitted_note
 from reports.suppression import Cell, display, indicator_kind, publishable
 
 
@@ -49,8 +49,11 @@ def breakdown_table(
     full_code_list: bool = False,
 ) -> Table:
     """One row per breakdown value plus the total. `full_code_list`: every code of the code
-    list, also those without observations (shown as 0), where the indicator exists."""
-    columns = columns_of(specs, figures)
+    list, also those without observations (shown as 0), where the indicator exists. A breakdown
+    that is not published per year is only the note."""
+    columns, left_out = breakdown_columns(specs, figures.figures, dimension)
+    if left_out and not columns:
+        return Table([], [], chart_id, note=UNPUBLISHED)
     codes = figures.dimension_values([c.indicator_id for c in columns], dimension)
     if full_code_list and columns:
         codes |= set(labels.CODE_LISTS.get(dimension, {}))
@@ -67,7 +70,7 @@ def breakdown_table(
     ]
     if rows:
         rows.append(Row("all", total_label, [figures.cell(c.indicator_id) for c in columns], total=True))
-    return Table(columns, rows, chart_id)
+    return Table(columns, rows, chart_id, footnote=UNPUBLISHED_COLUMNS if rows and left_out else None)
 
 
 def bar_chart(
@@ -121,6 +124,8 @@ def gap_matrix(figures: YearFigures, k: int) -> Matrix:
     """Unmet needs by category (rows) × reason (columns); the last cell of each row is the
     category's total (keyed by the category), the last row the reasons' totals."""
     indicator = "needs_unmet_count"
+    if figures.has(indicator) and not figures.published(indicator, "category_reason"):
+        return Matrix(indicator, "Bedarfskategorie", [], "Insgesamt", [], note=UNPUBLISHED)
     values = figures.dimension_values([indicator], "category_reason")
     pairs = [v.partition("|") for v in values if "|" in v]
     categories = code_sorted("category", {c for c, _, _ in pairs})

@@ -10,7 +10,7 @@ from reports.suppression import SIGN_MISSING, legend
 MISSING_NOTE = "Für diesen Zeitraum liegen keine Angaben vor."
 
 # The legend's "keine Angabe", worded for a period instead of a month.
-MISSING_LEGEND = "keine Angabe: Für diesen Zeitraum liegt kein Wert vor."
+MISSING_LEGEND = "keine Angabe: Für diesen Zeitraum liegt kein Wert vor, oder er wird nicht veröffentlicht."
 
 
 def definition_text(indicator_id: str) -> str:

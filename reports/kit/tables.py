@@ -27,11 +27,15 @@ class Row:
 
 @dataclass(frozen=True)
 class Table:
-    """Rows × indicator columns. `chart_id`: the chart whose values the table holds."""
+    """Rows × indicator columns. `chart_id`: the chart whose values the table holds. `note`: why
+    the table is not shown (its breakdown is not published for the period, reports.kit.text);
+    `footnote`: that some of its columns are not (their breakdown is not published)."""
 
     columns: list[Column]
     rows: list[Row]
     chart_id: str | None = None
+    note: str | None = None
+    footnote: str | None = None  # under the table: some of its columns are not published
 
     @property
     def empty(self) -> bool:
@@ -88,6 +92,7 @@ class Matrix:
     total_header: str
     rows: list[MatrixRow]
     hidden_share: float = 0.0  # share of the inner cells that are hidden (for the text)
+    note: str | None = None  # why the matrix is not shown (not published for the period)
 
     @property
     def empty(self) -> bool:

@@ -27,6 +27,34 @@ def omitted_note(omitted: list[str]) -> str | None:
     )
 
 
+# The note in place of a table or breakdown that is not published for the report's period
+# (reports.kit.publication): the publication plan publishes it only per year, or not at all. The
+# note stands for the whole table, never for a cell, and is the same whatever the month's figures:
+# it says nothing about them.
+UNPUBLISHED_MONTHLY = (
+    "Diese Aufschlüsselung wird wegen kleiner Fallzahlen nur jährlich veröffentlicht (siehe Jahresbericht)."
+)
+UNPUBLISHED = "Diese Aufschlüsselung wird wegen kleiner Fallzahlen für diesen Zeitraum nicht veröffentlicht."
+# Under a breakdown table some of whose columns are not published for the period.
+UNPUBLISHED_COLUMNS_MONTHLY = (
+    "Weitere Kennzahlen dieser Aufschlüsselung werden wegen kleiner Fallzahlen nur jährlich veröffentlicht "
+    "(siehe Jahresbericht)."
+)
+UNPUBLISHED_COLUMNS = (
+    "Weitere Kennzahlen dieser Aufschlüsselung werden wegen kleiner Fallzahlen für diesen Zeitraum nicht "
+    "veröffentlicht."
+)
+# The provider report: the provider's own figures of a breakdown are not published (the city's are).
+UNPUBLISHED_OWN = (
+    "Ihre eigenen Werte dieser Aufschlüsselung werden wegen kleiner Fallzahlen für diesen Zeitraum "
+    "nicht veröffentlicht (in der Tabelle „k. A.“); gezeigt werden die Werte der ganzen Stadt."
+)
+# The provider report: the provider's monthly case numbers (its trend) are not published.
+UNPUBLISHED_SERIES = (
+    "Die Fallzahlen Ihres Trägers je Monat werden wegen kleiner Zahlen für diesen Zeitraum nicht veröffentlicht."
+)
+
+
 # The method note of every published report (monthly, annual, provider), next to its legend: how
 # figures are protected, in words for council members and providers. It states the rules, never
 # the reason or the size of one hidden figure.

@@ -10,7 +10,7 @@ from kim.contract import DELIVERY_DUE_DAYS
 from reports import labels
 from reports.kit import columns as cols
 from reports.kit import formatting as fmt
-from reports.kit.figures import Figures, code_sorted, columns_of
+from reports.kit.figures import Figures
 from reports.kit.tables import Definition
 from reports.kit.text import method_note
 from reports.monthly import sections
@@ -28,7 +28,7 @@ def build_monthly_context(
     month = fmt.month_year(period)
     if data is None:
         data = MonthlyData.load(con, k=k, up_to=period)
-    figures = Figures(QUERIES.run(con, "indicator_values_for_period", {"period": period}), k)
+    figures = Figures(QUERIES.run(con, "indicator_values_for_period", {"period": period}), k, data.publication)
 
     # Datenstand first: flagged providers are named at the top and in the tables.
     delivery_rows, notices = sections.deliveries(figures, data, period, month)
@@ -76,12 +76,8 @@ def _cases(figures: Figures, data: MonthlyData, *, city: str, period: str, month
     """Fallzahlen im Verlauf: the trend chart and the closed cases by closing reason."""
     return {
         "trend": sections.trend(data, city=city, period=period, month=month),
-        "closing_table": sections.breakdown_table(
-            figures,
-            columns_of(cols.MONTHLY_CLOSING, figures),
-            "closing_reason",
-            code_sorted("closing_reason", figures.dimension_values(["cases_closed"], "closing_reason")),
-            "Alle Abschlussgründe",
+        "closing_table": sections.simple_breakdown(
+            figures, cols.MONTHLY_CLOSING, "closing_reason", "Alle Abschlussgründe", by_size=False
         ),
     }
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.kit import formatting as fmt
+from reports.kit.publication import EVERYTHING, Publication
 from reports.kit.sql import Queries
 from reports.suppression import MISSING, Cell, display, indicator_kind
 
@@ -25,14 +26,16 @@ class MonthlyData:
     data_as_of: str | None
     revisions: list[dict[str, Any]] | None  # None: no marts.indicator_revisions
     newest: str | None = None  # the newest month with indicator values
+    publication: Publication = EVERYTHING  # the tables not published per month
 
     @classmethod
     def load(cls, con: Any, *, k: int, up_to: str) -> MonthlyData:
         providers = QUERIES.run(con, "providers")
         deliveries = {row["provider_id"]: row for row in QUERIES.run(con, "newest_deliveries")}
         periods = [row["period"] for row in QUERIES.run(con, "periods", {"period": up_to})]
+        publication = Publication.load(con, "monthly")
         series: dict[str, dict[str, Cell]] = {}
-        for row in QUERIES.run(con, "city_series", {"period": up_to}):
+        for row in publication.rows(QUERIES.run(con, "city_series", {"period": up_to})):
             cell = display(row, indicator_kind(row["indicator_id"]), k)
             series.setdefault(row["indicator_id"], {})[row["period"]] = cell
         loaded = [d["loaded_local"] for d in deliveries.values() if d["loaded_local"]]
@@ -48,6 +51,7 @@ class MonthlyData:
             data_as_of=fmt.date_long(max(loaded)) if loaded else None,
             revisions=revisions,
             newest=QUERIES.run(con, "latest_period")[0]["period"],
+            publication=publication,
         )
 
     def series_cell(self, indicator_id: str, period: str) -> Cell | None:

@@ -10,8 +10,12 @@ Public API:
 
 Only these warehouse columns are read (queries in reports/monthly/sql/*.sql and the shared
 reports/kit/sql/*.sql, all parameterised):
-    marts.indicator_values(indicator_id, period, provider_id, dimension, dimension_value,
-                           value, numerator, denominator, suppressed)
+    marts.published_indicator_values(indicator_id, period, provider_id, dimension,
+                           dimension_value, value, numerator, denominator, suppressed)
+                           -- the published rows (migration 0007); marts.indicator_values only
+                           for the months that get a report
+    marts.publication_plan, marts.indicator_publication   -- which tables are not published
+                           per month (reports.kit.publication: a note instead of the table)
     marts.indicator_revisions(indicator_id, period, provider_id, dimension, dimension_value,
                               previous_/current_ value, numerator, denominator, suppressed,
                               previous_vintage, current_vintage)   -- optional

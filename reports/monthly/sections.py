@@ -3,6 +3,7 @@ month's figures (`Figures`) and what all months share (`MonthlyData`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -14,13 +15,20 @@ from reports import labels
 from reports.kit import charts
 from reports.kit import formatting as fmt
 from reports.kit.columns import MONTHLY_KEY_FIGURES, ColumnSpec
-from reports.kit.figures import Figures, code_sorted, columns_of, sorted_breakdown
+from reports.kit.figures import Figures, breakdown_columns, code_sorted, columns_of, sorted_breakdown
 from reports.kit.tables import ChartBlock, Column, DataColumn, DataTable, Matrix, MatrixRow, Row, Table
-from reports.kit.text import omitted_note, short_label
+from reports.kit.text import (
+    UNPUBLISHED,
+    UNPUBLISHED_COLUMNS,
+    UNPUBLISHED_COLUMNS_MONTHLY,
+    UNPUBLISHED_MONTHLY,
+    omitted_note,
+    short_label,
+)
 from reports.monthly.changes import change
 from reports.monthly.data import MonthlyData
 from reports.monthly.model import DeliveryNotice, DeliveryRow, KeyFigure, Revision
-from reports.monthly.spec import CARD_LABEL, MATRIX_HEADER, TREND_SERIES, UNIT, BreakdownSpec
+from reports.monthly.spec import ANNUAL_BREAKDOWNS, CARD_LABEL, MATRIX_HEADER, TREND_SERIES, UNIT, BreakdownSpec
 from reports.suppression import MISSING, display, indicator_kind, publishable
 
 
@@ -28,6 +36,27 @@ def due_date(period: str) -> dt.date:
     """The day a delivery for `period` is due: the 10th day after the month's end."""
     month_end = fmt.parse_period(fmt.shift_period(period, 1)) - dt.timedelta(days=1)
     return month_end + dt.timedelta(days=DELIVERY_DUE_DAYS)
+
+
+def unpublished_note(dimension: str, *, columns: bool = False) -> str:
+    """The note in place of a city-wide breakdown that is not published per month (`columns`: under
+    a table some of whose columns are not): it is published per year (the plan publishes every
+    city-wide breakdown per year), in the annual report when that report shows the breakdown."""
+    if dimension in ANNUAL_BREAKDOWNS:
+        return UNPUBLISHED_COLUMNS_MONTHLY if columns else UNPUBLISHED_MONTHLY
+    return UNPUBLISHED_COLUMNS if columns else UNPUBLISHED
+
+
+def withheld_table(dimension: str) -> Table:
+    """A breakdown not published this month: no rows, only the note."""
+    return Table([], [], note=unpublished_note(dimension))
+
+
+def with_footnote(table: Table, dimension: str, left_out: list[Column]) -> Table:
+    """`table`, with the footnote when columns were left out as not published this month."""
+    if not left_out or table.empty:
+        return table
+    return dataclasses.replace(table, footnote=unpublished_note(dimension, columns=True))
 
 
 def breakdown_table(
@@ -52,14 +81,16 @@ def breakdown_section(figures: Figures, spec: BreakdownSpec, month: str) -> tupl
     """Table (one row per dimension value plus the city total) and bar chart of `spec`.
     Only publishable values become bars; hidden ones are named in the omitted note."""
     dimension = spec.dimension
-    columns = columns_of(spec.columns, figures)
+    columns, left_out = breakdown_columns(spec.columns, figures, dimension)
+    if left_out and not columns:
+        return withheld_table(dimension), ChartBlock(None)
     codes = sorted_breakdown(
         figures,
         spec.indicator_id,
         dimension,
         figures.dimension_values([c.indicator_id for c in columns], dimension),
     )
-    table = breakdown_table(figures, columns, dimension, codes, spec.total_label)
+    table = with_footnote(breakdown_table(figures, columns, dimension, codes, spec.total_label), dimension, left_out)
     points, omitted = publishable(
         (labels.code_label(dimension, code), figures.cell(spec.indicator_id, "all", dimension, code)) for code in codes
     )
@@ -119,7 +150,9 @@ def simple_breakdown(
 ) -> Table:
     """A city-wide breakdown table. `all_codes`: every value of the dimension's code list
     gets a row once the breakdown has any (e.g. all caseload bands of a distribution)."""
-    columns = columns_of(specs, figures)
+    columns, left_out = breakdown_columns(specs, figures, dimension)
+    if left_out and not columns:
+        return withheld_table(dimension)
     values = figures.dimension_values([c.indicator_id for c in columns], dimension)
     if all_codes and values:
         values |= set(labels.CODE_LISTS.get(dimension, {}))
@@ -128,7 +161,7 @@ def simple_breakdown(
         if by_size and columns
         else code_sorted(dimension, values)
     )
-    return breakdown_table(figures, columns, dimension, codes, total_label)
+    return with_footnote(breakdown_table(figures, columns, dimension, codes, total_label), dimension, left_out)
 
 
 def key_figures(figures: Figures, data: MonthlyData, period: str) -> list[KeyFigure]:
@@ -271,8 +304,11 @@ def gap_matrix(figures: Figures) -> Matrix:
 
     Cells come from needs_unmet_count: dimension category_reason ('category|reason'), the row
     totals from dimension category, the column totals from unmet_reason, the corner from the
-    city total. A combination without a row had no unmet need: 0."""
+    city total. A combination without a row had no unmet need: 0. Not published per month: the
+    note instead."""
     indicator = "needs_unmet_count"
+    if figures.has(indicator) and not figures.published(indicator, "category_reason"):
+        return Matrix(indicator, "Bedarfskategorie", [], "Insgesamt", [], note=unpublished_note("category_reason"))
     crossed = figures.dimension_values([indicator], "category_reason")
     categories = figures.dimension_values([indicator], "category") | {value.partition("|")[0] for value in crossed}
     reasons = figures.dimension_values([indicator], "unmet_reason") | {value.partition("|")[2] for value in crossed}

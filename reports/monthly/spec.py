@@ -38,6 +38,12 @@ SHOWN_INDICATORS = frozenset(
     + ("caseload_band_case_managers", "delivery_on_time")
 )
 
+# The breakdowns the annual report shows too: a monthly breakdown that is published only per year
+# points the reader there (reports.kit.text.UNPUBLISHED_MONTHLY).
+ANNUAL_BREAKDOWNS = frozenset(
+    {"closing_reason", "residence_status", "target_service", "category", "category_reason", "caseload_band"}
+)
+
 # The residence statuses of the KIM focus group (design §1, focus_group_share_new).
 FOCUS_GROUP = ("duldung", "gestattung")
 

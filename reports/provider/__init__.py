@@ -21,7 +21,12 @@ Privacy (design §6), on top of the display rules of `reports.suppression`:
   (`guard.CityGuard`).
 - Every figure, own or city-wide, passes through `reports.suppression.display`; changes against
   the previous month are only computed from two publishable figures.
-- No pseudonym is read: only marts.indicator_values, marts.dim_providers and the delivery
+- Printed figures come from marts.published_indicator_values only (migration 0007): a row that
+  is not published per month is absent, a breakdown that is not published is a note, never "0"
+  or "•" (reports.kit.publication). The guard alone reads the stored own and city-wide rows of
+  marts.indicator_values (the provider knows its own figures even where they are not published);
+  the count of other contributors, too, but no other provider's figure.
+- No pseudonym is read: only the indicator values above, marts.dim_providers and the delivery
   metadata of marts.fct_deliveries / marts.delivery_timeliness (periods and times).
 """
 

@@ -8,6 +8,7 @@ from reports import labels
 from reports.kit import columns as cols
 from reports.kit import formatting as fmt
 from reports.kit.figures import Figures
+from reports.kit.publication import Publication
 from reports.kit.tables import Definition
 from reports.kit.text import method_note, short_label
 from reports.provider import sections
@@ -25,19 +26,20 @@ def build_provider_context(con: Any, *, city: str, k: int, period: str, provider
     month = fmt.month_year(period)
     previous = fmt.previous_period(period)
 
-    rows = QUERIES.run(con, "provider_values", {"provider_id": provider_id, "period": period, "previous": previous})
+    params = {"provider_id": provider_id, "period": period, "previous": previous}
     # Defence in depth: nothing but the provider's own and the city-wide rows is ever used.
-    rows = [r for r in rows if r["provider_id"] in (provider_id, "all")]
-    current_rows = [r for r in rows if r["period"] == period]
-    figures = Figures(current_rows, k)
-    before = Figures([r for r in rows if r["period"] == previous], k)
-    raw = {(r["indicator_id"], r["provider_id"], r["dimension"], r["dimension_value"]): r for r in current_rows}
+    rows = [r for r in QUERIES.run(con, "provider_values", params) if r["provider_id"] in (provider_id, "all")]
+    publication = Publication.load(con, "monthly")
+    figures = Figures([r for r in rows if r["period"] == period], k, publication)
+    before = Figures([r for r in rows if r["period"] == previous], k, publication)
     guard = CityGuard(
-        QUERIES.run(con, "provider_other_contributors", {"provider_id": provider_id, "period": period}), k, raw
+        QUERIES.run(con, "provider_other_contributors", {"provider_id": provider_id, "period": period}),
+        k,
+        _guard_rows(con, provider_id, period),
     )
     groups = _comparison(figures, before, guard, provider_id, k)
     trend, trend_table = sections.trend_section(
-        con, provider_id=provider_id, name=name, period=period, month=month, k=k
+        con, provider_id=provider_id, name=name, period=period, month=month, k=k, publication=publication
     )
     delivery, timeliness, data_as_of = sections.delivery_section(
         con, provider_id=provider_id, period=period, figures=figures, k=k
@@ -66,6 +68,18 @@ def build_provider_context(con: Any, *, city: str, k: int, period: str, provider
         "definitions": _definitions(figures, groups),
         "legend": legend(),
         "method_note": method_note(k),
+    }
+
+
+def _guard_rows(con: Any, provider_id: str, period: str) -> dict[tuple[str, str, str, str], dict[str, Any]]:
+    """The provider's own and the city-wide rows of the month as stored, published or not: the
+    guard works out the rest of the city from them (the provider knows its own figures even where
+    they are not published). None of them is printed."""
+    rows = QUERIES.run(con, "provider_guard_rows", {"provider_id": provider_id, "period": period})
+    return {
+        (r["indicator_id"], r["provider_id"], r["dimension"], r["dimension_value"]): r
+        for r in rows
+        if r["provider_id"] in (provider_id, "all")
     }
 
 

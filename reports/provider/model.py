@@ -86,6 +86,7 @@ class PairRow:
 class PairTable:
     columns: list[Column]  # each indicator shown twice: own and city-wide
     rows: list[PairRow]
+    note: str | None = None  # a part of the breakdown is not published this month (kit.text)
 
     @property
     def empty(self) -> bool:

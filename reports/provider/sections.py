@@ -14,8 +14,9 @@ from reports.kit import formatting as fmt
 from reports.kit.cells import zero_count
 from reports.kit.columns import ColumnSpec
 from reports.kit.figures import Figures, columns_of
+from reports.kit.publication import Publication
 from reports.kit.tables import ChartBlock, Column, Row, Table
-from reports.kit.text import omitted_note
+from reports.kit.text import UNPUBLISHED, UNPUBLISHED_OWN, UNPUBLISHED_SERIES, omitted_note
 from reports.provider.guard import CityGuard
 from reports.provider.model import (
     CASE_SERIES,
@@ -40,10 +41,20 @@ def pair_section(
     total_label: str,
     k: int,
 ) -> PairTable:
-    """Own vs city-wide figures by one breakdown (rows: codes of own or city rows + total)."""
-    shown = columns_of(columns, figures)
-    if not shown:
+    """Own vs city-wide figures by one breakdown (rows: codes of own or city rows + total).
+    A column whose breakdown is published on neither side this month is left out. The table is
+    only the note when nothing is left, or when no row is left and a part was withheld; when the
+    provider's own side is not published, the note says so above the table (its own cells are
+    "k. A.", never a zero)."""
+    candidates = columns_of(columns, figures)
+    if not candidates:
         return PairTable([], [])
+    own_shown = [c for c in candidates if figures.published(c.indicator_id, dimension, provider_id)]
+    city_shown = [c for c in candidates if figures.published(c.indicator_id, dimension)]
+    shown = [c for c in candidates if c in own_shown or c in city_shown]
+    withheld = len(own_shown) < len(candidates) or len(city_shown) < len(candidates)
+    if not shown:
+        return PairTable([], [], UNPUBLISHED)
     ids = [c.indicator_id for c in shown]
     codes = figures.dimension_values(ids, dimension, provider_id) | figures.dimension_values(ids, dimension, "all")
     sort_id = ids[0]
@@ -51,10 +62,11 @@ def pair_section(
     def breakdown_cell(indicator_id: str, unit: str, code: str) -> Cell:
         cell = figures.cell(indicator_id, unit, dimension, code)
         # Breakdown rows exist only where there are observations: a count without a row is 0
-        # when the unit's total for the indicator exists.
+        # when the unit's total for the indicator exists and the breakdown is published.
         if (
             cell.status == "missing"
             and indicator_kind(indicator_id) is Kind.COUNT
+            and figures.published(indicator_id, dimension, unit)
             and figures.cell(indicator_id, unit).status != "missing"
         ):
             return zero_count(k)
@@ -94,7 +106,9 @@ def pair_section(
                 total=True,
             )
         )
-    return PairTable(shown, rows)
+    if not rows:
+        return PairTable(shown, [], UNPUBLISHED if withheld else None)
+    return PairTable(shown, rows, None if own_shown else UNPUBLISHED_OWN)
 
 
 def bar_chart(
@@ -164,10 +178,16 @@ def describe_needs(points, reference, *, name: str, month: str) -> str:
 
 
 def trend_section(
-    con: Any, *, provider_id: str, name: str, period: str, month: str, k: int
+    con: Any, *, provider_id: str, name: str, period: str, month: str, k: int, publication: Publication
 ) -> tuple[ChartBlock, Table]:
+    """The provider's case numbers per month: chart and table. A series that is not published per
+    month is left out of both; when none is, the table is only the note."""
+    shown = [ind for ind in CASE_SERIES if publication.published(ind, "all", provider_id)]
+    if not shown:
+        return ChartBlock(None), Table([], [], note=UNPUBLISHED_SERIES)
     first = fmt.shift_period(period, -(TREND_MONTHS - 1))
     rows = QUERIES.run(con, "provider_series", {"provider_id": provider_id, "first": first, "period": period})
+    rows = publication.rows(rows)
     periods = [r["period"] for r in QUERIES.run(con, "provider_periods", {"first": first, "period": period})]
     periods = sorted(set(periods) | {r["period"] for r in rows})
     series: dict[str, dict[str, Cell]] = {name_: {} for name_ in CASE_SERIES}
@@ -176,13 +196,9 @@ def trend_section(
 
     caption = f"Fallzahlen von {name} je Monat"
     table = Table(
-        [Column(ind, labels.indicator_label(ind)) for ind in CASE_SERIES],
+        [Column(ind, labels.indicator_label(ind)) for ind in shown],
         [
-            Row(
-                p,
-                fmt.month_year(p),
-                [series[ind].get(p) or display(None, indicator_kind(ind), k) for ind in CASE_SERIES],
-            )
+            Row(p, fmt.month_year(p), [series[ind].get(p) or display(None, indicator_kind(ind), k) for ind in shown])
             for p in periods
         ],
     )

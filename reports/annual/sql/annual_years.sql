@@ -1,5 +1,5 @@
--- Every year with yearly indicator figures (period 'YYYY'), oldest first.
+-- Every year with published yearly indicator figures (period 'YYYY'), oldest first.
 SELECT DISTINCT period
-FROM marts.indicator_values_yearly
+FROM marts.published_indicator_values_yearly
 WHERE regexp_full_match(period, '[0-9]{4}')
 ORDER BY period

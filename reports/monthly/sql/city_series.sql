@@ -1,6 +1,6 @@
--- City-wide totals (provider 'all', no breakdown) of all months up to the report month.
-SELECT period, indicator_id, value, numerator, denominator, suppressed
-FROM marts.indicator_values
+-- City-wide published totals (provider 'all', no breakdown) of all months up to the report month.
+SELECT period, indicator_id, provider_id, dimension, value, numerator, denominator, suppressed
+FROM marts.published_indicator_values
 WHERE provider_id = 'all'
   AND dimension = 'all'
   AND period <= $period

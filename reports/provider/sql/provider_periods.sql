@@ -1,5 +1,5 @@
--- Months with figures in the trend window (axis of the trend chart).
+-- Months with published figures in the trend window (axis of the trend chart).
 SELECT DISTINCT period
-FROM marts.indicator_values
+FROM marts.published_indicator_values
 WHERE period BETWEEN $first AND $period
 ORDER BY period

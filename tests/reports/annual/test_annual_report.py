@@ -13,9 +13,11 @@ import pytest
 
 from reports.annual import build_annual_context, change_text, render_annual_reports, span_label
 from reports.kit import formatting as fmt
+from reports.kit.text import UNPUBLISHED
 from reports.suppression import display, indicator_kind
 from tests.conftest import build_warehouse_models
 from tests.html_helpers import chromium_page, parse
+from tests.reports.publication import add_publication, set_breakdown_status, set_status
 from tests.reports.signs import HIDDEN
 from transforms.indicators import INDICATORS_BY_ID
 
@@ -407,6 +409,7 @@ CREATE TABLE marts.fct_deliveries (delivery_id VARCHAR, provider_id VARCHAR, per
 def planted(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute(DDL)
+    add_publication(con)
     con.executemany(
         "INSERT INTO marts.dim_providers VALUES (?, ?, ?)",
         [
@@ -502,6 +505,29 @@ def test_planted_suppression_and_comparison(planted):
     assert "geburtsdatum" not in html and "1990" not in html
     assert cells[("tabelle-datenqualitaet", "rejected", "drk")] == "1"
     assert cells[("tabelle-datenqualitaet", "quarantine", "caritas")] == "0,3 %"
+
+
+def test_publication_statuses_of_yearly_rows(planted, tmp_path):
+    """Issue 15: a breakdown with a row the protection step left unpublished for the year is a
+    note, with neither its figures nor "•" nor a known zero in their place; a row it hid shows "•"."""
+    con, _ = planted
+    con.execute(
+        "INSERT INTO marts.indicator_values_yearly VALUES "
+        "('cases_closed', '2025', 'all', 'closing_reason', 'weitervermittelt', 321, 321, NULL, false)"
+    )
+    set_breakdown_status(con, "unpublished", "cases_closed", "2025", "closing_reason")
+    set_status(con, "hidden", "handover_delay_median_days", "2025", "all", "target_service", "jobcenter")
+    [path] = render_annual_reports(con, tmp_path / "again", city=CITY, k=K, years=["2025"])
+    html = path.read_text(encoding="utf-8")
+    page = parse(html)
+    assert "tabelle-abschlussgruende" not in page.tables
+    reasons = {"ziele_erreicht", "umzug", "abbruch", "ausreise", "weitervermittelt"}
+    assert not [key for key in page.cells() if key[1] == "cases_closed" and key[2] in reasons]
+    assert ">321<" not in html
+    results = html[html.index('<section id="ergebnisse"') : html.index('<section id="luecken"')]
+    assert UNPUBLISHED in " ".join(results.split())
+    assert page.cells()[("tabelle-uebergaben", "handover_delay_median_days", "jobcenter")] == HIDDEN
+    assert "12,0" not in html
 
 
 def test_change_text_only_from_published_cells():

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from tests.reports.publication import add_publication
+
 CITY = "Leverkusen"
 K = 5
 
@@ -58,6 +60,7 @@ def build_warehouse(
 ) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     con.execute(DDL)
+    add_publication(con)
     con.executemany("INSERT INTO marts.dim_providers VALUES (?, ?, ?)", providers)
     periods = periods or sorted({row[1] for row in indicator_rows})
     con.executemany("INSERT INTO marts.dim_periods VALUES (?, ?, ?)", [(p, *_month_bounds(p)) for p in periods])
