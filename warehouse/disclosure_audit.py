@@ -4,8 +4,9 @@ configured FTE and budget, the audit of transforms.disclosure for the outside re
 case-delivering provider as an insider, and the result in dq.disclosure_audits (one row per run)
 and dq.disclosure_audit_cells (the newest run's intervals).
 
-For now the release is every row of both tables (`release_cells`): a deliberately conservative
-superset of what the reports print. Replace that one function by the exact list of printed cells.
+The release is every row of both tables as marts.indicator_publication says it is published
+(warehouse.disclosure_protection): published rows are known to the reader, hidden ones show "•",
+unpublished ones are not printed anywhere (the reports read only the published_* views).
 """
 
 from __future__ import annotations
@@ -20,15 +21,23 @@ import polars as pl
 from kim.contract import TABLES_BY_PROVIDER_KIND
 from transforms.disclosure import ENGINE_VERSION, RESULT_SCHEMA, AuditResult, audit_release
 from transforms.disclosure.cells import CELL_KEY
+from transforms.disclosure.protect import PRINTED_COLUMNS
 from transforms.indicators import KINDS
 from warehouse.db import fetch_polars, transaction
 
+# Each marts row as published (marts.indicator_publication; a row the protection step has not seen
+# falls back to its own suppressed flag): hidden shows "•", unpublished is not printed at all.
 SELECT_RELEASE = """
-SELECT indicator_id, period, provider_id, dimension, dimension_value, value, numerator, denominator, suppressed
-FROM marts.indicator_values
-UNION ALL
-SELECT indicator_id, period, provider_id, dimension, dimension_value, value, numerator, denominator, suppressed
-FROM marts.indicator_values_yearly
+WITH v AS (
+    SELECT * FROM marts.indicator_values
+    UNION ALL
+    SELECT * FROM marts.indicator_values_yearly
+)
+SELECT v.indicator_id, v.period, v.provider_id, v.dimension, v.dimension_value, v.value, v.numerator, v.denominator,
+       coalesce(p.status = 'hidden', v.suppressed) AS suppressed,
+       coalesce(p.status = 'unpublished', false) AS unpublished
+FROM v
+LEFT JOIN marts.indicator_publication p USING (indicator_id, period, provider_id, dimension, dimension_value)
 """
 # funded_fte per provider and year; period_cost = the unit's actual cost of the year x the
 # period's months / 12 (a month 1/12; a year its delivered months), as observations_period_budget.
@@ -47,42 +56,38 @@ FROM periods p JOIN marts.fct_budget_allocation b ON b.year = p.year
 """
 SELECT_PROVIDERS = "SELECT provider_id, provider_kind FROM marts.dim_providers ORDER BY provider_id"
 
+# Kinds whose numerator and base are counts of people, cases, needs or handovers.
+COUNT_CELL_KINDS = ("count", "ratio", "share", "median", "per_case")
 CELL_COLUMNS = ("indicator_id", "period", "provider_id", "dimension", "dimension_value", "column", "true_value", "status", "value")  # fmt: skip
-# Which count columns a hidden row hides, by kind: a count or ratio hides its count (the
-# numerator); a share, median or cost per case hides its numerator and its base.
-HIDDEN_COLUMNS = {
-    "count": ("numerator",),
-    "ratio": ("numerator",),
-    "share": ("numerator", "denominator"),
-    "median": ("numerator", "denominator"),
-    "per_case": ("numerator", "denominator"),
-}
 
 
 def release_cells(values: pl.DataFrame) -> pl.DataFrame:
-    """The cells of the release from marts rows (indicator_id … denominator, suppressed): every
-    count column present; a row with suppressed = false publishes its counts and its value, a
-    suppressed row hides the columns HIDDEN_COLUMNS names for its kind (the others stay published).
-    Amounts and flags have no count cells."""
+    """The cells of the release from marts rows (indicator_id … denominator, suppressed, and
+    optionally unpublished), as the reports print them: a count prints its count (PRINTED_COLUMNS),
+    published or hidden ("•") as the row is; every other count column (the numerator and base of a
+    share, median, ratio or cost per case) is unprinted, its row's figure printed unless hidden; an
+    unpublished row prints nothing. Amounts and flags have no count cells."""
+    if "unpublished" not in values.columns:
+        values = values.with_columns(unpublished=pl.lit(False))
     kinds = pl.col("indicator_id").replace_strict(KINDS, default=None)
-    hidden_numerator = [k for k, columns in HIDDEN_COLUMNS.items() if "numerator" in columns]
-    hidden_denominator = [k for k, columns in HIDDEN_COLUMNS.items() if "denominator" in columns]
     long = values.with_columns(kind=kinds).unpivot(
         on=["numerator", "denominator"],
-        index=["indicator_id", "period", "provider_id", "dimension", "dimension_value", "value", "suppressed", "kind"],
+        index=[*CELL_KEY[:5], "value", "suppressed", "unpublished", "kind"],
         variable_name="column",
         value_name="true_value",
     )
-    hides = (
-        pl.when(pl.col("column") == "numerator")
-        .then(pl.col("kind").is_in(hidden_numerator))
-        .otherwise(pl.col("kind").is_in(hidden_denominator))
-    )
+    printed = pl.lit(False)
+    for kind, columns in PRINTED_COLUMNS.items():
+        printed = printed | ((pl.col("kind") == kind) & pl.col("column").is_in(list(columns)))
     return (
-        long.filter(pl.col("true_value").is_not_null() & pl.col("kind").is_in(list(HIDDEN_COLUMNS)))
+        long.filter(pl.col("true_value").is_not_null() & pl.col("kind").is_in(list(COUNT_CELL_KINDS)))
         .with_columns(
-            status=pl.when(pl.col("suppressed") & hides).then(pl.lit("hidden")).otherwise(pl.lit("published")),
-            value=pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("value")),
+            status=pl.when(pl.col("unpublished") | ~printed)
+            .then(pl.lit("unprinted"))
+            .when(pl.col("suppressed"))
+            .then(pl.lit("hidden"))
+            .otherwise(pl.lit("published")),
+            value=pl.when(pl.col("suppressed") | pl.col("unpublished")).then(None).otherwise(pl.col("value")),
         )
         .select(*CELL_COLUMNS)
     )

@@ -14,8 +14,10 @@ from kim.settings import disclosure_audit_enforced
 from pipelines.defs.marts import marts_key
 from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, KimSettingsResource, WarehouseResource
 from warehouse.disclosure_audit import distinct_unprotected, run_disclosure_audit
+from warehouse.disclosure_protection import protect_warehouse
 
 DISCLOSURE_AUDIT = dg.AssetKey(["dq", "disclosure_audit"])
+INDICATOR_PUBLICATION = marts_key("indicator_publication")
 CHECK_NAME = "release_is_protected"
 EXAMPLES_SHOWN = 10
 
@@ -35,12 +37,45 @@ def _examples(result) -> str:
 
 
 @dg.asset(
+    key=INDICATOR_PUBLICATION,
+    group_name="marts",
+    pool=WAREHOUSE_POOL,
+    retry_policy=WAREHOUSE_RETRY_POLICY,
+    kinds={"duckdb"},
+    deps=[marts_key("indicator_values"), marts_key("indicator_values_yearly")],
+    description=(
+        "What the reports publish (design §6): the publication plan per table (month, year or not at "
+        "all: marts.publication_plan) and per row published, hidden or unpublished "
+        "(marts.indicator_publication), hidden rows chosen against the disclosure audit. Sets "
+        "indicator_values(_yearly).suppressed to 'not published'."
+    ),
+)
+def indicator_publication(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kim: KimSettingsResource):
+    def report(progress: dict[str, float]) -> None:
+        context.log.info(
+            f"protection round {progress['round']:.0f}: {progress['hidden']:.0f} hidden cells, "
+            f"{progress['unprotected']:.0f} narrower than k ({progress['seconds']:.1f} s)"
+        )
+
+    with warehouse.get_connection() as con:
+        protection = protect_warehouse(con, kim.suppression_k, on_round=report)
+    return dg.MaterializeResult(
+        metadata={
+            "rounds": len(protection.rounds),
+            "rows_hidden_by_protection": protection.added.height,
+            "passed": protection.passed,
+            "seconds": round(protection.seconds, 1),
+        }
+    )
+
+
+@dg.asset(
     key=DISCLOSURE_AUDIT,
     group_name="dq",
     pool=WAREHOUSE_POOL,
     retry_policy=WAREHOUSE_RETRY_POLICY,
     kinds={"duckdb"},
-    deps=[marts_key("indicator_values"), marts_key("indicator_values_yearly")],
+    deps=[INDICATOR_PUBLICATION],
     # Blocking stops the published reports only on an ERROR result; whether a failed audit is an
     # ERROR (enforced) or a WARN is decided when the check runs, from the environment.
     check_specs=[dg.AssetCheckSpec(CHECK_NAME, asset=DISCLOSURE_AUDIT, blocking=True)],

@@ -65,13 +65,14 @@ def test_release_cells_publish_or_hide_the_counts_of_each_kind():
     )
     cells = release_cells(values).sort("indicator_id", "period", "provider_id", "column")
     assert cells.select("indicator_id", "provider_id", "period", "column", "true_value", "status", "value").rows() == [
-        ("caseload_per_fte", "caritas", "2024-02", "numerator", 6, "hidden", None),
+        # a count prints its count; a ratio or share prints only its figure, never its counts
+        ("caseload_per_fte", "caritas", "2024-02", "numerator", 6, "unprinted", None),
         ("cases_closed", "caritas", "2024-02", "numerator", 2, "hidden", None),
         ("cases_closed", "diakonie", "2024-02", "numerator", 9, "published", 9.0),
-        ("needs_unmet_share", "all", "2024-02", "denominator", 4, "hidden", None),
-        ("needs_unmet_share", "all", "2024-02", "numerator", 3, "hidden", None),
-        ("needs_unmet_share", "all", "2024-03", "denominator", 12, "published", 0.5),
-        ("needs_unmet_share", "all", "2024-03", "numerator", 6, "published", 0.5),
+        ("needs_unmet_share", "all", "2024-02", "denominator", 4, "unprinted", None),
+        ("needs_unmet_share", "all", "2024-02", "numerator", 3, "unprinted", None),
+        ("needs_unmet_share", "all", "2024-03", "denominator", 12, "unprinted", 0.5),
+        ("needs_unmet_share", "all", "2024-03", "numerator", 6, "unprinted", 0.5),
     ]
 
 

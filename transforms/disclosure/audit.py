@@ -104,9 +104,12 @@ def known_cells(table: CellTable, insider: str | None) -> np.ndarray:
     return known | table.provider_mask(insider) if insider else known
 
 
-def target_cells(table: CellTable, insider: str | None) -> np.ndarray:
-    """Hidden cells with a true value >= 1; for an insider only those of the other providers."""
-    wanted = (table.status == HIDDEN) & (table.true >= 1)
+def target_cells(table: CellTable, insider: str | None, k: int) -> np.ndarray:
+    """Hidden cells with a true value >= 1, and unprinted counts from 1 to k-1 (a count that is
+    not printed must not be deducible either: the base of a share, a withdrawn breakdown); for an
+    insider only those of the other providers."""
+    small = (table.true >= 1) & (table.true < k)
+    wanted = ((table.status == HIDDEN) & (table.true >= 1)) | ((table.status == UNPRINTED) & small)
     if insider:
         wanted &= ~table.provider_mask(insider) & ~table.provider_mask(ALL)
     return np.flatnonzero(wanted)
@@ -144,7 +147,7 @@ def start_reader(
     started = time.perf_counter()
     view = reader_view(table, release.system, known_cells(table, insider))
     stats = SolveStats()
-    pending = start_targets(table, view, target_cells(table, insider), stats, options, prior, pool)
+    pending = start_targets(table, view, target_cells(table, insider, options.k), stats, options, prior, pool)
     return StartedReader(insider or OUTSIDE, view, pending, stats, time.perf_counter() - started)
 
 
@@ -286,6 +289,8 @@ def audit_release(
     exact: bool = True,
     witnesses: bool = True,
     workers: int | None = None,
+    lp_only: bool = False,
+    release: ReleaseSystem | None = None,
 ) -> AuditResult:
     """The outside reader and every insider; blocks an insider's figures do not touch reuse the
     outside reader's intervals, and a target already unprotected for the outside reader is not
@@ -293,8 +298,8 @@ def audit_release(
     narrower than k. `exact`, `witnesses`, `workers`: see SolveOptions."""
     if k < 1:
         raise ValueError("k must be at least 1")
-    release = build_system(cells, public, share_half_step=share_half_step)
-    options = SolveOptions(k, exact, witnesses, workers)
+    release = release or build_system(cells, public, share_half_step=share_half_step)
+    options = SolveOptions(k, exact, witnesses, workers, lp_only)
     with _pool(release, options) as pool:
         outside = run_reader(release, None, options, pool=pool)
         # every insider's blocks are queued before the first is collected: the workers stay busy

@@ -70,6 +70,10 @@ class SolveOptions:
     exact: bool = True
     witnesses: bool = True
     workers: int | None = None
+    # LP bounds only (no MILP): an interval narrower than k is still proven narrow (the integer
+    # interval lies within it), but a wider one is not proven wide (method lp_relaxed). For the
+    # protection rounds (transforms.disclosure.protect), never for a verdict.
+    lp_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,14 @@ class BlockModel:
         self.highs.run()
         stats.lp_solves += 1
         status = self.highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kSolveError:
+            # a warm start HiGHS could not recover from: solve this bound again from scratch
+            self.highs = self._model(integer=False)
+            self.highs.setOptionValue("simplex_strategy", 1)
+            self.highs.changeColCost(variable, sign)
+            self.highs.run()
+            stats.lp_solves += 1
+            status = self.highs.getModelStatus()
         if status in _UNBOUNDED and sign < 0:
             return math.inf, True, ()
         if status != _OPTIMAL:
@@ -314,6 +326,9 @@ def solve_block(problem: BlockProblem, options: SolveOptions) -> tuple[dict[int,
             results[variable] = found
         else:
             open_targets.append(found)
+    if options.lp_only:
+        results.update({t.variable: Interval(t.lower, t.upper, "lp_relaxed", t.binding) for t in open_targets})
+        return results, stats
     while len(open_targets) > 1:
         model.batch_point(_batch_costs(model, open_targets), stats)
         still_open = []

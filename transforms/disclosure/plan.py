@@ -1,0 +1,97 @@
+"""The publication planner (design §6, utility): which tables are published at which granularity.
+
+A table is one indicator at one level (the city `all`, or the providers) with one breakdown
+(`all` for the total). Its finest grain wins whose cells would not mostly be hidden: a table is
+published per month when at most MONTHLY_MAX_HIDDEN of its non-empty monthly cells fall under the
+primary rule (a count of 1 to k-1, a base below k), else per year when at most YEARLY_MAX_HIDDEN
+of its yearly cells do, else not at all. The city's totals are always published per month and per
+year, and the city's breakdowns always per year (the annual report is built from them); a
+breakdown published per month is published per year too. A table that is not published is not
+printed anywhere: it is not a "•" wall, and the reader learns nothing from it
+(`marts.indicator_values.suppressed` is true for its rows: "not published").
+
+The shares are taken over every period in the warehouse, so the plan changes only when the data
+do, not from month to month.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.indicators.registry import KINDS
+
+MONTHLY_MAX_HIDDEN = 0.25
+YEARLY_MAX_HIDDEN = 0.5
+COUNT_KINDS = ("count", "ratio")  # primary rule on the numerator
+BASE_KINDS = ("share", "median", "per_case")  # primary rule on the denominator
+PROTECTED_KINDS = COUNT_KINDS + BASE_KINDS
+TABLE_KEY = ("indicator_id", "level", "dimension")
+PLAN_SCHEMA = pl.Schema(
+    {
+        "indicator_id": pl.String,
+        "level": pl.String,  # 'city' | 'provider'
+        "dimension": pl.String,
+        "monthly_hidden_share": pl.Float64,
+        "yearly_hidden_share": pl.Float64,
+        "monthly": pl.Boolean,
+        "yearly": pl.Boolean,
+    }
+)
+
+
+def primary_hidden(k: int) -> pl.Expr:
+    """The primary rule of design §6 on a row (indicator_id, numerator, denominator): a count of
+    1..k-1, or a share, median or cost per case over a base below k."""
+    kind = pl.col("indicator_id").replace_strict(KINDS, default="")
+    count = pl.col("numerator").fill_null(0)
+    base = pl.col("denominator").fill_null(0)
+    return (
+        pl.when(kind.is_in(COUNT_KINDS))
+        .then(count.is_between(1, k - 1))
+        .when(kind.is_in(BASE_KINDS))
+        .then(base < k)
+        .otherwise(False)
+    )
+
+
+def _level() -> pl.Expr:
+    return pl.when(pl.col("provider_id") == "all").then(pl.lit("city")).otherwise(pl.lit("provider"))
+
+
+def _hidden_share(rows: pl.DataFrame, k: int, name: str) -> pl.DataFrame:
+    non_empty = (pl.col("numerator").fill_null(0) > 0) | (pl.col("denominator").fill_null(0) > 0)
+    return (
+        rows.filter(pl.col("indicator_id").replace_strict(KINDS, default="").is_in(PROTECTED_KINDS))
+        .with_columns(level=_level(), primary=primary_hidden(k), non_empty=non_empty)
+        .group_by(TABLE_KEY)
+        .agg((pl.col("primary") & pl.col("non_empty")).sum().alias("hidden"), pl.col("non_empty").sum().alias("n"))
+        .select(*TABLE_KEY, (pl.col("hidden") / pl.col("n").clip(lower_bound=1)).alias(name))
+    )
+
+
+def plan_publication(monthly: pl.DataFrame, yearly: pl.DataFrame, k: int) -> pl.DataFrame:
+    """The plan per table (PLAN_SCHEMA) from the rows of marts.indicator_values (`monthly`) and
+    marts.indicator_values_yearly (`yearly`): indicator_id, provider_id, dimension, numerator,
+    denominator."""
+    shares = _hidden_share(monthly, k, "monthly_hidden_share").join(
+        _hidden_share(yearly, k, "yearly_hidden_share"), on=list(TABLE_KEY), how="full", coalesce=True
+    )
+    city = pl.col("level") == "city"
+    total = pl.col("dimension") == "all"
+    monthly_ok = pl.col("monthly_hidden_share").fill_null(1.0) <= MONTHLY_MAX_HIDDEN
+    yearly_ok = pl.col("yearly_hidden_share").fill_null(1.0) <= YEARLY_MAX_HIDDEN
+    return (
+        shares.with_columns(monthly=(city & total) | monthly_ok)
+        .with_columns(yearly=city | pl.col("monthly") | yearly_ok)
+        .select(list(PLAN_SCHEMA))
+        .cast(PLAN_SCHEMA)
+        .sort(list(TABLE_KEY))
+    )
+
+
+def planned(rows: pl.DataFrame, plan: pl.DataFrame, grain: str) -> pl.Series:
+    """Per row (indicator_id, provider_id, dimension): published under the plan at `grain`
+    ('monthly' or 'yearly'). Rows of kinds the rule does not protect (flags, amounts) always are."""
+    keyed = rows.select("indicator_id", "dimension", level=_level()).with_row_index("_row")
+    joined = keyed.join(plan.select(*TABLE_KEY, pl.col(grain).alias("_planned")), on=list(TABLE_KEY), how="left")
+    return joined.sort("_row")["_planned"].fill_null(True).alias("planned")

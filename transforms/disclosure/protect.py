@@ -1,0 +1,349 @@
+"""Suppression chosen against the audit (design §6, issue 15): hide more figures until every reader's
+interval of every hidden count is at least k wide.
+
+The release starts from the primary (and per-table secondary) suppression. Each round audits it
+(transforms.disclosure.audit, every reader: the outside reader and each insider) and, for every
+target some reader narrows below k, looks at the equations it takes part in: where the other
+cells that reader does not know cannot absorb a change of k, one more published row is hidden in
+that equation, the one that loses least information (`hiding_cost`: a provider's monthly breakdown
+cell before a provider's total, before a city-wide figure, before a yearly one; among those the
+smallest count that still gives enough room). Hiding a row hides its count columns
+(HIDDEN_COLUMNS) and its printed figure. The hidden set only grows, so the rounds end; the last
+round's audit is the verdict (`Protection.passed`). A round that finds no equation to widen hides
+every published row in every equation of the still-narrow targets instead.
+
+Linked across tables, months and years, providers and `all`, stock and flow, shares and their
+counts, insiders: because the audit's system is, every relation of the specs takes part.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from transforms.disclosure.audit import AuditResult, ReleaseSystem, audit_release, build_system
+from transforms.disclosure.cells import (
+    ALL,
+    CELL_KEY,
+    HIDDEN,
+    PUBLISHED,
+    ROW_KEY,
+    UNPRINTED,
+    CellTable,
+    is_month,
+    validate_cells,
+)
+from transforms.disclosure.system import RELATION_KINDS, RULE_KINDS
+from transforms.indicators.registry import KINDS
+
+# The count columns a report prints, by kind: a count prints its count (the numerator). Every other
+# kind prints only its figure (a share, median, ratio or cost per case), never its numerator or
+# base; those reach the reader only through the quotient relations of the specs. Hiding a row hides
+# its printed count and its printed figure.
+PRINTED_COLUMNS: dict[str, tuple[str, ...]] = {"count": ("numerator",)}
+HIDDEN_COLUMNS = PRINTED_COLUMNS
+MAX_ROUNDS = 40
+# Information lost by hiding a row, relative to a provider's monthly breakdown cell.
+WEIGHT_PROVIDER_TOTAL = 2.0
+WEIGHT_CITY = 4.0
+WEIGHT_YEAR = 8.0
+RowKey = tuple[str, ...]
+GroupKey = tuple[str, str, str]  # indicator_id, period, dimension: one breakdown of one period
+GROUP_KEY = ("indicator_id", "period", "dimension")
+DERIVED_STEPS = 2
+
+
+@dataclass
+class Protection:
+    """The protected release: `cells` with the added hidden cells, the rows hidden in addition
+    (ROW_KEY columns plus `round`), the final audit, per-round figures and the breakdowns
+    withdrawn for a period (GROUP_KEY plus `round`)."""
+
+    cells: pl.DataFrame
+    added: pl.DataFrame
+    audit: AuditResult
+    rounds: list[dict[str, float]] = field(default_factory=list)
+    seconds: float = 0.0
+    withdrawn: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=[*GROUP_KEY, "round"]))
+
+    @property
+    def passed(self) -> bool:
+        return self.audit.passed
+
+
+def hideable(table: CellTable) -> np.ndarray:
+    """Cells a hidden row hides (its kind's HIDDEN_COLUMNS)."""
+    return np.array([key[5] in HIDDEN_COLUMNS.get(KINDS.get(key[0], ""), ()) for key in table.keys], dtype=bool)
+
+
+def hiding_cost(table: CellTable) -> np.ndarray:
+    """Per cell, the information lost by hiding its row: its count (at least 1) times the weight
+    of its table (provider breakdown 1, provider total 2, city x4, year x8)."""
+    weight = np.ones(table.size)
+    for position, (_, period, provider, dimension, _, _) in enumerate(table.keys):
+        if provider == ALL:
+            weight[position] *= WEIGHT_CITY
+        elif dimension == ALL:
+            weight[position] *= WEIGHT_PROVIDER_TOTAL
+        if not is_month(period):
+            weight[position] *= WEIGHT_YEAR
+    return weight * np.maximum(table.true, 1.0)
+
+
+class _Chooser:
+    """Picks the rows to hide for one round from the audit's narrow targets."""
+
+    def __init__(self, release: ReleaseSystem, k: int):
+        self.table, self.k = release.table, k
+        system = release.system
+        self.rows = system.matrix.tocsr()
+        self.columns = system.matrix.tocsc()
+        self.equality = system.lower == system.upper
+        printed_row = np.array([key[:5] in self.table.printed for key in self.table.keys], dtype=bool)
+        # a published count, or a cell of a row whose printed figure (a share, a ratio) a
+        # quotient relation reads: hiding that figure removes the relation
+        self.can_hide = (self.table.true >= 1) & (
+            ((self.table.status == PUBLISHED) & hideable(self.table)) | printed_row
+        )
+        self.cost = hiding_cost(self.table)
+        self.row_of_cell = [key[:5] for key in self.table.keys]
+        self.total = np.array([key[3] == ALL for key in self.table.keys], dtype=bool)
+        self.printed_row = printed_row
+        relation = np.isin(system.kinds, RELATION_KINDS + RULE_KINDS)
+        self.relation_rows = system.matrix[relation].tocsr()
+        self.relation_columns = self.relation_rows.tocsc()
+
+    def derived(self, cells: set[int]) -> set[RowKey]:
+        """The rows whose printed figure is tied to `cells` by a declared relation (two steps: a
+        rate per FTE or a cost per case of a hidden count, through the count its base equals):
+        hidden with them, so that a figure derived from a hidden count does not give it away."""
+        reached, frontier = set(cells), set(cells)
+        for _ in range(DERIVED_STEPS):
+            found: set[int] = set()
+            for cell in frontier:
+                for row in self.relation_columns.indices[self.relation_columns.indptr[cell] : self.relation_columns.indptr[cell + 1]]:  # fmt: skip
+                    found.update(self.relation_rows.indices[self.relation_rows.indptr[row] : self.relation_rows.indptr[row + 1]].tolist())  # fmt: skip
+            frontier = found - reached
+            reached |= found
+        figure = self.printed_row & (self.table.status == UNPRINTED) & (self.table.true >= 1)
+        return {self.row_of_cell[c] for c in reached if figure[c]}
+
+    def _room(self, row: int, target: int, unknown: np.ndarray) -> float:
+        """How much the other unknown cells of `row` can give: their values above their lower bounds."""
+        start, stop = self.rows.indptr[row], self.rows.indptr[row + 1]
+        cells = self.rows.indices[start:stop]
+        others = cells[(cells != target) & unknown[cells]]
+        floor = (self.table.status[others] == HIDDEN) & (self.table.true[others] >= 1)
+        return float(self.table.true[others].sum() - floor.sum()) if others.size else 0.0
+
+    def _candidate(self, row: int, eligible: np.ndarray, room: float) -> int | None:
+        start, stop = self.rows.indptr[row], self.rows.indptr[row + 1]
+        cells = self.rows.indices[start:stop]
+        cells = cells[eligible[cells]]
+        if not cells.size:
+            return None
+        enough = cells[self.table.true[cells] - 1 + room >= self.k]
+        if enough.size:
+            return int(enough[np.argmin(self.cost[enough])])
+        return int(cells[np.argmax(self.table.true[cells])])
+
+    def choose(
+        self, narrow: Iterable[tuple[str, int]], own: dict[str, np.ndarray], *, totals: bool = False
+    ) -> tuple[set[RowKey], set[GroupKey]]:
+        """The rows to hide and the tables to withdraw this round. Per narrow target: in each
+        equation without room, the best cell to hide; failing that, in each inequality without
+        room; failing that, the cheapest cell of any of its rows. A breakdown cell never takes a
+        total with it (a total is tied to the stock-flow identity, the rates and the costs, and
+        hiding it spreads): where only a total could give room, the target's breakdown for that
+        period is withdrawn instead, for every unit (GroupKey); with `totals` (when withdrawing
+        changed nothing) totals are candidates too. `own`: per insider, its own cells."""
+        chosen: set[RowKey] = set()
+        withdrawn: set[GroupKey] = set()
+        new_cells: set[int] = set()
+        published = self.table.status == PUBLISHED
+        for reader, target in narrow:
+            mine = own.get(reader)
+            unknown = ~published if mine is None else ~published & ~mine
+            eligible = self.can_hide if mine is None else self.can_hide & ~mine
+            key = self.table.keys[target]
+            breakdown = key[3] != ALL and not totals
+            if breakdown:
+                eligible = eligible & ~self.total
+            rows = self.columns.indices[self.columns.indptr[target] : self.columns.indptr[target + 1]]
+            picks: dict[bool, list[int]] = {True: [], False: []}
+            stuck = False
+            for row in rows.tolist():
+                room = self._room(row, target, unknown)
+                if room >= self.k:
+                    continue
+                pick = self._candidate(row, eligible, room)
+                if pick is None:
+                    stuck = stuck or bool(self.equality[row])
+                else:
+                    picks[bool(self.equality[row])].append(pick)
+            if breakdown and (stuck or not (picks[True] or picks[False])):
+                withdrawn.update(self._withdrawal(target, rows))
+                continue
+            found = picks[True] or picks[False] or self._cheapest(rows, eligible)
+            chosen.update(self.row_of_cell[cell] for cell in found)
+            new_cells.update(found)
+        return chosen | self.derived(new_cells), withdrawn
+
+    def _withdrawal(self, target: int, rows: np.ndarray) -> set[GroupKey]:
+        """The breakdowns to withdraw for a target nothing can be hidden beside: its own for its
+        period and its year, and every period of the same breakdown still printed in its rows (a
+        year minus its printed months gives a withdrawn month back)."""
+        indicator, period, _, dimension, _, _ = self.table.keys[target]
+        groups = {(indicator, period, dimension), (indicator, period[:4], dimension)}
+        for row in rows.tolist():
+            for cell in self.rows.indices[self.rows.indptr[row] : self.rows.indptr[row + 1]].tolist():
+                other = self.table.keys[cell]
+                if other[0] == indicator and other[3] == dimension and self.table.status[cell] != UNPRINTED:
+                    groups.add((indicator, other[1], dimension))
+        return groups
+
+    def _cheapest(self, rows: np.ndarray, eligible: np.ndarray) -> list[int]:
+        cells = np.unique(np.concatenate([self.rows.indices[self.rows.indptr[r] : self.rows.indptr[r + 1]] for r in rows])) if rows.size else np.array([], dtype=np.int64)  # fmt: skip
+        cells = cells[eligible[cells]]
+        return [int(cells[np.argmin(self.cost[cells])])] if cells.size else []
+
+
+def _own_cells(table: CellTable, readers: Iterable[str]) -> dict[str, np.ndarray]:
+    providers = np.array([key[2] for key in table.keys], dtype=object)
+    return {reader: providers == reader for reader in readers}
+
+
+def hide_rows(cells: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """`cells` with every row of `rows` (ROW_KEY) hidden: its HIDDEN_COLUMNS hidden, its printed
+    figure gone."""
+    if rows.is_empty():
+        return cells
+    marked = rows.select(ROW_KEY).unique().with_columns(_hide=pl.lit(True))
+    kinds = pl.col("indicator_id").replace_strict(KINDS, default="")
+    hides = pl.lit(False)
+    for kind, columns in HIDDEN_COLUMNS.items():
+        hides = hides | ((kinds == kind) & pl.col("column").is_in(list(columns)))
+    return (
+        cells.join(marked, on=list(ROW_KEY), how="left")
+        .with_columns(
+            status=pl.when(pl.col("_hide") & hides & (pl.col("status") == "published"))
+            .then(pl.lit("hidden"))
+            .otherwise(pl.col("status")),
+            value=pl.when(pl.col("_hide")).then(None).otherwise(pl.col("value")),
+        )
+        .drop("_hide")
+    )
+
+
+def withdraw_groups(cells: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
+    """`cells` with every breakdown of `groups` (GROUP_KEY) unprinted for every unit: the table is
+    not published for that period at all."""
+    if groups.is_empty():
+        return cells
+    marked = groups.select(GROUP_KEY).unique().with_columns(_withdrawn=pl.lit(True))
+    return (
+        cells.join(marked, on=list(GROUP_KEY), how="left")
+        .with_columns(
+            status=pl.when(pl.col("_withdrawn")).then(pl.lit("unprinted")).otherwise(pl.col("status")),
+            value=pl.when(pl.col("_withdrawn")).then(None).otherwise(pl.col("value")),
+        )
+        .drop("_withdrawn")
+    )
+
+
+def _narrow_targets(result: AuditResult, table: CellTable) -> list[tuple[str, int]]:
+    frame = result.unprotected.select("reader", *CELL_KEY)
+    return [(row[0], table.index[tuple(row[1:])]) for row in frame.iter_rows()]
+
+
+def protect_release(
+    cells: pl.DataFrame,
+    public: pl.DataFrame | None = None,
+    k: int = 5,
+    insiders: Iterable[str] = (),
+    *,
+    max_rounds: int = MAX_ROUNDS,
+    max_seconds: float = math.inf,
+    workers: int | None = None,
+    on_round: Callable[[dict[str, float]], Any] | None = None,
+    exact_stage: bool = True,
+) -> Protection:
+    """Hide more rows of `cells` (and withdraw breakdowns) until the audit passes for the outside
+    reader and every insider, or the budget (rounds, seconds) is spent. The rounds go from cheap to
+    exact: the outside reader with LP bounds, then every insider too, then (`exact_stage`) integer
+    verdicts (see SolveOptions.lp_only; a narrow LP interval is always a narrow integer one).
+    The returned audit is the last round's: passed only when the last stage passed. Without the
+    exact stage the audit that gates publication gives the integer verdict."""
+    started = time.perf_counter()
+    insiders = tuple(insiders)
+    cells = validate_cells(cells)
+    added: list[pl.DataFrame] = []
+    withdrawn: list[pl.DataFrame] = []
+    rounds: list[dict[str, float]] = []
+    stages = [((), True), (insiders, True)] + ([(insiders, False)] if exact_stage else [])
+    stage = 0 if insiders else 1
+    final_passed = False
+    for round_number in range(1, max_rounds + 1):
+        begun = time.perf_counter()
+        readers, lp_only = stages[stage]
+        release = build_system(cells, public)
+        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, release=release)  # fmt: skip
+        narrow = _narrow_targets(result, release.table)
+        rounds.append({"round": round_number, "stage": stage, "hidden": int((release.table.status == HIDDEN).sum()), "unprotected": len(narrow), "seconds": time.perf_counter() - begun})  # fmt: skip
+        if on_round is not None:
+            on_round(rounds[-1])
+        final_passed = result.passed and stage == len(stages) - 1
+        if result.passed and stage < len(stages) - 1:
+            stage += 1
+            continue
+        if result.passed or round_number == max_rounds or time.perf_counter() - started > max_seconds:
+            break
+        chooser, own = _Chooser(release, k), _own_cells(release.table, insiders)
+        for totals in (False, True):
+            rows, groups = chooser.choose(narrow, own, totals=totals)
+            hidden = pl.DataFrame(sorted(rows), schema=list(ROW_KEY), orient="row")
+            gone = pl.DataFrame(sorted(groups), schema=list(GROUP_KEY), orient="row")
+            changed = withdraw_groups(hide_rows(cells, hidden), gone)
+            if not changed.select("status", "value").equals(cells.select("status", "value")):
+                break
+        else:
+            break  # nothing left to hide or withdraw
+        added.append(hidden.with_columns(round=pl.lit(round_number)))
+        withdrawn.append(gone.with_columns(round=pl.lit(round_number)))
+        cells = changed
+    if stage < len(stages) - 1 or (result.passed and not final_passed):
+        # the budget ended right after a stage passed: the verdict of the last stage on these cells
+        readers, lp_only = stages[-1]
+        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only)
+        final_passed = result.passed
+    result.passed = final_passed  # a verdict on the cells returned, at the last stage
+    return Protection(
+        cells,
+        _stacked(added, [*ROW_KEY, "round"]),
+        result,
+        rounds,
+        time.perf_counter() - started,
+        _stacked(withdrawn, [*GROUP_KEY, "round"]),
+    )
+
+
+def _stacked(frames: list[pl.DataFrame], columns: list[str]) -> pl.DataFrame:
+    schema = pl.Schema({name: (pl.Int32 if name == "round" else pl.String) for name in columns})
+    return pl.concat([f.cast(schema) for f in frames]) if frames else pl.DataFrame(schema=schema)
+
+
+__all__ = [
+    "GROUP_KEY",
+    "HIDDEN_COLUMNS",
+    "PRINTED_COLUMNS",
+    "Protection",
+    "hide_rows",
+    "protect_release",
+    "withdraw_groups",
+]

@@ -1,0 +1,143 @@
+"""What the reports publish (design §6, issue 15): the publication plan and the protection chosen
+against the disclosure audit, written to the warehouse.
+
+    protect_warehouse(con, k)   # after marts.indicator_values and marts.indicator_values_yearly
+
+1. The planner (transforms.disclosure.plan) decides per table whether it is published per month,
+   per year or not at all -> marts.publication_plan.
+2. Every row of a published table starts from the primary rule (a count of 1..k-1, a base below
+   k); transforms.disclosure.protect then hides more rows until every reader's interval of every
+   hidden count is at least k wide -> marts.indicator_publication (status published | hidden |
+   unpublished, and why).
+3. marts.indicator_values(_yearly).suppressed is set to "not published" (hidden or unpublished),
+   so analysts still see what left the house.
+
+It always starts again from the figures, never from an earlier run's flags, so an incremental
+build ends with exactly the flags a full rebuild gives. The audit that gates publication
+(warehouse.disclosure_audit) then audits the same release exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from transforms.disclosure.cells import ROW_KEY
+from transforms.disclosure.plan import plan_publication, planned, primary_hidden
+from transforms.disclosure.protect import Protection, protect_release
+from warehouse.db import fetch_polars, transaction
+from warehouse.disclosure_audit import SELECT_PUBLIC, insiders, release_cells
+
+SELECT_MONTHLY = """
+SELECT indicator_id, period, provider_id, dimension, dimension_value, value, numerator, denominator
+FROM marts.indicator_values
+"""
+SELECT_YEARLY = """
+SELECT indicator_id, period, provider_id, dimension, dimension_value, value, numerator, denominator
+FROM marts.indicator_values_yearly
+"""
+REPLACE_PLAN = ("DELETE FROM marts.publication_plan", "INSERT INTO marts.publication_plan SELECT * FROM new_plan")
+REPLACE_PUBLICATION = (
+    "DELETE FROM marts.indicator_publication",
+    "INSERT INTO marts.indicator_publication SELECT * FROM new_publication",
+)
+# suppressed = not published (hidden or unpublished), for analysts (design §4).
+UPDATE_SUPPRESSED = """
+UPDATE marts.{table} AS v SET suppressed = (p.status <> 'published')
+FROM marts.indicator_publication p
+WHERE v.indicator_id = p.indicator_id AND v.period = p.period AND v.provider_id = p.provider_id
+  AND v.dimension = p.dimension AND v.dimension_value = p.dimension_value
+"""
+# The protection's budget: rounds and seconds (the demo needs ~14 rounds; see docs/privacy.md).
+MAX_ROUNDS = 40
+BUDGET_SECONDS = 900.0
+VALUE_TABLES = ("indicator_values", "indicator_values_yearly")
+PUBLICATION_COLUMNS = [*ROW_KEY, "status", "reason"]
+
+
+def planned_rows(monthly: pl.DataFrame, yearly: pl.DataFrame, plan: pl.DataFrame, k: int) -> pl.DataFrame:
+    """Every marts row with `planned` (its table is published at its grain) and `suppressed` (the
+    primary rule, for planned rows)."""
+    frames = [
+        rows.with_columns(planned=planned(rows, plan, grain))
+        for rows, grain in ((monthly, "monthly"), (yearly, "yearly"))
+    ]
+    return pl.concat(frames).with_columns(suppressed=primary_hidden(k) & pl.col("planned"))
+
+
+def start_cells(rows: pl.DataFrame) -> pl.DataFrame:
+    """The audit's cells of the planned release: the primary rule hidden, unplanned rows unprinted."""
+    cells = release_cells(rows.drop("planned"))
+    unplanned = rows.filter(~pl.col("planned")).select(ROW_KEY).with_columns(_unplanned=pl.lit(True))
+    return (
+        cells.join(unplanned, on=list(ROW_KEY), how="left")
+        .with_columns(
+            status=pl.when(pl.col("_unplanned")).then(pl.lit("unprinted")).otherwise(pl.col("status")),
+            value=pl.when(pl.col("_unplanned")).then(None).otherwise(pl.col("value")),
+        )
+        .drop("_unplanned")
+    )
+
+
+def publication(rows: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:
+    """Per marts row: published | hidden | unpublished, and the reason (plan, primary, protection)."""
+    protected = added.select(ROW_KEY).unique().with_columns(_added=pl.lit(True))
+    marked = rows.join(protected, on=list(ROW_KEY), how="left").with_columns(pl.col("_added").fill_null(False))
+    status = (
+        pl.when(~pl.col("planned"))
+        .then(pl.lit("unpublished"))
+        .when(pl.col("suppressed") | pl.col("_added"))
+        .then(pl.lit("hidden"))
+        .otherwise(pl.lit("published"))
+    )
+    reason = (
+        pl.when(~pl.col("planned"))
+        .then(pl.lit("plan"))
+        .when(pl.col("suppressed"))
+        .then(pl.lit("primary"))
+        .when(pl.col("_added"))
+        .then(pl.lit("protection"))
+        .otherwise(None)
+    )
+    return marked.select(*ROW_KEY, status=status, reason=reason).sort(list(ROW_KEY))
+
+
+def _store(con: duckdb.DuckDBPyConnection, plan: pl.DataFrame, published: pl.DataFrame) -> None:
+    con.register("new_plan", plan.to_arrow())
+    con.register("new_publication", published.select(PUBLICATION_COLUMNS).to_arrow())
+    try:
+        with transaction(con):
+            for statement in (*REPLACE_PLAN, *REPLACE_PUBLICATION):
+                con.execute(statement)
+            for table in VALUE_TABLES:  # names from the constant above, never from input
+                con.execute(UPDATE_SUPPRESSED.format(table=table))
+    finally:
+        con.unregister("new_plan")
+        con.unregister("new_publication")
+
+
+def protect_warehouse(
+    con: duckdb.DuckDBPyConnection, k: int, *, on_round: Callable[[dict[str, float]], Any] | None = None
+) -> Protection:
+    """Plan and protect the release in the warehouse (see the module); returns the protection
+    (its `audit` is the last round's verdict)."""
+    monthly = fetch_polars(con, SELECT_MONTHLY)
+    yearly = fetch_polars(con, SELECT_YEARLY)
+    plan = plan_publication(monthly, yearly, k)
+    rows = planned_rows(monthly, yearly, plan, k)
+    cells = start_cells(rows)
+    protection = protect_release(
+        cells,
+        fetch_polars(con, SELECT_PUBLIC),
+        k,
+        insiders(con, cells),
+        max_rounds=MAX_ROUNDS,
+        max_seconds=BUDGET_SECONDS,
+        on_round=on_round,
+        exact_stage=False,  # the audit after this step gives the integer verdict (dq/disclosure_audit)
+    )
+    _store(con, plan, publication(rows, protection.added))
+    return protection
