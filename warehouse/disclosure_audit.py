@@ -35,7 +35,8 @@ WITH v AS (
 )
 SELECT v.indicator_id, v.period, v.provider_id, v.dimension, v.dimension_value, v.value, v.numerator, v.denominator,
        coalesce(p.status = 'hidden', v.suppressed) AS suppressed,
-       coalesce(p.status = 'unpublished', false) AS unpublished
+       coalesce(p.status = 'unpublished', false) AS unpublished,
+       coalesce(p.status = 'unpublished' AND p.reason = 'protection', false) AS withdrawn
 FROM v
 LEFT JOIN marts.indicator_publication p USING (indicator_id, period, provider_id, dimension, dimension_value)
 """
@@ -66,13 +67,15 @@ def release_cells(values: pl.DataFrame) -> pl.DataFrame:
     optionally unpublished), as the reports print them: a count prints its count (PRINTED_COLUMNS),
     published or hidden ("•") as the row is; every other count column (the numerator and base of a
     share, median, ratio or cost per case) is unprinted, its row's figure printed unless hidden; an
-    unpublished row prints nothing. Amounts and flags have no count cells."""
-    if "unpublished" not in values.columns:
-        values = values.with_columns(unpublished=pl.lit(False))
+    unpublished row prints nothing (withdrawn by the protection: its counts stay audit targets).
+    Amounts and flags have no count cells."""
+    for flag in ("unpublished", "withdrawn"):
+        if flag not in values.columns:
+            values = values.with_columns(pl.lit(False).alias(flag))
     kinds = pl.col("indicator_id").replace_strict(KINDS, default=None)
     long = values.with_columns(kind=kinds).unpivot(
         on=["numerator", "denominator"],
-        index=[*CELL_KEY[:5], "value", "suppressed", "unpublished", "kind"],
+        index=[*CELL_KEY[:5], "value", "suppressed", "unpublished", "withdrawn", "kind"],
         variable_name="column",
         value_name="true_value",
     )
@@ -82,7 +85,9 @@ def release_cells(values: pl.DataFrame) -> pl.DataFrame:
     return (
         long.filter(pl.col("true_value").is_not_null() & pl.col("kind").is_in(list(COUNT_CELL_KINDS)))
         .with_columns(
-            status=pl.when(pl.col("unpublished") | ~printed)
+            status=pl.when(pl.col("withdrawn") & printed)
+            .then(pl.lit("withdrawn"))
+            .when(pl.col("unpublished") | ~printed)
             .then(pl.lit("unprinted"))
             .when(pl.col("suppressed"))
             .then(pl.lit("hidden"))

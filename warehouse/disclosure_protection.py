@@ -27,7 +27,7 @@ import polars as pl
 
 from transforms.disclosure.cells import ROW_KEY
 from transforms.disclosure.plan import plan_publication, planned, primary_hidden
-from transforms.disclosure.protect import Protection, protect_release
+from transforms.disclosure.protect import GROUP_KEY, Protection, protect_release
 from warehouse.db import fetch_polars, transaction
 from warehouse.disclosure_audit import SELECT_PUBLIC, insiders, release_cells
 
@@ -82,12 +82,18 @@ def start_cells(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def publication(rows: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:
-    """Per marts row: published | hidden | unpublished, and the reason (plan, primary, protection)."""
+def publication(rows: pl.DataFrame, added: pl.DataFrame, withdrawn: pl.DataFrame) -> pl.DataFrame:
+    """Per marts row: published | hidden | unpublished, and the reason (plan, primary, protection:
+    hidden beside a small count, or its breakdown withdrawn for the period)."""
     protected = added.select(ROW_KEY).unique().with_columns(_added=pl.lit(True))
-    marked = rows.join(protected, on=list(ROW_KEY), how="left").with_columns(pl.col("_added").fill_null(False))
+    gone = withdrawn.select(GROUP_KEY).unique().with_columns(_withdrawn=pl.lit(True))
+    marked = (
+        rows.join(protected, on=list(ROW_KEY), how="left")
+        .join(gone, on=list(GROUP_KEY), how="left")
+        .with_columns(pl.col("_added").fill_null(False), pl.col("_withdrawn").fill_null(False))
+    )
     status = (
-        pl.when(~pl.col("planned"))
+        pl.when(~pl.col("planned") | pl.col("_withdrawn"))
         .then(pl.lit("unpublished"))
         .when(pl.col("suppressed") | pl.col("_added"))
         .then(pl.lit("hidden"))
@@ -96,6 +102,8 @@ def publication(rows: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:
     reason = (
         pl.when(~pl.col("planned"))
         .then(pl.lit("plan"))
+        .when(pl.col("_withdrawn"))
+        .then(pl.lit("protection"))
         .when(pl.col("suppressed"))
         .then(pl.lit("primary"))
         .when(pl.col("_added"))
@@ -139,5 +147,5 @@ def protect_warehouse(
         on_round=on_round,
         exact_stage=False,  # the audit after this step gives the integer verdict (dq/disclosure_audit)
     )
-    _store(con, plan, publication(rows, protection.added))
+    _store(con, plan, publication(rows, protection.added, protection.withdrawn))
     return protection

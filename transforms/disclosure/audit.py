@@ -29,6 +29,7 @@ from transforms.disclosure.cells import (
     HIDDEN,
     PUBLISHED,
     UNPRINTED,
+    WITHDRAWN,
     CellTable,
     PublicQuantities,
 )
@@ -105,14 +106,20 @@ def known_cells(table: CellTable, insider: str | None) -> np.ndarray:
 
 
 def target_cells(table: CellTable, insider: str | None, k: int) -> np.ndarray:
-    """Hidden cells with a true value >= 1, and unprinted counts from 1 to k-1 (a count that is
-    not printed must not be deducible either: the base of a share, a withdrawn breakdown); for an
-    insider only those of the other providers."""
+    """Hidden cells with a true value >= 1, and the counts from 1 to k-1 of a withdrawn breakdown
+    (not printed, but it must not be deducible either); for an insider only those of the other
+    providers."""
     small = (table.true >= 1) & (table.true < k)
-    wanted = ((table.status == HIDDEN) & (table.true >= 1)) | ((table.status == UNPRINTED) & small)
+    wanted = ((table.status == HIDDEN) & (table.true >= 1)) | ((table.status == WITHDRAWN) & small & count_cells(table))
     if insider:
         wanted &= ~table.provider_mask(insider) & ~table.provider_mask(ALL)
     return np.flatnonzero(wanted)
+
+
+def count_cells(table: CellTable) -> np.ndarray:
+    """The cells a count indicator prints (its numerator)."""
+    counts = {indicator.id for indicator in INDICATORS if indicator.kind == "count"}
+    return np.array([key[0] in counts and key[5] == "numerator" for key in table.keys], dtype=bool)
 
 
 @dataclass
@@ -244,6 +251,7 @@ def _release_counts(release: ReleaseSystem) -> dict[str, Any]:
         "hidden": int(hidden.sum()),
         "hidden_zero": int((hidden & (table.true == 0)).sum()),
         "unprinted": int((table.status == UNPRINTED).sum()),
+        "withdrawn": int((table.status == WITHDRAWN).sum()),
         "rows": system.size,
         "rows_by_kind": system.counts(),
         "dropped_by_kind": dict(sorted(system.dropped.items())),

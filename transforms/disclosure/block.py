@@ -163,14 +163,13 @@ class BlockModel:
         self.highs.run()
         stats.lp_solves += 1
         status = self.highs.getModelStatus()
-        if status == highspy.HighsModelStatus.kSolveError:
-            # a warm start HiGHS could not recover from: solve this bound again from scratch
-            self.highs = self._model(integer=False)
-            self.highs.setOptionValue("simplex_strategy", 1)
-            self.highs.changeColCost(variable, sign)
-            self.highs.run()
-            stats.lp_solves += 1
-            status = self.highs.getModelStatus()
+        if status not in (_OPTIMAL, *_UNBOUNDED):
+            status = self._resolve(variable, sign, stats)
+        if status not in (_OPTIMAL, *_UNBOUNDED):
+            # no solver settled this bound: assume the reader reaches the true value (never a
+            # protection without a proof; the cell is then treated as narrow on this side)
+            stats.methods["lp_failed"] += 1
+            return float(self.p.truth[variable]), False, (f"LP failed ({status}): bound taken as the true value",)
         if status in _UNBOUNDED and sign < 0:
             return math.inf, True, ()
         if status != _OPTIMAL:
@@ -183,6 +182,22 @@ class BlockModel:
             self.seen(np.round(values))
         seen = self.seen_min[variable] if sign > 0 else self.seen_max[variable]
         return rounded, bool(seen == rounded), self._binding(solution)
+
+    def _resolve(self, variable: int, sign: float, stats: SolveStats) -> highspy.HighsModelStatus:
+        """Simplex lost its way (badly scaled quotient rows in a large block): solve the bound again
+        from scratch, with dual simplex, then with the interior point method."""
+        for option, value in (("simplex_strategy", 1), ("solver", "ipm")):
+            self.highs = self._model(integer=False)
+            self.highs.setOptionValue(option, value)
+            self.highs.changeColCost(variable, sign)
+            self.highs.run()
+            stats.lp_solves += 1
+            status = self.highs.getModelStatus()
+            if status in (_OPTIMAL, *_UNBOUNDED):
+                break
+        self.highs.setOptionValue("solver", "choose")
+        self.highs.setOptionValue("simplex_strategy", 4)
+        return status
 
     def batch_point(self, costs: dict[int, float], stats: SolveStats) -> None:
         """One MILP pushing many variables towards their open bounds at once (cost +1: down, -1:

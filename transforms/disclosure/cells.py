@@ -39,8 +39,10 @@ CELL_SCHEMA = pl.Schema(
     }
 )
 COUNT_COLUMNS = ("numerator", "denominator")
-STATUSES = ("published", "hidden", "unprinted")
-PUBLISHED, HIDDEN, UNPRINTED = 0, 1, 2
+# withdrawn: a breakdown the protection took out of the release for a period (not printed, like
+# unprinted), whose small counts must stay undeducible (audit targets).
+STATUSES = ("published", "hidden", "unprinted", "withdrawn")
+PUBLISHED, HIDDEN, UNPRINTED, WITHDRAWN = 0, 1, 2, 3
 PUBLIC_SCHEMA = pl.Schema({"quantity": pl.String, "period": pl.String, "provider_id": pl.String, "value": pl.Float64})
 ALL = "all"
 

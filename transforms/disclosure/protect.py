@@ -204,7 +204,7 @@ class _Chooser:
         for row in rows.tolist():
             for cell in self.rows.indices[self.rows.indptr[row] : self.rows.indptr[row + 1]].tolist():
                 other = self.table.keys[cell]
-                if other[0] == indicator and other[3] == dimension and self.table.status[cell] != UNPRINTED:
+                if other[0] == indicator and other[3] == dimension and self.table.status[cell] in (PUBLISHED, HIDDEN):
                     groups.add((indicator, other[1], dimension))
         return groups
 
@@ -242,15 +242,17 @@ def hide_rows(cells: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def withdraw_groups(cells: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
-    """`cells` with every breakdown of `groups` (GROUP_KEY) unprinted for every unit: the table is
-    not published for that period at all."""
+    """`cells` with every breakdown of `groups` (GROUP_KEY) withdrawn for every unit: the table is
+    not published for that period at all (its small counts stay audit targets)."""
     if groups.is_empty():
         return cells
     marked = groups.select(GROUP_KEY).unique().with_columns(_withdrawn=pl.lit(True))
     return (
         cells.join(marked, on=list(GROUP_KEY), how="left")
         .with_columns(
-            status=pl.when(pl.col("_withdrawn")).then(pl.lit("unprinted")).otherwise(pl.col("status")),
+            status=pl.when(pl.col("_withdrawn") & pl.col("status").is_in(["published", "hidden"]))
+            .then(pl.lit("withdrawn"))
+            .otherwise(pl.col("status")),
             value=pl.when(pl.col("_withdrawn")).then(None).otherwise(pl.col("value")),
         )
         .drop("_withdrawn")

@@ -172,7 +172,8 @@ def assert_only_grew(before: pl.DataFrame, protection) -> None:
         assert cell["true_value"] == was["true_value"], key
         if group in withdrawn:
             assert key[3] != ALL, f"a total withdrawn: {key}"
-            assert (cell["status"], cell["value"]) == ("unprinted", None), key
+            expected = "unprinted" if was["status"] == "unprinted" else "withdrawn"
+            assert (cell["status"], cell["value"]) == (expected, None), key
             continue
         if was["status"] == "hidden":
             assert cell["status"] == "hidden", key
@@ -212,10 +213,10 @@ def test_the_gap_matrix_keeps_its_zero_and_every_old_sign():
     r, _ = gap_matrix()
     protection = protect_release(r.frame(), k=K)
     status = {row["dimension_value"]: row["status"] for row in protection.cells.to_dicts()}
-    assert status["wohnen|sonstiges"] in ("published", "unprinted")
+    assert status["wohnen|sonstiges"] in ("published", "withdrawn")
     for old in ("psychosozial|kein_angebot", "psychosozial|wartezeit", "psychosozial|sonstiges", "wohnen|kein_angebot"):
-        assert status[old] in ("hidden", "unprinted")
-    assert status[ALL] != "unprinted"
+        assert status[old] in ("hidden", "withdrawn")
+    assert status[ALL] != "withdrawn"
     assert sum(s != "published" for s in status.values()) > 4
 
 
@@ -531,7 +532,7 @@ def test_after_protect_release_every_reader_gets_intervals_at_least_k_wide(table
     protection = protect_release(cells, k=k, insiders=insiders)
     assert protection.passed, [*narrow(protection), f"hiding every non-zero cell passes: {every_count_hidden_passes(truth, k, insiders)}"]  # fmt: skip
     assert_only_grew(cells, protection)
-    hidden, unprinted = hidden_cells(protection.cells), hidden_cells(protection.cells, "unprinted")
+    hidden, unprinted = hidden_cells(protection.cells), hidden_cells(protection.cells, "withdrawn")
     assert primary <= hidden | unprinted
     assert all(truth[cell] >= 1 for cell in hidden), "a zero was hidden"
     for insider in (None, *insiders):
@@ -570,7 +571,7 @@ def test_protect_release_widens_a_chain_two_equations_away_from_the_target():
     protection = protect_release(cells, k=k, insiders=insiders)
     assert protection.passed, narrow(protection)
     assert audit_release(protection.cells, k=k, insiders=insiders, exact=True).passed
-    hidden, unprinted = hidden_cells(protection.cells), hidden_cells(protection.cells, "unprinted")
+    hidden, unprinted = hidden_cells(protection.cells), hidden_cells(protection.cells, "withdrawn")
     for insider in (None, *insiders):
         found, _ = reader_intervals(units, values, periods, truth, hidden, insider, unprinted, primary)
         assert all(upper - lower >= k for lower, upper in found.values()), (insider, found)
@@ -598,7 +599,7 @@ def test_a_withdrawn_breakdown_does_not_give_its_small_count_away():
     protection = protect_release(cells_frame(truth, primary), k=K)
     assert protection.passed, narrow(protection)
     assert_only_grew(cells_frame(truth, primary), protection)
-    hidden, unprinted = hidden_cells(protection.cells), hidden_cells(protection.cells, "unprinted")
+    hidden, unprinted = hidden_cells(protection.cells), hidden_cells(protection.cells, "withdrawn")
     assert primary <= hidden | unprinted
     found, _ = reader_intervals(units, values, periods, truth, hidden, None, unprinted, primary)
     assert primary <= found.keys()
