@@ -34,6 +34,22 @@ def demo_mode() -> bool:
 AUDIT_MODES = ("enforce", "warn")
 
 
+DEFAULT_PROTECTION_SECONDS = 300.0
+
+
+def protection_budget_seconds() -> float:
+    """How long the protection step (warehouse.disclosure_protection) may search for more cells
+    to hide before the audit decides (KIM_PROTECTION_SECONDS, default 300)."""
+    raw = os.environ.get("KIM_PROTECTION_SECONDS", "").strip()
+    try:
+        seconds = float(raw) if raw else DEFAULT_PROTECTION_SECONDS
+    except ValueError:
+        raise ValueError(f"KIM_PROTECTION_SECONDS must be a number of seconds, not {raw!r}") from None
+    if seconds <= 0:
+        raise ValueError(f"KIM_PROTECTION_SECONDS must be positive, not {raw!r}")
+    return seconds
+
+
 def disclosure_audit_enforced() -> bool:
     """Whether a failed disclosure audit stops publication (KIM_DISCLOSURE_AUDIT=enforce|warn).
     Default: enforced, except in demo mode (synthetic data: nobody real to protect)."""

@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from kim.settings import protection_budget_seconds
 from transforms.disclosure.cells import ROW_KEY
 from transforms.disclosure.plan import plan_publication, planned, primary_hidden
 from transforms.disclosure.protect import GROUP_KEY, Protection, protect_release
@@ -51,9 +52,8 @@ FROM marts.indicator_publication p
 WHERE v.indicator_id = p.indicator_id AND v.period = p.period AND v.provider_id = p.provider_id
   AND v.dimension = p.dimension AND v.dimension_value = p.dimension_value
 """
-# The protection's budget: rounds and seconds (the demo needs ~14 rounds; see docs/privacy.md).
+# The protection's budget in rounds (seconds: kim.settings.protection_budget_seconds).
 MAX_ROUNDS = 40
-BUDGET_SECONDS = 900.0
 VALUE_TABLES = ("indicator_values", "indicator_values_yearly")
 PUBLICATION_COLUMNS = [*ROW_KEY, "status", "reason"]
 
@@ -128,7 +128,11 @@ def _store(con: duckdb.DuckDBPyConnection, plan: pl.DataFrame, published: pl.Dat
 
 
 def protect_warehouse(
-    con: duckdb.DuckDBPyConnection, k: int, *, on_round: Callable[[dict[str, float]], Any] | None = None
+    con: duckdb.DuckDBPyConnection,
+    k: int,
+    *,
+    on_round: Callable[[dict[str, float]], Any] | None = None,
+    max_seconds: float | None = None,
 ) -> Protection:
     """Plan and protect the release in the warehouse (see the module); returns the protection
     (its `audit` is the last round's verdict)."""
@@ -143,7 +147,7 @@ def protect_warehouse(
         k,
         insiders(con, cells),
         max_rounds=MAX_ROUNDS,
-        max_seconds=BUDGET_SECONDS,
+        max_seconds=protection_budget_seconds() if max_seconds is None else max_seconds,
         on_round=on_round,
         exact_stage=False,  # the audit after this step gives the integer verdict (dq/disclosure_audit)
     )

@@ -41,6 +41,10 @@ SELECT indicator_id, period, provider_id, dimension, dimension_value, value, num
 FROM marts.indicator_values WHERE period <= ?
 """
 VALUE_COLUMNS = ("value", "numerator", "denominator", "suppressed")
+# A revision is a changed figure. The current suppression is the publication step's (chosen
+# against the audit over all periods, warehouse.disclosure_protection), the previous vintage's is
+# the build's own: a difference in the flag alone is not a revision.
+REVISED_COLUMNS = ("value", "numerator", "denominator")
 REVISION_SCHEMA = pl.Schema(
     {
         **dict.fromkeys(KEY_COLUMNS, pl.String),
@@ -104,7 +108,7 @@ def compare_vintages(
         how="full",
         coalesce=True,
     )
-    differs = pl.any_horizontal(pl.col(f"previous_{c}").ne_missing(pl.col(f"current_{c}")) for c in VALUE_COLUMNS)
+    differs = pl.any_horizontal(pl.col(f"previous_{c}").ne_missing(pl.col(f"current_{c}")) for c in REVISED_COLUMNS)
     return (
         joined.filter(differs)
         .with_columns(previous_vintage=pl.lit(previous_vintage), current_vintage=pl.lit(current_vintage))
