@@ -361,7 +361,7 @@ def audit(
         ):
             con = connect(settings.warehouse)
             try:
-                result = run_disclosure_audit(con, settings.suppression_k)
+                result = run_disclosure_audit(con, settings.suppression_k, exact=False)
             finally:
                 con.close()
     except WarehouseBusy as busy:

@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 INTEGRAL = 1e-6  # an LP solution within this of integers is integral
-MILP_TIME_LIMIT = 60.0  # seconds per MILP bound; beyond it the MILP's proven bound is used
+MILP_TIME_LIMIT = 10.0  # seconds per MILP bound; beyond it the MILP's proven bound is used (counted unprotected)
 BATCH_TIME_LIMIT = 5.0  # seconds per MILP that looks for one point attaining many open bounds
 BINDING_LABELS = 4  # the constraints named per target (largest duals first)
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
