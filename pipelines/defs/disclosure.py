@@ -13,8 +13,9 @@ import dagster as dg
 from kim.settings import disclosure_audit_enforced
 from pipelines.defs.marts import marts_key
 from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, KimSettingsResource, WarehouseResource
+from warehouse.db import fetch_scalar
 from warehouse.disclosure_audit import distinct_unprotected, run_disclosure_audit
-from warehouse.disclosure_protection import protect_warehouse
+from warehouse.disclosure_protection import SELECT_PUBLICATION_ROWS, protect_warehouse
 from warehouse.models import preview_markdown
 
 DISCLOSURE_AUDIT = dg.AssetKey(["dq", "disclosure_audit"])
@@ -60,11 +61,11 @@ def indicator_publication(context: dg.AssetExecutionContext, warehouse: Warehous
 
     with warehouse.get_connection() as con:
         protection = protect_warehouse(con, kim.suppression_k, on_round=report)
-        rows = con.execute("SELECT count(*) FROM marts.indicator_publication").fetchone()
+        rows = fetch_scalar(con, SELECT_PUBLICATION_ROWS)
         preview = preview_markdown(con, "marts.indicator_publication")
     return dg.MaterializeResult(
         metadata={
-            "row_count": rows[0] if rows else 0,
+            "row_count": rows,
             "preview": dg.MetadataValue.md(preview),
             "rounds": len(protection.rounds),
             "rows_hidden_by_protection": protection.added.height,

@@ -19,11 +19,10 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.indicators.registry import KINDS
+from transforms.suppression import BASE_KINDS, COUNT_KINDS, primary_suppression
 
 MONTHLY_MAX_HIDDEN = 0.25
 YEARLY_MAX_HIDDEN = 0.5
-COUNT_KINDS = ("count", "ratio")  # primary rule on the numerator
-BASE_KINDS = ("share", "median", "per_case")  # primary rule on the denominator
 PROTECTED_KINDS = COUNT_KINDS + BASE_KINDS
 TABLE_KEY = ("indicator_id", "level", "dimension")
 PLAN_SCHEMA = pl.Schema(
@@ -42,16 +41,7 @@ PLAN_SCHEMA = pl.Schema(
 def primary_hidden(k: int) -> pl.Expr:
     """The primary rule of design §6 on a row (indicator_id, numerator, denominator): a count of
     1..k-1, or a share, median or cost per case over a base below k."""
-    kind = pl.col("indicator_id").replace_strict(KINDS, default="")
-    count = pl.col("numerator").fill_null(0)
-    base = pl.col("denominator").fill_null(0)
-    return (
-        pl.when(kind.is_in(COUNT_KINDS))
-        .then(count.is_between(1, k - 1))
-        .when(kind.is_in(BASE_KINDS))
-        .then(base < k)
-        .otherwise(False)
-    )
+    return primary_suppression(pl.col("indicator_id").replace_strict(KINDS, default=""), k)
 
 
 def _level() -> pl.Expr:
