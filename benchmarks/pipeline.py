@@ -64,6 +64,7 @@ def run_pipeline(
         "rows": rows,
         "validation": built["validation"],
         "disclosure_audit": built["disclosure_audit"],
+        "protection": built["protection"],
         **headline,
         "warehouse_bytes": warehouse.stat().st_size,
         "duckdb_threads": threads,
@@ -143,6 +144,10 @@ def time_whole_run(
         lambda: build_downstream(con, config, indicator_parts, mart_rows, advance=lambda: progress.advance(task)),
     )
 
+    task = progress.add_task("4a publication plan + protection (design §6)", total=1)
+    protection = stages.run("protection", lambda: protection_summary(con))
+    progress.advance(task)
+
     task = progress.add_task("4b disclosure audit (design §6)", total=1)
     audit = stages.run("audit", lambda: audit_summary(con))
     progress.advance(task)
@@ -152,12 +157,29 @@ def time_whole_run(
     progress.advance(task)
     return {
         "disclosure_audit": audit,
+        "protection": protection,
         "summary": summary,
         "staging_rows": staging_rows,
         "validation": validation_outcomes,
         "indicator_parts": indicator_parts,
         "mart_rows": mart_rows,
         "report_files": report_files,
+    }
+
+
+def protection_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Stage 4a: the publication plan and the protection chosen against the audit, as every run
+    does it after the indicators; with the information lost (warehouse.disclosure_protection)."""
+    from reports.quality.disclosure import information_loss_rows
+    from warehouse.disclosure_protection import protect_warehouse
+
+    protection = protect_warehouse(con, SUPPRESSION_K)
+    return {
+        "passed": protection.passed,
+        "rounds": len(protection.rounds),
+        "rows_hidden_by_protection": protection.added.height,
+        "breakdowns_withdrawn": protection.withdrawn.height,
+        "information_loss": information_loss_rows(con),
     }
 
 

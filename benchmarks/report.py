@@ -16,6 +16,7 @@ STAGE_LABELS = {
     "staging": "2 staging",
     "validation": "3 validation",
     "indicators": "4 marts + indicators",
+    "protection": "4a publication plan + protection",
     "audit": "4b disclosure audit",
 }
 INCREMENTAL_COLUMNS = ("load", "plan", "staging", "validation", "indicators", "reports", "total")

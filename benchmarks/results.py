@@ -207,6 +207,7 @@ def build_result(
         "rows": first["rows"],
         "validation_outcomes": first["validation"],
         "disclosure_audit": first["disclosure_audit"],
+        "protection": first.get("protection"),
         "warehouse_bytes": first["warehouse_bytes"],
         "runs": [
             {

@@ -20,7 +20,7 @@ Validate = Callable[[duckdb.DuckDBPyConnection, str], Any]
 # After the load, in this order (stage 4 runs the parts one by one and times each).
 DOWNSTREAM_PARTS = ("marts", "indicator_values", "indicator_values_yearly", "indicator_revisions")
 # The stages of one whole run of the pipeline (floor, connect and the pandas baseline are not).
-WHOLE_RUN = ("load", "staging", "validation", "indicators", "audit", "reports")
+WHOLE_RUN = ("load", "staging", "validation", "indicators", "protection", "audit", "reports")
 
 
 def validation_function() -> tuple[str, Validate, tuple[str, ...]]:

@@ -347,6 +347,9 @@ def audit(
     warehouse: WarehouseOption = None,
     suppression_k: KOption = None,
     shown: Annotated[int, typer.Option("--show", help="How many unprotected figures to list.")] = 10,
+    exact: Annotated[
+        bool, typer.Option("--exact", help="Integer intervals (integer programming; slower) instead of LP bounds.")
+    ] = False,
 ) -> None:
     """Die Geheimhaltungsprüfung (design §6): kann ein Leser mit allen veröffentlichten Zahlen eine
     verdeckte Zahl auf weniger als k Werte eingrenzen? Exit code 0: geschützt, 1: nicht geschützt."""
@@ -361,7 +364,7 @@ def audit(
         ):
             con = connect(settings.warehouse)
             try:
-                result = run_disclosure_audit(con, settings.suppression_k, exact=False)
+                result = run_disclosure_audit(con, settings.suppression_k, exact=exact)
             finally:
                 con.close()
     except WarehouseBusy as busy:

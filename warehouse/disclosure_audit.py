@@ -186,19 +186,21 @@ def distinct_unprotected(result: AuditResult) -> int:
     return result.unprotected.select(CELL_KEY).unique().height
 
 
-def run_disclosure_audit(con: duckdb.DuckDBPyConnection, k: int, *, exact: bool = True) -> AuditResult:
+def run_disclosure_audit(con: duckdb.DuckDBPyConnection, k: int, *, exact: bool = False) -> AuditResult:
     """Audit the release in the warehouse for the outside reader and every case-delivering
-    provider as an insider; store and return the result. `exact=False`: integer programs only
-    where the verdict depends on them (transforms.disclosure.solve.SolveOptions). A release that
-    was audited before, unchanged, gets the stored result back (nothing is solved or added)."""
+    provider as an insider; store and return the result. The verdict is design §6's: the
+    reader's interval by linear programming, its bounds rounded inwards to integers (counts are
+    integers). `exact=True`: the integer interval itself (integer programming, within
+    transforms.disclosure.block's time limits: slower, and a bound not proven in time counts as
+    unprotected). A release that was audited before, unchanged, gets the stored result back."""
     audited_at = datetime.now(UTC)
     cells = release_cells(fetch_polars(con, SELECT_RELEASE))
     public = fetch_polars(con, SELECT_PUBLIC)
     readers = insiders(con, cells)
-    fingerprint = release_fingerprint(cells, public, k, readers) + ("" if exact else ":approximate")
+    fingerprint = release_fingerprint(cells, public, k, readers) + (":integer" if exact else ":lp")
     stored = _stored_result(con, fingerprint, k)
     if stored is not None:
         return stored
-    result = audit_release(cells, public, k, insiders=readers, exact=exact)
+    result = audit_release(cells, public, k, insiders=readers, exact=exact, lp_only=not exact)
     store(con, result, audited_at, fingerprint)
     return result

@@ -53,7 +53,7 @@ WHERE v.indicator_id = p.indicator_id AND v.period = p.period AND v.provider_id 
   AND v.dimension = p.dimension AND v.dimension_value = p.dimension_value
 """
 # The protection's budget in rounds (seconds: kim.settings.protection_budget_seconds).
-MAX_ROUNDS = 40
+MAX_ROUNDS = 100
 SELECT_PUBLICATION_ROWS = "SELECT count(*) FROM marts.indicator_publication"
 VALUE_TABLES = ("indicator_values", "indicator_values_yearly")
 PUBLICATION_COLUMNS = [*ROW_KEY, "status", "reason"]

@@ -87,15 +87,15 @@ def indicator_publication(context: dg.AssetExecutionContext, warehouse: Warehous
     check_specs=[dg.AssetCheckSpec(CHECK_NAME, asset=DISCLOSURE_AUDIT, blocking=True)],
     description=(
         "Disclosure audit (design §6): for every hidden count, the smallest and largest value a reader "
-        "holding every published figure (and each provider holding its own) can deduce, by integer "
-        "programming over the relations of the indicator specs. Results in dq.disclosure_audits and "
+        "holding every published figure (and each provider holding its own) can deduce, by linear "
+        "programming (bounds rounded to integers) over the relations of the indicator specs. Results in dq.disclosure_audits and "
         "dq.disclosure_audit_cells. Blocking unless KIM_DISCLOSURE_AUDIT=warn or demo mode: a release that fails is not published."
     ),
 )
 def disclosure_audit(warehouse: WarehouseResource, kim: KimSettingsResource):
     with warehouse.get_connection() as con:
-        # the integer verdict for every target; an unprotected interval may keep its LP bounds
-        result = run_disclosure_audit(con, kim.suppression_k, exact=False)
+        # design §6's verdict: linear programming, bounds rounded to integers
+        result = run_disclosure_audit(con, kim.suppression_k)
     counts = result.counts
     unprotected = distinct_unprotected(result)
     metadata = {

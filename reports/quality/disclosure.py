@@ -23,12 +23,15 @@ from reports.quality.model import (
     DisclosureIndicator,
     DisclosureReader,
     DisclosureRow,
+    InformationLoss,
     Status,
 )
 from reports.quality.reading import QUERIES, plural_text, valid_period
 from transforms.indicators import KINDS
 
 AUDIT_TABLES = ("dq.disclosure_audits", "dq.disclosure_audit_cells")
+PUBLICATION_TABLE = "marts.indicator_publication"
+SCOPE_TEXT = {"annual": "Jahresbericht", "monthly": "Monatsbericht", "provider": "Trägerberichte"}
 NOT_RUN = "Noch keine Prüfung gelaufen."
 PASSED = Status(RATING_OK.symbol, "bestanden", RATING_OK.tone)
 FAILED = Status(RATING_BAD.symbol, "nicht bestanden", RATING_BAD.tone)
@@ -75,6 +78,7 @@ def disclosure_audit(con: Any, inputs: Any, names: Mapping[str, str], loaded: li
         indicators=_indicators(con),
         rows=[_row(row, k, names) for row in rows],
         rows_caption=_rows_caption(rows, k),
+        loss=information_loss(con) if inputs.has(PUBLICATION_TABLE) else [],
     )
 
 
@@ -222,6 +226,33 @@ def _row(row: Mapping[str, Any], k: int, names: Mapping[str, str]) -> Disclosure
         readers=readers_text(list(row["readers"] or []), names),
         binding=[str(label) for label in (row["binding"] or [])][:DISCLOSURE_BINDING_LIMIT],
     )
+
+
+def information_loss_rows(con: Any) -> list[dict[str, Any]]:
+    """Per report the count cells printed and hidden, the hidden count mass, the cells not
+    published (reports/quality/sql/dq_information_loss.sql); also read by the benchmark."""
+    counts = sorted(indicator for indicator, kind in KINDS.items() if kind == "count")
+    return QUERIES.run(con, "dq_information_loss", {"counts": counts})
+
+
+def information_loss(con: Any) -> list[InformationLoss]:
+    def share(part: Any, whole: Any) -> str:
+        return fmt.percent(float(part) / float(whole), 1) if whole else "–"
+
+    return [
+        InformationLoss(
+            key=f"{row['scope']}:{row['period']}",
+            report=f"{SCOPE_TEXT[row['scope']]} {fmt.month_year(row['period']) if valid_period(row['period']) else row['period']}",
+            printed=fmt.integer(row["printed"]),
+            hidden=fmt.integer(row["hidden"]),
+            hidden_share=share(row["hidden"], row["printed"]),
+            hidden_mass=fmt.integer(row["hidden_mass"]),
+            hidden_mass_share=share(row["hidden_mass"], row["printed_mass"]),
+            planned_out=fmt.integer(row["planned_out"]),
+            withdrawn=fmt.integer(row["withdrawn"]),
+        )
+        for row in information_loss_rows(con)
+    ]
 
 
 def _rows_caption(rows: Sequence[Mapping[str, Any]], k: int) -> str:

@@ -290,6 +290,21 @@ class DisclosureReader:
 
 
 @dataclass(frozen=True)
+class InformationLoss:
+    """One report's (or one period's provider reports') hidden count cells and count mass."""
+
+    key: str  # scope:period
+    report: str
+    printed: str
+    hidden: str
+    hidden_share: str
+    hidden_mass: str
+    hidden_mass_share: str
+    planned_out: str
+    withdrawn: str
+
+
+@dataclass(frozen=True)
 class DisclosureIndicator:
     """One indicator's hidden counts (distinct cells, narrowest interval over all readers)."""
 
@@ -334,3 +349,4 @@ class DisclosureAudit:
     indicators: list[DisclosureIndicator] = field(default_factory=list)
     rows: list[DisclosureRow] = field(default_factory=list)
     rows_caption: str = ""
+    loss: list[InformationLoss] = field(default_factory=list)

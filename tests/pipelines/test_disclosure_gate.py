@@ -53,11 +53,25 @@ def test_in_warn_mode_the_reports_are_written_and_the_audit_warns(tmp_path, conf
     assert list(settings.reports_dir.glob("monatsbericht_*.html"))
 
 
-def test_an_enforced_failing_audit_publishes_nothing(tmp_path, config, monkeypatch):
-    # (after the warn-mode test in the same process: enforcement is read when the check runs)
+def test_an_enforced_passing_audit_publishes_the_reports(tmp_path, config, monkeypatch):
     result, settings = _run(tmp_path, config, monkeypatch, "enforce")
     targets, unprotected, passed = _audit_row(settings)
-    assert targets > 0 and unprotected > 0 and not passed  # today's suppression does not satisfy it
+    assert targets > 0 and unprotected == 0 and passed  # the protection step satisfied the audit
+    check = next(c for c in result.get_asset_check_evaluations() if c.check_name == "release_is_protected")
+    assert check.passed
+    materialised = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
+    assert materialised >= PUBLISHED
+    assert list(settings.reports_dir.glob("monatsbericht_*.html"))
+
+
+def test_an_enforced_failing_audit_publishes_nothing(tmp_path, config, monkeypatch):
+    # (after the warn-mode test in the same process: enforcement is read when the check runs)
+    # A protection step out of time (one round: the primary rule alone) leaves the release
+    # unprotected; the audit must stop it.
+    monkeypatch.setenv("KIM_PROTECTION_SECONDS", "0.001")
+    result, settings = _run(tmp_path, config, monkeypatch, "enforce")
+    targets, unprotected, passed = _audit_row(settings)
+    assert targets > 0 and unprotected > 0 and not passed
     check = next(c for c in result.get_asset_check_evaluations() if c.check_name == "release_is_protected")
     assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
     materialised = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}

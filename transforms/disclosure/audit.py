@@ -36,6 +36,7 @@ from transforms.disclosure.cells import (
 from transforms.disclosure.margins import add_margins
 from transforms.disclosure.relations import HALF_STEP, add_relations
 from transforms.disclosure.solve import (
+    BlockCache,
     Bound,
     Pending,
     Prior,
@@ -53,7 +54,7 @@ from transforms.indicators.spec import Indicator
 
 # Part of what a stored audit result depends on: raise it whenever the engine may give other
 # intervals, methods or verdicts for the same release (warehouse.disclosure_audit reuses results).
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "4"
 OUTSIDE = "outside"  # the reader without a provider's own figures
 PARALLEL_HIDDEN = 1_000  # hidden cells from which the blocks are solved in worker processes
 RESULT_SCHEMA = pl.Schema(
@@ -149,12 +150,14 @@ def start_reader(
     options: SolveOptions,
     prior: Prior | None = None,
     pool: Executor | None = None,
+    cache: BlockCache | None = None,
 ) -> StartedReader:
     table = release.table
     started = time.perf_counter()
     view = reader_view(table, release.system, known_cells(table, insider))
     stats = SolveStats()
-    pending = start_targets(table, view, target_cells(table, insider, options.k), stats, options, prior, pool)
+    targets = target_cells(table, insider, options.k)
+    pending = start_targets(table, view, targets, stats, options, prior, pool, cache)
     return StartedReader(insider or OUTSIDE, view, pending, stats, time.perf_counter() - started)
 
 
@@ -186,8 +189,9 @@ def run_reader(
     options: SolveOptions,
     prior: Prior | None = None,
     pool: Executor | None = None,
+    cache: BlockCache | None = None,
 ) -> ReaderRun:
-    return finish_reader(start_reader(release, insider, options, prior, pool))
+    return finish_reader(start_reader(release, insider, options, prior, pool, cache))
 
 
 def result_frame(table: CellTable, run: ReaderRun, k: int) -> pl.DataFrame:
@@ -299,19 +303,21 @@ def audit_release(
     workers: int | None = None,
     lp_only: bool = False,
     release: ReleaseSystem | None = None,
+    cache: BlockCache | None = None,
 ) -> AuditResult:
     """The outside reader and every insider; blocks an insider's figures do not touch reuse the
     outside reader's intervals, and a target already unprotected for the outside reader is not
     solved again for an insider (method 'outside'). Passed when no interval of any reader is
-    narrower than k. `exact`, `witnesses`, `workers`: see SolveOptions."""
+    narrower than k. `exact`, `witnesses`, `workers`: see SolveOptions. `cache`: blocks solved
+    before as the same problem keep their intervals (kept over the rounds of a protection)."""
     if k < 1:
         raise ValueError("k must be at least 1")
     release = release or build_system(cells, public, share_half_step=share_half_step)
     options = SolveOptions(k, exact, witnesses, workers, lp_only)
     with _pool(release, options) as pool:
-        outside = run_reader(release, None, options, pool=pool)
+        outside = run_reader(release, None, options, pool=pool, cache=cache)
         # every insider's blocks are queued before the first is collected: the workers stay busy
-        started = [start_reader(release, insider, options, outside.prior, pool) for insider in insiders]
+        started = [start_reader(release, insider, options, outside.prior, pool, cache) for insider in insiders]
         runs = [outside] + [finish_reader(reader) for reader in started]
     frames = [result_frame(release.table, run, k) for run in runs]
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=RESULT_SCHEMA)

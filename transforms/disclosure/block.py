@@ -16,6 +16,10 @@ Soundness of the shortcuts, in one place:
   integer points are among the LP's). It *is* the integer optimum only when an integer point
   attains it, which the seen range tells. An LP interval narrower than k therefore proves the
   target unprotected; an LP interval at least k wide proves nothing until integers attain it.
+- **LP bounds only** (`lp_only`, for the protection rounds, never for a verdict): the question is
+  the LP interval, so every LP optimum, fractional or not, is a point of the LP's feasible set and
+  counts as seen (method 'lp_relaxed'); two sweeps pushing all targets up and down first settle
+  most targets of a block without a solve of their own.
 - **Unprotected targets get their exact interval** (MILP for any bound no integer point attains).
   With `exact=False` the rounded LP bounds are kept instead (method 'lp_rounded': the integer
   interval lies within them, the verdict 'unprotected' is already certain).
@@ -113,12 +117,13 @@ class BlockModel:
     """The block's LP in HiGHS, re-solved per bound (primal simplex, warm started from the last
     basis); MILPs on demand; the range of each variable over the integer points seen."""
 
-    def __init__(self, problem: BlockProblem):
+    def __init__(self, problem: BlockProblem, relaxed: bool = False):
         self.p = problem
-        self.seen_min = problem.truth.copy()
-        self.seen_max = problem.truth.copy()
+        self.seen_min = problem.truth.astype(np.float64)
+        self.seen_max = problem.truth.astype(np.float64)
         self.highs = self._model(integer=False)
         self.cost_at: int | None = None
+        self.relaxed = relaxed  # every LP optimum counts as seen (LP intervals, see the module)
 
     def _model(self, integer: bool) -> highspy.Highs:
         p = self.p
@@ -153,8 +158,16 @@ class BlockModel:
         np.maximum(self.seen_max, values, out=self.seen_max)
 
     def spread(self, variable: int) -> float:
-        """How far apart two integer points seen so far put the variable."""
-        return float(self.seen_max[variable] - self.seen_min[variable])
+        """How far apart two integer points seen so far put the variable (LP points: their values
+        rounded inwards, so that the LP bounds rounded inwards are at least as far apart)."""
+        low, high = self.seen_range(variable)
+        return high - low
+
+    def seen_range(self, variable: int) -> tuple[float, float]:
+        low, high = float(self.seen_min[variable]), float(self.seen_max[variable])
+        if self.relaxed:
+            return float(math.ceil(low - INTEGRAL)), float(math.floor(high + INTEGRAL))
+        return low, high
 
     def lp_bound(self, variable: int, sign: float, stats: SolveStats) -> tuple[float, bool, tuple[str, ...]]:
         """min (sign 1) or max (sign -1) of the variable over the reals, rounded inwards to an
@@ -182,10 +195,27 @@ class BlockModel:
         values = np.asarray(solution.col_value)
         optimum = sign * self.highs.getInfo().objective_function_value
         rounded = float(math.ceil(optimum - INTEGRAL) if sign > 0 else math.floor(optimum + INTEGRAL))
-        if np.all(np.abs(values - np.round(values)) <= INTEGRAL):
+        if self.relaxed:
+            self.seen(values)
+        elif np.all(np.abs(values - np.round(values)) <= INTEGRAL):
             self.seen(np.round(values))
         seen = self.seen_min[variable] if sign > 0 else self.seen_max[variable]
         return rounded, bool(seen == rounded), self._binding(solution)
+
+    def sweep(self, targets: np.ndarray, stats: SolveStats) -> None:
+        """LP bounds only: the optima of all targets pushed up, then down, counted as seen."""
+        if self.cost_at is not None:
+            self.highs.changeColCost(self.cost_at, 0.0)
+            self.cost_at = None
+        for sign in (-1.0, 1.0):
+            for variable in targets.tolist():
+                self.highs.changeColCost(variable, sign)
+            self.highs.run()
+            stats.lp_solves += 1
+            if self.highs.getModelStatus() == _OPTIMAL:
+                self.seen(np.asarray(self.highs.getSolution().col_value))
+        for variable in targets.tolist():
+            self.highs.changeColCost(variable, 0.0)
 
     def _resolve(self, variable: int, sign: float, stats: SolveStats) -> highspy.HighsModelStatus:
         """Simplex lost its way (badly scaled quotient rows in a large block): solve the bound again
@@ -275,7 +305,8 @@ class _Open:
 
 
 def _witnessed(model: BlockModel, variable: int) -> Interval:
-    return Interval(model.seen_min[variable], model.seen_max[variable], "witnessed", ())
+    low, high = model.seen_range(variable)
+    return Interval(low, high, "lp_relaxed" if model.relaxed else "witnessed", ())
 
 
 def _lp_phase(model: BlockModel, variable: int, options: SolveOptions, stats: SolveStats) -> Interval | _Open:
@@ -336,7 +367,9 @@ def solve_block(problem: BlockProblem, options: SolveOptions) -> tuple[dict[int,
     one MILP for all open targets together (every point it finds is a possible truth: the bounds
     it attains are settled); a MILP per bound for what is left."""
     stats = SolveStats(blocks_solved=1)
-    model = BlockModel(problem)
+    model = BlockModel(problem, relaxed=options.lp_only)
+    if options.lp_only and options.witnesses and problem.targets.size > 2:
+        model.sweep(problem.targets, stats)
     results: dict[int, Interval] = {}
     open_targets: list[_Open] = []
     for variable in problem.targets.tolist():

@@ -35,10 +35,12 @@ from transforms.disclosure.cells import (
     PUBLISHED,
     ROW_KEY,
     UNPRINTED,
+    WITHDRAWN,
     CellTable,
     is_month,
     validate_cells,
 )
+from transforms.disclosure.solve import BlockCache
 from transforms.disclosure.system import RELATION_KINDS, RULE_KINDS
 from transforms.indicators.registry import KINDS
 
@@ -48,7 +50,7 @@ from transforms.indicators.registry import KINDS
 # its printed count and its printed figure.
 PRINTED_COLUMNS: dict[str, tuple[str, ...]] = {"count": ("numerator",)}
 HIDDEN_COLUMNS = PRINTED_COLUMNS
-MAX_ROUNDS = 40
+MAX_ROUNDS = 100
 # Information lost by hiding a row, relative to a provider's monthly breakdown cell.
 WEIGHT_PROVIDER_TOTAL = 2.0
 WEIGHT_CITY = 4.0
@@ -56,6 +58,7 @@ WEIGHT_YEAR = 8.0
 RowKey = tuple[str, ...]
 GroupKey = tuple[str, str, str]  # indicator_id, period, dimension: one breakdown of one period
 GROUP_KEY = ("indicator_id", "period", "dimension")
+Narrow = tuple[str, int, tuple[str, ...]]  # reader, target cell, the rows that bind at its optimum
 DERIVED_STEPS = 2
 
 
@@ -105,6 +108,8 @@ class _Chooser:
         self.rows = system.matrix.tocsr()
         self.columns = system.matrix.tocsc()
         self.equality = system.lower == system.upper
+        self.lower, self.upper = system.lower, system.upper
+        self.row_of_label = {label: row for row, label in enumerate(system.labels)}
         printed_row = np.array([key[:5] in self.table.printed for key in self.table.keys], dtype=bool)
         # a published count, or a cell of a row whose printed figure (a share, a ratio) a
         # quotient relation reads: hiding that figure removes the relation
@@ -135,12 +140,24 @@ class _Chooser:
         return {self.row_of_cell[c] for c in reached if figure[c]}
 
     def _room(self, row: int, target: int, unknown: np.ndarray) -> float:
-        """How much the other unknown cells of `row` can give: their values above their lower bounds."""
+        """How far the target can move in this row alone, up plus down (signs respected): a
+        change of the target is taken up by the other unknown cells, towards their lower bounds
+        (hidden >= 1, else >= 0) where their coefficient has the target's sign, without limit
+        where it has the other sign; an inequality adds its band. At least k: the row does not
+        narrow the target."""
         start, stop = self.rows.indptr[row], self.rows.indptr[row + 1]
-        cells = self.rows.indices[start:stop]
-        others = cells[(cells != target) & unknown[cells]]
-        floor = (self.table.status[others] == HIDDEN) & (self.table.true[others] >= 1)
-        return float(self.table.true[others].sum() - floor.sum()) if others.size else 0.0
+        cells, coefficients = self.rows.indices[start:stop], self.rows.data[start:stop]
+        own = float(coefficients[cells == target][0])
+        keep = (cells != target) & unknown[cells]
+        others, weights = cells[keep], coefficients[keep]
+        same = np.sign(weights) == np.sign(own)
+        floor = ((self.table.status[others] == HIDDEN) & (self.table.true[others] >= 1)).astype(np.float64)
+        slack = (self.table.true[others] - floor) * np.abs(weights) / abs(own)
+        band = (self.upper[row] - self.lower[row]) / abs(own)
+        up = math.inf if (~same).any() else float(slack[same].sum())
+        own_floor = 1.0 if self.table.status[target] == HIDDEN else 0.0
+        down = min(math.inf if same.any() else float(slack[~same].sum()), float(self.table.true[target] - own_floor))
+        return up + down + (band if math.isfinite(band) else math.inf)
 
     def _candidate(self, row: int, eligible: np.ndarray, room: float) -> int | None:
         start, stop = self.rows.indptr[row], self.rows.indptr[row + 1]
@@ -153,47 +170,83 @@ class _Chooser:
             return int(enough[np.argmin(self.cost[enough])])
         return int(cells[np.argmax(self.table.true[cells])])
 
+    def _picks(self, target: int, unknown: np.ndarray, eligible: np.ndarray) -> tuple[list[int], list[int], bool]:
+        """Per row of the target without room: the best cell to hide (equations, inequalities);
+        whether an equation has none to offer."""
+        rows = self.columns.indices[self.columns.indptr[target] : self.columns.indptr[target + 1]]
+        picks: dict[bool, list[int]] = {True: [], False: []}
+        stuck = False
+        for row in rows.tolist():
+            room = self._room(row, target, unknown)
+            if room >= self.k:
+                continue
+            pick = self._candidate(row, eligible, room)
+            if pick is None:
+                stuck = stuck or bool(self.equality[row])
+            else:
+                picks[bool(self.equality[row])].append(pick)
+        return picks[True], picks[False], stuck
+
+    def _eligible(self, reader: str, target: int, own: dict[str, np.ndarray], totals: bool) -> tuple[np.ndarray, bool]:
+        mine = own.get(reader)
+        eligible = self.can_hide if mine is None else self.can_hide & ~mine
+        # a withdrawn cell's breakdown is gone already: only a total beside it can still help
+        breakdown = self.table.keys[target][3] != ALL and not totals and self.table.status[target] != WITHDRAWN
+        return (eligible & ~self.total if breakdown else eligible), breakdown
+
     def choose(
-        self, narrow: Iterable[tuple[str, int]], own: dict[str, np.ndarray], *, totals: bool = False
+        self, narrow: Iterable[Narrow], own: dict[str, np.ndarray], *, totals: bool = False
     ) -> tuple[set[RowKey], set[GroupKey]]:
         """The rows to hide and the tables to withdraw this round. Per narrow target: in each
         equation without room, the best cell to hide; failing that, in each inequality without
-        room; failing that, the cheapest cell of any of its rows. A breakdown cell never takes a
-        total with it (a total is tied to the stock-flow identity, the rates and the costs, and
-        hiding it spreads): where only a total could give room, the target's breakdown for that
-        period is withdrawn instead, for every unit (GroupKey); with `totals` (when withdrawing
-        changed nothing) totals are candidates too. `own`: per insider, its own cells."""
+        room; failing that, a cell of the rows that bind at the reader's optimum. A breakdown cell
+        never takes a total with it (a total is tied to the stock-flow identity, the rates and the
+        costs, and hiding it spreads): where only a total could give room, the target's breakdown
+        for that period is withdrawn instead, for every unit (GroupKey); with `totals` (when
+        withdrawing changed nothing) totals are candidates too. `own`: per insider, its own cells.
+        Targets with the fewest choices go first, and a cell chosen for one gives room to the
+        next: two small cells of one row and one column share the cell forced on them."""
         chosen: set[RowKey] = set()
         withdrawn: set[GroupKey] = set()
-        new_cells: set[int] = set()
         published = self.table.status == PUBLISHED
-        for reader, target in narrow:
+        chosen_cells = np.zeros(self.table.size, dtype=bool)
+        for reader, target, binding in self._ordered(list(narrow), own, totals):
             mine = own.get(reader)
-            unknown = ~published if mine is None else ~published & ~mine
-            eligible = self.can_hide if mine is None else self.can_hide & ~mine
-            key = self.table.keys[target]
-            breakdown = key[3] != ALL and not totals
-            if breakdown:
-                eligible = eligible & ~self.total
+            unknown = ~published | chosen_cells
+            unknown = unknown if mine is None else unknown & ~mine
+            eligible, breakdown = self._eligible(reader, target, own, totals)
+            in_equations, in_inequalities, stuck = self._picks(target, unknown, eligible)
+            found = in_equations or in_inequalities
+            if not found and not stuck:
+                # no row narrows it alone: widen the rows that bind at the reader's optimum
+                found = self._in_binding(binding, eligible)
             rows = self.columns.indices[self.columns.indptr[target] : self.columns.indptr[target + 1]]
-            picks: dict[bool, list[int]] = {True: [], False: []}
-            stuck = False
-            for row in rows.tolist():
-                room = self._room(row, target, unknown)
-                if room >= self.k:
-                    continue
-                pick = self._candidate(row, eligible, room)
-                if pick is None:
-                    stuck = stuck or bool(self.equality[row])
-                else:
-                    picks[bool(self.equality[row])].append(pick)
-            if breakdown and (stuck or not (picks[True] or picks[False])):
+            if breakdown and (stuck or not found):
                 withdrawn.update(self._withdrawal(target, rows))
                 continue
-            found = picks[True] or picks[False] or self._cheapest(rows, eligible)
+            found = found or self._cheapest(rows, eligible)
             chosen.update(self.row_of_cell[cell] for cell in found)
-            new_cells.update(found)
-        return chosen | self.derived(new_cells), withdrawn
+            chosen_cells[found] = True
+        return chosen | self.derived(set(np.flatnonzero(chosen_cells).tolist())), withdrawn
+
+    def _ordered(self, narrow: list[Narrow], own: dict[str, np.ndarray], totals: bool) -> list[Narrow]:
+        """The targets with a forced choice (a row with one candidate) first, then by choices."""
+        published = self.table.status == PUBLISHED
+
+        def choices(item: Narrow) -> int:
+            reader, target, _ = item
+            mine = own.get(reader)
+            eligible, _ = self._eligible(reader, target, own, totals)
+            unknown = ~published if mine is None else ~published & ~mine
+            rows = self.columns.indices[self.columns.indptr[target] : self.columns.indptr[target + 1]]
+            counts = [
+                int(eligible[self.rows.indices[self.rows.indptr[r] : self.rows.indptr[r + 1]]].sum())
+                for r in rows.tolist()
+                if self._room(r, target, unknown) < self.k
+            ]
+            return min(counts, default=1_000_000)
+
+        return sorted(narrow, key=choices)
 
     def _withdrawal(self, target: int, rows: np.ndarray) -> set[GroupKey]:
         """The breakdowns to withdraw for a target nothing can be hidden beside: its own for its
@@ -207,6 +260,11 @@ class _Chooser:
                 if other[0] == indicator and other[3] == dimension and self.table.status[cell] in (PUBLISHED, HIDDEN):
                     groups.add((indicator, other[1], dimension))
         return groups
+
+    def _in_binding(self, binding: tuple[str, ...], eligible: np.ndarray) -> list[int]:
+        """The cheapest eligible cell of each row that binds at the reader's optimum."""
+        rows = np.array([self.row_of_label[label] for label in binding if label in self.row_of_label], dtype=np.int64)
+        return [cell for row in rows.tolist() for cell in self._cheapest(np.array([row]), eligible)]
 
     def _cheapest(self, rows: np.ndarray, eligible: np.ndarray) -> list[int]:
         cells = np.unique(np.concatenate([self.rows.indices[self.rows.indptr[r] : self.rows.indptr[r + 1]] for r in rows])) if rows.size else np.array([], dtype=np.int64)  # fmt: skip
@@ -259,9 +317,9 @@ def withdraw_groups(cells: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _narrow_targets(result: AuditResult, table: CellTable) -> list[tuple[str, int]]:
-    frame = result.unprotected.select("reader", *CELL_KEY)
-    return [(row[0], table.index[tuple(row[1:])]) for row in frame.iter_rows()]
+def _narrow_targets(result: AuditResult, table: CellTable) -> list[Narrow]:
+    frame = result.unprotected.select("reader", *CELL_KEY, "binding")
+    return [(row[0], table.index[tuple(row[1:-1])], tuple(row[-1] or ())) for row in frame.iter_rows()]
 
 
 def protect_release(
@@ -291,11 +349,12 @@ def protect_release(
     stages = [((), True), (insiders, True)] + ([(insiders, False)] if exact_stage else [])
     stage = 0 if insiders else 1
     final_passed = False
+    cache: BlockCache = {}  # blocks no round touched are not solved again
     for round_number in range(1, max_rounds + 1):
         begun = time.perf_counter()
         readers, lp_only = stages[stage]
         release = build_system(cells, public)
-        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, release=release)  # fmt: skip
+        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, release=release, cache=cache)  # fmt: skip
         narrow = _narrow_targets(result, release.table)
         rounds.append({"round": round_number, "stage": stage, "hidden": int((release.table.status == HIDDEN).sum()), "unprotected": len(narrow), "seconds": time.perf_counter() - begun})  # fmt: skip
         if on_round is not None:
@@ -322,7 +381,7 @@ def protect_release(
     if stage < len(stages) - 1 or (result.passed and not final_passed):
         # the budget ended right after a stage passed: the verdict of the last stage on these cells
         readers, lp_only = stages[-1]
-        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only)
+        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, cache=cache)
         final_passed = result.passed
     result.passed = final_passed  # a verdict on the cells returned, at the last stage
     return Protection(

@@ -8,6 +8,7 @@ blocks are solved in a process pool when there are several large ones.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections import Counter
@@ -24,6 +25,7 @@ from transforms.disclosure.presolve import Reduced, presolve
 from transforms.disclosure.system import LinearSystem
 
 __all__ = [
+    "BlockCache",
     "Bound",
     "Pending",
     "Prior",
@@ -127,6 +129,26 @@ class Prior:
     bounds: dict[int, Bound]
 
 
+# Solved blocks by their problem's fingerprint (transforms.disclosure.protect keeps one over its
+# rounds: a block no hidden row touched is the same problem and keeps its intervals).
+BlockCache = dict[str, tuple[dict[int, Interval], SolveStats]]
+
+
+def fingerprint(problem: BlockProblem, options: SolveOptions) -> str:
+    """Everything a block's intervals depend on: rows, bounds, true values, cell names, targets,
+    the options that change a verdict."""
+    digest = hashlib.blake2b(digest_size=20)
+    matrix = problem.matrix
+    for array in (matrix.indptr, matrix.indices, matrix.data, problem.row_lower, problem.row_upper,
+                  problem.col_lower, problem.col_upper, problem.truth, problem.targets):  # fmt: skip
+        digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(b"|")
+    for text in (*problem.names, "", *problem.labels, "", repr((options.k, options.exact, options.witnesses, options.lp_only))):  # fmt: skip
+        digest.update(text.encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
 @dataclass
 class Pending:
     """A reader's targets while its blocks are being solved (maybe in worker processes)."""
@@ -138,6 +160,8 @@ class Pending:
     outputs: list[Future | None]  # per problem: its future in the pool, None: solved at finish
     options: SolveOptions
     seconds: float
+    keys: list[str] | None = None  # per problem its fingerprint, when a cache is kept
+    cache: BlockCache | None = None
 
 
 def start_targets(
@@ -148,12 +172,14 @@ def start_targets(
     options: SolveOptions,
     prior: Prior | None = None,
     pool: Executor | None = None,
+    cache: BlockCache | None = None,
 ) -> Pending:
     """Settle what needs no solve and hand the blocks to the pool (largest first); `finish_targets`
     collects. With a prior (the outside reader's results), a component the reader's own figures do
     not change keeps the prior's intervals (the same rows over the same unknowns: the same
     intervals), and a target the prior already found unprotected keeps its interval (method
-    'outside': this reader knows more, so the true interval lies within it)."""
+    'outside': this reader knows more, so the true interval lies within it). With a cache, a block
+    solved before as the same problem keeps its intervals."""
     started = time.perf_counter()
     var_of_cell = {int(cell): j for j, cell in enumerate(view.variables)}
     target_vars = np.array([var_of_cell[int(c)] for c in targets], dtype=np.int64)
@@ -182,13 +208,15 @@ def start_targets(
     live = wanted[columns >= 0]
     problems = _problems(table, view, np.unique(red.column[live]))
     problems.sort(key=lambda item: -item[2].matrix.nnz)
+    keys = [fingerprint(problem, options) for _, _, problem in problems] if cache is not None else None
+    known = [keys is not None and cache is not None and keys[i] in cache for i in range(len(problems))]
     outputs: list[Future | None] = [
         pool.submit(_solve_one, problem, options)
-        if pool is not None and problem.matrix.nnz >= POOLED_NONZEROS
+        if pool is not None and problem.matrix.nnz >= POOLED_NONZEROS and not known[i]
         else None
-        for _, _, problem in problems
+        for i, (_, _, problem) in enumerate(problems)
     ]
-    return Pending(view, results, live, problems, outputs, options, time.perf_counter() - started)
+    return Pending(view, results, live, problems, outputs, options, time.perf_counter() - started, keys, cache)
 
 
 def finish_targets(pending: Pending, stats: SolveStats) -> dict[int, Bound]:
@@ -197,9 +225,16 @@ def finish_targets(pending: Pending, stats: SolveStats) -> dict[int, Bound]:
     started = time.perf_counter()
     view, red, results = pending.view, pending.view.reduced, dict(pending.results)
     intervals: dict[int, tuple[int, Interval]] = {}
-    for (block, block_columns, problem), output in zip(pending.problems, pending.outputs, strict=True):
-        found, block_stats = output.result() if output is not None else _solve_one(problem, pending.options)
-        stats.add(block_stats)
+    for i, ((block, block_columns, problem), output) in enumerate(zip(pending.problems, pending.outputs, strict=True)):
+        key = pending.keys[i] if pending.keys is not None else None
+        if key is not None and pending.cache is not None and key in pending.cache:
+            found, _ = pending.cache[key]
+            stats.blocks_reused += 1
+        else:
+            found, block_stats = output.result() if output is not None else _solve_one(problem, pending.options)
+            stats.add(block_stats)
+            if key is not None and pending.cache is not None:
+                pending.cache[key] = (found, block_stats)
         intervals.update({int(block_columns[local]): (block, interval) for local, interval in found.items()})
     for j in pending.live:
         block, interval = intervals[int(red.column[j])]

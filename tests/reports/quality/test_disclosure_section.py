@@ -19,6 +19,7 @@ from reports.quality.model import DISCLOSURE_ROW_LIMIT
 from tests.conftest import build_warehouse_models
 from tests.html_helpers import parse
 from tests.transforms.indicators.hand_built import load_leap
+from warehouse.db import fetch_polars
 from warehouse.disclosure_audit import run_disclosure_audit
 from warehouse.indicator_build import build_yearly_indicator_values
 from warehouse.migrate import connect, migration_sql
@@ -245,3 +246,46 @@ def test_a_real_audit_as_stored(leap_audit):
     assert shown == sorted(shown) and shown[0] == narrowest["width"].min()
     outside_only = set(narrowest["key"].to_list()) - set(keys)
     assert all(widths[key] >= shown[-1] for key in outside_only)
+
+
+def test_the_information_loss_per_report_matches_the_publication(tmp_path, config):
+    """After the publication step, "Was die Geheimhaltung kostet" lists per report the printed
+    and hidden count cells and the hidden count mass, counted here from marts.indicator_publication
+    and the values tables on their own."""
+    from transforms.indicators import KINDS
+    from warehouse.disclosure_protection import protect_warehouse
+
+    con = connect(tmp_path / "warehouse.duckdb")
+    load_leap(con, config)
+    build_warehouse_models(con, config, k=K)
+    build_yearly_indicator_values(con, K)
+    protect_warehouse(con, K)
+    run_disclosure_audit(con, K)
+    path = render_data_quality_report(con, tmp_path / "reports", city=CITY)
+    key = ["indicator_id", "period", "provider_id", "dimension", "dimension_value"]
+    values = pl.concat(
+        [
+            fetch_polars(con, f"SELECT {', '.join(key)}, numerator FROM marts.{table}")
+            for table in ("indicator_values", "indicator_values_yearly")
+        ]
+    )
+    publication = fetch_polars(con, "SELECT * FROM marts.indicator_publication")
+    con.close()
+    counts = [indicator for indicator, kind in KINDS.items() if kind == "count"]
+    cells = publication.filter(pl.col("indicator_id").is_in(counts)).join(values, on=key, how="left")
+    expected = {}
+    for row in cells.iter_rows(named=True):
+        scope = "provider" if row["provider_id"] != "all" else "annual" if len(row["period"]) == 4 else "monthly"
+        entry = expected.setdefault(f"{scope}:{row['period']}", {"printed": 0, "hidden": 0, "hidden_mass": 0})
+        if row["status"] in ("published", "hidden"):
+            entry["printed"] += 1
+        if row["status"] == "hidden":
+            entry["hidden"] += 1
+            entry["hidden_mass"] += row["numerator"] or 0
+    shown = parse(path).row_cells("tabelle-informationsverlust", "data-field")
+    keys = {key for key, _ in shown}
+    assert keys == set(expected)
+    assert any(entry["hidden"] for entry in expected.values())  # the leap release hides something
+    for report, entry in expected.items():
+        for field, number in entry.items():
+            assert shown[(report, field)] == f"{number:,}".replace(",", "."), (report, field)

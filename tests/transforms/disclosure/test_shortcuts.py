@@ -9,6 +9,7 @@ import importlib
 import itertools
 
 import numpy as np
+import polars as pl
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -172,3 +173,36 @@ def test_worker_processes_give_the_same_result_twice_in_one_process(monkeypatch)
     for _ in range(2):
         pooled = audit_release(r.frame(), k=5, insiders=("caritas",), workers=2)
         assert pooled.cells.drop("block").equals(alone.cells.drop("block"))
+
+
+def _two_blocks(hide_b: bool) -> Release:
+    r = Release()
+    for month, true in (("2025-01", (3, 9, 2)), ("2025-02", (7, 1, 8))):
+        for reason, n in zip(("abbruch", "umzug", "ziele_erreicht"), true, strict=True):
+            r.hidden("cases_closed", month, n, provider="caritas", dimension="closing_reason", value=reason)
+            r.cell("cases_closed", month, n + 2, provider="diakonie", dimension="closing_reason", value=reason)
+        r.cell("cases_closed", month, sum(true), provider="caritas")
+    r.hidden("cases_new", "2025-03", 3, dimension="district", value="a")
+    (r.hidden if hide_b else r.cell)("cases_new", "2025-03", 20, dimension="district", value="b")
+    return r.cell("cases_new", "2025-03", 23)
+
+
+def test_a_block_solved_before_as_the_same_problem_is_not_solved_again():
+    """The protection's rounds keep a cache: an unchanged release is answered from it without a
+    solve, with the same intervals; hiding one more cell changes only the blocks it touches."""
+    from transforms.disclosure import audit_release
+
+    cache: dict = {}
+    first = audit_release(_two_blocks(False).frame(), k=5, lp_only=True, workers=1, cache=cache)
+    assert first.counts["readers"]["outside"]["blocks_reused"] == 0 and len(cache) >= 2
+    again = audit_release(_two_blocks(False).frame(), k=5, lp_only=True, workers=1, cache=cache)
+    assert again.counts["readers"]["outside"]["lp_solves"] == 0
+    assert again.counts["readers"]["outside"]["blocks_reused"] == first.counts["readers"]["outside"]["blocks_solved"]
+    assert again.cells.equals(first.cells)
+    fresh = audit_release(_two_blocks(True).frame(), k=5, lp_only=True, workers=1)
+    cached = audit_release(_two_blocks(True).frame(), k=5, lp_only=True, workers=1, cache=cache)
+    assert cached.cells.drop("block").equals(fresh.cells.drop("block"))
+    assert cached.counts["readers"]["outside"]["blocks_reused"] >= 1  # the closing reasons' blocks
+    district_a = (pl.col("indicator_id") == "cases_new") & (pl.col("dimension_value") == "a")
+    assert first.cells.filter(district_a).select("lower", "upper").row(0) == (3.0, 3.0)
+    assert cached.cells.filter(district_a).select("lower", "upper").row(0) == (1.0, 22.0)  # not the old one
