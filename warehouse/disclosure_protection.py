@@ -52,8 +52,10 @@ FROM marts.indicator_publication p
 WHERE v.indicator_id = p.indicator_id AND v.period = p.period AND v.provider_id = p.provider_id
   AND v.dimension = p.dimension AND v.dimension_value = p.dimension_value
 """
-# The protection's budget in rounds (seconds: kim.settings.protection_budget_seconds).
+# The protection's budget in rounds (seconds: kim.settings.protection_budget_seconds), and the
+# seconds of it spent afterwards publishing again rows hidden without need (most informative first).
 MAX_ROUNDS = 100
+GIVE_BACK_SECONDS = 45.0
 SELECT_PUBLICATION_ROWS = "SELECT count(*) FROM marts.indicator_publication"
 VALUE_TABLES = ("indicator_values", "indicator_values_yearly")
 PUBLICATION_COLUMNS = [*ROW_KEY, "status", "reason"]
@@ -150,7 +152,8 @@ def protect_warehouse(
         max_rounds=MAX_ROUNDS,
         max_seconds=protection_budget_seconds() if max_seconds is None else max_seconds,
         on_round=on_round,
-        exact_stage=False,  # the audit after this step gives the integer verdict (dq/disclosure_audit)
+        exact_stage=False,  # the audit after this step gives the verdict (dq/disclosure_audit)
+        give_back_seconds=GIVE_BACK_SECONDS,
     )
     _store(con, plan, publication(rows, protection.added, protection.withdrawn))
     return protection

@@ -42,6 +42,7 @@ from transforms.disclosure.cells import (
 )
 from transforms.disclosure.solve import BlockCache
 from transforms.disclosure.system import RELATION_KINDS, RULE_KINDS
+from transforms.disclosure.unhide import give_back
 from transforms.indicators.registry import KINDS
 
 # The count columns a report prints, by kind: a count prints its count (the numerator). Every other
@@ -333,16 +334,19 @@ def protect_release(
     workers: int | None = None,
     on_round: Callable[[dict[str, float]], Any] | None = None,
     exact_stage: bool = True,
+    give_back_seconds: float = 0.0,
 ) -> Protection:
     """Hide more rows of `cells` (and withdraw breakdowns) until the audit passes for the outside
     reader and every insider, or the budget (rounds, seconds) is spent. The rounds go from cheap to
     exact: the outside reader with LP bounds, then every insider too, then (`exact_stage`) integer
     verdicts (see SolveOptions.lp_only; a narrow LP interval is always a narrow integer one).
     The returned audit is the last round's: passed only when the last stage passed. Without the
-    exact stage the audit that gates publication gives the integer verdict."""
+    exact stage the audit that gates publication gives the integer verdict. Once it passed,
+    `give_back_seconds` are spent publishing again rows hidden without need
+    (transforms.disclosure.unhide), at the LP stage."""
     started = time.perf_counter()
     insiders = tuple(insiders)
-    cells = validate_cells(cells)
+    cells = start = validate_cells(cells)
     added: list[pl.DataFrame] = []
     withdrawn: list[pl.DataFrame] = []
     rounds: list[dict[str, float]] = []
@@ -384,9 +388,20 @@ def protect_release(
         result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, cache=cache)
         final_passed = result.passed
     result.passed = final_passed  # a verdict on the cells returned, at the last stage
+    kept = _stacked(added, [*ROW_KEY, "round"])
+    give_back_seconds = min(give_back_seconds, max_seconds - (time.perf_counter() - started))
+    if final_passed and give_back_seconds > 0 and not exact_stage and kept.height:
+        begun = time.perf_counter()
+        candidates = {tuple(row) for row in kept.select(ROW_KEY).iter_rows()}
+        cells, given, after, batches = give_back(start, cells, candidates, public, k, insiders, seconds=give_back_seconds, cache=cache, cost=hiding_cost, workers=workers)  # fmt: skip
+        if after is not None:
+            result = after
+        given_rows = pl.DataFrame(sorted(given), schema=dict.fromkeys(ROW_KEY, pl.String), orient="row")
+        kept = kept.join(given_rows, on=list(ROW_KEY), how="anti")
+        rounds.append({"round": len(rounds) + 1, "stage": -1, "given_back": len(given), "batches": batches, "unprotected": result.counts["unprotected"], "seconds": time.perf_counter() - begun})  # fmt: skip
     return Protection(
         cells,
-        _stacked(added, [*ROW_KEY, "round"]),
+        kept,
         result,
         rounds,
         time.perf_counter() - started,

@@ -29,7 +29,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from tests.transforms.disclosure.release import Release
 from tests.transforms.disclosure.test_brute_force import cells_frame, eliminate, margins
 from transforms.disclosure import audit, audit_release
-from transforms.disclosure.cells import ROW_KEY
+from transforms.disclosure.cells import CELL_KEY, ROW_KEY
 from transforms.disclosure.protect import GROUP_KEY, HIDDEN_COLUMNS, hide_rows, protect_release
 from transforms.indicators.registry import KINDS
 
@@ -605,3 +605,56 @@ def test_a_withdrawn_breakdown_does_not_give_its_small_count_away():
     assert primary <= found.keys()
     for cell, (lower, upper) in found.items():
         assert upper - lower >= K, (cell, (lower, upper), "withdrawn" if cell in unprinted else "hidden")
+
+
+def _reasons(hidden: set[str]) -> Release:
+    """Closing reasons of one month under a published total: a = 3 (small), b = 10, c = 20, d = 25."""
+    r = Release().cell("cases_closed", "2025-03", 58)
+    for reason, true in (("a", 3), ("b", 10), ("c", 20), ("d", 25)):
+        status = "hidden" if reason in hidden else "published"
+        r.cell("cases_closed", "2025-03", true, status, dimension="closing_reason", value=reason)
+    return r
+
+
+def test_give_back_publishes_a_cell_hidden_without_need_and_keeps_the_needed_one():
+    """a is small; b and c were hidden beside it. With b alone a keeps [1, 12], so c (the most
+    informative, tried first) is published again; b is needed (without it a is exactly 3) and
+    stays hidden. The audit of what is returned passes."""
+    from transforms.disclosure.protect import hiding_cost
+    from transforms.disclosure.unhide import give_back
+
+    start = _reasons({"a"}).frame()
+    protected = _reasons({"a", "b", "c"}).frame()
+    row = ("cases_closed", "2025-03", "all", "closing_reason")
+    candidates = {(*row, "b"), (*row, "c")}
+    cells, given, result, batches = give_back(start, protected, candidates, None, 5, (), seconds=60.0, cache={}, cost=hiding_cost)  # fmt: skip
+    assert given == {(*row, "c")}
+    assert batches == 2 and result is not None and result.passed
+    status = dict(cells.filter(pl.col("dimension") == "closing_reason").select("dimension_value", "status").iter_rows())
+    assert status == {"a": "hidden", "b": "hidden", "c": "published", "d": "published"}
+    assert cells.filter(pl.col("dimension_value") == "c")["value"].to_list() == start.filter(pl.col("dimension_value") == "c")["value"].to_list()  # fmt: skip
+
+
+def test_protect_release_gives_back_only_what_the_audit_allows():
+    """With a budget for giving back, the protected release hides a subset of what it hides
+    without, and still passes for every reader."""
+    r = Release()
+    for month, values in (("2025-01", (2, 9, 14, 30)), ("2025-02", (1, 12, 25, 8))):
+        for provider, scale in (("caritas", 1), ("diakonie", 2)):
+            for reason, true in zip("abcd", values, strict=True):
+                r.cell("cases_closed", month, true * scale, provider=provider, dimension="closing_reason", value=reason)
+            r.cell("cases_closed", month, sum(values) * scale, provider=provider)
+        for reason, true in zip("abcd", values, strict=True):
+            r.cell("cases_closed", month, 3 * true, dimension="closing_reason", value=reason)
+        r.cell("cases_closed", month, 3 * sum(values))
+    cells = r.frame().with_columns(
+        status=pl.when((pl.col("true_value") < 5) & (pl.col("true_value") > 0))
+        .then(pl.lit("hidden"))
+        .otherwise(pl.col("status"))
+    )
+    plain = protect_release(cells, k=5, insiders=("caritas", "diakonie"), exact_stage=False)
+    back = protect_release(cells, k=5, insiders=("caritas", "diakonie"), exact_stage=False, give_back_seconds=60.0)
+    assert plain.passed and back.passed
+    hidden = lambda p: set(p.cells.filter(pl.col("status") == "hidden").select(CELL_KEY).iter_rows())  # noqa: E731
+    assert hidden(back) <= hidden(plain)
+    assert back.added.height <= plain.added.height

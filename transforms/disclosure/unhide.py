@@ -1,0 +1,107 @@
+"""Give back what the protection hid without need (design §6: hide as little as the protection
+needs). The rounds of transforms.disclosure.protect are greedy: a cell chosen for one narrow
+target may turn out unnecessary once another cell hidden later gives the same room. This pass
+tries to publish such rows again, the most informative first, and keeps each one published only
+if the audit still passes for every reader.
+
+Batches are sound because blocks are independent: the candidates of one batch lie in different
+blocks of the outside reader (connected components of the unknown cells through the reader's
+relations), an insider's blocks are parts of the outside reader's (it knows more, the relations
+are the same), and publishing a cell only splits blocks. So a target narrowed after a batch lies
+in the block of exactly one candidate, which is hidden again; the other candidates' blocks pass.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import polars as pl
+
+from transforms.disclosure.audit import AuditResult, audit_release, build_system, count_cells, known_cells
+from transforms.disclosure.cells import CELL_KEY, HIDDEN, ROW_KEY, CellTable
+from transforms.disclosure.solve import BlockCache, reader_view
+
+RowKey = tuple[str, ...]
+Cost = Callable[[CellTable], np.ndarray]  # per cell, the information lost by hiding its row
+
+
+def _batch(
+    cells: pl.DataFrame, public: pl.DataFrame | None, candidates: set[RowKey], cost: Cost
+) -> tuple[dict[RowKey, int], dict[tuple[str, ...], int]]:
+    """One candidate row per block of the outside reader, the costliest (most informative) first;
+    and every unknown cell's block."""
+    release = build_system(cells, public)
+    table = release.table
+    view = reader_view(table, release.system, known_cells(table, None))
+    block_of: dict[tuple[str, ...], int] = {
+        table.keys[int(cell)]: int(block) for cell, block in zip(view.variables, view.var_block, strict=True)
+    }
+    wanted = (table.status == HIDDEN) & count_cells(table)
+    positions = [c for c in np.flatnonzero(wanted).tolist() if table.keys[c][:5] in candidates]
+    weight = cost(table)
+    positions.sort(key=lambda c: -float(weight[c]))
+    batch: dict[RowKey, int] = {}
+    taken: set[int] = set()
+    for cell in positions:
+        block = block_of[table.keys[cell]]
+        if block not in taken:
+            taken.add(block)
+            batch[table.keys[cell][:5]] = block
+    return batch, block_of
+
+
+def publish_rows(start: pl.DataFrame, cells: pl.DataFrame, rows: Iterable[RowKey]) -> pl.DataFrame:
+    """`cells` with every row of `rows` as it was at the start (status and printed value)."""
+    rows = list(rows)
+    if not rows:
+        return cells
+    marked = pl.DataFrame(rows, schema=dict.fromkeys(ROW_KEY, pl.String), orient="row").with_columns(_back=pl.lit(True))
+    before = start.select(*CELL_KEY, _status=pl.col("status"), _value=pl.col("value"))
+    return (
+        cells.join(marked, on=list(ROW_KEY), how="left")
+        .join(before, on=list(CELL_KEY), how="left")
+        .with_columns(
+            status=pl.when(pl.col("_back")).then(pl.col("_status")).otherwise(pl.col("status")),
+            value=pl.when(pl.col("_back")).then(pl.col("_value")).otherwise(pl.col("value")),
+        )
+        .drop("_back", "_status", "_value")
+    )
+
+
+def give_back(
+    start: pl.DataFrame,
+    cells: pl.DataFrame,
+    candidates: set[RowKey],
+    public: pl.DataFrame | None,
+    k: int,
+    insiders: tuple[str, ...],
+    *,
+    seconds: float,
+    cache: BlockCache,
+    cost: Cost,
+    workers: int | None = None,
+) -> tuple[pl.DataFrame, set[RowKey], AuditResult | None, int]:
+    """Publish again, within `seconds`, every candidate row (hidden by the protection) whose
+    block still passes the audit without it. Returns the cells, the rows given back, the audit of
+    the returned cells (None: nothing was tried) and the number of batches."""
+    deadline = time.perf_counter() + seconds
+    remaining, given, result, batches = set(candidates), set[RowKey](), None, 0
+    while remaining and time.perf_counter() < deadline:
+        batch, block_of = _batch(cells, public, remaining, cost)
+        if not batch:
+            break
+        trial = publish_rows(start, cells, batch)
+        result = audit_release(trial, public, k, insiders, exact=False, lp_only=True, workers=workers, cache=cache)
+        narrowed = {block_of.get(tuple(key), -1) for key in result.unprotected.select(CELL_KEY).iter_rows()}
+        kept = {row for row, block in batch.items() if block not in narrowed}
+        cells = publish_rows(start, cells, kept) if kept != set(batch) else trial
+        given |= kept
+        remaining -= set(batch)
+        batches += 1
+        if kept != set(batch):
+            result = None  # the audit above was of the trial, not of the cells returned
+    if batches and result is None:
+        result = audit_release(cells, public, k, insiders, exact=False, lp_only=True, workers=workers, cache=cache)
+    return cells, given, result, batches
