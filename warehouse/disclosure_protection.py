@@ -4,7 +4,9 @@ against the disclosure audit, written to the warehouse.
     protect_warehouse(con, k)   # after marts.indicator_values and marts.indicator_values_yearly
 
 1. The planner (transforms.disclosure.plan) decides per table whether it is published per month,
-   per year or not at all -> marts.publication_plan.
+   per year or not at all -> marts.publication_plan; a city's yearly crossed table with many small
+   cells is published grouped (transforms.disclosure.grouping: rows of dimension `<crossed>_grouped`
+   in marts.indicator_values_yearly, written here).
 2. Every row of a published table starts from the primary rule (a count of 1..k-1, a base below
    k); transforms.disclosure.protect then hides more rows until every reader's interval of every
    hidden count is at least k wide -> marts.indicator_publication (status published | hidden |
@@ -27,7 +29,8 @@ import polars as pl
 
 from kim.settings import protection_budget_seconds
 from transforms.disclosure.cells import ROW_KEY
-from transforms.disclosure.plan import plan_publication, planned, primary_hidden
+from transforms.disclosure.grouping import grouped_rows, grouped_tables
+from transforms.disclosure.plan import plan_publication, planned, primary_hidden, with_groups
 from transforms.disclosure.protect import GROUP_KEY, Protection, protect_release
 from warehouse.db import fetch_polars, transaction
 from warehouse.disclosure_audit import SELECT_PUBLIC, insiders, release_cells
@@ -39,7 +42,13 @@ FROM marts.indicator_values
 SELECT_YEARLY = """
 SELECT indicator_id, period, provider_id, dimension, dimension_value, value, numerator, denominator
 FROM marts.indicator_values_yearly
+WHERE NOT suffix(dimension, '_grouped')
 """
+# The grouped tables (transforms.disclosure.grouping) are rows of the yearly mart, written here.
+REPLACE_GROUPED = (
+    "DELETE FROM marts.indicator_values_yearly WHERE suffix(dimension, '_grouped')",
+    "INSERT INTO marts.indicator_values_yearly SELECT *, false AS suppressed FROM new_grouped",
+)
 REPLACE_PLAN = ("DELETE FROM marts.publication_plan", "INSERT INTO marts.publication_plan SELECT * FROM new_plan")
 REPLACE_PUBLICATION = (
     "DELETE FROM marts.indicator_publication",
@@ -116,18 +125,20 @@ def publication(rows: pl.DataFrame, added: pl.DataFrame, withdrawn: pl.DataFrame
     return marked.select(*ROW_KEY, status=status, reason=reason).sort(list(ROW_KEY))
 
 
-def _store(con: duckdb.DuckDBPyConnection, plan: pl.DataFrame, published: pl.DataFrame) -> None:
+def _store(con: duckdb.DuckDBPyConnection, plan: pl.DataFrame, published: pl.DataFrame, grouped: pl.DataFrame) -> None:
     con.register("new_plan", plan.to_arrow())
     con.register("new_publication", published.select(PUBLICATION_COLUMNS).to_arrow())
+    con.register("new_grouped", grouped.to_arrow())
     try:
         with transaction(con):
-            for statement in (*REPLACE_PLAN, *REPLACE_PUBLICATION):
+            for statement in (*REPLACE_GROUPED, *REPLACE_PLAN, *REPLACE_PUBLICATION):
                 con.execute(statement)
             for table in VALUE_TABLES:  # names from the constant above, never from input
                 con.execute(UPDATE_SUPPRESSED.format(table=table))
     finally:
         con.unregister("new_plan")
         con.unregister("new_publication")
+        con.unregister("new_grouped")
 
 
 def protect_warehouse(
@@ -141,8 +152,10 @@ def protect_warehouse(
     (its `audit` is the last round's verdict)."""
     monthly = fetch_polars(con, SELECT_MONTHLY)
     yearly = fetch_polars(con, SELECT_YEARLY)
-    plan = plan_publication(monthly, yearly, k)
-    rows = planned_rows(monthly, yearly, plan, k)
+    tables = grouped_tables(yearly, k)
+    grouped = grouped_rows(yearly, tables, k)
+    plan = with_groups(plan_publication(monthly, yearly, k), tables)
+    rows = planned_rows(monthly, pl.concat([yearly, grouped.cast(yearly.schema)]), plan, k)
     cells = start_cells(rows)
     protection = protect_release(
         cells,
@@ -155,5 +168,5 @@ def protect_warehouse(
         exact_stage=False,  # the audit after this step gives the verdict (dq/disclosure_audit)
         give_back_seconds=GIVE_BACK_SECONDS,
     )
-    _store(con, plan, publication(rows, protection.added, protection.withdrawn))
+    _store(con, plan, publication(rows, protection.added, protection.withdrawn), grouped)
     return protection

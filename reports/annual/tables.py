@@ -125,6 +125,8 @@ def gap_matrix(figures: YearFigures, k: int) -> Matrix:
     category's total (keyed by the category), the last row the reasons' totals."""
     indicator = "needs_unmet_count"
     if figures.has(indicator) and not figures.published(indicator, "category_reason"):
+        if figures.published(indicator, GROUPED_GAPS) and figures.dimension_values([indicator], GROUPED_GAPS):
+            return grouped_gap_matrix(figures, k)
         return Matrix(indicator, "Bedarfskategorie", [], "Insgesamt", [], note=UNPUBLISHED)
     values = figures.dimension_values([indicator], "category_reason")
     pairs = [v.partition("|") for v in values if "|" in v]
@@ -152,6 +154,54 @@ def gap_matrix(figures: YearFigures, k: int) -> Matrix:
         rows.append(MatrixRow("all", "Alle Kategorien", totals, total=True))
     columns = [Column(r, MATRIX_REASON_LABEL.get(r, labels.code_label("unmet_reason", r))) for r in reasons]
     return Matrix(indicator, "Bedarfskategorie", columns, "Insgesamt", rows, hidden / total if total else 0.0)
+
+
+GROUPED_GAPS = "category_reason_grouped"  # transforms.disclosure.grouping (not imported: the solvers)
+POOLED_REMARK = (
+    "Kleine Bedarfskategorien und Gründe sind zu „Übrige“ zusammengefasst, damit die Tabelle "
+    "möglichst wenige Felder verdecken muss."
+)
+
+
+def _group_label(code_list: str, group: str) -> str:
+    """A pooled group of codes ('arbeit+familie') as "Übrige: Arbeit, Familie"; one code as itself."""
+    codes = group.split("+")
+    if len(codes) == 1:
+        return labels.code_label(code_list, group)
+    return "Übrige: " + ", ".join(labels.code_label(code_list, code) for code in codes)
+
+
+def grouped_gap_matrix(figures: YearFigures, k: int) -> Matrix:
+    """The gap matrix with small categories and reasons pooled: the grouped cells of the year
+    (value 'categories|reasons', members joined by '+'); the row and column totals are the groups
+    over every reason and every category (the side naming the most members)."""
+    indicator = "needs_unmet_count"
+    values = figures.dimension_values([indicator], GROUPED_GAPS)
+    pairs = [value.partition("|") for value in values]
+    every_left = max((left for left, _, _ in pairs), key=lambda group: (group.count("+"), group))
+    every_right = max((right for _, _, right in pairs), key=lambda group: (group.count("+"), group))
+    lefts = sorted({left for left, _, _ in pairs} - {every_left}, key=lambda g: ("+" in g, code_sorted("category", g.split("+"))))  # fmt: skip
+    rights = sorted({right for _, _, right in pairs} - {every_right}, key=lambda g: ("+" in g, code_sorted("unmet_reason", g.split("+"))))  # fmt: skip
+    rows, hidden, total = [], 0, 0
+    for left in lefts:
+        cells = []
+        for right in rights:
+            key = f"{left}|{right}"
+            cell = figures.cell(indicator, "all", GROUPED_GAPS, key)
+            hidden += cell.hidden
+            total += 1
+            cells.append((key, cell))
+        cells.append((f"{left}|{every_right}", figures.cell(indicator, "all", GROUPED_GAPS, f"{left}|{every_right}")))
+        rows.append(MatrixRow(left, _group_label("category", left), cells))
+    if rows:
+        totals = [
+            (f"{every_left}|{r}", figures.cell(indicator, "all", GROUPED_GAPS, f"{every_left}|{r}")) for r in rights
+        ]
+        totals.append(("all", figures.cell(indicator)))
+        rows.append(MatrixRow("all", "Alle Kategorien", totals, total=True))
+    columns = [Column(r, MATRIX_REASON_LABEL.get(r, _group_label("unmet_reason", r))) for r in rights]
+    share = hidden / total if total else 0.0
+    return Matrix(indicator, "Bedarfskategorie", columns, "Insgesamt", rows, share, remark=POOLED_REMARK)
 
 
 def top_gaps(figures: YearFigures, limit: int = 5) -> list[Gap]:

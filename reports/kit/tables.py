@@ -93,6 +93,7 @@ class Matrix:
     rows: list[MatrixRow]
     hidden_share: float = 0.0  # share of the inner cells that are hidden (for the text)
     note: str | None = None  # why the matrix is not shown (not published for the period)
+    remark: str | None = None  # how the matrix was shaped (categories pooled), printed above it
 
     @property
     def empty(self) -> bool:

@@ -45,6 +45,7 @@ DIMENSION: dict[str, str] = {
     "category": "Bedarfskategorie",
     "unmet_reason": "Grund",
     "category_reason": "Bedarfskategorie und Grund",
+    "category_reason_grouped": "Bedarfskategorie und Grund, kleine zusammengefasst",
     "closing_reason": "Abschlussgrund",
     "duration_band": "Falldauer",
     "residence_status": "Aufenthaltsstatus",

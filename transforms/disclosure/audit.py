@@ -14,7 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -56,7 +56,7 @@ from transforms.indicators.spec import Indicator
 # intervals, methods or verdicts for the same release (warehouse.disclosure_audit reuses results).
 ENGINE_VERSION = "4"
 OUTSIDE = "outside"  # the reader without a provider's own figures
-PARALLEL_HIDDEN = 1_000  # hidden cells from which the blocks are solved in worker processes
+PARALLEL_HIDDEN = 1_000  # targets from which the blocks are solved in worker processes
 RESULT_SCHEMA = pl.Schema(
     [("reader", pl.String)]
     + [(name, pl.String) for name in CELL_KEY]
@@ -107,11 +107,12 @@ def known_cells(table: CellTable, insider: str | None) -> np.ndarray:
 
 
 def target_cells(table: CellTable, insider: str | None, k: int) -> np.ndarray:
-    """Hidden cells with a true value >= 1, and the counts from 1 to k-1 of a withdrawn breakdown
-    (not printed, but it must not be deducible either); for an insider only those of the other
-    providers."""
+    """Hidden cells with a true value >= 1, and every count from 1 to k-1 that is not printed (a
+    withdrawn breakdown, a table the plan does not publish): not printed must not mean deducible
+    either. For an insider only those of the other providers."""
     small = (table.true >= 1) & (table.true < k)
-    wanted = ((table.status == HIDDEN) & (table.true >= 1)) | ((table.status == WITHDRAWN) & small & count_cells(table))
+    not_printed = (table.status == WITHDRAWN) | (table.status == UNPRINTED)
+    wanted = ((table.status == HIDDEN) & (table.true >= 1)) | (not_printed & small & count_cells(table))
     if insider:
         wanted &= ~table.provider_mask(insider) & ~table.provider_mask(ALL)
     return np.flatnonzero(wanted)
@@ -151,12 +152,15 @@ def start_reader(
     prior: Prior | None = None,
     pool: Executor | None = None,
     cache: BlockCache | None = None,
+    settled: Collection[tuple[str, ...]] = (),
 ) -> StartedReader:
     table = release.table
     started = time.perf_counter()
     view = reader_view(table, release.system, known_cells(table, insider))
     stats = SolveStats()
     targets = target_cells(table, insider, options.k)
+    if settled:
+        targets = np.array([c for c in targets.tolist() if table.keys[c] not in settled], dtype=np.int64)
     pending = start_targets(table, view, targets, stats, options, prior, pool, cache)
     return StartedReader(insider or OUTSIDE, view, pending, stats, time.perf_counter() - started)
 
@@ -190,8 +194,9 @@ def run_reader(
     prior: Prior | None = None,
     pool: Executor | None = None,
     cache: BlockCache | None = None,
+    settled: Collection[tuple[str, ...]] = (),
 ) -> ReaderRun:
-    return finish_reader(start_reader(release, insider, options, prior, pool, cache))
+    return finish_reader(start_reader(release, insider, options, prior, pool, cache, settled))
 
 
 def result_frame(table: CellTable, run: ReaderRun, k: int) -> pl.DataFrame:
@@ -282,9 +287,9 @@ def _reader_counts(run: ReaderRun, frame: pl.DataFrame) -> dict[str, Any]:
 
 
 def _pool(release: ReleaseSystem, options: SolveOptions) -> AbstractContextManager[Executor | None]:
-    """Worker processes for a release large enough to pay for starting them (PARALLEL_HIDDEN)."""
+    """Worker processes for a release with enough targets to pay for starting them (PARALLEL_HIDDEN)."""
     workers = options.workers if options.workers is not None else min(2, os.cpu_count() or 1)
-    if workers < 2 or int((release.table.status == HIDDEN).sum()) < PARALLEL_HIDDEN:
+    if workers < 2 or target_cells(release.table, None, options.k).size < PARALLEL_HIDDEN:
         return nullcontext(None)
     # Fresh processes (forkserver), never forks of this one: a fork inherits HiGHS's thread pool
     # without its threads once this process has solved anything, and its MILPs then wait forever.
@@ -304,20 +309,24 @@ def audit_release(
     lp_only: bool = False,
     release: ReleaseSystem | None = None,
     cache: BlockCache | None = None,
+    settled: Mapping[str, Collection[tuple[str, ...]]] | None = None,
 ) -> AuditResult:
     """The outside reader and every insider; blocks an insider's figures do not touch reuse the
     outside reader's intervals, and a target already unprotected for the outside reader is not
     solved again for an insider (method 'outside'). Passed when no interval of any reader is
     narrower than k. `exact`, `witnesses`, `workers`: see SolveOptions. `cache`: blocks solved
-    before as the same problem keep their intervals (kept over the rounds of a protection)."""
+    before as the same problem keep their intervals (kept over the rounds of a protection).
+    `settled`: per reader, targets not solved again (transforms.disclosure.protect: a target
+    protected before more was hidden stays protected) and left out of the result."""
     if k < 1:
         raise ValueError("k must be at least 1")
     release = release or build_system(cells, public, share_half_step=share_half_step)
     options = SolveOptions(k, exact, witnesses, workers, lp_only)
     with _pool(release, options) as pool:
-        outside = run_reader(release, None, options, pool=pool, cache=cache)
+        done = settled or {}
+        outside = run_reader(release, None, options, pool=pool, cache=cache, settled=done.get(OUTSIDE, ()))
         # every insider's blocks are queued before the first is collected: the workers stay busy
-        started = [start_reader(release, insider, options, outside.prior, pool, cache) for insider in insiders]
+        started = [start_reader(release, insider, options, outside.prior, pool, cache, done.get(insider, ())) for insider in insiders]  # fmt: skip
         runs = [outside] + [finish_reader(reader) for reader in started]
     frames = [result_frame(release.table, run, k) for run in runs]
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=RESULT_SCHEMA)

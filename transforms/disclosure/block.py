@@ -42,6 +42,7 @@ BATCH_TIME_LIMIT = 5.0
 # Integer-programming seconds per block; a target still open after it is counted unprotected
 # (method milp_limit): the audit's run time stays bounded and it never claims an unproven protection.
 BLOCK_MILP_BUDGET = 20.0  # seconds per MILP that looks for one point attaining many open bounds
+SWEEPS = 6  # LP bounds only: optima over all targets up, down, and in random mixed directions
 BINDING_LABELS = 4  # the constraints named per target (largest duals first)
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
 _UNBOUNDED = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
@@ -203,13 +204,16 @@ class BlockModel:
         return rounded, bool(seen == rounded), self._binding(solution)
 
     def sweep(self, targets: np.ndarray, stats: SolveStats) -> None:
-        """LP bounds only: the optima of all targets pushed up, then down, counted as seen."""
+        """LP bounds only: the optima of all targets pushed up, down and in SWEEPS - 2 random mixed
+        directions, counted as seen (each settles the targets it pushes k apart)."""
         if self.cost_at is not None:
             self.highs.changeColCost(self.cost_at, 0.0)
             self.cost_at = None
-        for sign in (-1.0, 1.0):
-            for variable in targets.tolist():
-                self.highs.changeColCost(variable, sign)
+        random = np.random.default_rng(len(targets))  # deterministic per block
+        directions = [np.full(targets.size, -1.0), np.ones(targets.size)]
+        directions += [random.choice((-1.0, 1.0), targets.size) for _ in range(SWEEPS - 2)]
+        for direction in directions:
+            self.highs.changeColsCost(targets.size, targets.astype(np.int32), direction)
             self.highs.run()
             stats.lp_solves += 1
             if self.highs.getModelStatus() == _OPTIMAL:

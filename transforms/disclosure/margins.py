@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from transforms.disclosure.cells import ALL, CellTable, cell_name, is_month
+from transforms.disclosure.grouping import GROUPED_SUFFIX, members
 from transforms.disclosure.system import Expression, SystemBuilder
 from transforms.indicators.spec import Indicator
 
@@ -41,7 +42,7 @@ def add_provider_margins(table: CellTable, builder: SystemBuilder, indicator: In
     groups: dict[tuple[str, str, str, str], dict[str, int]] = defaultdict(dict)
     for position in table.by_indicator.get(indicator.id, []):
         _, period, provider, dimension, value, column = table.keys[position]
-        if column in columns:
+        if column in columns and not dimension.endswith(GROUPED_SUFFIX):  # grouped: the city only
             groups[(period, dimension, value, column)][provider] = position
     covered = {
         period: table.covers(indicator.id, period, ALL) and bool(table.providers(indicator.id, period))
@@ -106,6 +107,23 @@ def add_crossed_margins(table: CellTable, builder: SystemBuilder, indicator: Ind
                     )
 
 
+def add_grouped_margins(table: CellTable, builder: SystemBuilder, indicator: Indicator, columns: tuple[str, ...]):
+    """A grouped cell of a crossed breakdown (transforms.disclosure.grouping) is the sum of the
+    cells of its members, which its value names; a member the release does not hold is 0."""
+    for (_period, _provider, _column), cells in _unit_groups(table, indicator, columns).items():
+        for crossed, _ in indicator.adds_up.crossed:
+            for (dimension, value), position in cells.items():
+                if dimension != crossed + GROUPED_SUFFIX:
+                    continue
+                lefts, rights = members(value)
+                fine = [(crossed, f"{left}|{right}") for left in lefts for right in rights]
+                builder.equal(
+                    _total_minus(position, [cells[key] for key in fine if key in cells]),
+                    "grouped",
+                    f"members add up to the grouped cell: {cell_name(table.keys[position])}",
+                )
+
+
 def add_month_margins(table: CellTable, builder: SystemBuilder, indicator: Indicator, columns: tuple[str, ...]):
     periods = {period for (ind, period) in table.units if ind == indicator.id}
     months_of: dict[str, list[str]] = defaultdict(list)
@@ -115,7 +133,7 @@ def add_month_margins(table: CellTable, builder: SystemBuilder, indicator: Indic
     groups: dict[tuple[str, str, str, str], dict[str, int]] = defaultdict(dict)
     for position in table.by_indicator.get(indicator.id, []):
         _, period, provider, dimension, value, column = table.keys[position]
-        if column in columns:
+        if column in columns and not dimension.endswith(GROUPED_SUFFIX):  # grouped: yearly only
             groups[(provider, dimension, value, column)][period] = position
     for (provider, dimension, value, column), by_period in groups.items():
         for year in sorted(p for p in periods if not is_month(p)):
@@ -166,6 +184,7 @@ def add_margins(table: CellTable, builder: SystemBuilder, indicators: tuple[Indi
             add_breakdown_margins(table, builder, indicator, columns)
         if columns and indicator.adds_up.crossed:
             add_crossed_margins(table, builder, indicator, columns)
+            add_grouped_margins(table, builder, indicator, columns)
         if columns and "months" in over:
             add_month_margins(table, builder, indicator, columns)
         add_share_bases(table, builder, indicator)

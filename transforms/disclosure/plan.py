@@ -10,6 +10,10 @@ breakdown published per month is published per year too. A table that is not pub
 printed anywhere: it is not a "•" wall, and the reader learns nothing from it
 (`marts.indicator_values.suppressed` is true for its rows: "not published").
 
+A city's yearly crossed table with many small cells (unmet needs by category x reason) is
+published with its smallest categories and reasons pooled instead (transforms.disclosure.grouping,
+`with_groups`); its fine table is then not published.
+
 The shares are taken over every period in the warehouse, so the plan changes only when the data
 do, not from month to month.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.disclosure.grouping import GROUPED_SUFFIX
 from transforms.indicators.registry import KINDS
 from transforms.suppression import BASE_KINDS, COUNT_KINDS, primary_suppression
 
@@ -77,6 +82,21 @@ def plan_publication(monthly: pl.DataFrame, yearly: pl.DataFrame, k: int) -> pl.
         .cast(PLAN_SCHEMA)
         .sort(list(TABLE_KEY))
     )
+
+
+def with_groups(plan: pl.DataFrame, tables: set[tuple[str, str]]) -> pl.DataFrame:
+    """The plan with each grouped table (transforms.disclosure.grouping) published per year at the
+    city level instead of its fine table."""
+    if not tables:
+        return plan
+    fine = pl.struct("indicator_id", "dimension").is_in([{"indicator_id": i, "dimension": d} for i, d in tables])
+    plan = plan.with_columns(yearly=pl.when(fine & (pl.col("level") == "city")).then(False).otherwise(pl.col("yearly")))
+    added = pl.DataFrame(
+        [(i, "city", d + GROUPED_SUFFIX, None, None, False, True) for i, d in sorted(tables)],
+        schema=PLAN_SCHEMA,
+        orient="row",
+    )
+    return pl.concat([plan, added]).sort(list(TABLE_KEY))
 
 
 def planned(rows: pl.DataFrame, plan: pl.DataFrame, grain: str) -> pl.Series:

@@ -61,6 +61,7 @@ GroupKey = tuple[str, str, str]  # indicator_id, period, dimension: one breakdow
 GROUP_KEY = ("indicator_id", "period", "dimension")
 Narrow = tuple[str, int, tuple[str, ...]]  # reader, target cell, the rows that bind at its optimum
 DERIVED_STEPS = 2
+NEARBY_STEPS = 4  # rows walked out from a target whose own rows offer nothing to hide
 
 
 @dataclass
@@ -191,8 +192,9 @@ class _Chooser:
     def _eligible(self, reader: str, target: int, own: dict[str, np.ndarray], totals: bool) -> tuple[np.ndarray, bool]:
         mine = own.get(reader)
         eligible = self.can_hide if mine is None else self.can_hide & ~mine
-        # a withdrawn cell's breakdown is gone already: only a total beside it can still help
-        breakdown = self.table.keys[target][3] != ALL and not totals and self.table.status[target] != WITHDRAWN
+        # a cell not printed (withdrawn, or not in the plan): only a total beside it may still help
+        not_printed = self.table.status[target] in (WITHDRAWN, UNPRINTED)
+        breakdown = self.table.keys[target][3] != ALL and not totals and not not_printed
         return (eligible & ~self.total if breakdown else eligible), breakdown
 
     def choose(
@@ -219,8 +221,9 @@ class _Chooser:
             in_equations, in_inequalities, stuck = self._picks(target, unknown, eligible)
             found = in_equations or in_inequalities
             if not found and not stuck:
-                # no row narrows it alone: widen the rows that bind at the reader's optimum
-                found = self._in_binding(binding, eligible)
+                # no row narrows it alone: widen the rows that bind at the reader's optimum, or
+                # the nearest published figure its unknown neighbours lead to
+                found = self._in_binding(binding, eligible) or self._nearby(target, unknown, eligible)
             rows = self.columns.indices[self.columns.indptr[target] : self.columns.indptr[target + 1]]
             if breakdown and (stuck or not found):
                 withdrawn.update(self._withdrawal(target, rows))
@@ -261,6 +264,22 @@ class _Chooser:
                 if other[0] == indicator and other[3] == dimension and self.table.status[cell] in (PUBLISHED, HIDDEN):
                     groups.add((indicator, other[1], dimension))
         return groups
+
+    def _nearby(self, target: int, unknown: np.ndarray, eligible: np.ndarray) -> list[int]:
+        """The cheapest eligible cell in the rows nearest to the target, going out through unknown
+        cells (a figure that narrows the target through cells nobody prints)."""
+        frontier, seen = {target}, {target}
+        for _ in range(NEARBY_STEPS):
+            rows = np.unique(np.concatenate([self.columns.indices[self.columns.indptr[c] : self.columns.indptr[c + 1]] for c in frontier]))  # fmt: skip
+            found = self._cheapest(rows, eligible)
+            if found:
+                return found
+            reached = set(np.concatenate([self.rows.indices[self.rows.indptr[r] : self.rows.indptr[r + 1]] for r in rows.tolist()]).tolist()) if rows.size else set()  # fmt: skip
+            frontier = {c for c in reached - seen if unknown[c]}
+            seen |= reached
+            if not frontier:
+                break
+        return []
 
     def _in_binding(self, binding: tuple[str, ...], eligible: np.ndarray) -> list[int]:
         """The cheapest eligible cell of each row that binds at the reader's optimum."""
@@ -354,11 +373,16 @@ def protect_release(
     stage = 0 if insiders else 1
     final_passed = False
     cache: BlockCache = {}  # blocks no round touched are not solved again
+    # Per reader, the targets found protected: hiding more only widens every interval (a point the
+    # reader could not exclude stays possible, with a newly hidden cell at its true value), so
+    # they are not solved again in later rounds (LP stages; the give-back audits everything).
+    settled: dict[str, set[tuple[str, ...]]] = {}
     for round_number in range(1, max_rounds + 1):
         begun = time.perf_counter()
         readers, lp_only = stages[stage]
         release = build_system(cells, public)
-        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, release=release, cache=cache)  # fmt: skip
+        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, release=release, cache=cache, settled=settled if lp_only else None)  # fmt: skip
+        _settle(settled, result)
         narrow = _narrow_targets(result, release.table)
         rounds.append({"round": round_number, "stage": stage, "hidden": int((release.table.status == HIDDEN).sum()), "unprotected": len(narrow), "seconds": time.perf_counter() - begun})  # fmt: skip
         if on_round is not None:
@@ -407,6 +431,11 @@ def protect_release(
         time.perf_counter() - started,
         _stacked(withdrawn, [*GROUP_KEY, "round"]),
     )
+
+
+def _settle(settled: dict[str, set[tuple[str, ...]]], result: AuditResult) -> None:
+    for reader, *key in result.cells.filter(pl.col("protected")).select("reader", *CELL_KEY).iter_rows():
+        settled.setdefault(reader, set()).add(tuple(key))
 
 
 def _stacked(frames: list[pl.DataFrame], columns: list[str]) -> pl.DataFrame:

@@ -189,11 +189,13 @@ def start_targets(
     for block, block_targets in _group(view.var_block[target_vars]).items() if target_vars.size else []:
         wanted = target_vars[block_targets]
         if prior is not None:
-            if _unchanged(prior, view.variables[vars_by_block[block]]):
+            # (a target the prior did not solve, e.g. settled in an earlier round, is solved here)
+            solved_before = all(int(view.variables[j]) in prior.bounds for j in wanted)
+            if solved_before and _unchanged(prior, view.variables[vars_by_block[block]]):
                 stats.blocks_reused += 1
                 results.update({int(view.variables[j]): prior.bounds[int(view.variables[j])] for j in wanted})
                 continue
-            narrow = [j for j in wanted if _narrow(prior.bounds[int(view.variables[j])], options.k)]
+            narrow = [j for j in wanted if int(view.variables[j]) in prior.bounds and _narrow(prior.bounds[int(view.variables[j])], options.k)]  # fmt: skip
             results.update({int(view.variables[j]): replace(prior.bounds[int(view.variables[j])], method="outside") for j in narrow})  # fmt: skip
             stats.methods["outside"] += len(narrow)
             wanted = np.array([j for j in wanted if int(view.variables[j]) not in results], dtype=np.int64)

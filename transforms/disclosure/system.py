@@ -20,7 +20,7 @@ INF = float("inf")
 HOLD_TOLERANCE = 1e-7
 
 # Row kinds: the adds_up margins, the declared relations, and the two rules every reader knows.
-MARGIN_KINDS = ("providers", "breakdowns", "crossed", "months")
+MARGIN_KINDS = ("providers", "breakdowns", "crossed", "grouped", "months")
 RELATION_KINDS = ("equal", "at_most", "at_least", "quotient")
 RULE_KINDS = ("share_base",)  # a share's numerator is at most its denominator
 DROPPED_EXAMPLES = 3  # labels kept per kind of row that does not hold
