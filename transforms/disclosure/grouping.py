@@ -2,10 +2,10 @@
 (e.g. unmet needs by category x reason) in which many cells are small is published with its
 smallest categories and reasons pooled, instead of as a table of "•".
 
-Pooling: while the table has a cell of 1..k-1 outside the pools' row and column, the category or
-reason of such a cell with the smallest total joins the pool of its side. Small cells left in the
-pools' row or column are for the protection to hide (pooling a large category for one small cell
-would lose more). The pools differ from year to year (each year's table on its own).
+Pooling: while the table has a cell of 1..k-1, the category or reason of such a cell with the
+smallest total (outside the pool) joins the pool of its side; it stops when every small cell lies
+in the pools' row and column. (Leaving small cells in the pools' row or column to the protection
+was measured worse on the demo: the protection then hides the large cells beside them.) The pools differ from year to year (each year's table on its own).
 
 A grouped cell is the sum of its members' cells and is stored as a row of its own, dimension
 `<crossed>_grouped`, value `<categories>|<reasons>` with the members of each side joined by "+"
@@ -52,10 +52,8 @@ def pools(cells: dict[tuple[str, str], int], k: int) -> tuple[set[str], set[str]
         merged: Counter[tuple[str, str]] = Counter()
         for (left, right), count in cells.items():
             merged[(_side(left, pooled[0]), _side(right, pooled[1]))] += count
-        # a small cell in the pool's row or column is left to the protection: pooling its other
-        # side would swallow a large category for one cell
         candidates = {
-            (side, key[side]) for key, count in merged.items() if 0 < count < k and "*" not in key for side in (0, 1)
+            (side, key[side]) for key, count in merged.items() if 0 < count < k for side in (0, 1) if key[side] != "*"
         }
         if not candidates:
             return pooled

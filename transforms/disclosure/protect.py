@@ -356,13 +356,10 @@ def protect_release(
     give_back_seconds: float = 0.0,
 ) -> Protection:
     """Hide more rows of `cells` (and withdraw breakdowns) until the audit passes for the outside
-    reader and every insider, or the budget (rounds, seconds) is spent. The rounds go from cheap to
-    exact: the outside reader with LP bounds, then every insider too, then (`exact_stage`) integer
-    verdicts (see SolveOptions.lp_only; a narrow LP interval is always a narrow integer one).
-    The returned audit is the last round's: passed only when the last stage passed. Without the
-    exact stage the audit that gates publication gives the integer verdict. Once it passed,
-    `give_back_seconds` are spent publishing again rows hidden without need
-    (transforms.disclosure.unhide), at the LP stage."""
+    reader and every insider, or the budget (rounds, seconds) is spent: the outside reader with LP
+    bounds, then every insider too, then (`exact_stage`) integer verdicts. The returned audit is
+    the last round's, passed only when the last stage passed. Then up to `give_back_seconds` (no
+    longer than the rounds took) publish again rows hidden without need (LP stage only)."""
     started = time.perf_counter()
     insiders = tuple(insiders)
     cells = start = validate_cells(cells)
@@ -373,10 +370,7 @@ def protect_release(
     stage = 0 if insiders else 1
     final_passed = False
     cache: BlockCache = {}  # blocks no round touched are not solved again
-    # Per reader, the targets found protected: hiding more only widens every interval (a point the
-    # reader could not exclude stays possible, with a newly hidden cell at its true value), so
-    # they are not solved again in later rounds (LP stages; the give-back audits everything).
-    settled: dict[str, set[tuple[str, ...]]] = {}
+    settled: dict[str, set[tuple[str, ...]]] = {}  # per reader, targets protected (see _settle)
     for round_number in range(1, max_rounds + 1):
         begun = time.perf_counter()
         readers, lp_only = stages[stage]
@@ -413,16 +407,11 @@ def protect_release(
         final_passed = result.passed
     result.passed = final_passed  # a verdict on the cells returned, at the last stage
     kept = _stacked(added, [*ROW_KEY, "round"])
-    give_back_seconds = min(give_back_seconds, max_seconds - (time.perf_counter() - started))
-    if final_passed and give_back_seconds > 0 and not exact_stage and kept.height:
-        begun = time.perf_counter()
-        candidates = {tuple(row) for row in kept.select(ROW_KEY).iter_rows()}
-        cells, given, after, batches = give_back(start, cells, candidates, public, k, insiders, seconds=give_back_seconds, cache=cache, cost=hiding_cost, workers=workers)  # fmt: skip
-        if after is not None:
-            result = after
-        given_rows = pl.DataFrame(sorted(given), schema=dict.fromkeys(ROW_KEY, pl.String), orient="row")
-        kept = kept.join(given_rows, on=list(ROW_KEY), how="anti")
-        rounds.append({"round": len(rounds) + 1, "stage": -1, "given_back": len(given), "batches": batches, "unprotected": result.counts["unprotected"], "seconds": time.perf_counter() - begun})  # fmt: skip
+    elapsed = time.perf_counter() - started
+    # giving back takes at most as long as the rounds took, within the budget
+    seconds = min(give_back_seconds, max_seconds - elapsed, elapsed)
+    if final_passed and seconds > 0 and not exact_stage and kept.height:
+        cells, kept, result = _give_back(start, cells, kept, public, k, insiders, seconds, cache, workers, rounds, result)  # fmt: skip
     return Protection(
         cells,
         kept,
@@ -433,7 +422,34 @@ def protect_release(
     )
 
 
+def _give_back(
+    start: pl.DataFrame,
+    cells: pl.DataFrame,
+    kept: pl.DataFrame,
+    public: pl.DataFrame | None,
+    k: int,
+    insiders: tuple[str, ...],
+    seconds: float,
+    cache: BlockCache,
+    workers: int | None,
+    rounds: list[dict[str, float]],
+    result: AuditResult,
+) -> tuple[pl.DataFrame, pl.DataFrame, AuditResult]:
+    """transforms.disclosure.unhide on the rows the rounds hid; the rows still hidden and the audit."""
+    begun = time.perf_counter()
+    candidates = {tuple(row) for row in kept.select(ROW_KEY).iter_rows()}
+    cells, given, after, batches = give_back(start, cells, candidates, public, k, insiders, seconds=seconds, cache=cache, cost=hiding_cost, workers=workers)  # fmt: skip
+    result = after if after is not None else result
+    given_rows = pl.DataFrame(sorted(given), schema=dict.fromkeys(ROW_KEY, pl.String), orient="row")
+    kept = kept.join(given_rows, on=list(ROW_KEY), how="anti")
+    rounds.append({"round": len(rounds) + 1, "stage": -1, "given_back": len(given), "batches": batches, "unprotected": result.counts["unprotected"], "seconds": time.perf_counter() - begun})  # fmt: skip
+    return cells, kept, result
+
+
 def _settle(settled: dict[str, set[tuple[str, ...]]], result: AuditResult) -> None:
+    """Remember the targets found protected, per reader: hiding more only widens every interval (a
+    point the reader could not exclude stays possible, with a newly hidden cell at its true value),
+    so later LP rounds do not solve them again (the give-back audits everything)."""
     for reader, *key in result.cells.filter(pl.col("protected")).select("reader", *CELL_KEY).iter_rows():
         settled.setdefault(reader, set()).add(tuple(key))
 

@@ -16,9 +16,9 @@ CELLS = {("a", "x"): 10, ("a", "y"): 2, ("b", "x"): 7, ("b", "y"): 8, ("c", "x")
 
 
 def test_pools_take_the_smallest_member_beside_a_small_cell_until_only_the_pool_is_small():
-    """c (total 1) goes first; then a|y = 2 (a 12, y 10): y. Left are a|* = 2 and *|x = 1, in the
-    pools' row or column: for the protection, not for more pooling."""
-    assert pools(CELLS, K) == ({"c"}, {"y"})
+    """c (total 1) goes first; then of a|y = 2's a (12) and y (10), and *|x = 1's x (18): y; then
+    a|* = 2: a. Left is only *|* = 2, in the pools' row and column: stop."""
+    assert pools(CELLS, K) == ({"a", "c"}, {"y"})
 
 
 def _yearly() -> pl.DataFrame:
@@ -35,14 +35,12 @@ def test_grouped_rows_are_the_members_sums_with_row_and_column_totals():
     rows = grouped_rows(yearly, {("needs_unmet_count", "category_reason")}, K)
     assert set(rows["dimension"]) == {"category_reason_grouped"}
     assert dict(rows.select("dimension_value", "numerator").iter_rows()) == {
-        "a|x": 10,
+        "a+c|x": 11,
+        "a+c|y": 2,
         "b|x": 7,
-        "c|x": 1,
-        "a|y": 2,
         "b|y": 8,
-        "a|x+y": 12,
+        "a+c|x+y": 13,
         "b|x+y": 15,
-        "c|x+y": 1,
         "a+b+c|x": 18,
         "a+b+c|y": 10,
     }
