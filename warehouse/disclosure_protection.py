@@ -62,9 +62,10 @@ WHERE v.indicator_id = p.indicator_id AND v.period = p.period AND v.provider_id 
   AND v.dimension = p.dimension AND v.dimension_value = p.dimension_value
 """
 # The protection's budget in rounds (seconds: kim.settings.protection_budget_seconds), and the
-# seconds of it spent afterwards publishing again rows hidden without need (most informative first).
+# batches spent afterwards publishing again rows hidden without need (most informative first; a
+# count, not seconds, so that the same figures always give the same release).
 MAX_ROUNDS = 100
-GIVE_BACK_SECONDS = 45.0
+GIVE_BACK_BATCHES = 2
 SELECT_PUBLICATION_ROWS = "SELECT count(*) FROM marts.indicator_publication"
 VALUE_TABLES = ("indicator_values", "indicator_values_yearly")
 PUBLICATION_COLUMNS = [*ROW_KEY, "status", "reason"]
@@ -166,7 +167,7 @@ def protect_warehouse(
         max_seconds=protection_budget_seconds() if max_seconds is None else max_seconds,
         on_round=on_round,
         exact_stage=False,  # the audit after this step gives the verdict (dq/disclosure_audit)
-        give_back_seconds=GIVE_BACK_SECONDS,
+        give_back_batches=GIVE_BACK_BATCHES,
     )
     _store(con, plan, publication(rows, protection.added, protection.withdrawn), grouped)
     return protection

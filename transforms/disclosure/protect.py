@@ -353,13 +353,13 @@ def protect_release(
     workers: int | None = None,
     on_round: Callable[[dict[str, float]], Any] | None = None,
     exact_stage: bool = True,
-    give_back_seconds: float = 0.0,
+    give_back_batches: int = 0,
 ) -> Protection:
     """Hide more rows of `cells` (and withdraw breakdowns) until the audit passes for the outside
     reader and every insider, or the budget (rounds, seconds) is spent: the outside reader with LP
     bounds, then every insider too, then (`exact_stage`) integer verdicts. The returned audit is
-    the last round's, passed only when the last stage passed. Then up to `give_back_seconds` (no
-    longer than the rounds took) publish again rows hidden without need (LP stage only)."""
+    the last round's, passed only when the last stage passed. Then up to `give_back_batches`
+    batches publish again rows hidden without need (LP stage only)."""
     started = time.perf_counter()
     insiders = tuple(insiders)
     cells = start = validate_cells(cells)
@@ -407,11 +407,9 @@ def protect_release(
         final_passed = result.passed
     result.passed = final_passed  # a verdict on the cells returned, at the last stage
     kept = _stacked(added, [*ROW_KEY, "round"])
-    elapsed = time.perf_counter() - started
-    # giving back takes at most as long as the rounds took, within the budget
-    seconds = min(give_back_seconds, max_seconds - elapsed, elapsed)
-    if final_passed and seconds > 0 and not exact_stage and kept.height:
-        cells, kept, result = _give_back(start, cells, kept, public, k, insiders, seconds, cache, workers, rounds, result)  # fmt: skip
+    seconds = max_seconds - (time.perf_counter() - started)
+    if final_passed and give_back_batches > 0 and seconds > 0 and not exact_stage and kept.height:
+        cells, kept, result = _give_back(start, cells, kept, public, k, insiders, (give_back_batches, seconds), cache, workers, rounds, result)  # fmt: skip
     return Protection(
         cells,
         kept,
@@ -429,7 +427,7 @@ def _give_back(
     public: pl.DataFrame | None,
     k: int,
     insiders: tuple[str, ...],
-    seconds: float,
+    limits: tuple[int, float],
     cache: BlockCache,
     workers: int | None,
     rounds: list[dict[str, float]],
@@ -438,7 +436,7 @@ def _give_back(
     """transforms.disclosure.unhide on the rows the rounds hid; the rows still hidden and the audit."""
     begun = time.perf_counter()
     candidates = {tuple(row) for row in kept.select(ROW_KEY).iter_rows()}
-    cells, given, after, batches = give_back(start, cells, candidates, public, k, insiders, seconds=seconds, cache=cache, cost=hiding_cost, workers=workers)  # fmt: skip
+    cells, given, after, batches = give_back(start, cells, candidates, public, k, insiders, batches=limits[0], seconds=limits[1], cache=cache, cost=hiding_cost, workers=workers)  # fmt: skip
     result = after if after is not None else result
     given_rows = pl.DataFrame(sorted(given), schema=dict.fromkeys(ROW_KEY, pl.String), orient="row")
     kept = kept.join(given_rows, on=list(ROW_KEY), how="anti")

@@ -78,17 +78,19 @@ def give_back(
     k: int,
     insiders: tuple[str, ...],
     *,
+    batches: int,
     seconds: float,
     cache: BlockCache,
     cost: Cost,
     workers: int | None = None,
 ) -> tuple[pl.DataFrame, set[RowKey], AuditResult | None, int]:
-    """Publish again, within `seconds`, every candidate row (hidden by the protection) whose
-    block still passes the audit without it. Returns the cells, the rows given back, the audit of
-    the returned cells (None: nothing was tried) and the number of batches."""
+    """Publish again, in at most `batches` batches (a count, not a time: the same release gives the
+    same result) and within `seconds` (the rest of the budget), every candidate row (hidden by the
+    protection) whose block still passes the audit without it. Returns the cells, the rows given
+    back, the audit of the returned cells (None: nothing was tried) and the number of batches."""
     deadline = time.perf_counter() + seconds
-    remaining, given, result, batches = set(candidates), set[RowKey](), None, 0
-    while remaining and time.perf_counter() < deadline:
+    remaining, given, result, done = set(candidates), set[RowKey](), None, 0
+    while remaining and done < batches and time.perf_counter() < deadline:
         batch, block_of = _batch(cells, public, remaining, cost)
         if not batch:
             break
@@ -99,9 +101,9 @@ def give_back(
         cells = publish_rows(start, cells, kept) if kept != set(batch) else trial
         given |= kept
         remaining -= set(batch)
-        batches += 1
+        done += 1
         if kept != set(batch):
             result = None  # the audit above was of the trial, not of the cells returned
-    if batches and result is None:
+    if done and result is None:
         result = audit_release(cells, public, k, insiders, exact=False, lp_only=True, workers=workers, cache=cache)
-    return cells, given, result, batches
+    return cells, given, result, done

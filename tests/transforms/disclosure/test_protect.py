@@ -627,7 +627,7 @@ def test_give_back_publishes_a_cell_hidden_without_need_and_keeps_the_needed_one
     protected = _reasons({"a", "b", "c"}).frame()
     row = ("cases_closed", "2025-03", "all", "closing_reason")
     candidates = {(*row, "b"), (*row, "c")}
-    cells, given, result, batches = give_back(start, protected, candidates, None, 5, (), seconds=60.0, cache={}, cost=hiding_cost)  # fmt: skip
+    cells, given, result, batches = give_back(start, protected, candidates, None, 5, (), batches=10, seconds=600.0, cache={}, cost=hiding_cost)  # fmt: skip
     assert given == {(*row, "c")}
     assert batches == 2 and result is not None and result.passed
     status = dict(cells.filter(pl.col("dimension") == "closing_reason").select("dimension_value", "status").iter_rows())
@@ -653,7 +653,7 @@ def test_protect_release_gives_back_only_what_the_audit_allows():
         .otherwise(pl.col("status"))
     )
     plain = protect_release(cells, k=5, insiders=("caritas", "diakonie"), exact_stage=False)
-    back = protect_release(cells, k=5, insiders=("caritas", "diakonie"), exact_stage=False, give_back_seconds=60.0)
+    back = protect_release(cells, k=5, insiders=("caritas", "diakonie"), exact_stage=False, give_back_batches=5)
     assert plain.passed and back.passed
     hidden = lambda p: set(p.cells.filter(pl.col("status") == "hidden").select(CELL_KEY).iter_rows())  # noqa: E731
     assert hidden(back) <= hidden(plain)
