@@ -29,7 +29,7 @@ import polars as pl
 
 from kim.settings import protection_budget_seconds
 from transforms.disclosure.cells import ROW_KEY
-from transforms.disclosure.grouping import grouped_rows, grouped_tables
+from transforms.disclosure.grouping import ALIAS_COLUMNS, grouped_rows, grouped_tables, pooled_fine_rows
 from transforms.disclosure.plan import plan_publication, planned, primary_hidden, with_groups
 from transforms.disclosure.protect import GROUP_KEY, Protection, protect_release
 from warehouse.db import fetch_polars, transaction
@@ -79,6 +79,40 @@ def planned_rows(monthly: pl.DataFrame, yearly: pl.DataFrame, plan: pl.DataFrame
         for rows, grain in ((monthly, "monthly"), (yearly, "yearly"))
     ]
     return pl.concat(frames).with_columns(suppressed=primary_hidden(k) & pl.col("planned"))
+
+
+def without_pooled(rows: pl.DataFrame, pooled: pl.DataFrame) -> pl.DataFrame:
+    """`rows` with the fine rows that lie in a pool (transforms.disclosure.grouping) not planned:
+    their pool is printed instead."""
+    inside = pooled.with_columns(_pooled=pl.lit(True))
+    return (
+        rows.join(inside, on=list(ROW_KEY), how="left")
+        .with_columns(planned=pl.col("planned") & pl.col("_pooled").is_null())
+        .with_columns(suppressed=pl.col("suppressed") & pl.col("planned"))
+        .drop("_pooled")
+    )
+
+
+def alias_publication(grouped: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
+    """The status of every grouped row that pools nothing: that of the fine row it repeats (the
+    audit and the protection see only the fine row, so one figure is never two cells)."""
+    fine = published.select(
+        "indicator_id",
+        "period",
+        "provider_id",
+        pl.col("dimension").alias(ALIAS_COLUMNS[0]),
+        pl.col("dimension_value").alias(ALIAS_COLUMNS[1]),
+        "status",
+        "reason",
+    )
+    aliases = grouped.filter(pl.col(ALIAS_COLUMNS[0]).is_not_null())
+    joined = aliases.join(fine, on=["indicator_id", "period", "provider_id", *ALIAS_COLUMNS], how="left")
+    twin = pl.col("status").is_not_null()
+    return joined.select(
+        *ROW_KEY,
+        pl.col("status").fill_null("unpublished"),
+        pl.when(twin).then(pl.col("reason")).otherwise(pl.lit("plan")).alias("reason"),
+    )
 
 
 def start_cells(rows: pl.DataFrame) -> pl.DataFrame:
@@ -156,7 +190,8 @@ def protect_warehouse(
     tables = grouped_tables(yearly, k)
     grouped = grouped_rows(yearly, tables, k)
     plan = with_groups(plan_publication(monthly, yearly, k), tables)
-    rows = planned_rows(monthly, pl.concat([yearly, grouped.cast(yearly.schema)]), plan, k)
+    pools_only = grouped.filter(pl.col(ALIAS_COLUMNS[0]).is_null()).select(yearly.columns)
+    rows = without_pooled(planned_rows(monthly, pl.concat([yearly, pools_only]), plan, k), pooled_fine_rows(grouped))
     cells = start_cells(rows)
     protection = protect_release(
         cells,
@@ -169,5 +204,6 @@ def protect_warehouse(
         exact_stage=False,  # the audit after this step gives the verdict (dq/disclosure_audit)
         give_back_batches=GIVE_BACK_BATCHES,
     )
-    _store(con, plan, publication(rows, protection.added, protection.withdrawn), grouped)
+    published = publication(rows, protection.added, protection.withdrawn)
+    _store(con, plan, pl.concat([published, alias_publication(grouped, published)]), grouped.select(yearly.columns))
     return protection

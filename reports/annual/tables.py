@@ -51,8 +51,14 @@ def breakdown_table(
     """One row per breakdown value plus the total. `full_code_list`: every code of the code
     list, also those without observations (shown as 0), where the indicator exists. A breakdown
     that is not published per year is only the note."""
-    columns, left_out = breakdown_columns(specs, figures.figures, dimension)
-    if left_out and not columns:
+    shown, left_out = breakdown_columns(specs, figures.figures, dimension)
+    # a column published with small groups pooled is printed pooled (its fine table holds only
+    # the codes the pool left out)
+    pooled_columns = [c for c in shown + left_out if _is_pooled(figures, c, dimension)]
+    pooled = tuple(_pooled_table(figures, column, dimension, total_label) for column in pooled_columns)
+    columns = [c for c in shown if c not in pooled_columns]
+    left_out = [c for c in left_out if c not in pooled_columns]
+    if left_out and not columns and not pooled:
         return Table([], [], chart_id, note=UNPUBLISHED)
     codes = figures.dimension_values([c.indicator_id for c in columns], dimension)
     if full_code_list and columns:
@@ -68,9 +74,28 @@ def breakdown_table(
         )
         for code in ordered
     ]
-    if rows:
+    if rows and columns:
         rows.append(Row("all", total_label, [figures.cell(c.indicator_id) for c in columns], total=True))
-    return Table(columns, rows, chart_id, footnote=UNPUBLISHED_COLUMNS if rows and left_out else None)
+    else:
+        rows = []
+    footnote = UNPUBLISHED_COLUMNS if (rows or pooled) and left_out else None
+    return Table(columns, rows, chart_id if rows else None, footnote=footnote, pooled=pooled)
+
+
+def _is_pooled(figures: YearFigures, column: Column, dimension: str) -> bool:
+    grouped = dimension + GROUPED_SUFFIX
+    return figures.published(column.indicator_id, grouped) and bool(figures.dimension_values([column.indicator_id], grouped))  # fmt: skip
+
+
+def _pooled_table(figures: YearFigures, column: Column, dimension: str, total_label: str) -> Table:
+    """One column's breakdown with its small groups pooled (transforms.disclosure.grouping): the
+    kept codes in code-list order, then the pool ("Übrige: …"), then the total."""
+    grouped = dimension + GROUPED_SUFFIX
+    values = figures.dimension_values([column.indicator_id], grouped)
+    ordered = sorted(values, key=lambda group: ("+" in group, code_sorted(dimension, group.split("+"))))
+    rows = [Row(group, _group_label(dimension, group), [figures.cell(column.indicator_id, "all", grouped, group)]) for group in ordered]  # fmt: skip
+    rows.append(Row("all", total_label, [figures.cell(column.indicator_id)], total=True))
+    return Table([column], rows, footnote=POOLED_NOTE)
 
 
 def bar_chart(
@@ -124,9 +149,9 @@ def gap_matrix(figures: YearFigures, k: int) -> Matrix:
     """Unmet needs by category (rows) × reason (columns); the last cell of each row is the
     category's total (keyed by the category), the last row the reasons' totals."""
     indicator = "needs_unmet_count"
+    if figures.published(indicator, GROUPED_GAPS) and figures.dimension_values([indicator], GROUPED_GAPS):
+        return grouped_gap_matrix(figures, k)
     if figures.has(indicator) and not figures.published(indicator, "category_reason"):
-        if figures.published(indicator, GROUPED_GAPS) and figures.dimension_values([indicator], GROUPED_GAPS):
-            return grouped_gap_matrix(figures, k)
         return Matrix(indicator, "Bedarfskategorie", [], "Insgesamt", [], note=UNPUBLISHED)
     values = figures.dimension_values([indicator], "category_reason")
     pairs = [v.partition("|") for v in values if "|" in v]
@@ -156,7 +181,9 @@ def gap_matrix(figures: YearFigures, k: int) -> Matrix:
     return Matrix(indicator, "Bedarfskategorie", columns, "Insgesamt", rows, hidden / total if total else 0.0)
 
 
-GROUPED_GAPS = "category_reason_grouped"  # transforms.disclosure.grouping (not imported: the solvers)
+GROUPED_SUFFIX = "_grouped"  # transforms.disclosure.grouping (not imported: the solvers)
+GROUPED_GAPS = "category_reason" + GROUPED_SUFFIX
+POOLED_NOTE = "Kleine Gruppen sind zu „Übrige“ zusammengefasst, damit keine Werte verdeckt werden müssen."
 POOLED_REMARK = (
     "Kleine Bedarfskategorien und Gründe sind zu „Übrige“ zusammengefasst, damit die Tabelle "
     "möglichst wenige Felder verdecken muss."

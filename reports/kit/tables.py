@@ -36,10 +36,13 @@ class Table:
     chart_id: str | None = None
     note: str | None = None
     footnote: str | None = None  # under the table: some of its columns are not published
+    # A column whose breakdown is published with small groups pooled ("Übrige"), as a table of
+    # its own (its rows differ from the table's): one per such column.
+    pooled: tuple[Table, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.rows
+        return not self.rows and not self.pooled
 
 
 @dataclass(frozen=True)

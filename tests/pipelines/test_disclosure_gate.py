@@ -95,3 +95,38 @@ def test_an_unknown_mode_is_refused(monkeypatch):
     monkeypatch.setenv("KIM_DISCLOSURE_AUDIT", "sometimes")
     with pytest.raises(ValueError, match="KIM_DISCLOSURE_AUDIT must be one of enforce, warn"):
         disclosure_audit_enforced()
+
+
+# A grouped row that pools nothing repeats a fine row: both must carry one status, and a fine city
+# row that lies in a pool is never printed (transforms.disclosure.grouping).
+GROUPED_TWINS = """
+SELECT g.indicator_id, g.period, g.dimension, g.dimension_value, g.status, f.status
+FROM marts.indicator_publication g
+JOIN marts.indicator_publication f
+  ON f.indicator_id = g.indicator_id AND f.period = g.period AND f.provider_id = 'all'
+ AND f.dimension = replace(g.dimension, '_grouped', '') AND f.dimension_value = g.dimension_value
+WHERE g.provider_id = 'all' AND suffix(g.dimension, '_grouped') AND NOT contains(g.dimension_value, '|')
+"""
+POOLED_MEMBERS = """
+SELECT f.status, count(*)
+FROM marts.indicator_publication g, unnest(string_split(g.dimension_value, '+')) AS m(member)
+JOIN marts.indicator_publication f
+  ON f.indicator_id = g.indicator_id AND f.period = g.period AND f.provider_id = 'all'
+ AND f.dimension = replace(g.dimension, '_grouped', '') AND f.dimension_value = m.member
+WHERE g.provider_id = 'all' AND suffix(g.dimension, '_grouped') AND contains(g.dimension_value, '+')
+  AND NOT contains(g.dimension_value, '|')
+GROUP BY ALL
+"""
+
+
+def test_grouped_rows_share_their_fine_rows_status_and_pooled_members_are_not_printed(tmp_path, config, monkeypatch):
+    _, settings = _run(tmp_path, config, monkeypatch, "enforce")
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        twins = con.execute(GROUPED_TWINS).fetchall()
+        members = dict(con.execute(POOLED_MEMBERS).fetchall())
+    finally:
+        con.close()
+    assert twins, "the small release has grouped breakdowns"
+    assert [t for t in twins if t[4] != t[5]] == []
+    assert members and set(members) == {"unpublished"}

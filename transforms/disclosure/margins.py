@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from transforms.disclosure.cells import ALL, CellTable, cell_name, is_month
-from transforms.disclosure.grouping import GROUPED_SUFFIX, members
+from transforms.disclosure.grouping import GROUPED_SUFFIX, fine_cells
 from transforms.disclosure.system import Expression, SystemBuilder
 from transforms.indicators.spec import Indicator
 
@@ -108,20 +108,21 @@ def add_crossed_margins(table: CellTable, builder: SystemBuilder, indicator: Ind
 
 
 def add_grouped_margins(table: CellTable, builder: SystemBuilder, indicator: Indicator, columns: tuple[str, ...]):
-    """A grouped cell of a crossed breakdown (transforms.disclosure.grouping) is the sum of the
-    cells of its members, which its value names; a member the release does not hold is 0."""
+    """A grouped cell (transforms.disclosure.grouping) is the sum of the cells of its members,
+    which its value names (a crossed one `<categories>|<reasons>`); a member the release does not
+    hold is 0."""
+    crossed = {name for name, _ in indicator.adds_up.crossed}
     for (_period, _provider, _column), cells in _unit_groups(table, indicator, columns).items():
-        for crossed, _ in indicator.adds_up.crossed:
-            for (dimension, value), position in cells.items():
-                if dimension != crossed + GROUPED_SUFFIX:
-                    continue
-                lefts, rights = members(value)
-                fine = [(crossed, f"{left}|{right}") for left in lefts for right in rights]
-                builder.equal(
-                    _total_minus(position, [cells[key] for key in fine if key in cells]),
-                    "grouped",
-                    f"members add up to the grouped cell: {cell_name(table.keys[position])}",
-                )
+        for (dimension, value), position in cells.items():
+            if not dimension.endswith(GROUPED_SUFFIX):
+                continue
+            fine_dimension = dimension.removesuffix(GROUPED_SUFFIX)
+            fine = fine_cells(fine_dimension, value, fine_dimension in crossed)
+            builder.equal(
+                _total_minus(position, [cells[key] for key in fine if key in cells]),
+                "grouped",
+                f"members add up to the grouped cell: {cell_name(table.keys[position])}",
+            )
 
 
 def add_month_margins(table: CellTable, builder: SystemBuilder, indicator: Indicator, columns: tuple[str, ...]):
@@ -184,6 +185,7 @@ def add_margins(table: CellTable, builder: SystemBuilder, indicators: tuple[Indi
             add_breakdown_margins(table, builder, indicator, columns)
         if columns and indicator.adds_up.crossed:
             add_crossed_margins(table, builder, indicator, columns)
+        if columns:
             add_grouped_margins(table, builder, indicator, columns)
         if columns and "months" in over:
             add_month_margins(table, builder, indicator, columns)

@@ -10,9 +10,9 @@ breakdown published per month is published per year too. A table that is not pub
 printed anywhere: it is not a "•" wall, and the reader learns nothing from it
 (`marts.indicator_values.suppressed` is true for its rows: "not published").
 
-A city's yearly crossed table with many small cells (unmet needs by category x reason) is
-published with its smallest categories and reasons pooled instead (transforms.disclosure.grouping,
-`with_groups`); its fine table is then not published.
+A city's yearly breakdown with many cells that cannot be printed is published with those
+categories pooled as well (transforms.disclosure.grouping, `with_groups`); the rows of its fine
+table that lie in a pool are then not printed.
 
 The shares are taken over every period in the warehouse, so the plan changes only when the data
 do, not from month to month.
@@ -86,11 +86,10 @@ def plan_publication(monthly: pl.DataFrame, yearly: pl.DataFrame, k: int) -> pl.
 
 def with_groups(plan: pl.DataFrame, tables: set[tuple[str, str]]) -> pl.DataFrame:
     """The plan with each grouped table (transforms.disclosure.grouping) published per year at the
-    city level instead of its fine table."""
+    city level beside its fine table, whose rows inside a pool are not printed (per row, by the
+    publication step)."""
     if not tables:
         return plan
-    fine = pl.struct("indicator_id", "dimension").is_in([{"indicator_id": i, "dimension": d} for i, d in tables])
-    plan = plan.with_columns(yearly=pl.when(fine & (pl.col("level") == "city")).then(False).otherwise(pl.col("yearly")))
     added = pl.DataFrame(
         [(i, "city", d + GROUPED_SUFFIX, None, None, False, True) for i, d in sorted(tables)],
         schema=PLAN_SCHEMA,
