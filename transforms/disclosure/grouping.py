@@ -215,7 +215,7 @@ def pooled_fine_rows(grouped: pl.DataFrame) -> pl.DataFrame:
         fine = dimension.removesuffix(GROUPED_SUFFIX)
         for fine_dimension, fine_value in fine_cells(fine, value, (indicator, fine) in crossed):
             keys.add((indicator, period, CITY, fine_dimension, fine_value))
-    return pl.DataFrame(sorted(keys), schema=VALUE_COLUMNS[:5], orient="row")
+    return pl.DataFrame(sorted(keys), schema=dict.fromkeys(VALUE_COLUMNS[:5], pl.String), orient="row")
 
 
 def _plain(

@@ -9,6 +9,7 @@ import polars as pl
 
 from tests.transforms.disclosure.release import Release
 from transforms.disclosure import audit
+from transforms.disclosure.cells import ROW_KEY
 from transforms.disclosure.grouping import grouped_rows, grouped_tables, members, pooled_fine_rows, pools, unsafe
 
 K = 5
@@ -140,3 +141,11 @@ def test_the_audit_reads_a_plain_grouped_cell():
     result = audit(r.cell("needs_open_over_90d", "2025", 22).frame(), k=K)
     small = result.filter(pl.col("dimension_value") == "s")
     assert small.select("lower", "upper").row(0) == (2.0, 2.0)
+
+
+def test_a_release_without_grouped_tables_gives_typed_empty_frames():
+    """Nothing grouped (a large city): the publication step still joins the empty frames."""
+    few = _yearly().with_columns(numerator=pl.col("numerator") + 10)
+    rows = grouped_rows(few, grouped_tables(few, K), K)
+    assert rows.height == 0 and rows.schema["alias_value"] == pl.String
+    assert pooled_fine_rows(rows).schema == pl.Schema(dict.fromkeys(ROW_KEY, pl.String))
