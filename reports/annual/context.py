@@ -72,11 +72,11 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
     """Everything the annual template needs, already suppressed and formatted."""
     year = check_year(year)
     warehouse_tables = require_yearly(con)
-    publication = Publication.load(con, "yearly")
+    publication = Publication.load(con, "yearly", year)
     figures = YearFigures(QUERIES.run(con, "annual_values", {"year": year}), k, publication)
     if not figures.figures.indicators:
         raise ValueError(f"{YEARLY_VIEW} has no figures for {year}")
-    y = _year(con, year, k, publication)
+    y = _year(con, year, k)
     providers_all = QUERIES.run(con, "annual_providers", {"year": year})
     case_providers = _case_providers(providers_all, figures)
     city_label = f"Stadt {city} gesamt"
@@ -116,11 +116,11 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
     }
 
 
-def _year(con: Any, year: str, k: int, publication: Publication) -> _Year:
+def _year(con: Any, year: str, k: int) -> _Year:
     months = [r["period"] for r in QUERIES.run(con, "annual_months", {"year": year})]
     prev_year = str(int(year) - 1)
     prev_rows = QUERIES.run(con, "annual_values", {"year": prev_year})
-    previous = YearFigures(prev_rows, k, publication) if prev_rows else None
+    previous = YearFigures(prev_rows, k, Publication.load(con, "yearly", prev_year)) if prev_rows else None
     prev_months = [r["period"] for r in QUERIES.run(con, "annual_months", {"year": prev_year})] if previous else []
     return _Year(
         year=year,

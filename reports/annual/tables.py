@@ -83,8 +83,14 @@ def breakdown_table(
 
 
 def _is_pooled(figures: YearFigures, column: Column, dimension: str) -> bool:
-    grouped = dimension + GROUPED_SUFFIX
-    return figures.published(column.indicator_id, grouped) and bool(figures.dimension_values([column.indicator_id], grouped))  # fmt: skip
+    """The column's breakdown is published grouped and pools something this year (a year without
+    a pool prints its fine table)."""
+    return _pools(figures, column.indicator_id, dimension + GROUPED_SUFFIX)
+
+
+def _pools(figures: YearFigures, indicator: str, grouped: str) -> bool:
+    values = figures.dimension_values([indicator], grouped) if figures.published(indicator, grouped) else set()
+    return any(MEMBERS in value for value in values)
 
 
 def _pooled_table(figures: YearFigures, column: Column, dimension: str, total_label: str) -> Table:
@@ -92,7 +98,7 @@ def _pooled_table(figures: YearFigures, column: Column, dimension: str, total_la
     kept codes in code-list order, then the pool ("Übrige: …"), then the total."""
     grouped = dimension + GROUPED_SUFFIX
     values = figures.dimension_values([column.indicator_id], grouped)
-    ordered = sorted(values, key=lambda group: ("+" in group, code_sorted(dimension, group.split("+"))))
+    ordered = sorted(values, key=lambda group: (MEMBERS in group, code_sorted(dimension, group.split(MEMBERS))))
     rows = [Row(group, _group_label(dimension, group), [figures.cell(column.indicator_id, "all", grouped, group)]) for group in ordered]  # fmt: skip
     rows.append(Row("all", total_label, [figures.cell(column.indicator_id)], total=True))
     return Table([column], rows, footnote=POOLED_NOTE)
@@ -149,7 +155,7 @@ def gap_matrix(figures: YearFigures, k: int) -> Matrix:
     """Unmet needs by category (rows) × reason (columns); the last cell of each row is the
     category's total (keyed by the category), the last row the reasons' totals."""
     indicator = "needs_unmet_count"
-    if figures.published(indicator, GROUPED_GAPS) and figures.dimension_values([indicator], GROUPED_GAPS):
+    if _pools(figures, indicator, GROUPED_GAPS):
         return grouped_gap_matrix(figures, k)
     if figures.has(indicator) and not figures.published(indicator, "category_reason"):
         return Matrix(indicator, "Bedarfskategorie", [], "Insgesamt", [], note=UNPUBLISHED)
@@ -183,6 +189,7 @@ def gap_matrix(figures: YearFigures, k: int) -> Matrix:
 
 GROUPED_SUFFIX = "_grouped"  # transforms.disclosure.grouping (not imported: the solvers)
 GROUPED_GAPS = "category_reason" + GROUPED_SUFFIX
+MEMBERS = "+"  # joins the members of a pool
 POOLED_NOTE = "Kleine Gruppen sind zu „Übrige“ zusammengefasst, damit keine Werte verdeckt werden müssen."
 POOLED_REMARK = (
     "Kleine Bedarfskategorien und Gründe sind zu „Übrige“ zusammengefasst, damit die Tabelle "
@@ -192,7 +199,7 @@ POOLED_REMARK = (
 
 def _group_label(code_list: str, group: str) -> str:
     """A pooled group of codes ('arbeit+familie') as "Übrige: Arbeit, Familie"; one code as itself."""
-    codes = group.split("+")
+    codes = group.split(MEMBERS)
     if len(codes) == 1:
         return labels.code_label(code_list, group)
     return "Übrige: " + ", ".join(labels.code_label(code_list, code) for code in codes)
@@ -205,10 +212,10 @@ def grouped_gap_matrix(figures: YearFigures, k: int) -> Matrix:
     indicator = "needs_unmet_count"
     values = figures.dimension_values([indicator], GROUPED_GAPS)
     pairs = [value.partition("|") for value in values]
-    every_left = max((left for left, _, _ in pairs), key=lambda group: (group.count("+"), group))
-    every_right = max((right for _, _, right in pairs), key=lambda group: (group.count("+"), group))
-    lefts = sorted({left for left, _, _ in pairs} - {every_left}, key=lambda g: ("+" in g, code_sorted("category", g.split("+"))))  # fmt: skip
-    rights = sorted({right for _, _, right in pairs} - {every_right}, key=lambda g: ("+" in g, code_sorted("unmet_reason", g.split("+"))))  # fmt: skip
+    every_left = max((left for left, _, _ in pairs), key=lambda group: (group.count(MEMBERS), group))
+    every_right = max((right for _, _, right in pairs), key=lambda group: (group.count(MEMBERS), group))
+    lefts = sorted({left for left, _, _ in pairs} - {every_left}, key=lambda g: (MEMBERS in g, code_sorted("category", g.split(MEMBERS))))  # fmt: skip
+    rights = sorted({right for _, _, right in pairs} - {every_right}, key=lambda g: (MEMBERS in g, code_sorted("unmet_reason", g.split(MEMBERS))))  # fmt: skip
     rows, hidden, total = [], 0, 0
     for left in lefts:
         cells = []

@@ -36,8 +36,11 @@ class Publication:
     unpublished: frozenset[TableKey] = frozenset()
 
     @classmethod
-    def load(cls, con: Any, grain: Grain) -> Publication:
-        rows = KIT.run(con, "unpublished_tables", {"grain": grain})
+    def load(cls, con: Any, grain: Grain, period: str | None = None) -> Publication:
+        """`period`: the one period a report covers (a year of the annual report): a table the
+        protection withdrew in another period is published in this one. None: every period of
+        the grain (a monthly report's notes never depend on one month's figures)."""
+        rows = KIT.run(con, "unpublished_tables", {"grain": grain, "period": period})
         return cls(frozenset((r["indicator_id"], r["level"], r["dimension"]) for r in rows))
 
     def published(self, indicator_id: str, dimension: str = "all", provider_id: str = "all") -> bool:

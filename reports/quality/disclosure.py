@@ -40,12 +40,14 @@ CITY_WIDE = "Stadt gesamt"
 # loads the solvers, and the report only reads the stored result).
 OUTSIDE = "outside"
 
+# The suffix of a grouped breakdown (transforms.disclosure.grouping; not imported: solvers).
+GROUPED_SUFFIX = "_grouped"
+CROSSED_SIDES = {"category_reason": ("category", "unmet_reason")}  # the code lists of each side
 # Breakdowns of the indicator specs as data stewards read them.
 DIMENSION: dict[str, str] = {
     "category": "Bedarfskategorie",
     "unmet_reason": "Grund",
     "category_reason": "Bedarfskategorie und Grund",
-    "category_reason_grouped": "Bedarfskategorie und Grund, kleine zusammengefasst",
     "closing_reason": "Abschlussgrund",
     "duration_band": "Falldauer",
     "residence_status": "Aufenthaltsstatus",
@@ -176,6 +178,14 @@ def period_text(period: str) -> str:
 def breakdown_text(dimension: str, value: str) -> str:
     if dimension == "all":
         return "Insgesamt"
+    fine = dimension.removesuffix(GROUPED_SUFFIX)
+    if fine != dimension and fine in DIMENSION:  # a grouped cell names its members
+        code_lists = CROSSED_SIDES.get(fine, (fine,))
+        members = " | ".join(
+            ", ".join(labels.code_label(code_list, m) for m in side.split("+"))
+            for code_list, side in zip(code_lists, value.split("|"), strict=False)
+        )
+        return f"{DIMENSION[fine]}, zusammengefasst: {members}"
     return f"{DIMENSION.get(dimension, dimension)}: {labels.code_label(dimension, value)}"
 
 

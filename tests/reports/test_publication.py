@@ -254,6 +254,18 @@ def test_the_unpublished_tables_come_from_the_plan_and_the_statuses_of_their_gra
     assert Publication.load(con, "yearly").unpublished == frozenset()
 
 
+def test_a_table_withdrawn_in_one_year_is_published_in_the_other_years_annual_report(con):
+    """The annual report covers one year: a breakdown the protection withdrew for 2024 is not
+    published in 2024's report, and is in 2025's; a monthly report's notes stay over every month."""
+    set_status(con, "unpublished", "cases_closed", "2024", "all", "closing_reason", "umzug")
+    withdrawn = ("cases_closed", "city", "closing_reason")
+    assert withdrawn in Publication.load(con, "yearly", "2024").unpublished
+    assert withdrawn not in Publication.load(con, "yearly", "2025").unpublished
+    assert withdrawn in Publication.load(con, "yearly").unpublished
+    set_status(con, "unpublished", "cases_closed", P, "all", "closing_reason", "umzug")
+    assert withdrawn in Publication.load(con, "monthly").unpublished
+
+
 def test_annual_reports_need_yearly_rows_not_only_the_table(con):
     # migration 0007 creates marts.indicator_values_yearly empty
     assert con.execute("SELECT count(*) FROM marts.indicator_values_yearly").fetchone() == (0,)

@@ -13,3 +13,4 @@ SELECT DISTINCT indicator_id,
 FROM marts.indicator_publication
 WHERE status = 'unpublished'
   AND length(period) = (CASE WHEN $grain = 'yearly' THEN 4 ELSE 7 END)
+  AND ($period IS NULL OR period = $period)

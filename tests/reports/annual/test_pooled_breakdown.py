@@ -65,3 +65,19 @@ def test_without_a_pooled_table_the_column_is_left_out_with_the_note():
     assert [c.indicator_id for c in table.columns] == [MEDIAN]
     assert table.pooled == ()
     assert table.footnote is not None
+
+
+def test_a_year_whose_grouped_table_pools_nothing_prints_the_fine_table():
+    rows = [
+        row(MEDIAN, "target_service", "wohnen", 21.0, 40),
+        row(MEDIAN, "all", "all", 14.0, 70),
+        row(PENDING, "all", "all", 22),
+        row(PENDING, "target_service", "wohnen", 12),
+        row(PENDING, "target_service", "kita", 10),
+        row(PENDING, "target_service_grouped", "wohnen", 12),
+        row(PENDING, "target_service_grouped", "kita", 10),
+    ]
+    table = breakdown_table(YearFigures(rows, K, Publication()), SPECS, "target_service", "Alle Zielstellen")
+    assert [c.indicator_id for c in table.columns] == [MEDIAN, PENDING]
+    assert table.pooled == ()
+    assert {r.key: r.cells[1].text for r in table.rows} == {"kita": "10", "wohnen": "12", "all": "22"}

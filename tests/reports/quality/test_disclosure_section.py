@@ -289,3 +289,14 @@ def test_the_information_loss_per_report_matches_the_publication(tmp_path, confi
     for report, entry in expected.items():
         for field, number in entry.items():
             assert shown[(report, field)] == f"{number:,}".replace(",", "."), (report, field)
+
+
+def test_a_grouped_cell_is_named_by_its_members_in_german():
+    from reports.quality.disclosure import breakdown_text
+
+    assert (
+        breakdown_text("category_grouped", "schule+sonstiges") == "Bedarfskategorie, zusammengefasst: Schule, Sonstiges"
+    )
+    assert breakdown_text("category_reason_grouped", "arbeit+familie|kosten") == (
+        "Bedarfskategorie und Grund, zusammengefasst: Arbeit, Familie | Kosten"
+    )
