@@ -125,6 +125,18 @@ DELIVERY_RULE_TITLES: dict[str, tuple[str, str]] = {
     "xlsx_unreadable": ("Arbeitsmappe ist nicht lesbar", "workbook is unreadable"),
     "xlsx_formula": ("Arbeitsmappe enthält Formeln", "workbook contains formulas"),
     "sheet_missing": ("Tabellenblatt fehlt", "sheet is missing"),
+    "xlsx_hidden_sheet": ("Arbeitsmappe enthält ein ausgeblendetes Tabellenblatt", "workbook has a hidden sheet"),
+    "xlsx_extra_sheet": (
+        "Arbeitsmappe enthält ein Tabellenblatt außerhalb des Austauschformats",
+        "workbook has a sheet outside the exchange format",
+    ),
+    "xlsx_comment": ("Arbeitsmappe enthält Kommentare oder Notizen", "workbook contains comments or notes"),
+    "xlsx_embedded": (
+        "Arbeitsmappe enthält eingebettete Objekte oder Bilder",
+        "workbook contains embedded objects or pictures",
+    ),
+    "xlsx_external_link": ("Arbeitsmappe enthält Verknüpfungen zu anderen Dateien", "workbook links to other files"),
+    "xlsx_macro": ("Arbeitsmappe enthält Makros", "workbook contains macros"),
     "cases_empty": ("Keine Fälle geliefert", "no cases delivered"),
     "too_many_bad_rows": ("Zu viele fehlerhafte Zeilen", "too many bad rows"),
     # the landing folder's protections (docs/security.md)

@@ -13,6 +13,7 @@ import html
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -138,11 +139,49 @@ def _reject_duplicate_headers(header: list[str], path: Path, file_name: str) -> 
         seen.add(name)
 
 
-def read_xlsx_tables(path: Path) -> dict[str, pl.DataFrame]:
-    """Read every sheet of a workbook; sheet name = table name. Formulas are refused: an export
-    holds values, and a formula's result depends on the program that opens it."""
+# Parts of a workbook that the exchange format never holds (design §6: only its files and sheets
+# may be present): a comment can name a client, a picture can show a document.
+FOREIGN_PARTS = (
+    (re.compile(r"^xl/(comments[^/]*\.xml|threadedComments/|persons/)"), "xlsx_comment", "comments or notes"),
+    (re.compile(r"^xl/(embeddings|activeX|media|drawings)/"), "xlsx_embedded", "embedded objects or pictures"),
+    (re.compile(r"^xl/externalLinks/"), "xlsx_external_link", "links to other workbooks"),
+    (re.compile(r"^xl/vbaProject\.bin$"), "xlsx_macro", "macros"),
+)
+SHEET_ELEMENT = re.compile(r"<sheet\b[^>]*>")
+
+
+def check_workbook_parts(path: Path, tables: Sequence[str]) -> None:
+    """Reject a workbook with anything besides the visible sheets of `tables`: a hidden or very
+    hidden sheet, a sheet outside the exchange format, comments, embedded objects or pictures,
+    external links, macros. Sheets are named by position, never by name (a name may be a value)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.namelist()
+            workbook_xml = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    except Exception as error:  # zipfile raises its own error types
+        raise _reject(path, "xlsx_unreadable", f"not a readable XLSX workbook: {error}") from None
+    allowed = ", ".join(tables)
+    for position, element in enumerate(SHEET_ELEMENT.findall(workbook_xml), start=1):
+        name = re.search(r'\bname="([^"]*)"', element)
+        if re.search(r'\bstate="(hidden|veryHidden)"', element):
+            message = f"sheet {position} is hidden; a delivery holds only the visible sheets {allowed}"
+            raise _reject(path, "xlsx_hidden_sheet", message + "; delete it and export again")
+        if name is None or html.unescape(name.group(1)) not in tables:
+            message = f"sheet {position} is not part of the exchange format (sheets: {allowed})"
+            raise _reject(path, "xlsx_extra_sheet", message + "; delete it and export again")
+    for pattern, rule, what in FOREIGN_PARTS:
+        if any(pattern.match(member) for member in members):
+            raise _reject(path, rule, f"the workbook holds {what}; export the sheets' values only")
+
+
+def read_xlsx_tables(path: Path, tables: Sequence[str] | None = None) -> dict[str, pl.DataFrame]:
+    """Read the sheets of a workbook; sheet name = table name. With `tables`, the workbook must
+    hold nothing else (`check_workbook_parts`) and only those sheets are read. Formulas are
+    refused: an export holds values, and a formula's result depends on the program that opens it."""
     import fastexcel
 
+    if tables is not None:
+        check_workbook_parts(path, tables)
     try:
         workbook = fastexcel.read_excel(str(path))
         formulas = first_formula_cells(path)
@@ -150,6 +189,8 @@ def read_xlsx_tables(path: Path) -> dict[str, pl.DataFrame]:
         raise _reject(path, "xlsx_unreadable", f"not a readable XLSX workbook: {error}") from None
     frames = {}
     for sheet_name in workbook.sheet_names:
+        if tables is not None and sheet_name not in tables:
+            continue
         file_name = f"{path.name}[{sheet_name}]"
         if sheet_name in formulas:
             raise _reject(

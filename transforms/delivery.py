@@ -97,7 +97,7 @@ def _raw_tables(manifest: Manifest) -> dict[str, tuple[str, pl.DataFrame]]:
     delivery_dir = manifest.delivery_dir
     provider = manifest.provider
     if provider.profile.format == "xlsx":
-        sheets = read_xlsx_tables(delivery_dir / XLSX_FILE)
+        sheets = read_xlsx_tables(delivery_dir / XLSX_FILE, provider.tables)
         missing = [t for t in provider.tables if t not in sheets]
         if missing:
             raise DeliveryRejected(

@@ -24,6 +24,21 @@ FOLDER = Path("landing/caritas/2026-01")
         ("case_id", None),
         ("district", None),
         ("opened_on", None),
+        # issue 16: headers that were refused only as unknown columns
+        ("geb_datum", "a birth date"),
+        ("Geburtsort", "a place of birth"),
+        ("Aktenzeichen", "an official identity number"),
+        ("Pass-Nr", "an official identity number"),
+        ("Tel.", "a phone number"),
+        ("Rufnummer", "a phone number"),
+        ("Klientenname", "a name"),
+        ("SV-Nr.", "an official identity number"),
+        # providers' own names of exchange-format columns stay allowed
+        ("Fallnummer", None),
+        ("Personenkennung", None),
+        ("Fallverantwortung", None),
+        ("Geburtsjahr", None),
+        ("Staatsangehoerigkeit", None),
     ],
 )
 def test_headers_are_matched_after_normalising_case_accents_and_separators(header, kind):

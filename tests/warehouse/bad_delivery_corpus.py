@@ -13,6 +13,7 @@ import io
 import json
 import shutil
 import sys
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,8 +115,15 @@ def refresh_manifest(folder: Path) -> None:
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
-def rewrite_workbook(edit: Callable[[dict[str, pl.DataFrame]], dict[str, pl.DataFrame]], formula: str | None = None):
-    """Rebuild export.xlsx from its sheets after `edit`; optionally put a formula into cases!B2."""
+def rewrite_workbook(
+    edit: Callable[[dict[str, pl.DataFrame]], dict[str, pl.DataFrame]],
+    formula: str | None = None,
+    *,
+    hidden: frozenset[str] = frozenset(),
+    comment: str | None = None,
+):
+    """Rebuild export.xlsx from its sheets after `edit`; optionally put a formula into cases!B2,
+    hide sheets, or put a comment on cases!A2."""
     import xlsxwriter
 
     def make(folder: Path) -> None:
@@ -127,8 +135,28 @@ def rewrite_workbook(edit: Callable[[dict[str, pl.DataFrame]], dict[str, pl.Data
                 frame.write_excel(workbook=workbook, worksheet=sheet, autofit=False)
                 if formula and name == "cases":
                     sheet.write_formula("B2", formula)
+                if comment and name == "cases":
+                    sheet.write_comment("A2", comment)
+                if name in hidden:
+                    sheet.hide()
 
     return make
+
+
+def add_workbook_part(member: str, content: bytes) -> Callable[[Path], None]:
+    """Add a part to export.xlsx (a macro project, a link to another workbook, …)."""
+
+    def make(folder: Path) -> None:
+        with zipfile.ZipFile(folder / "export.xlsx", "a") as archive:
+            archive.writestr(member, content)
+
+    return make
+
+
+# A sheet a careless export adds: the clients themselves.
+CLIENTS_SHEET = pl.DataFrame(
+    {"Vorname": ["Anna"], "Nachname": ["Muster"], "Geburtsdatum": ["12.03.1985"], "Telefon": ["0214 4065246"]}
+)
 
 
 def insert_at_line(file_name: str, line: int, prefix: bytes) -> Callable[[Path], None]:
@@ -604,6 +632,42 @@ CORPUS: tuple[CorpusEntry, ...] = (
         "export.xlsx[cases]",
         None,
         "cell B2 holds a formula",
+    ),
+    CorpusEntry(
+        "xlsx_clients_sheet",
+        D,
+        rewrite_workbook(lambda s: {**s, "Klienten": CLIENTS_SHEET}),
+        "xlsx_extra_sheet",
+        "export.xlsx",
+        None,
+        "is not part of the exchange format",
+    ),
+    CorpusEntry(
+        "xlsx_hidden_clients_sheet",
+        D,
+        rewrite_workbook(lambda s: {**s, "Klienten": CLIENTS_SHEET}, hidden=frozenset({"Klienten"})),
+        "xlsx_hidden_sheet",
+        "export.xlsx",
+        None,
+        "is hidden",
+    ),
+    CorpusEntry(
+        "xlsx_cell_comment",
+        D,
+        rewrite_workbook(lambda s: s, comment="Klientin: Anna Muster, geb. 12.03.1985, Tel. 0214 4065246"),
+        "xlsx_comment",
+        "export.xlsx",
+        None,
+        "holds comments or notes",
+    ),
+    CorpusEntry(
+        "xlsx_macro",
+        D,
+        add_workbook_part("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0"),
+        "xlsx_macro",
+        "export.xlsx",
+        None,
+        "holds macros",
     ),
 )
 
