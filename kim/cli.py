@@ -138,18 +138,21 @@ def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim ru
     failures = [event for event in result.all_events if event.is_step_failure]
     for event in failures:
         console.print(f"[red]failed:[/red] {event.step_key}: {event.message}")
-    audit_failed = False
+    audit_failed = blocking_failed = False
     for check in result.get_asset_check_evaluations():
         if check.passed:
             continue
         if check.check_name == "release_is_protected":
             audit_failed = _print_failed_audit(check)
             continue
+        blocking_failed = blocking_failed or check.severity == dg.AssetCheckSeverity.ERROR
         console.print(
             f"[red]check failed:[/red] {check.asset_key.to_user_string()} {check.check_name}: "
             "downstream assets were not rebuilt; see dq.check_results"
         )
-    return result.success and not failures and not audit_failed
+    # docs/operations.md: exit code 1 when a delivery was rejected or a blocking check failed,
+    # after everything that could still be done; a scheduled job must be able to notice
+    return result.success and not failures and not audit_failed and not blocking_failed and not ingest.rejected
 
 
 def _print_failed_audit(check) -> bool:
