@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kim.settings import PROJECT_ROOT, Settings
+from kim.settings import PROJECT_ROOT, MissingPseudonymKey, Settings
 
 app = typer.Typer(
     help="KIM Monitor: provider deliveries -> DuckDB warehouse -> indicators -> German reports.",
@@ -90,6 +90,14 @@ def _waiting(message: str) -> None:
     console.print(f"[yellow]{message}[/yellow]")
 
 
+EXIT_SETUP = 2  # the run could not start (docs/operations.md)
+NO_KEY = (
+    "Kein Schlüssel für die Pseudonymisierung: KIM_PSEUDONYM_KEY ist nicht gesetzt. Setzen Sie den "
+    "geheimen Schlüssel des KI (docs/security.md, „Pseudonymisation“) und starten Sie erneut; für "
+    "synthetische Beispieldaten gibt es `kim demo`. Es wurde nichts geladen."
+)
+
+
 def _busy(busy: Exception) -> None:
     console.print(f"[red]Warehouse busy:[/red] {busy}")
     raise typer.Exit(EXIT_BUSY)
@@ -128,6 +136,9 @@ def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim ru
             )
     except (WarehouseBusy, WarehouseLocked) as busy:  # another process, e.g. an analyst's session
         _busy(busy)
+    except MissingPseudonymKey:  # a set-up error: one line that says what to do, no traceback
+        console.print(NO_KEY, markup=False)
+        raise typer.Exit(EXIT_SETUP) from None
     ingest, result = run.ingest, run.result
     console.print(
         f"Deliveries: {len(ingest.accepted)} accepted, {len(ingest.duplicates)} already loaded, "
