@@ -137,13 +137,16 @@ IDENTIFIER_HEADER_TERMS: dict[str, str] = {
     ),
 }
 
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+# Values are matched stripped and NFKC-normalised (a fullwidth "＠" is "@"), letters in any script.
+EMAIL = r"(?i)[\w.%+-]+(?:@|\s?\(at\)\s?|\s?\[at\]\s?)[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}"
 IBAN = r"^[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}$"
 # A phone number: optional +, then digits with the usual separators, at least 7 digits overall.
-PHONE = r"^(?:\+|00|0)[0-9][0-9 ()/.\-]{5,}[0-9]$"
+PHONE = r"^(?:\+|00|0|\(0)[0-9][0-9 ()/.\-]{5,}[0-9]$"
 FULL_DATE = r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$|^\d{4}-\d{2}-\d{2}"
-# Free text: four or more words in a field that holds codes or ids.
-FREE_TEXT = r"\S+\s+\S+\s+\S+\s+\S+"
+# Where a year is expected: a date written out ("12. März 1985") or as eight digits (12031985).
+DATE_IN_YEAR = r"(?i)^\d{1,2}\.?\s*[a-zäöü]{3,}\.?\s*\d{2,4}$|^\d{8}$"
+# Free text: three or more words in a field that holds codes or ids (codes have no spaces).
+FREE_TEXT = r"\S+\s+\S+\s+\S+"
 
 
 def normalise_header(header: str) -> str:
@@ -181,7 +184,10 @@ def _value_checks(column_type: str) -> list[tuple[str, str]]:
     if column_type in ("code", "text"):
         checks += [(PHONE, "a phone number"), (FREE_TEXT, "free text")]
     if column_type == "int":
-        checks += [(FULL_DATE, "a full date (e.g. a birth date) where a year is expected")]
+        checks += [
+            (FULL_DATE, "a full date (e.g. a birth date) where a year is expected"),
+            (DATE_IN_YEAR, "a full date (e.g. a birth date) where a year is expected"),
+        ]
     return checks
 
 
@@ -224,9 +230,10 @@ def check_values(
             )
         if dtype != pl.String:
             continue
+        value = pl.col(column).str.normalize("NFKC").str.strip_chars()
         checks = [
             (
-                pl.col(column).str.contains(pattern),
+                value.str.contains(pattern),
                 f"holds a value that looks like {kind}. Direct identifiers must never leave the provider",
             )
             for pattern, kind in _value_checks(column_type)

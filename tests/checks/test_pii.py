@@ -61,6 +61,15 @@ def test_an_identifier_header_rejects_with_file_line_1_and_the_column():
         ("district", "code", "DE89370400440532013000", "an IBAN"),
         ("district", "code", "wohnt in der Hauptstrasse", "free text"),
         ("birth_year", "int", "12.03.1985", "a full date"),
+        # issue 16: spellings that only quarantined their row before
+        ("district", "code", "jürgen@müller.de", "an e-mail address"),
+        ("district", "code", "max(at)example.de", "an e-mail address"),
+        ("district", "code", "max\uff20example.de", "an e-mail address"),  # a fullwidth at sign
+        ("district", "code", "(0214) 406-5246", "a phone number"),
+        ("district", "code", " 0214 4065246", "a phone number"),  # a leading space
+        ("birth_year", "int", "12031985", "a full date"),
+        ("birth_year", "int", "12. März 1985", "a full date"),
+        ("nationality", "code", "Syrer aus Aleppo", "free text"),
     ],
 )
 def test_a_value_that_looks_like_an_identifier_rejects_on_its_line_without_echoing_it(column, column_type, value, what):
