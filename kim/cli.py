@@ -90,6 +90,17 @@ def _waiting(message: str) -> None:
     console.print(f"[yellow]{message}[/yellow]")
 
 
+def shown(text: object) -> str:
+    """Text a provider controls (folder names, manifest strings, messages quoting them) for the
+    terminal: control, bidi and other invisible characters escaped (no cleared screen, no fake
+    "OK"), Rich markup escaped (a provider id holding "[/yellow]" is text, not a crash)."""
+    from rich.markup import escape
+
+    from pipelines.self_check import printable
+
+    return escape(printable(str(text)))
+
+
 EXIT_SETUP = 2  # the run could not start (docs/operations.md)
 NO_KEY = (
     "Kein Schlüssel für die Pseudonymisierung: KIM_PSEUDONYM_KEY ist nicht gesetzt. Setzen Sie den "
@@ -145,10 +156,10 @@ def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim ru
         f"{len(ingest.rejected)} rejected; {ingest.quarantined_rows} rows in quarantine"
     )
     for rejection in ingest.rejected:
-        console.print(f"[yellow]rejected:[/yellow] {rejection}")
+        console.print(f"[yellow]rejected:[/yellow] {shown(rejection)}")
     failures = [event for event in result.all_events if event.is_step_failure]
     for event in failures:
-        console.print(f"[red]failed:[/red] {event.step_key}: {event.message}")
+        console.print(f"[red]failed:[/red] {event.step_key}: {shown(event.message)}")
     audit_failed = blocking_failed = False
     for check in result.get_asset_check_evaluations():
         if check.passed:
