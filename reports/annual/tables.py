@@ -54,7 +54,7 @@ def breakdown_table(
     shown, left_out = breakdown_columns(specs, figures.figures, dimension)
     # a column published with small groups pooled is printed pooled (its fine table holds only
     # the codes the pool left out)
-    pooled_columns = [c for c in shown + left_out if _is_pooled(figures, c, dimension)]
+    pooled_columns = [c for c in shown + left_out if _pools(figures, c.indicator_id, dimension + GROUPED_SUFFIX)]
     pooled = tuple(_pooled_table(figures, column, dimension, total_label) for column in pooled_columns)
     columns = [c for c in shown if c not in pooled_columns]
     left_out = [c for c in left_out if c not in pooled_columns]
@@ -82,13 +82,9 @@ def breakdown_table(
     return Table(columns, rows, chart_id if rows else None, footnote=footnote, pooled=pooled)
 
 
-def _is_pooled(figures: YearFigures, column: Column, dimension: str) -> bool:
-    """The column's breakdown is published grouped and pools something this year (a year without
-    a pool prints its fine table)."""
-    return _pools(figures, column.indicator_id, dimension + GROUPED_SUFFIX)
-
-
 def _pools(figures: YearFigures, indicator: str, grouped: str) -> bool:
+    """The breakdown is published grouped and pools something this year (a year without a pool
+    prints its fine table)."""
     values = figures.dimension_values([indicator], grouped) if figures.published(indicator, grouped) else set()
     return any(MEMBERS in value for value in values)
 

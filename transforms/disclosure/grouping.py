@@ -181,15 +181,16 @@ def grouped_rows(yearly: pl.DataFrame, tables: set[tuple[str, str]], k: int) -> 
     for (indicator, crossed), parents in sorted(crossed_tables().items()):
         if (indicator, crossed) not in tables:
             continue
+        of_parent = [_cells(yearly, indicator, parent) for parent in parents]  # read once, not per year
         for period, table in sorted(_cells(yearly, indicator, crossed).items()):
             pooled = pools(table, k)
             frames.append(_frame(indicator, crossed, period, *_crossed_sums(table, pooled, crossed, parents)))
             for side, parent in enumerate(parents):
-                frames.append(_plain(yearly, indicator, parent, period, k, pooled[side]))
+                frames.append(_plain(of_parent[side].get(period, {}), indicator, parent, period, k, pooled[side]))
         done |= {(indicator, crossed), (indicator, parents[0]), (indicator, parents[1])}
     for indicator, dimension in sorted(tables - done):
-        for period in sorted(_cells(yearly, indicator, dimension)):
-            frames.append(_plain(yearly, indicator, dimension, period, k, None))
+        for period, table in sorted(_cells(yearly, indicator, dimension).items()):
+            frames.append(_plain(table, indicator, dimension, period, k, None))
     schema = yearly.select(VALUE_COLUMNS).schema | dict.fromkeys(ALIAS_COLUMNS, pl.String)
     frames = [f for f in frames if f.height]
     if not frames:
@@ -208,7 +209,7 @@ def fine_cells(dimension: str, value: str, crossed: bool) -> list[tuple[str, str
 def pooled_fine_rows(grouped: pl.DataFrame) -> pl.DataFrame:
     """The fine city rows that lie in a pool (indicator_id, period, provider_id, dimension,
     dimension_value): they are not printed, their pool is."""
-    crossed = {(indicator, name) for indicator, name in crossed_tables()}
+    crossed = set(crossed_tables())
     keys = set()
     pools_only = grouped.filter(pl.col(ALIAS_COLUMNS[0]).is_null())
     for indicator, period, dimension, value in pools_only.select("indicator_id", "period", "dimension", "dimension_value").iter_rows():  # fmt: skip
@@ -219,12 +220,11 @@ def pooled_fine_rows(grouped: pl.DataFrame) -> pl.DataFrame:
 
 
 def _plain(
-    yearly: pl.DataFrame, indicator: str, dimension: str, period: str, k: int, within: set[str] | None
+    table: Mapping[Key, Counts], indicator: str, dimension: str, period: str, k: int, within: set[str] | None
 ) -> pl.DataFrame:
-    """A plain breakdown grouped on its own; a parent of a grouped crossed table (`within`: the
-    crossed table's pool of this side) keeps that only if its pool lies within the crossed one,
-    else it starts from the crossed pool (the pools must nest)."""
-    table = _cells(yearly, indicator, dimension).get(period, {})
+    """A plain breakdown's year (`table`) grouped on its own; a parent of a grouped crossed table
+    (`within`: the crossed table's pool of this side) keeps that only if its pool lies within the
+    crossed one, else it starts from the crossed pool (the pools must nest)."""
     pooled = pools(table, k)[0] if table else set()
     if within is not None and not pooled <= within:
         pooled = pools(table, k, start=(within, set()))[0]
