@@ -55,7 +55,7 @@ def _examples(result) -> str:
 def indicator_publication(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kim: KimSettingsResource):
     def report(progress: dict[str, float]) -> None:
         context.log.info(
-            f"protection round {progress['round']:.0f}: {progress['hidden']:.0f} hidden cells, "
+            f"protection pass {progress.get('pass', 1):.0f} round {progress['round']:.0f}: {progress['hidden']:.0f} hidden cells, "
             f"{progress['unprotected']:.0f} narrower than k ({progress['seconds']:.1f} s)"
         )
 

@@ -130,3 +130,35 @@ def test_grouped_rows_share_their_fine_rows_status_and_pooled_members_are_not_pr
     assert twins, "the small release has grouped breakdowns"
     assert [t for t in twins if t[4] != t[5]] == []
     assert members and set(members) == {"unpublished"}
+
+
+# The plan the protection left (transforms.disclosure.plan.demoted): a monthly table it turned into
+# a wall of "•" is published per year only, and the stored plan and rows agree.
+DEMOTED = """
+SELECT indicator_id, level, dimension FROM marts.publication_plan
+WHERE NOT monthly AND yearly AND monthly_hidden_share <= 0.25 AND NOT suffix(dimension, '_grouped')
+"""
+PRINTED_MONTHLY = """
+SELECT p.indicator_id, CASE WHEN p.provider_id = 'all' THEN 'city' ELSE 'provider' END AS level, p.dimension,
+       count(*) FILTER (WHERE status = 'hidden') AS hidden, count(*) AS printed
+FROM marts.indicator_publication p
+WHERE length(p.period) = 7 AND p.status <> 'unpublished'
+GROUP BY ALL
+"""
+
+
+def test_tables_the_protection_hides_mostly_are_published_per_year(tmp_path, config, monkeypatch):
+    _, settings = _run(tmp_path, config, monkeypatch, "enforce")
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        demoted = set(con.execute(DEMOTED).fetchall())
+        printed = {row[:3]: row[3:] for row in con.execute(PRINTED_MONTHLY).fetchall()}
+        passed = _audit_row(settings)[2]
+    finally:
+        con.close()
+    assert passed
+    # e.g. the providers' caseload per FTE: few small counts, yet hidden with the stock it divides
+    assert ("caseload_per_fte", "provider", "all") in demoted
+    assert not demoted & set(printed), "a table published per year only has printed monthly rows"
+    walls = {key for key, (hidden, total) in printed.items() if hidden > total / 2 and key[1:] != ("city", "all")}
+    assert walls == set()

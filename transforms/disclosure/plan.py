@@ -14,6 +14,10 @@ A city's yearly breakdown with many cells that cannot be printed is published wi
 categories pooled as well (transforms.disclosure.grouping, `with_groups`); the rows of its fine
 table that lie in a pool are then not printed.
 
+A monthly table that a protection pass mostly hid (`mostly_hidden`: stock-flow, the providers' sum
+and the year's sum tie its cells to hidden ones) is published per year only (`demoted`), and the
+release protected again (warehouse.disclosure_protection).
+
 The shares are taken over every period in the warehouse, so the plan changes only when the data
 do, not from month to month.
 """
@@ -28,6 +32,9 @@ from transforms.suppression import BASE_KINDS, COUNT_KINDS, primary_suppression
 
 MONTHLY_MAX_HIDDEN = 0.25
 YEARLY_MAX_HIDDEN = 0.5
+# A monthly table whose printed rows the protection mostly hides is a wall of "•": published per
+# year instead (`demoted`), which also frees the figures its hidden cells were linked to.
+PROTECTED_MAX_HIDDEN = 0.5
 PROTECTED_KINDS = COUNT_KINDS + BASE_KINDS
 TABLE_KEY = ("indicator_id", "level", "dimension")
 PLAN_SCHEMA = pl.Schema(
@@ -96,6 +103,36 @@ def with_groups(plan: pl.DataFrame, tables: set[tuple[str, str]]) -> pl.DataFram
         orient="row",
     )
     return pl.concat([plan, added]).sort(list(TABLE_KEY))
+
+
+def mostly_hidden(publication: pl.DataFrame) -> set[tuple[str, str, str]]:
+    """The monthly tables (TABLE_KEY) of which the protection hid more than PROTECTED_MAX_HIDDEN
+    of the printed rows, from marts.indicator_publication's rows (ROW_KEY, status). The city's
+    totals stay monthly whatever they cost (the monthly report is built on them)."""
+    printed = publication.filter(pl.col("period").str.len_chars() == 7, pl.col("status") != "unpublished")
+    shares = (
+        printed.with_columns(level=_level())
+        .filter(~((pl.col("level") == "city") & (pl.col("dimension") == "all")))
+        .group_by(TABLE_KEY)
+        .agg((pl.col("status") == "hidden").mean().alias("hidden"))
+        .filter(pl.col("hidden") > PROTECTED_MAX_HIDDEN)
+    )
+    return {(row[0], row[1], row[2]) for row in shares.select(TABLE_KEY).iter_rows()}
+
+
+def demoted(plan: pl.DataFrame, tables: set[tuple[str, str, str]]) -> pl.DataFrame:
+    """The plan with `tables` published per year, no longer per month."""
+    if not tables:
+        return plan
+    marked = pl.DataFrame(sorted(tables), schema=list(TABLE_KEY), orient="row").with_columns(_demoted=pl.lit(True))
+    return (
+        plan.join(marked, on=list(TABLE_KEY), how="left")
+        .with_columns(
+            yearly=pl.col("yearly") | pl.col("_demoted").fill_null(False),
+            monthly=pl.col("monthly") & pl.col("_demoted").is_null(),
+        )
+        .select(list(PLAN_SCHEMA))
+    )
 
 
 def planned(rows: pl.DataFrame, plan: pl.DataFrame, grain: str) -> pl.Series:

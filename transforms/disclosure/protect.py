@@ -354,12 +354,14 @@ def protect_release(
     on_round: Callable[[dict[str, float]], Any] | None = None,
     exact_stage: bool = True,
     give_back_batches: int = 0,
+    cache: BlockCache | None = None,
 ) -> Protection:
     """Hide more rows of `cells` (and withdraw breakdowns) until the audit passes for the outside
     reader and every insider, or the budget (rounds, seconds) is spent: the outside reader with LP
     bounds, then every insider too, then (`exact_stage`) integer verdicts. The returned audit is
     the last round's, passed only when the last stage passed. Then up to `give_back_batches`
-    batches publish again rows hidden without need (LP stage only)."""
+    batches publish again rows hidden without need (LP stage only). `cache`: blocks solved
+    before (an earlier protection of a similar release), shared and extended."""
     started = time.perf_counter()
     insiders = tuple(insiders)
     cells = start = validate_cells(cells)
@@ -369,7 +371,7 @@ def protect_release(
     stages = [((), True), (insiders, True)] + ([(insiders, False)] if exact_stage else [])
     stage = 0 if insiders else 1
     final_passed = False
-    cache: BlockCache = {}  # blocks no round touched are not solved again
+    cache = {} if cache is None else cache  # blocks no round touched are not solved again
     settled: dict[str, set[tuple[str, ...]]] = {}  # per reader, targets protected (see _settle)
     for round_number in range(1, max_rounds + 1):
         begun = time.perf_counter()

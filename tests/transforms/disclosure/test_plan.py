@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from transforms.disclosure.plan import PLAN_SCHEMA, plan_publication, planned, primary_hidden
+from transforms.disclosure.plan import PLAN_SCHEMA, demoted, mostly_hidden, plan_publication, planned, primary_hidden
 
 K = 5
 ROW_SCHEMA = pl.Schema(
@@ -294,3 +294,53 @@ def test_primary_hidden(k, cell, hidden):
     indicator, numerator, denominator = cell
     frame = rows((indicator, JAN, ALL, ALL, ALL, numerator, denominator))
     assert frame.select(primary_hidden(k)).to_series().to_list() == [hidden]
+
+
+def publication_rows(*rows_: tuple[str, str, str, str, str]) -> pl.DataFrame:
+    """(indicator, period, provider, dimension, status) rows of marts.indicator_publication."""
+    return pl.DataFrame(
+        [(i, p, u, d, f"v{n}", s) for n, (i, p, u, d, s) in enumerate(rows_)],
+        schema=["indicator_id", "period", "provider_id", "dimension", "dimension_value", "status"],
+        orient="row",
+    )
+
+
+def test_mostly_hidden_counts_printed_monthly_rows_per_table():
+    publication = publication_rows(
+        # provider totals of cases_new: 3 of 5 printed monthly rows hidden (the unpublished row is
+        # not printed and does not count; the yearly rows do not count) -> a wall
+        ("cases_new", JAN, "awo", ALL, "hidden"),
+        ("cases_new", JAN, "caritas", ALL, "hidden"),
+        ("cases_new", FEB, "awo", ALL, "hidden"),
+        ("cases_new", FEB, "caritas", ALL, "published"),
+        ("cases_new", FEB, "diakonie", ALL, "published"),
+        ("cases_new", FEB, "vesta", ALL, "unpublished"),
+        ("cases_new", YEAR, "awo", ALL, "published"),
+        ("cases_new", YEAR, "caritas", ALL, "published"),
+        # provider totals of cases_closed: exactly half hidden -> not a wall (more than half)
+        ("cases_closed", JAN, "awo", ALL, "hidden"),
+        ("cases_closed", JAN, "caritas", ALL, "published"),
+        # the city's totals stay monthly however many are hidden
+        ("cases_new", JAN, ALL, ALL, "hidden"),
+        ("cases_new", FEB, ALL, ALL, "hidden"),
+        # a city breakdown: 2 of 3 hidden -> a wall
+        ("cases_new", JAN, ALL, "referral_source", "hidden"),
+        ("cases_new", JAN, ALL, "referral_source", "hidden"),
+        ("cases_new", FEB, ALL, "referral_source", "published"),
+        # a yearly table all hidden: not a monthly table
+        ("cases_new", YEAR, ALL, "district", "hidden"),
+    )
+    assert mostly_hidden(publication) == {("cases_new", "provider", ALL), ("cases_new", "city", "referral_source")}
+
+
+def test_demoted_publishes_per_year_only():
+    plan = plan_publication(MONTHLY, YEARLY, K)
+    before = {tuple(r[:3]): (r[5], r[6]) for r in plan.iter_rows()}
+    after = demoted(plan, {("cases_new", "provider", "residence_status"), ("cases_closed", "city", ALL)})
+    changed = {tuple(r[:3]): (r[5], r[6]) for r in after.iter_rows()}
+    assert after.schema == PLAN_SCHEMA
+    assert changed[("cases_new", "provider", "residence_status")] == (False, True)
+    assert changed[("cases_closed", "city", ALL)] == (False, True)
+    unchanged = set(before) - {("cases_new", "provider", "residence_status"), ("cases_closed", "city", ALL)}
+    assert {key: changed[key] for key in unchanged} == {key: before[key] for key in unchanged}
+    assert demoted(plan, set()).equals(plan)
