@@ -57,6 +57,7 @@ class Manifest:
     exported_at: datetime
     format_version: str
     files: dict[str, FileEntry]
+    districts: tuple[str, ...] = ()  # the city's district codes (kim.config), empty: no list
 
 
 def sha256_of_file(path: Path) -> str:
@@ -242,6 +243,7 @@ def read_manifest(delivery_dir: Path, config: ProgrammeConfig, check_folder: boo
         exported_at=exported_at,
         format_version=FORMAT_VERSION,
         files=_file_entries(raw, delivery_dir),
+        districts=config.districts,
     )
 
 

@@ -139,7 +139,7 @@ IDENTIFIER_HEADER_TERMS: dict[str, str] = {
 
 # Values are matched stripped and NFKC-normalised (a fullwidth "＠" is "@"), letters in any script.
 EMAIL = r"(?i)[\w.%+-]+(?:@|\s?\(at\)\s?|\s?\[at\]\s?)[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}"
-IBAN = r"^[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}$"
+IBAN = r"(?i)^[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}$"
 # A phone number: optional +, then digits with the usual separators, at least 7 digits overall.
 PHONE = r"^(?:\+|00|0|\(0)[0-9][0-9 ()/.\-]{5,}[0-9]$"
 FULL_DATE = r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$|^\d{4}-\d{2}-\d{2}"
@@ -147,6 +147,27 @@ FULL_DATE = r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$|^\d{4}-\d{2}-\d{2}"
 DATE_IN_YEAR = r"(?i)^\d{1,2}\.?\s*[a-zäöü]{3,}\.?\s*\d{2,4}$|^\d{8}$"
 # Free text: three or more words in a field that holds codes or ids (codes have no spaces).
 FREE_TEXT = r"\S+\s+\S+\s+\S+"
+
+# An id must be opaque (design §6). Checked on the value with separators (space . / -) removed
+# where marked COMPACT. A name: a word of five lower-case letters or more after an optional
+# capital ("Mueller"), or two words of three or more ("Schmidt_Anna"); ids like "CV-000123",
+# "AWO2025-0042" or random base32 pseudonyms have neither.
+WORD = r"(?:\p{Lu}\p{Ll}{2,}|\p{Ll}{3,})"
+ID_NAME = rf"\p{{Lu}}?\p{{Ll}}{{5,}}|{WORD}[^\p{{L}}]+{WORD}"
+# A date inside an id: written with separators (day first or ISO), or eight digits as DDMMYYYY or
+# YYYYMMDD.
+DAY, MONTH, YEAR = r"(?:0[1-9]|[12][0-9]|3[01])", r"(?:0[1-9]|1[0-2])", r"(?:19|20)[0-9]{2}"
+ID_DATE = (
+    rf"(?:^|[^0-9])[0-9]{{1,2}}[./-][0-9]{{1,2}}[./-](?:{YEAR}|[0-9]{{2}})(?:[^0-9]|$)"
+    rf"|(?:^|[^0-9]){YEAR}[./-]{MONTH}[./-]{DAY}(?:[^0-9]|$)"
+    rf"|(?:^|[^0-9])(?:{DAY}{MONTH}{YEAR}|{YEAR}{MONTH}{DAY})(?:[^0-9]|$)"
+)
+# A German phone number: +, 00 or 0, then an area code that does not start with 0.
+ID_PHONE = r"^(?:\+[1-9]|00[1-9]|\(?0[1-9])[0-9 ()/.\-]{6,}[0-9]$"
+TAX_ID = r"^[1-9][0-9]{10}$"  # Steuer-ID: eleven digits, the first not 0 (COMPACT)
+# AZR-Nummer: the day of first registration (YYMMDD), a five-digit serial, a check digit (COMPACT).
+AZR_NUMBER = rf"^[0-9]{{2}}{MONTH}{DAY}[0-9]{{6}}$"
+COMPACT = r"[\s./-]"
 
 
 def normalise_header(header: str) -> str:
@@ -178,15 +199,26 @@ def check_headers(headers: list[str], delivery_dir: Path, file_name: str) -> Non
             )
 
 
-def _value_checks(column_type: str) -> list[tuple[str, str]]:
-    """(regex, what it looks like) for the values of a column of this exchange-format type."""
-    checks = [(EMAIL, "an e-mail address"), (IBAN, "an IBAN")]
+def _value_checks(column_type: str) -> list[tuple[str, str, bool]]:
+    """(regex, what it looks like, on the compact value) for the values of a column of this
+    exchange-format type."""
+    checks = [(EMAIL, "an e-mail address", False), (IBAN, "an IBAN", False)]
     if column_type in ("code", "text"):
-        checks += [(PHONE, "a phone number"), (FREE_TEXT, "free text")]
+        checks += [(PHONE, "a phone number", False), (FREE_TEXT, "free text", False)]
     if column_type == "int":
         checks += [
-            (FULL_DATE, "a full date (e.g. a birth date) where a year is expected"),
-            (DATE_IN_YEAR, "a full date (e.g. a birth date) where a year is expected"),
+            (FULL_DATE, "a full date (e.g. a birth date) where a year is expected", False),
+            (DATE_IN_YEAR, "a full date (e.g. a birth date) where a year is expected", False),
+        ]
+    if column_type == "id":
+        checks += [
+            (FREE_TEXT, "free text, not an opaque id", False),
+            (ID_NAME, "a name, not an opaque id", False),
+            (ID_DATE, "a date, not an opaque id", False),
+            (ID_PHONE, "a phone number, not an opaque id", False),
+            (TAX_ID, "a tax id (Steuer-ID), not an opaque id", True),
+            (AZR_NUMBER, "an AZR number, not an opaque id", True),
+            (IBAN, "an IBAN, not an opaque id", True),
         ]
     return checks
 
@@ -231,12 +263,13 @@ def check_values(
         if dtype != pl.String:
             continue
         value = pl.col(column).str.normalize("NFKC").str.strip_chars()
+        compact = value.str.replace_all(COMPACT, "")
         checks = [
             (
-                value.str.contains(pattern),
+                (compact if on_compact else value).str.contains(pattern),
                 f"holds a value that looks like {kind}. Direct identifiers must never leave the provider",
             )
-            for pattern, kind in _value_checks(column_type)
+            for pattern, kind, on_compact in _value_checks(column_type)
         ]
         if column in free_codes:
             checks.append(

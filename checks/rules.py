@@ -122,6 +122,10 @@ DELIVERY_RULE_TITLES: dict[str, tuple[str, str]] = {
     "column_missing": ("Pflichtspalte fehlt", "required column is missing"),
     "pii_column": ("Spalte mit direkt identifizierenden Daten", "column with direct identifiers"),
     "pii_value": ("Wert sieht aus wie ein direktes Identifikationsmerkmal", "value looks like a direct identifier"),
+    "district_unknown": (
+        "Stadtteil steht nicht in der Liste der Stadt (Name oder Adresse?)",
+        "district is not one of the city's districts (a name or an address?)",
+    ),
     "xlsx_unreadable": ("Arbeitsmappe ist nicht lesbar", "workbook is unreadable"),
     "xlsx_formula": ("Arbeitsmappe enthält Formeln", "workbook contains formulas"),
     "sheet_missing": ("Tabellenblatt fehlt", "sheet is missing"),

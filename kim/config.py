@@ -6,6 +6,7 @@ the entry so a KI analyst can fix the configuration without reading code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,10 @@ class ProgrammeConfig:
     first_period: str
     providers: dict[str, Provider]
     budget: dict[int, dict[str, float]]
+    # The city's district codes (exchange-format column `district`): a delivery with any other
+    # value is rejected, since a free field is where names and addresses slip in. Empty: not
+    # configured, and only the code-word rule applies (checks.pii.FREE_CODE).
+    districts: tuple[str, ...] = ()
 
     def provider(self, provider_id: str) -> Provider:
         try:
@@ -147,4 +152,18 @@ def load_config(path: Path | str | None = None) -> ProgrammeConfig:
         first_period=str(raw.get("first_period", "2024-01")),
         providers=providers,
         budget={int(y): dict(v) for y, v in (raw.get("budget") or {}).items()},
+        districts=_districts(raw.get("districts"), path),
     )
+
+
+DISTRICT_CODE = re.compile(r"^[a-z0-9_]{1,40}$")
+
+
+def _districts(raw: Any, path: Path) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(code, str) and DISTRICT_CODE.match(code) for code in raw):
+        raise ConfigError(f"{path}: districts must be a list of codes (lower-case letters, digits, '_')")
+    if len(set(raw)) != len(raw):
+        raise ConfigError(f"{path}: districts lists a code twice")
+    return tuple(raw)

@@ -251,6 +251,27 @@ def normalise_xlsx_cell_types(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(converted)
 
 
+def check_districts(
+    frame: pl.DataFrame, profile: Profile, districts: Sequence[str], delivery_dir: Path, file_name: str
+) -> None:
+    """Reject the delivery at the first district (after the profile's code mapping) that is not one
+    of the city's: a free field is where a name or an address slips in, so it is never quarantined
+    (the quarantine keeps values) and never repeated."""
+    text = pl.col("district").cast(pl.String).str.strip_chars()
+    mapped = text.replace(profile.codes["district"]) if "district" in profile.codes else text
+    unknown = frame.select(pl.arg_where(mapped.is_not_null() & (mapped != "") & ~mapped.is_in(list(districts))))
+    if unknown.height:
+        raise DeliveryRejected(
+            delivery_dir,
+            "district_unknown",
+            "column 'district' holds a value that is not one of the city's districts (a name or an "
+            f"address?). Allowed: {', '.join(districts)}. Correct the export, or map your own codes "
+            f"in the profile '{profile.name}'",
+            file_name=file_name,
+            source_row=int(unknown.item(0, 0)) + FIRST_DATA_LINE,
+        )
+
+
 @dataclass(frozen=True)
 class _Check:
     rule: str
@@ -313,7 +334,13 @@ def _column_checks(
 
 
 def decode_table(
-    frame: pl.DataFrame, table: str, profile: Profile, file_name: str, delivery_dir: Path, export_date: date
+    frame: pl.DataFrame,
+    table: str,
+    profile: Profile,
+    file_name: str,
+    delivery_dir: Path,
+    export_date: date,
+    districts: Sequence[str] = (),
 ) -> DecodedTable:
     """Rename to exchange-format columns, guard against identifiers, type every column and collect
     the rows that break a value rule."""
@@ -360,6 +387,8 @@ def decode_table(
         file_name,
         free_codes=tuple(c.name for c in TABLES[table] if c.type == "code" and not c.codes),
     )
+    if districts and "district" in frame.columns:
+        check_districts(frame, profile, districts, delivery_dir, file_name)
 
     frame = frame.with_row_index("source_row", offset=FIRST_DATA_LINE).with_columns(pl.col("source_row").cast(pl.Int64))
     typed_columns, violation_frames = [], []

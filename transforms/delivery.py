@@ -132,7 +132,9 @@ def decode_delivery(manifest: Manifest) -> DecodedDelivery:
     export_date = local_export_date(manifest.exported_at)
     tables, file_names, violations = {}, {}, []
     for table, (file_name, raw) in _raw_tables(manifest).items():
-        decoded = decode_table(raw, table, provider.profile, file_name, manifest.delivery_dir, export_date)
+        decoded = decode_table(
+            raw, table, provider.profile, file_name, manifest.delivery_dir, export_date, manifest.districts
+        )
         tables[table], file_names[table] = decoded.frame, file_name
         violations.append(decoded.violations)
     if "cases" in tables and tables["cases"].is_empty():

@@ -99,3 +99,59 @@ def test_clean_values_pass():
 def test_a_header_that_looks_like_data_is_named_by_position_only():
     assert shown_column_name("closing_reason", 4) == "'closing_reason'"
     assert shown_column_name("12.03.1985", 2).startswith("column 3 ")
+
+
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [
+        ("Max_Mustermann_1985", "a name"),
+        ("Schmidt_Anna", "a name"),
+        ("Mueller", "a name"),
+        ("anna-schmidt-7", "a name"),
+        ("65929970489", "a tax id"),  # eleven digits, the first not 0
+        ("659-299-704-89", "a tax id"),
+        ("0214 4065246", "a phone number"),
+        ("0214/4065246", "a phone number"),
+        ("+492144065246", "a phone number"),
+        ("850312123456", "an AZR number"),  # registered 12 March 1985, serial, check digit
+        ("de89370400440532013000", "an IBAN"),
+        ("P-12.03.1985", "a date"),
+        ("K19850312", "a date"),
+        ("2024-01-15-001", "a date"),
+        ("Anna Maria Schmidt", "free text"),
+    ],
+)
+def test_an_id_must_be_opaque(value, what):
+    frame = pl.DataFrame({"person_id": ["6KT4DG4VQRW3", value]})
+    with pytest.raises(DeliveryRejected) as caught:
+        check_values(frame, {"person_id": "id"}, FOLDER, "cases.csv")
+    rejection = caught.value
+    assert (rejection.rule, rejection.source_row) == ("pii_value", 3)
+    assert what in rejection.message and "'person_id'" in rejection.message
+    assert value not in str(rejection)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # the providers' numbering styles of the synthetic deliveries and of real software
+        "CV-000086",
+        "DW-LEV-00012",
+        "AWO2025-0042",
+        "AWO2025-0042-K001",
+        "DRK-KIM-00012-V01",
+        "LEV-KM03",
+        "CV-000086-B01",
+        "6KT4DG4VQRW3",  # random base32 pseudonyms
+        "08WHD6V9YT2Y",
+        "GBT31G09XYZT",
+        "0001234",
+        "123456",
+        "fall-0001",
+        "c1",
+        "p-anna",
+        "KM_Team3",
+    ],
+)
+def test_opaque_ids_pass(value):
+    check_values(pl.DataFrame({"case_id": [value]}), {"case_id": "id"}, FOLDER, "cases.csv")

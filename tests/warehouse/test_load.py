@@ -71,7 +71,7 @@ def test_provider_profile_maps_encoding_delimiter_dates_columns_and_codes(tmp_pa
         (["C-1;P-aa;M-1;2026-01-15;;;1990;w;SYR;duldung;;;selbst"], "date_format", 2, "opened_on"),
         ([CASE_ROWS[0], "C-2;P-bb;M-1;20.01.2026;;;neunzehn;m;AFG;duldung;;;selbst"], "integer", 3, "birth_year"),
         ([CASE_ROWS[0], ";P-bb;M-1;20.01.2026;;;1988;m;AFG;duldung;;;selbst"], "required", 3, "case_id"),
-        (["Max.Mustermann;P-aa;M-1;15.01.2026;;;1990;w;SYR;duldung;;;selbst"], "id_format", 2, "case_id"),
+        (["C#1;P-aa;M-1;15.01.2026;;;1990;w;SYR;duldung;;;selbst"], "id_format", 2, "case_id"),
     ],
 )
 def test_bad_values_are_row_violations_with_line_column_and_rule(tmp_path, config, case_rows, rule, line, column):
