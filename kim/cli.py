@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kim.settings import PROJECT_ROOT, MissingPseudonymKey, Settings
+from kim.settings import PROJECT_ROOT, MissingPseudonymKey, Settings, WeakPseudonymKey
 
 app = typer.Typer(
     help="KIM Monitor: provider deliveries -> DuckDB warehouse -> indicators -> German reports.",
@@ -92,13 +92,10 @@ def _waiting(message: str) -> None:
 
 def shown(text: object) -> str:
     """Text a provider controls (folder names, manifest strings, messages quoting them) for the
-    terminal: control, bidi and other invisible characters escaped (no cleared screen, no fake
-    "OK"), Rich markup escaped (a provider id holding "[/yellow]" is text, not a crash)."""
-    from rich.markup import escape
+    terminal (kim.text.for_terminal)."""
+    from kim.text import for_terminal
 
-    from pipelines.self_check import printable
-
-    return escape(printable(str(text)))
+    return for_terminal(text)
 
 
 EXIT_SETUP = 2  # the run could not start (docs/operations.md)
@@ -106,6 +103,11 @@ NO_KEY = (
     "Kein Schlüssel für die Pseudonymisierung: KIM_PSEUDONYM_KEY ist nicht gesetzt. Setzen Sie den "
     "geheimen Schlüssel des KI (docs/security.md, „Pseudonymisation“) und starten Sie erneut; für "
     "synthetische Beispieldaten gibt es `kim demo`. Es wurde nichts geladen."
+)
+WEAK_KEY = (
+    "Der Schlüssel für die Pseudonymisierung (KIM_PSEUDONYM_KEY) ist zu schwach: er braucht mindestens "
+    "256 Bit, z. B. 43 zufällige Base64-Zeichen. Erzeugen Sie einen mit `kim key new` und bauen Sie "
+    "ein mit dem schwachen Schlüssel gebautes Warehouse neu auf. Es wurde nichts geladen."
 )
 
 
@@ -147,8 +149,8 @@ def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim ru
             )
     except (WarehouseBusy, WarehouseLocked) as busy:  # another process, e.g. an analyst's session
         _busy(busy)
-    except MissingPseudonymKey:  # a set-up error: one line that says what to do, no traceback
-        console.print(NO_KEY, markup=False)
+    except MissingPseudonymKey as missing:  # a set-up error: one line that says what to do
+        console.print(WEAK_KEY if isinstance(missing, WeakPseudonymKey) else NO_KEY, markup=False)
         raise typer.Exit(EXIT_SETUP) from None
     ingest, result = run.ingest, run.result
     console.print(
@@ -427,6 +429,22 @@ def format_audit(result, shown: int = 10) -> str:
         )
     lines.append("Alle Ergebnisse: dq.disclosure_audit_cells und dq.disclosure_audits im Warehouse.")
     return "\n".join(lines)
+
+
+key_app = typer.Typer(help="The pseudonymisation key (docs/security.md).")
+app.add_typer(key_app, name="key")
+
+
+@key_app.command("new")
+def key_new() -> None:
+    """Print a fresh pseudonymisation key (256 bits, base64url) to set as KIM_PSEUDONYM_KEY.
+
+    The key is printed once and stored nowhere: keep it in the KI's secret store. A warehouse
+    stays bound to the key it was built with.
+    """
+    import secrets
+
+    typer.echo(secrets.token_urlsafe(32))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +19,47 @@ class MissingPseudonymKey(RuntimeError):
     """No pseudonymisation key outside demo mode."""
 
 
+class WeakPseudonymKey(MissingPseudonymKey):
+    """A key too short or too plain to resist guessing (design §6: at least 256 bits)."""
+
+
+MIN_KEY_BITS = 256
+MIN_KEY_DISTINCT_CHARACTERS = 12  # a long key of few characters ("aaaa…", "abab…") is no secret
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+BASE64_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_")
+
+
+def key_bits(key: str) -> float:
+    """An upper estimate of a key's entropy: its length times the bits per character of the
+    smallest alphabet it is written in (hex 4, base64 6, any printable character 6.55). A key from
+    `kim key new` (43 base64url characters of 32 random bytes) has 258."""
+    characters = set(key)
+    if characters <= HEX_DIGITS:
+        per_character = 4.0
+    elif characters <= BASE64_CHARACTERS:
+        per_character = 6.0
+    else:
+        per_character = math.log2(94)
+    return len(key) * per_character
+
+
+def key_is_strong(key: str) -> bool:
+    return key_bits(key) >= MIN_KEY_BITS and len(set(key)) >= MIN_KEY_DISTINCT_CHARACTERS
+
+
 def require_pseudonym_key(key: str | None) -> str:
+    """The key, refused when missing, or outside demo mode when weaker than MIN_KEY_BITS (the
+    message never quotes the key)."""
     if not key:
         raise MissingPseudonymKey(
             "KIM_PSEUDONYM_KEY is not set. Set it to the KI's secret key before loading real "
             "deliveries; for synthetic demo data run `kim demo` (or set KIM_DEMO_MODE=1)."
+        )
+    if not demo_mode() and not key_is_strong(key):
+        raise WeakPseudonymKey(
+            f"KIM_PSEUDONYM_KEY is too weak: a key needs at least {MIN_KEY_BITS} bits (e.g. 43 random "
+            "base64 characters or 64 hex digits). Make one with `kim key new`; a warehouse built "
+            "with a weak key must be rebuilt with the new one."
         )
     return key
 

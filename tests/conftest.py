@@ -20,12 +20,15 @@ from transforms.delivery import DecodedDelivery
 from warehouse.load import load_delivery
 from warehouse.migrate import connect
 
-os.environ.setdefault("KIM_PSEUDONYM_KEY", "test-key")
+# A key that passes the strength rule (kim.settings.key_is_strong): runs outside demo mode refuse
+# weaker ones.
+STRONG_TEST_KEY = "kim-test-key-9f2c4e7a1b3d5f60-8e1a2c4b6d8f0a1c"
+os.environ.setdefault("KIM_PSEUDONYM_KEY", STRONG_TEST_KEY)
 # The disclosure audit runs in every pipeline run; tests of other behaviour let it warn (the
 # suppression does not satisfy it yet, so an enforced audit would publish no report at all). The
 # gate itself is tested with KIM_DISCLOSURE_AUDIT=enforce in tests/pipelines/test_disclosure_gate.py.
 os.environ.setdefault("KIM_DISCLOSURE_AUDIT", "warn")
-TEST_KEY = "test-key"
+TEST_KEY = "test-key"  # for loading directly (warehouse.load), where no strength rule applies
 
 POLARS_TYPES = {"id": pl.String, "code": pl.String, "text": pl.String, "date": pl.Date, "int": pl.Int32}
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import secrets
 
 import polars as pl
 
@@ -75,6 +77,39 @@ class Pseudonymiser:
         return frame.with_columns(replacements) if replacements else frame
 
 
-def key_fingerprint(key: str) -> str:
-    """Identifies a key without revealing it."""
-    return keyed_hash(key.encode("utf-8"), "kim-monitor key fingerprint")
+# The stored fingerprint of the key (design §6): a salted, slow KDF, so that whoever reads the
+# warehouse cannot test guesses of the key offline at hash speed. scrypt with N = 2^15, r = 8
+# takes about 0.1 s and 32 MiB per guess.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+SCRYPT_MAXMEM = 64 * 1024 * 1024
+FINGERPRINT_SCHEME = "scrypt"
+LEGACY_LABEL = "kim-monitor key fingerprint"
+
+
+def key_fingerprint(key: str, salt: bytes | None = None) -> str:
+    """'scrypt$N$r$p$<salt hex>$<digest hex>': identifies a key without revealing it."""
+    salt = secrets.token_bytes(16) if salt is None else salt
+    digest = _scrypt(key, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    return "$".join([FINGERPRINT_SCHEME, str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), salt.hex(), digest.hex()])
+
+
+def _scrypt(key: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(key.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=SCRYPT_MAXMEM, dklen=32)
+
+
+def is_legacy_fingerprint(stored: str) -> bool:
+    """A fingerprint of the first warehouses (one fast HMAC, no salt): to be replaced."""
+    return not stored.startswith(FINGERPRINT_SCHEME + "$")
+
+
+@functools.lru_cache(maxsize=8)  # every delivery of a run checks the same key: one scrypt per run
+def fingerprint_matches(key: str, stored: str) -> bool:
+    """Whether `key` is the key `stored` was made from (either scheme), in constant time."""
+    if is_legacy_fingerprint(stored):
+        return hmac.compare_digest(keyed_hash(key.encode("utf-8"), LEGACY_LABEL), stored)
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
+        found = _scrypt(key, bytes.fromhex(salt), int(n), int(r), int(p))
+    except ValueError:
+        return False  # a damaged fingerprint matches no key
+    return hmac.compare_digest(found.hex(), digest)

@@ -26,7 +26,7 @@ from transforms.delivery import (
     find_delivery_dirs,
     read_verified_manifest,
 )
-from transforms.pseudonymise import Pseudonymiser, key_fingerprint
+from transforms.pseudonymise import Pseudonymiser, fingerprint_matches, is_legacy_fingerprint, key_fingerprint
 from warehouse.db import exists, fetch_scalar, transaction
 
 DELIVERY_IS_KNOWN = "SELECT 1 FROM raw.deliveries WHERE content_key = ?"
@@ -61,6 +61,9 @@ FROM raw.deliveries WHERE landing_path = ? ORDER BY registered_at DESC LIMIT 1
 """
 SELECT_KEY_FINGERPRINT = "SELECT fingerprint FROM raw.pseudonym_key"
 INSERT_KEY_FINGERPRINT = "INSERT INTO raw.pseudonym_key VALUES (?, now())"
+# A warehouse of the first releases keeps a fast, unsalted fingerprint: replaced by the slow one
+# the first time the right key is presented.
+UPGRADE_KEY_FINGERPRINT = "UPDATE raw.pseudonym_key SET fingerprint = ? WHERE fingerprint = ?"
 
 
 class PseudonymKeyMismatch(RuntimeError):
@@ -93,12 +96,16 @@ def pseudonym_key_value(key: object) -> str:
 
 
 def ensure_pseudonym_key(con: duckdb.DuckDBPyConnection, key: str) -> None:
-    """Record the key's fingerprint on first load; refuse a different key afterwards."""
-    fingerprint = key_fingerprint(pseudonym_key_value(key))
+    """Record the key's fingerprint (slow and salted) on first load; refuse a different key
+    afterwards; replace a fingerprint of the old fast scheme once the right key is presented."""
+    key = pseudonym_key_value(key)
     recorded = fetch_scalar(con, SELECT_KEY_FINGERPRINT)
     if recorded is None:
-        con.execute(INSERT_KEY_FINGERPRINT, [fingerprint])
-    elif recorded != fingerprint:
+        con.execute(INSERT_KEY_FINGERPRINT, [key_fingerprint(key)])
+    elif fingerprint_matches(key, recorded):
+        if is_legacy_fingerprint(recorded):
+            con.execute(UPGRADE_KEY_FINGERPRINT, [key_fingerprint(key), recorded])
+    else:
         raise PseudonymKeyMismatch(
             "KIM_PSEUDONYM_KEY is not the key this warehouse was built with: loading would give "
             "the same person and case a second pseudonym. Set the original key, or start a new "

@@ -1,6 +1,7 @@
 """Resources, configured from the environment (design §7) with defaults for a local run."""
 
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from kim.config import ProgrammeConfig, load_config
-from kim.settings import Settings, require_pseudonym_key
+from kim.settings import DEMO_PSEUDONYM_KEY, Settings, demo_mode, require_pseudonym_key
 from pipelines.warehouse_lock import WarehouseLocked, describe_holder, is_locked_elsewhere
 from warehouse.load import pseudonym_key_value
 from warehouse.migrate import prepare
@@ -93,13 +94,34 @@ class KimSettingsResource(dg.ConfigurableResource):
     def require_pseudonym_key(self) -> str:
         # Outside a Dagster run (kim run builds the resources itself) an EnvVar field is still the
         # EnvVar, whose text is the variable's *name*: resolve it, never hash with the name.
-        return require_pseudonym_key(pseudonym_key_value(self.pseudonym_key))
+        key = self.pseudonym_key
+        if key is not None and str.__str__(key).startswith(PROCESS_KEY_PREFIX):
+            key = _PROCESS_KEYS.get(str.__str__(key))
+        elif key is None and demo_mode():
+            key = DEMO_PSEUDONYM_KEY
+        return require_pseudonym_key(pseudonym_key_value(key) if key else None)
+
+
+# Resource config is written into Dagster's run and job snapshots: a key must never be in it. From
+# the environment it is a dg.EnvVar (the snapshot holds the variable's name); the public demo key
+# is None, resolved when used; a key given in this process (tests, embedding code) is a random
+# handle into this process's memory.
+PROCESS_KEY_PREFIX = "process-key:"
+_PROCESS_KEYS: dict[str, str] = {}
+
+
+def _key_setting(settings: Settings) -> str | None:
+    if os.environ.get("KIM_PSEUDONYM_KEY"):
+        return dg.EnvVar("KIM_PSEUDONYM_KEY")
+    if not settings.pseudonym_key or settings.pseudonym_key == DEMO_PSEUDONYM_KEY:
+        return None
+    handle = PROCESS_KEY_PREFIX + secrets.token_hex(8)
+    _PROCESS_KEYS[handle] = settings.pseudonym_key
+    return handle
 
 
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    # The key is passed as an EnvVar where it comes from the environment, so the UI shows only
-    # the variable's name, never the secret.
-    key = dg.EnvVar("KIM_PSEUDONYM_KEY") if os.environ.get("KIM_PSEUDONYM_KEY") else settings.pseudonym_key
+    key = _key_setting(settings)
     return {
         "warehouse": WarehouseResource(database=str(settings.warehouse)),
         "kim": KimSettingsResource(

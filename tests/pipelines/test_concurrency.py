@@ -35,7 +35,7 @@ from warehouse.migrate import connect
 
 BIN = Path(sys.executable).parent
 END = "2026-10"
-KEY = "concurrency-test-key"
+KEY = "concurrency-test-key-4b7d9e1f3a5c7e9b-2d4f6a8c0e"
 RUN_TIMEOUT = 600.0
 LOCK_ERROR = "Could not set lock"
 

@@ -13,6 +13,7 @@ from kim.settings import Settings, disclosure_audit_enforced
 from pipelines.definitions import defs as load_definitions
 from pipelines.runner import run_pipeline
 from synthetic import generate
+from tests.conftest import STRONG_TEST_KEY
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +28,7 @@ def _run(tmp_path, config, monkeypatch, mode: str):
         warehouse=tmp_path / "warehouse.duckdb",
         reports_dir=tmp_path / "reports",
         config=config.path,
-        pseudonym_key="gate-key",
+        pseudonym_key=STRONG_TEST_KEY,
         suppression_k=5,
     )
     definitions = load_definitions()

@@ -19,7 +19,7 @@ from pipelines.defs.resources import build_resources
 from pipelines.defs.sensors import landing_sensor, update_after_deliveries
 from pipelines.runner import run_pipeline
 from synthetic import generate
-from tests.conftest import age_files
+from tests.conftest import STRONG_TEST_KEY, age_files
 from warehouse.migrate import connect
 
 END = "2026-10"
@@ -35,7 +35,7 @@ def settings(tmp_path, config) -> Settings:
         warehouse=tmp_path / "w.duckdb",
         reports_dir=tmp_path / "reports",
         config=config.path,
-        pseudonym_key="k",
+        pseudonym_key=STRONG_TEST_KEY,
         suppression_k=5,
     )
 
@@ -184,7 +184,7 @@ def test_after_loads_one_update_runs_for_the_months_they_change(settings, monkey
         "KIM_LANDING_DIR": settings.landing_dir,
         "KIM_WAREHOUSE": settings.warehouse,
         "KIM_REPORTS_DIR": settings.reports_dir,
-        "KIM_PSEUDONYM_KEY": "k",
+        "KIM_PSEUDONYM_KEY": STRONG_TEST_KEY,
         "KIM_INTERNAL_REPORTS_DIR": settings.internal_reports,
     }.items():
         monkeypatch.setenv(name, str(value))

@@ -13,6 +13,7 @@ from pipelines.definitions import defs as load_definitions
 from pipelines.defs.raw import RAW_DELIVERIES
 from pipelines.runner import run_pipeline
 from synthetic import generate
+from tests.conftest import STRONG_TEST_KEY
 from transforms.indicators import INDICATORS
 from warehouse.migrate import connect
 
@@ -36,7 +37,7 @@ def settings(tmp_path_factory, config) -> Settings:
         warehouse=root / "warehouse.duckdb",
         reports_dir=root / "reports",
         config=config.path,
-        pseudonym_key="e2e-key",
+        pseudonym_key=STRONG_TEST_KEY,
         suppression_k=5,
     )
 
@@ -164,7 +165,7 @@ def test_a_failing_blocking_check_stops_the_marts(definitions, config, tmp_path)
         warehouse=tmp_path / "w.duckdb",
         reports_dir=tmp_path / "reports",
         config=config.path,
-        pseudonym_key="k",
+        pseudonym_key=STRONG_TEST_KEY,
         suppression_k=5,
     )
     assert materialize_all(definitions, settings).success

@@ -25,7 +25,7 @@ from pipelines.defs.raw import RAW_DELIVERIES, raw_deliveries
 from pipelines.defs.resources import LOAD_RETRY_POLICY, WarehouseResource, build_resources
 from pipelines.loading import DeliveryStillArriving, load_delivery_step, still_arriving
 from synthetic import generate
-from tests.conftest import age_files
+from tests.conftest import STRONG_TEST_KEY, age_files
 from warehouse.migrate import connect
 
 END = "2026-10"
@@ -42,7 +42,7 @@ def settings(tmp_path, config) -> Settings:
         warehouse=tmp_path / "w.duckdb",
         reports_dir=tmp_path / "reports",
         config=config.path,
-        pseudonym_key="k",
+        pseudonym_key=STRONG_TEST_KEY,
         suppression_k=5,
     )
 

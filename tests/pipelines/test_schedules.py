@@ -14,6 +14,7 @@ from pipelines.defs.jobs import (
     monthly_report_schedule,
 )
 from synthetic import generate
+from tests.conftest import STRONG_TEST_KEY
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -46,7 +47,7 @@ def test_the_scheduled_jobs_run_on_a_loaded_warehouse(tmp_path, monkeypatch, con
         "KIM_LANDING_DIR": tmp_path / "landing",
         "KIM_WAREHOUSE": tmp_path / "w.duckdb",
         "KIM_REPORTS_DIR": tmp_path / "reports",
-        "KIM_PSEUDONYM_KEY": "k",
+        "KIM_PSEUDONYM_KEY": STRONG_TEST_KEY,
     }.items():
         monkeypatch.setenv(name, str(value))
     con = connect(tmp_path / "w.duckdb")

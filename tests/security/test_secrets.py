@@ -18,13 +18,13 @@ import pytest
 
 from kim.settings import Settings
 from synthetic import generate
-from transforms.pseudonymise import key_fingerprint
+from transforms.pseudonymise import fingerprint_matches
 from warehouse.load import PseudonymKeyMismatch
 
 pytestmark = pytest.mark.e2e
 
-SECRET = "Geheim-KI-Schluessel-7f3a9c2e-Leverkusen"
-OTHER = "Zweiter-Schluessel-0b1d"
+SECRET = "Geheim-KI-Schluessel-7f3a9c2e-Leverkusen-2026-b41d"
+OTHER = "Zweiter-Schluessel-0b1d-5e6f7a8b9c0d1e2f3a4b"
 
 
 def encodings(key: str) -> dict[str, bytes]:
@@ -90,7 +90,8 @@ def test_the_key_appears_in_no_output_of_a_full_run(definitions, tmp_path, confi
     # the pseudonyms were made with the secret itself, not with the variable's name
     con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
     try:
-        assert con.execute("SELECT fingerprint FROM raw.pseudonym_key").fetchall() == [(key_fingerprint(SECRET),)]
+        [(stored,)] = con.execute("SELECT fingerprint FROM raw.pseudonym_key").fetchall()
+        assert stored.startswith("scrypt$") and fingerprint_matches(SECRET, stored)
     finally:
         con.close()
 
@@ -145,7 +146,18 @@ def test_the_resource_resolves_a_key_from_the_environment_outside_a_run(monkeypa
     from kim.settings import Settings
     from pipelines.defs.resources import build_resources
 
-    monkeypatch.setenv("KIM_PSEUDONYM_KEY", "a-real-secret-4f1c")
+    monkeypatch.setenv("KIM_PSEUDONYM_KEY", "a-real-secret-4f1c-7e8d9a0b1c2d3e4f5a6b7c8d")
     monkeypatch.setenv("KIM_WAREHOUSE", str(tmp_path / "w.duckdb"))
     kim = build_resources(Settings.from_env())["kim"]
-    assert kim.require_pseudonym_key() == "a-real-secret-4f1c"
+    assert kim.require_pseudonym_key() == "a-real-secret-4f1c-7e8d9a0b1c2d3e4f5a6b7c8d"
+
+
+def test_a_key_given_as_a_setting_reaches_no_snapshot(definitions, tmp_path, config, monkeypatch):
+    """Not through the environment (embedding code, tests): the resource config, and with it
+    Dagster's run and job snapshots, hold only a handle; the instance's storage never the key."""
+    generate(config, tmp_path / "landing", months=1, seed=9, total_cases=30, end_period="2026-03")
+    monkeypatch.delenv("KIM_PSEUDONYM_KEY", raising=False)
+    outcome = run(definitions, tmp_path, OTHER)
+    assert outcome.result.success and outcome.ingest.accepted
+    assert list((tmp_path / "dagster").rglob("*")), "the instance wrote its storage"
+    assert files_with_key(tmp_path, OTHER) == []
