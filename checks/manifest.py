@@ -13,6 +13,7 @@ from pathlib import Path
 from kim.config import ProgrammeConfig, Provider
 from kim.contract import FORMAT_VERSION, LOCAL_TIME_ZONE, MANIFEST_NAME, PERIOD_PATTERN
 from kim.errors import DeliveryRejected
+from kim.text import quoted
 
 # Resource limits (docs/security.md). The decoder reads a CSV file whole and a workbook sheet by
 # sheet, so a file far larger than any real export must be refused *before* it is read: the limit
@@ -23,6 +24,10 @@ DEFAULT_MAX_FILE_BYTES = 1 << 30
 MAX_FILE_BYTES_ENV = "KIM_MAX_FILE_BYTES"
 # manifest.json is a few hundred bytes; it is parsed whole.
 MAX_MANIFEST_BYTES = 1 << 20
+# A manifest string (provider id, period, time, version) is short; a file name at most a file
+# system's 255. Longer ones reject the delivery before they are quoted anywhere.
+MAX_MANIFEST_FIELD_CHARS = 100
+MAX_FILE_NAME_CHARS = 255
 # Digest placeholders for files that are never opened: their name in a delivery's digest says why.
 SYMLINK_DIGEST = "symbolic-link"
 TOO_LARGE_DIGEST = "too-large:"
@@ -163,6 +168,14 @@ def _manifest_object(delivery_dir: Path) -> dict:
     for key in ("provider_id", "period", "exported_at", "format_version", "files"):
         if key not in raw:
             raise reject("manifest_field_missing", f"manifest.json has no '{key}'")
+    for key in ("provider_id", "period", "exported_at", "format_version"):
+        length = len(str(raw[key]))
+        if length > MAX_MANIFEST_FIELD_CHARS:
+            raise reject(
+                "manifest_field_too_long",
+                f"manifest field '{key}' is {length} characters long (at most {MAX_MANIFEST_FIELD_CHARS}): "
+                "it is no manifest value; correct the export",
+            )
     return raw
 
 
@@ -175,21 +188,21 @@ def _provider_and_period(
     if provider_id not in config.providers:
         raise reject(
             "provider_unknown",
-            f"provider '{provider_id}' is not configured in {config.path.name}; "
+            f"provider '{quoted(provider_id)}' is not configured in {config.path.name}; "
             "ask the KI to add the provider before it delivers",
         )
     if check_folder and provider_id != delivery_dir.parent.name:
         raise reject(
             "provider_mismatch",
-            f"manifest says provider '{provider_id}' but the delivery lies in folder '{delivery_dir.parent.name}'",
+            f"manifest says provider '{quoted(provider_id)}' but the delivery lies in folder '{quoted(delivery_dir.parent.name)}'",
         )
     period = str(raw["period"])
     if not PERIOD_PATTERN.match(period):
-        raise reject("period_invalid", f"period '{period}' is not YYYY-MM")
+        raise reject("period_invalid", f"period '{quoted(period)}' is not YYYY-MM")
     if check_folder and period != delivery_dir.name:
         raise reject(
             "period_mismatch",
-            f"manifest says period '{period}' but the delivery lies in folder '{delivery_dir.name}'",
+            f"manifest says period '{quoted(period)}' but the delivery lies in folder '{quoted(delivery_dir.name)}'",
         )
     return config.providers[provider_id], period
 
@@ -199,12 +212,12 @@ def _exported_at(raw: dict, delivery_dir: Path) -> datetime:
     if str(raw["format_version"]) != FORMAT_VERSION:
         raise reject(
             "format_version",
-            f"format_version '{raw['format_version']}' is not supported (expected '{FORMAT_VERSION}')",
+            f"format_version '{quoted(raw['format_version'])}' is not supported (expected '{FORMAT_VERSION}')",
         )
     try:
         exported_at = datetime.fromisoformat(str(raw["exported_at"]).replace("Z", "+00:00"))
     except ValueError:
-        raise reject("exported_at_invalid", f"exported_at '{raw['exported_at']}' is not ISO 8601") from None
+        raise reject("exported_at_invalid", f"exported_at '{quoted(raw['exported_at'])}' is not ISO 8601") from None
     if exported_at.tzinfo is None:
         raise reject("exported_at_invalid", "exported_at needs a time zone, e.g. +01:00 or Z")
     return exported_at
@@ -216,9 +229,16 @@ def _file_entries(raw: dict, delivery_dir: Path) -> dict[str, FileEntry]:
     if not isinstance(raw["files"], dict) or not raw["files"]:
         raise reject("manifest_files", "'files' must map each file name to {rows, sha256}")
     for name, entry in raw["files"].items():
+        if len(name) > MAX_FILE_NAME_CHARS:
+            raise reject(
+                "manifest_field_too_long",
+                f"a file name in 'files' is {len(name)} characters long (at most {MAX_FILE_NAME_CHARS}); correct the export",
+            )
         # A listed name is only ever joined to the delivery folder: no path may lead out of it.
         if "/" in name or "\\" in name or name.startswith(".") or "\x00" in name or ":" in name:
-            raise reject("manifest_files", f"file name '{name}' must be a plain name in the folder (no path, no '..')")
+            raise reject(
+                "manifest_files", f"file name '{quoted(name)}' must be a plain name in the folder (no path, no '..')"
+            )
         try:
             files[name] = FileEntry(
                 rows=int(entry["rows"]),
@@ -226,7 +246,7 @@ def _file_entries(raw: dict, delivery_dir: Path) -> dict[str, FileEntry]:
                 sheets={str(k): int(v) for k, v in entry["sheets"].items()} if "sheets" in entry else None,
             )
         except (KeyError, TypeError, ValueError, AttributeError):
-            raise reject("manifest_files", f"entry for '{name}' needs integer 'rows' and 'sha256'") from None
+            raise reject("manifest_files", f"entry for '{quoted(name)}' needs integer 'rows' and 'sha256'") from None
     return files
 
 
@@ -264,9 +284,9 @@ def verify_files(manifest: Manifest, digest: dict[str, str]) -> None:
             raise DeliveryRejected(
                 delivery_dir,
                 "file_symlink",
-                f"'{name}' is a symbolic link: deliveries must be plain files inside the delivery "
+                f"'{quoted(name)}' is a symbolic link: deliveries must be plain files inside the delivery "
                 "folder; it was not read",
-                file_name=name,
+                file_name=quoted(name, MAX_FILE_NAME_CHARS),
             )
         if digest[name].startswith(TOO_LARGE_DIGEST):
             size = int(digest[name].removeprefix(TOO_LARGE_DIGEST))
@@ -276,7 +296,7 @@ def verify_files(manifest: Manifest, digest: dict[str, str]) -> None:
                 f"the file has {size} bytes, more than the limit of {max_file_bytes()} bytes "
                 f"({MAX_FILE_BYTES_ENV}); it was not read. Is it the right file? If exports really are "
                 "this large, the KI raises the limit",
-                file_name=name,
+                file_name=quoted(name, MAX_FILE_NAME_CHARS),
             )
     expected = expected_files(manifest.provider)
     listed = set(manifest.files)
@@ -291,34 +311,34 @@ def verify_files(manifest: Manifest, digest: dict[str, str]) -> None:
         raise DeliveryRejected(
             delivery_dir,
             "file_unexpected",
-            f"'{name}' is not a table of exchange format v1 for this provider "
+            f"'{quoted(name)}' is not a table of exchange format v1 for this provider "
             f"(expected: {', '.join(sorted(expected))})",
-            file_name=name,
+            file_name=quoted(name, MAX_FILE_NAME_CHARS),
         )
     present = set(digest) - {MANIFEST_NAME}
     for name in sorted(present - listed):
         raise DeliveryRejected(
             delivery_dir,
             "file_unlisted",
-            f"'{name}' lies in the delivery but is not in manifest.json",
-            file_name=name,
+            f"'{quoted(name)}' lies in the delivery but is not in manifest.json",
+            file_name=quoted(name, MAX_FILE_NAME_CHARS),
         )
     for name in sorted(listed):
         if name not in digest:
             raise DeliveryRejected(
                 delivery_dir,
                 "file_missing",
-                f"'{name}' is listed in manifest.json but missing",
-                file_name=name,
+                f"'{quoted(name)}' is listed in manifest.json but missing",
+                file_name=quoted(name, MAX_FILE_NAME_CHARS),
             )
         actual = digest[name]
         if actual != manifest.files[name].sha256:
             raise DeliveryRejected(
                 delivery_dir,
                 "checksum_mismatch",
-                f"sha256 is {actual}, manifest.json says {manifest.files[name].sha256}: "
+                f"sha256 is {actual}, manifest.json says {quoted(manifest.files[name].sha256)}: "
                 "the file changed after export or was transferred incompletely; export again",
-                file_name=name,
+                file_name=quoted(name, MAX_FILE_NAME_CHARS),
             )
     for name in sorted(listed):
         if name.endswith(".xlsx"):

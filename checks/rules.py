@@ -95,6 +95,7 @@ DELIVERY_RULE_TITLES: dict[str, tuple[str, str]] = {
     "manifest_missing": ("manifest.json fehlt", "manifest.json is missing"),
     "manifest_unreadable": ("manifest.json ist nicht lesbar", "manifest.json is unreadable"),
     "manifest_field_missing": ("Pflichtangabe in manifest.json fehlt", "manifest.json lacks a field"),
+    "manifest_field_too_long": ("Angabe in manifest.json ist viel zu lang", "a manifest.json field is far too long"),
     "manifest_files": ("Dateiliste in manifest.json ist ungültig", "file list in manifest.json is invalid"),
     "provider_unknown": ("Träger ist nicht eingerichtet", "provider is not configured"),
     "provider_mismatch": ("Träger passt nicht zum Ordner", "provider does not match the folder"),

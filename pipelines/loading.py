@@ -24,6 +24,7 @@ import duckdb
 from checks.manifest import MANIFEST_NAME, linked_folder_rejection
 from kim.config import ProgrammeConfig
 from kim.settings import MissingPseudonymKey
+from kim.text import printable
 from pipelines.defs.partitions import month_range
 from pipelines.warehouse_lock import WarehouseLocked
 from warehouse.incremental import RecomputePlan, config_fingerprint, plan_indicator_recompute
@@ -88,12 +89,17 @@ def register_metadata(entry: dict) -> dict:
     if entry["rejection_rule"]:
         metadata.update(
             {
-                "rejection": dg.MetadataValue.md(
-                    f"`{entry['rejection_rule']}` in `{entry['rejection_file']}` line {entry['rejection_line']}: "
-                    f"{entry['rejection_message']}"
+                # plain text, never Markdown: the message quotes what the provider delivered
+                # (kim.text); "line" only where the rejection has one
+                "rejection": dg.MetadataValue.text(
+                    printable(
+                        f"[{entry['rejection_rule']}] {entry['rejection_file'] or 'manifest.json'}"
+                        + (f" line {entry['rejection_line']}" if entry["rejection_line"] else "")
+                        + f": {entry['rejection_message']}"
+                    )
                 ),
                 "rejection_rule": entry["rejection_rule"],
-                "rejection_file": entry["rejection_file"] or "",
+                "rejection_file": dg.MetadataValue.text(printable(entry["rejection_file"] or "")),
                 "rejection_line": dg.MetadataValue.int(entry["rejection_line"]) if entry["rejection_line"] else "",
             }
         )

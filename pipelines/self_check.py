@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from checks.manifest import content_key, folder_digest
 from checks.rules import delivery_rule_title, render
 from kim.config import load_config
 from kim.errors import DeliveryRejected, unreadable_workbook, workbook_library_errors
+from kim.text import printable
 from transforms.delivery import DEFAULT_MAX_BAD_ROW_SHARE, DecodedDelivery, assess, read_delivery
 from warehouse.load import load_delivery
 from warehouse.migrate import migrate
@@ -63,19 +63,6 @@ def self_check(
     finally:
         con.close()
     return SelfCheckReport(delivery, rejection, outcomes)
-
-
-# Control characters and invisible Unicode formatting (bidi overrides, zero-width, BOM) from a
-# delivery — a value, a file or folder name, a manifest field quoted in a message — would act on the
-# terminal of whoever runs `kim check` (a data steward checks deliveries from the landing folder):
-# ANSI escapes can rewrite the screen, a bidi override can reverse what a line seems to say. They
-# are shown as visible escapes instead.
-UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
-
-
-def printable(text: str) -> str:
-    """`text` with every control or invisible formatting character (not the line break) escaped."""
-    return UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 def _where(delivery_dir: Path, file_name: str | None, line: int | None, column: str | None = None) -> str:
