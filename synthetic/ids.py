@@ -19,6 +19,7 @@ from synthetic.sampling import rank_within_groups
 # Crockford base32: no I, L, O, U, so pseudonyms cannot be misread.
 BASE32_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 PERSON_ID_LENGTH = 12  # 60 bits
+DIGIT_RUN = 8
 
 
 @dataclass(frozen=True)
@@ -57,17 +58,38 @@ def id_style(provider_id: str) -> IdStyle:
 def random_pseudonyms(rng: np.random.Generator, count: int) -> np.ndarray:
     """`count` distinct random base32 strings of PERSON_ID_LENGTH characters."""
     numbers = rng.integers(0, 2 ** (5 * PERSON_ID_LENGTH), count, dtype=np.int64)
-    while True:  # redraw the (astronomically rare) collisions until all are distinct
-        _, first = np.unique(numbers, return_index=True)
-        duplicate = np.ones(count, dtype=bool)
-        duplicate[first] = False
-        if not duplicate.any():
-            break
-        numbers[duplicate] = rng.integers(0, 2 ** (5 * PERSON_ID_LENGTH), duplicate.sum())
     shifts = 5 * np.arange(PERSON_ID_LENGTH - 1, -1, -1)
+    while True:  # redraw the (astronomically rare) collisions and date-like ids until none is left
+        _, first = np.unique(numbers, return_index=True)
+        redraw = np.ones(count, dtype=bool)
+        redraw[first] = False
+        redraw |= _readable(numbers, shifts)
+        if not redraw.any():
+            break
+        numbers[redraw] = rng.integers(0, 2 ** (5 * PERSON_ID_LENGTH), redraw.sum())
     digits = (numbers[:, None] >> shifts[None, :]) & 31
     characters = np.array(list(BASE32_ALPHABET))[digits]
     return np.ascontiguousarray(characters).view(f"<U{PERSON_ID_LENGTH}").ravel()
+
+
+# Eight digits that read as a date (DDMMYYYY or YYYYMMDD): the PII guard refuses such an id
+# (checks.pii.ID_DATE; the generator may not import it).
+DATE_DIGITS = re.compile(
+    r"(?<![0-9])(?:0[1-9]|[12][0-9]|3[01])(?:0[1-9]|1[0-2])(?:19|20)[0-9]{2}(?![0-9])"
+    r"|(?<![0-9])(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?![0-9])"
+)
+
+
+def _readable(numbers: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """Pseudonyms whose digits read as a date (a few in ten million; only those with DIGIT_RUN
+    digits in a row, about 4 in 10,000, are looked at one by one)."""
+    symbols = ((numbers[:, None] >> shifts[None, :]) & 31).astype(np.int8)
+    windows = np.lib.stride_tricks.sliding_window_view((symbols < 10).astype(np.int8), DIGIT_RUN, axis=1)
+    readable = np.zeros(len(numbers), dtype=bool)
+    for row in np.flatnonzero((windows.sum(axis=2) == DIGIT_RUN).any(axis=1)).tolist():
+        text = "".join(BASE32_ALPHABET[int(symbol)] for symbol in symbols[row])
+        readable[row] = DATE_DIGITS.search(text) is not None
+    return readable
 
 
 def numbered(prefix: pl.Expr | str, number: pl.Expr, digits: pl.Expr | int) -> pl.Expr:
