@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +22,34 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+_DEBUG = {"on": False}  # --debug: set-up errors show their traceback
+
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of set-up errors.")] = False,
+) -> None:
+    _DEBUG["on"] = debug
+
+
+CONFIG_ERROR = "Die Konfiguration ist nicht verwendbar: {error}. Korrigieren Sie sie (KIM_CONFIG oder --config) und starten Sie erneut; es wurde nichts geladen."
+NO_LANDING = "Der Landing-Ordner {path} existiert nicht: legen Sie ihn an oder setzen Sie KIM_LANDING_DIR (oder --landing-dir) auf den Ordner der Lieferungen; es wurde nichts geladen."
+
+
+@contextmanager
+def _setup_errors() -> Iterator[None]:
+    """A set-up error (configuration, key) as one German line and exit code 2; the traceback only
+    with --debug."""
+    from kim.config import ConfigError
+
+    try:
+        yield
+    except ConfigError as error:
+        if _DEBUG["on"]:
+            raise
+        console.print(CONFIG_ERROR.format(error=shown(error)), markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_SETUP) from None
+
 
 LandingOption = Annotated[Path | None, typer.Option("--landing-dir", help="Landing folder [env KIM_LANDING_DIR].")]
 WarehouseOption = Annotated[Path | None, typer.Option("--warehouse", help="DuckDB file [env KIM_WAREHOUSE].")]
@@ -150,7 +180,9 @@ def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim ru
     except (WarehouseBusy, WarehouseLocked) as busy:  # another process, e.g. an analyst's session
         _busy(busy)
     except MissingPseudonymKey as missing:  # a set-up error: one line that says what to do
-        console.print(WEAK_KEY if isinstance(missing, WeakPseudonymKey) else NO_KEY, markup=False)
+        if _DEBUG["on"]:
+            raise
+        console.print(WEAK_KEY if isinstance(missing, WeakPseudonymKey) else NO_KEY, markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_SETUP) from None
     ingest, result = run.ingest, run.result
     console.print(
@@ -269,7 +301,11 @@ def run(
         config=config,
         suppression_k=suppression_k,
     )
-    ok = _run_pipeline(settings, full=full)
+    if not settings.landing_dir.is_dir():
+        console.print(NO_LANDING.format(path=shown(settings.landing_dir)), markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_SETUP)
+    with _setup_errors():
+        ok = _run_pipeline(settings, full=full)
     _print_reports(settings)
     if not ok:
         raise typer.Exit(1)
@@ -316,6 +352,8 @@ def report(
     from warehouse.migrate import connect
 
     settings = _settings(warehouse=warehouse, reports_dir=reports_dir, config=config, suppression_k=suppression_k)
+    with _setup_errors():
+        city = load_config(settings.config).city
     try:
         with warehouse_lock(
             settings.warehouse, "kim report", timeout=settings.lock_timeout, on_wait=_waiting, command="kim report"
@@ -325,7 +363,7 @@ def report(
                 render_published_reports(
                     con,
                     settings.reports_dir,
-                    city=load_config(settings.config).city,
+                    city=city,
                     k=settings.suppression_k,
                     period=period,
                 )
@@ -360,7 +398,8 @@ def check(
 
     settings = _settings(config=config)
     try:
-        report = self_check(delivery_dir.resolve(), settings.config)
+        with _setup_errors():
+            report = self_check(delivery_dir.resolve(), settings.config)
     except DeliveryRejected as rejection:
         typer.echo(format_rejection(rejection))
         raise typer.Exit(1) from None

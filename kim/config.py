@@ -120,7 +120,16 @@ def load_config(path: Path | str | None = None) -> ProgrammeConfig:
     path = Path(path) if path else DEFAULT_CONFIG_PATH
     if not path.is_file():
         raise ConfigError(f"configuration file {path} does not exist (set KIM_CONFIG)")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"configuration file {path} cannot be read: {error.__class__.__name__}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ConfigError(f"configuration file {path} is not valid YAML{where}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"configuration file {path} must hold a mapping (city, providers, profiles, …)")
     profiles = {
         name: _parse_profile(name, spec, path) for name, spec in (_require(raw, "profiles", str(path)) or {}).items()
     }

@@ -42,3 +42,40 @@ def test_kim_run_without_a_key_says_what_to_do_in_one_line_and_exits_2(tmp_path,
     assert "KIM_PSEUDONYM_KEY ist nicht gesetzt" in output and "kim demo" in output
     assert "Traceback" not in output and "MissingPseudonymKey" not in output
     assert not (tmp_path / "reports" / "index.html").exists()
+
+
+def _kim(env: dict, *args: str) -> tuple[int, str]:
+    result = subprocess.run(
+        [str(BIN / "kim"), *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT
+    )
+    return result.returncode, flat(result.stdout + result.stderr)
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        ("missing_config", "Die Konfiguration ist nicht verwendbar: configuration file"),
+        ("broken_yaml", "is not valid YAML (line 3)"),  # the list opened on line 2 never closes
+        ("missing_landing", "Der Landing-Ordner"),
+    ],
+)
+def test_set_up_errors_are_one_german_line_with_exit_2_and_a_traceback_only_with_debug(
+    tmp_path, config, setup, expected
+):
+    env = environment(tmp_path, config)
+    (tmp_path / "landing").mkdir(exist_ok=True)
+    if setup == "missing_config":
+        env["KIM_CONFIG"] = str(tmp_path / "no-such-city.yaml")
+    elif setup == "broken_yaml":
+        (tmp_path / "city.yaml").write_text("city: Leverkusen\nproviders: [\n", encoding="utf-8")
+        env["KIM_CONFIG"] = str(tmp_path / "city.yaml")
+    else:
+        env["KIM_LANDING_DIR"] = str(tmp_path / "no-such-landing")
+    code, output = _kim(env, "run")
+    assert code == 2, output
+    assert expected in output and "nichts geladen" in output
+    assert "Traceback" not in output and "Error:" not in output
+    assert not (tmp_path / "reports" / "index.html").exists()
+    if setup != "missing_landing":  # --debug shows where it came from
+        code, output = _kim(env, "--debug", "run")
+        assert code != 0 and "ConfigError" in output and "Traceback" in output
