@@ -95,6 +95,10 @@ DELIVERY_RULE_TITLES: dict[str, tuple[str, str]] = {
     "manifest_missing": ("manifest.json fehlt", "manifest.json is missing"),
     "manifest_unreadable": ("manifest.json ist nicht lesbar", "manifest.json is unreadable"),
     "manifest_field_missing": ("Pflichtangabe in manifest.json fehlt", "manifest.json lacks a field"),
+    "check_failed": (
+        "Blockierende Prüfung nach dem Laden fehlgeschlagen: Lieferung zurückgehalten",
+        "failed a blocking check after loading: delivery held",
+    ),
     "manifest_field_too_long": ("Angabe in manifest.json ist viel zu lang", "a manifest.json field is far too long"),
     "manifest_files": ("Dateiliste in manifest.json ist ungültig", "file list in manifest.json is invalid"),
     "provider_unknown": ("Träger ist nicht eingerichtet", "provider is not configured"),

@@ -191,6 +191,12 @@ def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim ru
     )
     for rejection in ingest.rejected:
         console.print(f"[yellow]rejected:[/yellow] {shown(rejection)}")
+    held = _held_deliveries(result)
+    for delivery_id in held:
+        console.print(
+            f"[yellow]held:[/yellow] {shown(delivery_id)} failed a blocking check after loading; the provider's "
+            "previous passing delivery is used (see the data-quality report)"
+        )
     failures = [event for event in result.all_events if event.is_step_failure]
     for event in failures:
         console.print(f"[red]failed:[/red] {event.step_key}: {shown(event.message)}")
@@ -206,9 +212,22 @@ def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim ru
             f"[red]check failed:[/red] {check.asset_key.to_user_string()} {check.check_name}: "
             "downstream assets were not rebuilt; see dq.check_results"
         )
-    # docs/operations.md: exit code 1 when a delivery was rejected or a blocking check failed,
+    # docs/operations.md: exit code 1 when a delivery was rejected or held or a blocking check failed,
     # after everything that could still be done; a scheduled job must be able to notice
-    return result.success and not failures and not audit_failed and not blocking_failed and not ingest.rejected
+    clean = not failures and not audit_failed and not blocking_failed and not ingest.rejected and not held
+    return result.success and clean
+
+
+def _held_deliveries(result) -> list[str]:
+    """The deliveries held in this run (warehouse.containment), from staging's metadata."""
+    from pipelines.defs.staging import HELD_METADATA
+
+    held: list[str] = []
+    for event in result.get_asset_materialization_events():
+        entry = event.materialization.metadata.get(HELD_METADATA)
+        if entry is not None and entry.value:
+            held += str(entry.value).split(",")
+    return held
 
 
 def _print_failed_audit(check) -> bool:

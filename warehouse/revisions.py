@@ -27,7 +27,7 @@ from warehouse.models import build_models, model_sql
 
 LAYER = "revisions"
 # The view that says which delivery is a provider's newest, applied to the vintage's register too.
-DELIVERY_SUCCESSION_MIGRATION = "0004_delivery_succession.sql"
+DELIVERY_SUCCESSION_MIGRATION = "0008_delivery_holds.sql"
 VINTAGE_DATABASE = "vintage"
 # Raw tables no indicator reads stay empty in the vintage database.
 TABLES_NOT_READ_BY_INDICATORS = ("contacts",)

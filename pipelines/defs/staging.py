@@ -5,7 +5,7 @@ import dagster as dg
 from kim.contract import TABLES
 from pipelines.defs.raw import RAW_DELIVERIES
 from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, WarehouseResource
-from warehouse.models import build_staging
+from warehouse.containment import contain_failing_deliveries
 from warehouse.validation import CheckOutcome, record_outcomes, shift_outcomes, validate_staging
 
 STAGING_DESCRIPTIONS = {
@@ -18,6 +18,9 @@ STAGING_DESCRIPTIONS = {
     "status_changes": "Residence-status changes delivered by the Ausländerbehörde (abh).",
 }
 FAILURES_SHOWN = 10
+# Metadata of staging/current_deliveries: the deliveries held in this run (warehouse.containment),
+# comma-separated; `kim run` reads it to exit 1.
+HELD_METADATA = "held_deliveries"
 
 
 def staging_key(table: str) -> dg.AssetKey:
@@ -38,11 +41,19 @@ def staging_key(table: str) -> dg.AssetKey:
     pool=WAREHOUSE_POOL,
     retry_policy=WAREHOUSE_RETRY_POLICY,
 )
-def staging_tables(warehouse: WarehouseResource):
+def staging_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.get_connection() as con:
-        counts = build_staging(con)
+        counts, held = contain_failing_deliveries(con)
+    for delivery in held:  # contained: the provider's previous passing delivery is used instead
+        context.log.warning(
+            f"delivery {delivery.delivery_id} of {delivery.provider_id} held: {delivery.failures}; "
+            "its previous passing delivery is used"
+        )
     for name in STAGING_DESCRIPTIONS:
-        yield dg.MaterializeResult(asset_key=staging_key(name), metadata={"row_count": counts[name]})
+        metadata: dict = {"row_count": counts[name]}
+        if name == "current_deliveries":
+            metadata[HELD_METADATA] = dg.MetadataValue.text(",".join(d.delivery_id for d in held))
+        yield dg.MaterializeResult(asset_key=staging_key(name), metadata=metadata)
 
 
 def check_metadata(outcomes: list[CheckOutcome]) -> dict:

@@ -99,6 +99,8 @@ DELIVERY_STATE: dict[str, Status] = {
     "accepted": Status("✓", "angenommen", "ok"),
     "superseded": Status("↻", "ersetzt", "none"),
     "rejected": Status("✗", "abgelehnt", "bad"),
+    # loaded, then failed a blocking check: not used, the previous delivery stays current
+    "held": Status("⏸", "zurückgehalten", "bad"),
 }
 
 

@@ -131,9 +131,11 @@ def pick_delivery(candidates: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] 
 
 
 def reference_delivery(deliveries: Iterable[Mapping[str, Any]], period: str) -> Mapping[str, Any] | None:
-    """A provider's newest non-rejected delivery with a period up to `period`."""
+    """A provider's newest usable (neither rejected nor held) delivery with a period up to `period`."""
     return pick_delivery(
-        d for d in deliveries if d["state"] != "rejected" and valid_period(d["period"]) and d["period"] <= period
+        d
+        for d in deliveries
+        if d["state"] not in ("rejected", "held") and valid_period(d["period"]) and d["period"] <= period
     )
 
 
@@ -162,7 +164,7 @@ def completeness_counts(
 
 
 def rejection_of(d: Mapping[str, Any]) -> Rejection | None:
-    if d["state"] != "rejected":
+    if d["state"] not in ("rejected", "held"):  # held: loaded, then stopped by a blocking check
         return None
     rule = d["rejection_rule"]
     return Rejection(

@@ -227,12 +227,13 @@ def _reasons(
     if (
         p.configured
         and latest is not None
-        and latest["state"] == "rejected"
+        and latest["state"] in ("rejected", "held")
         and (ref is None or local_key(latest["received_local"]) >= local_key(ref["received_local"]))
     ):
         rule = latest["rejection_rule"]
         title = rule_texts.delivery_rule_title(rule, "de") if rule else "ohne Grund"
-        bad.append(f"letzte Lieferung abgelehnt: {title}")
+        verb = "zurückgehalten" if latest["state"] == "held" else "abgelehnt"
+        bad.append(f"letzte Lieferung {verb}: {title}")
     if t_row is not None and t_row["status"] == "fehlt":
         bad.append(f"Lieferung für {month} fehlt")
     if warnings:

@@ -79,3 +79,31 @@ def test_set_up_errors_are_one_german_line_with_exit_2_and_a_traceback_only_with
     if setup != "missing_landing":  # --debug shows where it came from
         code, output = _kim(env, "--debug", "run")
         assert code != 0 and "ConfigError" in output and "Traceback" in output
+
+
+def test_a_held_delivery_is_contained_and_kim_run_exits_1_after_building_the_rest(tmp_path, config):
+    import duckdb
+
+    env = environment(tmp_path, config)
+    generate(config, tmp_path / "landing", months=2, seed=3, total_cases=80, end_period=END)
+    code, output = _kim(env, "run")
+    assert code == 0, output
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    [(caritas,)] = con.execute(
+        "SELECT delivery_id FROM raw.deliveries WHERE provider_id = 'caritas' AND state = 'accepted'"
+    ).fetchall()
+    con.execute("UPDATE raw.cases SET gender = 'unbekannt' WHERE delivery_id = ? AND source_row = 2", [caritas])
+    con.close()
+    for report in (tmp_path / "reports").glob("*.html"):
+        report.unlink()
+
+    code, output = _kim(env, "run")
+    assert code == 1, output
+    assert f"held: {caritas}" in output and "previous passing delivery is used" in output
+    assert "Traceback" not in output
+    written = {path.name for path in (tmp_path / "reports").glob("*.html")}
+    assert "index.html" in written and f"traegerbericht_awo_{END}.html" in written, written
+    assert any(name.startswith("monatsbericht_") for name in written)
+    # the data stewards see why: the held delivery and its failed check in the data-quality report
+    internal = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "internal-reports").rglob("*.html"))
+    assert "zurückgehalten" in internal and "Blockierende Prüfung nach dem Laden fehlgeschlagen" in internal

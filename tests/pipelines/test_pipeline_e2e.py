@@ -155,10 +155,11 @@ def test_rerun_on_the_same_landing_folder_changes_no_row_count(first_run, defini
     assert all_table_counts(settings.warehouse) == before
 
 
-def test_a_failing_blocking_check_stops_the_marts(definitions, config, tmp_path):
+def test_a_delivery_failing_a_blocking_check_is_held_and_the_others_are_built(definitions, config, tmp_path):
     """The GX suite guards the marts against anything wrong in staging that ingestion did not stop
-    (here: a raw row corrupted after loading). The blocking check fails and nothing downstream of
-    staging/cases is rebuilt."""
+    (here: a raw row of caritas's current delivery corrupted after loading). Containment (issue
+    16): that delivery is held, caritas falls back to its previous passing delivery, and the marts
+    of every provider are built from deliveries that pass."""
     generate(config, tmp_path / "landing", months=2, seed=5, total_cases=150)
     settings = Settings(
         landing_dir=tmp_path / "landing",
@@ -170,37 +171,54 @@ def test_a_failing_blocking_check_stops_the_marts(definitions, config, tmp_path)
     )
     assert materialize_all(definitions, settings).success
     con = connect(settings.warehouse)
-    con.execute("UPDATE raw.cases SET residence_status = 'illegal' WHERE source_row = 2")
-    # and half of one provider's handovers vanish: a warning, which must not block anything
-    con.execute(
-        "DELETE FROM raw.handovers WHERE source_row % 2 = 0 AND delivery_id = "
-        "(SELECT delivery_id FROM raw.deliveries WHERE provider_id = 'stadt' AND state = 'accepted')"
+    current = dict(
+        con.execute("SELECT provider_id, delivery_id FROM raw.deliveries WHERE state = 'accepted'").fetchall()
     )
+    previous = dict(
+        con.execute("SELECT provider_id, delivery_id FROM raw.deliveries WHERE state = 'superseded'").fetchall()
+    )
+    con.execute(
+        "UPDATE raw.cases SET residence_status = 'illegal' WHERE source_row = 2 AND delivery_id = ?",
+        [current["caritas"]],
+    )
+    # and half of one provider's handovers vanish: a warning, which must not block anything
+    con.execute("DELETE FROM raw.handovers WHERE source_row % 2 = 0 AND delivery_id = ?", [current["stadt"]])
     con.close()
 
     result = materialize_all(definitions, settings)
+    assert result.success
+    staged = next(
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "staging/current_deliveries"
+    )
+    assert staged.materialization.metadata["held_deliveries"].value == current["caritas"]
     check = next(c for c in result.get_asset_check_evaluations() if c.check_name == "contract_cases")
-    assert not check.passed
-    failures = check.metadata["failures"].value
-    assert (
-        failures.count("(`expect_column_values_to_be_in_set` on `residence_status`): 1 — e.g. ") == 5
-    )  # a row per provider
+    assert check.passed  # what is current now passes
     warning = next(c for c in result.get_asset_check_evaluations() if c.check_name == "shifts_handovers")
     assert not warning.passed and warning.severity == dg.AssetCheckSeverity.WARN
     assert "stadt: Zeilenzahl fällt" in warning.metadata["failures"].value
     materialised = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
-    assert {"staging/cases", "marts/fct_handovers"} <= materialised  # the warning blocked nothing
-    # (no delivery changed, so no indicator month was due; the blocked facts keep their last good state)
-    assert not materialised & {"marts/fct_cases", "marts/fct_budget_months", "marts/indicator_values"}
+    assert {"staging/cases", "marts/fct_cases", "marts/fct_handovers"} <= materialised
     con = connect(settings.warehouse)
     try:
+        states = dict(con.execute("SELECT delivery_id, state FROM raw.deliveries").fetchall())
+        used = dict(con.execute("SELECT provider_id, delivery_id FROM staging.current_deliveries").fetchall())
+        held = con.execute(
+            "SELECT rejection_rule, rejection_message FROM raw.deliveries WHERE delivery_id = ?", [current["caritas"]]
+        ).fetchone()
         recorded = con.execute(
-            "SELECT DISTINCT column_name, unexpected_count FROM dq.check_results WHERE NOT success AND severity = 'error'"
+            "SELECT DISTINCT provider_id, column_name, unexpected_count FROM dq.check_results "
+            "WHERE NOT success AND severity = 'error'"
         ).fetchall()
     finally:
         con.close()
-    assert recorded == [("residence_status", 1)]
-    # the history keeps both runs: the passing result of the first and the failing one of the second
+    assert states[current["caritas"]] == "held" and states[previous["caritas"]] == "accepted"
+    assert used == {**current, "caritas": previous["caritas"]}  # every other provider's newest delivery
+    assert held[0] == "check_failed" and "residence_status" in held[1] and "illegal" not in held[1]
+    assert recorded == [("caritas", "residence_status", 1)]
+    # the history keeps every state checked: the current delivery passing in the first run, failing
+    # in the second, and the previous delivery passing when it became current again
     states = connect(settings.warehouse)
     try:
         history = states.execute(
@@ -211,7 +229,7 @@ def test_a_failing_blocking_check_stops_the_marts(definitions, config, tmp_path)
         ).fetchall()
     finally:
         states.close()
-    assert history == [(False, 1), (True, 1)]
+    assert history == [(False, 1), (True, 2)]
 
 
 def test_every_asset_is_described_owned_kinded_grouped_and_reports_metadata(first_run, definitions, settings):
