@@ -28,7 +28,7 @@ import polars as pl
 
 from transforms.disclosure.grouping import GROUPED_SUFFIX
 from transforms.indicators.registry import KINDS
-from transforms.suppression import BASE_KINDS, COUNT_KINDS, primary_suppression
+from transforms.suppression import BASE_KINDS, COUNT_KINDS, CROSSED_DIMENSIONS, primary_suppression
 
 MONTHLY_MAX_HIDDEN = 0.25
 YEARLY_MAX_HIDDEN = 0.5
@@ -80,7 +80,12 @@ def plan_publication(monthly: pl.DataFrame, yearly: pl.DataFrame, k: int) -> pl.
     )
     city = pl.col("level") == "city"
     total = pl.col("dimension") == "all"
-    monthly_ok = pl.col("monthly_hidden_share").fill_null(1.0) <= MONTHLY_MAX_HIDDEN
+    # A crossed breakdown (the gap table: category x reason) is never published per month (issue
+    # 15: "the gap matrix per quarter or year, monthly only by category"). Per month its cells are
+    # small wherever the city is large enough to pass the share, and twelve months adding up to
+    # the year tie its tables into one LP block of thousands of cells (tier M: 7,647 x 5,949).
+    crossed = pl.col("dimension").is_in(list(CROSSED_DIMENSIONS))
+    monthly_ok = (pl.col("monthly_hidden_share").fill_null(1.0) <= MONTHLY_MAX_HIDDEN) & ~crossed
     yearly_ok = pl.col("yearly_hidden_share").fill_null(1.0) <= YEARLY_MAX_HIDDEN
     return (
         shares.with_columns(monthly=(city & total) | monthly_ok)

@@ -344,3 +344,29 @@ def test_demoted_publishes_per_year_only():
     unchanged = set(before) - {("cases_new", "provider", "residence_status"), ("cases_closed", "city", ALL)}
     assert {key: changed[key] for key in unchanged} == {key: before[key] for key in unchanged}
     assert demoted(plan, set()).equals(plan)
+
+
+def test_a_crossed_breakdown_is_never_published_per_month():
+    # a large city: every monthly cell of the gap table 5 or more, so the share alone would allow it
+    monthly = rows(
+        *[
+            ("needs_unmet_count", month, ALL, "category_reason", cell, 12)
+            for month in (JAN, FEB)
+            for cell in ("wohnen|kosten", "arbeit|wartezeit")
+        ],
+        *[
+            ("needs_unmet_count", month, ALL, "category", cell, 12)
+            for month in (JAN, FEB)
+            for cell in ("wohnen", "arbeit")
+        ],
+    )
+    yearly = rows(
+        *[
+            ("needs_unmet_count", YEAR, ALL, "category_reason", cell, 24)
+            for cell in ("wohnen|kosten", "arbeit|wartezeit")
+        ],
+        *[("needs_unmet_count", YEAR, ALL, "category", cell, 24) for cell in ("wohnen", "arbeit")],
+    )
+    plan = {r[:3]: (r[5], r[6]) for r in plan_publication(monthly, yearly, K).iter_rows()}
+    assert plan[("needs_unmet_count", "city", "category_reason")] == (False, True)
+    assert plan[("needs_unmet_count", "city", "category")] == (True, True)  # monthly only by category
