@@ -237,6 +237,31 @@ def shown_column_name(name: str, position: int) -> str:
     return f"column {position + 1} (its header looks like data: is the header row missing?)"
 
 
+def _checks(column: str, column_type: str, free_codes: tuple[str, ...]) -> list[tuple[pl.Expr, str]]:
+    """(true where a value is suspicious, what it looks like) for one string column, in order. The
+    column is read normalised (`check_values` prepares `<column>` and `<column>\x1fcompact`)."""
+    value, compact = pl.col(column), pl.col(column + COMPACT_SUFFIX)
+    checks = [
+        (
+            (compact if on_compact else value).str.contains(pattern).fill_null(False),
+            f"holds a value that looks like {kind}. Direct identifiers must never leave the provider",
+        )
+        for pattern, kind, on_compact in _value_checks(column_type)
+    ]
+    if column in free_codes:
+        checks.append(
+            (
+                (~pl.col(column + RAW_SUFFIX).str.contains(FREE_CODE)).fill_null(False),
+                "holds a value that is no code word (letters, digits, '_', '-'): it may be a name, "
+                "an address or free text",
+            )
+        )
+    return checks
+
+
+COMPACT_SUFFIX, RAW_SUFFIX = "\x1fcompact", "\x1fraw"
+
+
 def check_values(
     frame: pl.DataFrame,
     column_types: dict[str, str],
@@ -245,7 +270,10 @@ def check_values(
     free_codes: tuple[str, ...] = (),
 ) -> None:
     """Refuse the delivery at the first value that looks like a direct identifier. `free_codes` are
-    code columns without a code list, which must hold short code words."""
+    code columns without a code list, which must hold short code words. Every value is normalised
+    once and every pattern runs in one parallel pass; only when something matches are the checks
+    walked in order to name the first (column, check, line)."""
+    strings = []
     for column, column_type in column_types.items():
         if column not in frame.columns:
             continue
@@ -260,32 +288,25 @@ def check_values(
                 file_name=file_name,
                 source_row=FIRST_DATA_LINE,
             )
-        if dtype != pl.String:
-            continue
-        value = pl.col(column).str.normalize("NFKC").str.strip_chars()
-        compact = value.str.replace_all(COMPACT, "")
-        checks = [
-            (
-                (compact if on_compact else value).str.contains(pattern),
-                f"holds a value that looks like {kind}. Direct identifiers must never leave the provider",
+        if dtype == pl.String:
+            strings.append(column)
+    if not strings:
+        return
+    normalised = frame.select(
+        *[pl.col(c).str.normalize("NFKC").str.strip_chars() for c in strings],
+        *[pl.col(c).alias(c + RAW_SUFFIX) for c in strings],
+    ).with_columns(pl.col(c).str.replace_all(COMPACT, "").alias(c + COMPACT_SUFFIX) for c in strings)
+    checks = [(column, *check) for column in strings for check in _checks(column, column_types[column], free_codes)]
+    flags = normalised.select(*[suspicious.alias(f"check{i}") for i, (_, suspicious, _) in enumerate(checks)])
+    if not flags.select(pl.any_horizontal(pl.all().any())).item():
+        return
+    for i, (column, _, what) in enumerate(checks):
+        hits = flags.select(pl.arg_where(pl.col(f"check{i}")))
+        if hits.height:
+            raise DeliveryRejected(
+                delivery_dir,
+                "pii_value",
+                f"column '{column}' {what}: correct the export",
+                file_name=file_name,
+                source_row=int(hits.item(0, 0)) + FIRST_DATA_LINE,
             )
-            for pattern, kind, on_compact in _value_checks(column_type)
-        ]
-        if column in free_codes:
-            checks.append(
-                (
-                    ~pl.col(column).str.contains(FREE_CODE),
-                    "holds a value that is no code word (letters, digits, '_', '-'): it may be a name, "
-                    "an address or free text",
-                )
-            )
-        for suspicious, what in checks:
-            hits = frame.select(pl.arg_where(suspicious.fill_null(False)))
-            if hits.height:
-                raise DeliveryRejected(
-                    delivery_dir,
-                    "pii_value",
-                    f"column '{column}' {what}: correct the export",
-                    file_name=file_name,
-                    source_row=int(hits.item(0, 0)) + FIRST_DATA_LINE,
-                )
