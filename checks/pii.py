@@ -239,7 +239,7 @@ def shown_column_name(name: str, position: int) -> str:
 
 def _checks(column: str, column_type: str, free_codes: tuple[str, ...]) -> list[tuple[pl.Expr, str]]:
     """(true where a value is suspicious, what it looks like) for one string column, in order. The
-    column is read normalised (`check_values` prepares `<column>` and `<column>\x1fcompact`)."""
+    column is read normalised (`_check_column` prepares `<column>`, its compact and raw forms)."""
     value, compact = pl.col(column), pl.col(column + COMPACT_SUFFIX)
     checks = [
         (
@@ -269,10 +269,9 @@ def check_values(
     file_name: str,
     free_codes: tuple[str, ...] = (),
 ) -> None:
-    """Refuse the delivery at the first value that looks like a direct identifier. `free_codes` are
-    code columns without a code list, which must hold short code words. Every value is normalised
-    once and every pattern runs in one parallel pass; only when something matches are the checks
-    walked in order to name the first (column, check, line)."""
+    """Refuse the delivery at the first value that looks like a direct identifier (columns and checks
+    in order, then the first line). `free_codes` are code columns without a code list, which must
+    hold short code words."""
     strings = []
     for column, column_type in column_types.items():
         if column not in frame.columns:
@@ -290,23 +289,30 @@ def check_values(
             )
         if dtype == pl.String:
             strings.append(column)
-    if not strings:
+    for column in strings:
+        _check_column(frame, column, _checks(column, column_types[column], free_codes), delivery_dir, file_name)
+
+
+def _check_column(
+    frame: pl.DataFrame, column: str, checks: list[tuple[pl.Expr, str]], delivery_dir: Path, file_name: str
+) -> None:
+    """The checks of one column, on its distinct values (ids and codes repeat a lot), all patterns
+    in one parallel pass; at a hit, the first line holding a value the first failing check flags."""
+    distinct = frame.select(pl.col(column).unique().alias(column + RAW_SUFFIX)).with_columns(
+        pl.col(column + RAW_SUFFIX).str.normalize("NFKC").str.strip_chars().alias(column)
+    )
+    distinct = distinct.with_columns(pl.col(column).str.replace_all(COMPACT, "").alias(column + COMPACT_SUFFIX))
+    flags = distinct.select(pl.col(column + RAW_SUFFIX), *[s.alias(f"check{i}") for i, (s, _) in enumerate(checks)])
+    if not flags.select(pl.any_horizontal(pl.all().exclude(column + RAW_SUFFIX).any())).item():
         return
-    normalised = frame.select(
-        *[pl.col(c).str.normalize("NFKC").str.strip_chars() for c in strings],
-        *[pl.col(c).alias(c + RAW_SUFFIX) for c in strings],
-    ).with_columns(pl.col(c).str.replace_all(COMPACT, "").alias(c + COMPACT_SUFFIX) for c in strings)
-    checks = [(column, *check) for column in strings for check in _checks(column, column_types[column], free_codes)]
-    flags = normalised.select(*[suspicious.alias(f"check{i}") for i, (_, suspicious, _) in enumerate(checks)])
-    if not flags.select(pl.any_horizontal(pl.all().any())).item():
-        return
-    for i, (column, _, what) in enumerate(checks):
-        hits = flags.select(pl.arg_where(pl.col(f"check{i}")))
-        if hits.height:
+    for i, (_, what) in enumerate(checks):
+        flagged = flags.filter(pl.col(f"check{i}"))[column + RAW_SUFFIX]
+        if flagged.len():
+            line = frame.select(pl.arg_where(pl.col(column).is_in(flagged.implode()).fill_null(False))).item(0, 0)
             raise DeliveryRejected(
                 delivery_dir,
                 "pii_value",
                 f"column '{column}' {what}: correct the export",
                 file_name=file_name,
-                source_row=int(hits.item(0, 0)) + FIRST_DATA_LINE,
+                source_row=int(line) + FIRST_DATA_LINE,
             )
