@@ -168,6 +168,8 @@ TAX_ID = r"^[1-9][0-9]{10}$"  # Steuer-ID: eleven digits, the first not 0 (COMPA
 # AZR-Nummer: the day of first registration (YYMMDD), a five-digit serial, a check digit (COMPACT).
 AZR_NUMBER = rf"^[0-9]{{2}}{MONTH}{DAY}[0-9]{{6}}$"
 COMPACT = r"[\s./-]"
+# The forms of a column `_check_column` prepares beside the normalised one.
+COMPACT_SUFFIX, RAW_SUFFIX = "\x1fcompact", "\x1fraw"
 
 
 def normalise_header(header: str) -> str:
@@ -259,9 +261,6 @@ def _checks(column: str, column_type: str, free_codes: tuple[str, ...]) -> list[
     return checks
 
 
-COMPACT_SUFFIX, RAW_SUFFIX = "\x1fcompact", "\x1fraw"
-
-
 def check_values(
     frame: pl.DataFrame,
     column_types: dict[str, str],
@@ -298,10 +297,11 @@ def _check_column(
 ) -> None:
     """The checks of one column, on its distinct values (ids and codes repeat a lot), all patterns
     in one parallel pass; at a hit, the first line holding a value the first failing check flags."""
+    raw = pl.col(column + RAW_SUFFIX)
+    normalised = raw.str.normalize("NFKC").str.strip_chars()
     distinct = frame.select(pl.col(column).unique().alias(column + RAW_SUFFIX)).with_columns(
-        pl.col(column + RAW_SUFFIX).str.normalize("NFKC").str.strip_chars().alias(column)
+        normalised.alias(column), normalised.str.replace_all(COMPACT, "").alias(column + COMPACT_SUFFIX)
     )
-    distinct = distinct.with_columns(pl.col(column).str.replace_all(COMPACT, "").alias(column + COMPACT_SUFFIX))
     flags = distinct.select(pl.col(column + RAW_SUFFIX), *[s.alias(f"check{i}") for i, (s, _) in enumerate(checks)])
     if not flags.select(pl.any_horizontal(pl.all().exclude(column + RAW_SUFFIX).any())).item():
         return

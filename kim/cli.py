@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kim.settings import PROJECT_ROOT, MissingPseudonymKey, Settings, WeakPseudonymKey
+from kim.text import for_terminal
 
 app = typer.Typer(
     help="KIM Monitor: provider deliveries -> DuckDB warehouse -> indicators -> German reports.",
@@ -38,16 +39,20 @@ NO_LANDING = "Der Landing-Ordner {path} existiert nicht: legen Sie ihn an oder s
 
 @contextmanager
 def _setup_errors() -> Iterator[None]:
-    """A set-up error (configuration, key) as one German line and exit code 2; the traceback only
-    with --debug."""
+    """A set-up error (configuration, a missing or weak key) as one German line and exit code 2;
+    the traceback only with --debug."""
     from kim.config import ConfigError
 
     try:
         yield
-    except ConfigError as error:
+    except (ConfigError, MissingPseudonymKey) as error:
         if _DEBUG["on"]:
             raise
-        console.print(CONFIG_ERROR.format(error=shown(error)), markup=False, soft_wrap=True)
+        if isinstance(error, ConfigError):
+            text = CONFIG_ERROR.format(error=shown(error))
+        else:
+            text = WEAK_KEY if isinstance(error, WeakPseudonymKey) else NO_KEY
+        console.print(text, markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_SETUP) from None
 
 
@@ -120,12 +125,8 @@ def _waiting(message: str) -> None:
     console.print(f"[yellow]{message}[/yellow]")
 
 
-def shown(text: object) -> str:
-    """Text a provider controls (folder names, manifest strings, messages quoting them) for the
-    terminal (kim.text.for_terminal)."""
-    from kim.text import for_terminal
-
-    return for_terminal(text)
+# Text a provider controls (folder names, manifest strings, messages quoting them) for the terminal.
+shown = for_terminal
 
 
 EXIT_SETUP = 2  # the run could not start (docs/operations.md)
@@ -179,11 +180,6 @@ def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim ru
             )
     except (WarehouseBusy, WarehouseLocked) as busy:  # another process, e.g. an analyst's session
         _busy(busy)
-    except MissingPseudonymKey as missing:  # a set-up error: one line that says what to do
-        if _DEBUG["on"]:
-            raise
-        console.print(WEAK_KEY if isinstance(missing, WeakPseudonymKey) else NO_KEY, markup=False, soft_wrap=True)
-        raise typer.Exit(EXIT_SETUP) from None
     ingest, result = run.ingest, run.result
     console.print(
         f"Deliveries: {len(ingest.accepted)} accepted, {len(ingest.duplicates)} already loaded, "
@@ -344,7 +340,8 @@ def demo(
     settings = _settings(landing_dir=landing_dir, warehouse=warehouse, reports_dir=reports_dir)
     started = time.perf_counter()
     _generate(settings, months=24, seed=seed, cases=3000, end_period=None)
-    ok = _run_pipeline(settings, command="kim demo")
+    with _setup_errors():
+        ok = _run_pipeline(settings, command="kim demo")
     console.print(f"Demo finished in {time.perf_counter() - started:.0f} s")
     _print_reports(settings)
     if not ok:
