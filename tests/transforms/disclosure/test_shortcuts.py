@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from tests.transforms.disclosure.release import Release, intervals
 from transforms.disclosure import audit
+from transforms.disclosure import block as block_module
 from transforms.disclosure.block import SolveOptions, SolveStats
 from transforms.disclosure.cells import HIDDEN, CellTable
 from transforms.disclosure.presolve import presolve
@@ -206,3 +207,37 @@ def test_a_block_solved_before_as_the_same_problem_is_not_solved_again():
     district_a = (pl.col("indicator_id") == "cases_new") & (pl.col("dimension_value") == "a")
     assert first.cells.filter(district_a).select("lower", "upper").row(0) == (3.0, 3.0)
     assert cached.cells.filter(district_a).select("lower", "upper").row(0) == (1.0, 22.0)  # not the old one
+
+
+def _large_table(rows: int, columns: int, seed: int) -> tuple[np.ndarray, LinearSystem]:
+    """A rows x columns table of hidden counts with its row and column totals published; every
+    fifth row is sparse (0 or 1 per cell), so that some of its cells are narrow."""
+    random = np.random.default_rng(seed)
+    truth = random.integers(0, 7, size=(rows, columns))
+    truth[::5] = random.integers(0, 2, size=(len(truth[::5]), columns))
+    cells = np.arange(rows * columns).reshape(rows, columns)
+    margins = [({int(c): 1.0 for c in cells[r]}, float(truth[r].sum()), float(truth[r].sum())) for r in range(rows)]
+    margins += [({int(c): 1.0 for c in cells[:, j]}, float(truth[:, j].sum()), float(truth[:, j].sum())) for j in range(columns)]  # fmt: skip
+    return truth.ravel(), system_of(margins, rows * columns)
+
+
+def test_sweeps_of_a_large_block_settle_the_wide_targets_and_keep_every_narrow_one():
+    """A block above IPM_SWEEP_COLUMNS (interior point sweeps over the targets still open): LP
+    bounds only, the same targets are narrower than k as when every target gets its own two LPs,
+    with a small fraction of the solves."""
+    truth, system = _large_table(40, 30, seed=3)
+    assert truth.size >= block_module.IPM_SWEEP_COLUMNS
+    keys = [("cases_new", "2025-01", "all", "d", f"v{i}", "numerator") for i in range(truth.size)]
+    table = CellTable(keys=keys, true=truth.astype(float), status=np.full(truth.size, HIDDEN, dtype=np.int8))
+    view = reader_view(table, system, np.zeros(truth.size, dtype=bool))
+    targets = np.flatnonzero(truth >= 1)
+    narrow, solves = {}, {}
+    for witnesses in (True, False):
+        stats = SolveStats()
+        options = SolveOptions(5, exact=False, witnesses=witnesses, workers=1, lp_only=True)
+        found = solve_targets(table, view, targets, stats, options)
+        narrow[witnesses] = {cell for cell, bound in found.items() if bound.upper - bound.lower < 5}
+        solves[witnesses] = stats.lp_solves
+    assert narrow[True] == narrow[False]
+    assert 0 < len(narrow[True]) < targets.size // 2
+    assert solves[True] < solves[False] / 4
