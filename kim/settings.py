@@ -68,6 +68,14 @@ def demo_mode() -> bool:
     return os.environ.get("KIM_DEMO_MODE") == "1"
 
 
+def arrival_from_file_times() -> bool:
+    """Whether a delivery arrived when its manifest's file time says (KIM_ARRIVAL_FROM_FILE_TIMES=1,
+    and in demo mode): only for synthetic history, whose generator dates its files. A real
+    delivery arrived when the pipeline first saw it complete (design §5 delivery_on_time): copy
+    tools that keep file times would make a late delivery look punctual."""
+    return demo_mode() or os.environ.get("KIM_ARRIVAL_FROM_FILE_TIMES") == "1"
+
+
 AUDIT_MODES = ("enforce", "warn")
 
 

@@ -15,7 +15,7 @@ from kim.config import load_config
 from kim.errors import DeliveryRejected, unreadable_workbook, workbook_library_errors
 from kim.text import printable
 from transforms.delivery import DEFAULT_MAX_BAD_ROW_SHARE, DecodedDelivery, assess, read_delivery
-from warehouse.load import load_delivery
+from warehouse.load import Arrival, load_delivery
 from warehouse.migrate import migrate
 from warehouse.models import build_staging
 from warehouse.validation import CheckOutcome, validate_staging
@@ -57,7 +57,8 @@ def self_check(
         migrate(con)
         # A throwaway key: nothing is kept, but the data takes the same path as in production.
         key = content_key(delivery_dir, folder_digest(delivery_dir))
-        load_delivery(con, delivery.pseudonymised(secrets.token_hex(16)), key, datetime.now(UTC))
+        now = datetime.now(UTC)
+        load_delivery(con, delivery.pseudonymised(secrets.token_hex(16)), key, Arrival(now, now))
         build_staging(con)
         outcomes = [outcome for table in delivery.tables for outcome in validate_staging(con, table)]
     finally:

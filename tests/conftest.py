@@ -17,7 +17,7 @@ from checks.manifest import FileEntry, Manifest
 from kim.config import ProgrammeConfig, load_config
 from kim.contract import TABLES
 from transforms.delivery import DecodedDelivery
-from warehouse.load import load_delivery
+from warehouse.load import Arrival, load_delivery
 from warehouse.migrate import connect
 
 # A key that passes the strength rule (kim.settings.key_is_strong): runs outside demo mode refuse
@@ -28,6 +28,9 @@ os.environ.setdefault("KIM_PSEUDONYM_KEY", STRONG_TEST_KEY)
 # suppression does not satisfy it yet, so an enforced audit would publish no report at all). The
 # gate itself is tested with KIM_DISCLOSURE_AUDIT=enforce in tests/pipelines/test_disclosure_gate.py.
 os.environ.setdefault("KIM_DISCLOSURE_AUDIT", "warn")
+# Synthetic history dates its files; the tests read those dates as the arrivals, like `kim demo`
+# (real runs take the time the pipeline first saw a delivery: tests/warehouse/test_arrival.py).
+os.environ.setdefault("KIM_ARRIVAL_FROM_FILE_TIMES", "1")
 TEST_KEY = "test-key"  # for loading directly (warehouse.load), where no strength rule applies
 
 POLARS_TYPES = {"id": pl.String, "code": pl.String, "text": pl.String, "date": pl.Date, "int": pl.Int32}
@@ -80,7 +83,8 @@ def load_hand_built_delivery(
     )
     delivery = DecodedDelivery(manifest, frames, no_violations(), {t: f"{t}.csv" for t in frames})
     content = hashlib.sha256(f"{provider_id}|{period}|{sorted(manifest.files.items())}".encode()).hexdigest()
-    return load_delivery(con, delivery.pseudonymised(TEST_KEY), content, manifest.exported_at)
+    arrived = Arrival(manifest.exported_at, manifest.exported_at)
+    return load_delivery(con, delivery.pseudonymised(TEST_KEY), content, arrived)
 
 
 def build_warehouse_models(con: duckdb.DuckDBPyConnection, config: ProgrammeConfig, k: int = 5) -> pl.DataFrame:

@@ -17,7 +17,7 @@ from checks.manifest import MANIFEST_NAME, content_key, delivery_id, landed_dige
 from kim.config import ProgrammeConfig
 from kim.contract import column_names
 from kim.errors import DeliveryRejected, unreadable_workbook, workbook_library_errors
-from kim.settings import MissingPseudonymKey
+from kim.settings import MissingPseudonymKey, arrival_from_file_times
 from transforms.delivery import (
     DEFAULT_MAX_BAD_ROW_SHARE,
     DecodedDelivery,
@@ -32,10 +32,10 @@ from warehouse.db import exists, fetch_scalar, transaction
 DELIVERY_IS_KNOWN = "SELECT 1 FROM raw.deliveries WHERE content_key = ?"
 REGISTER_DELIVERY = """
 INSERT INTO raw.deliveries
-    (delivery_id, content_key, provider_id, period, exported_at, received_at, registered_at, state,
-     total_rows, quarantined_rows, rejection_rule, rejection_file, rejection_line, rejection_message,
-     landing_path)
-VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)
+    (delivery_id, content_key, provider_id, period, exported_at, received_at, file_modified_at,
+     registered_at, state, total_rows, quarantined_rows, rejection_rule, rejection_file, rejection_line,
+     rejection_message, landing_path)
+VALUES (?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)
 """
 # The newest accepted delivery of a provider is 'accepted', the older ones 'superseded'
 # (raw.delivery_succession says which is the newest).
@@ -122,13 +122,24 @@ class IngestSummary:
     landing_paths: list[str] = field(default_factory=list)  # folders registered now
 
 
-def received_at(delivery_dir: Path, linked: bool) -> datetime:
-    """When the delivery arrived: the manifest's modification time (it is written last). Links are
-    not followed (a refused linked folder may point nowhere)."""
+@dataclass(frozen=True)
+class Arrival:
+    """When a delivery arrived (`received`: delivery_on_time reads it) and its manifest's file time
+    (kept as information)."""
+
+    received: datetime
+    file_modified: datetime
+
+
+def arrival(delivery_dir: Path, linked: bool) -> Arrival:
+    """The delivery arrives now, when the pipeline first sees it complete (it is registered once:
+    a delivery seen before is skipped); its file time only for synthetic history
+    (kim.settings.arrival_from_file_times). The file time is the manifest's (written last); links
+    are not followed (a refused linked folder may point nowhere)."""
     marker = delivery_dir / MANIFEST_NAME
     use_marker = not linked and marker.is_file() and not marker.is_symlink()
-    stamp = (marker if use_marker else delivery_dir).lstat().st_mtime
-    return datetime.fromtimestamp(stamp, tz=UTC)
+    file_modified = datetime.fromtimestamp((marker if use_marker else delivery_dir).lstat().st_mtime, tz=UTC)
+    return Arrival(file_modified if arrival_from_file_times() else datetime.now(UTC), file_modified)
 
 
 def _insert_frame(con: duckdb.DuckDBPyConnection, sql: str, frame, params: list) -> None:
@@ -139,7 +150,7 @@ def _insert_frame(con: duckdb.DuckDBPyConnection, sql: str, frame, params: list)
         con.unregister("incoming")
 
 
-def load_delivery(con: duckdb.DuckDBPyConnection, delivery: DecodedDelivery, key: str, received: datetime) -> str:
+def load_delivery(con: duckdb.DuckDBPyConnection, delivery: DecodedDelivery, key: str, arrived: Arrival) -> str:
     """Register a pseudonymised, assessed delivery and insert its rows in one transaction."""
     manifest = delivery.manifest
     provider_id = manifest.provider.id
@@ -154,7 +165,8 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: DecodedDelivery, key
                 provider_id,
                 manifest.period,
                 manifest.exported_at,
-                received,
+                arrived.received,
+                arrived.file_modified,
                 "superseded",
                 delivery.total_rows,
                 delivery.bad_rows.height,
@@ -185,6 +197,7 @@ def register_rejection(
 ) -> str:
     folder = rejection.delivery_dir
     identifier = delivery_id(folder, key)
+    arrived = arrival(folder, linked)
     con.execute(
         REGISTER_DELIVERY,
         [
@@ -193,7 +206,8 @@ def register_rejection(
             folder.parent.name,
             folder.name,
             exported_at,
-            received_at(folder, linked),
+            arrived.received,
+            arrived.file_modified,
             "rejected",
             None,
             None,
@@ -256,7 +270,7 @@ def ingest_delivery(
         summary.landing_paths.append(str(delivery_dir))
         return
     summary.accepted.append(
-        load_delivery(con, decoded.pseudonymised(pseudonym_key), key, received_at(delivery_dir, linked is not None))
+        load_delivery(con, decoded.pseudonymised(pseudonym_key), key, arrival(delivery_dir, linked is not None))
     )
     summary.quarantined_rows += decoded.bad_rows.height
     summary.landing_paths.append(str(delivery_dir))
