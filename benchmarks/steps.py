@@ -92,8 +92,12 @@ def render_reports(
 ) -> dict[str, int]:
     """Every published report (reports.publish), or with `since` only those a change from that
     month on can alter; returns the number of files per type."""
+    from reports.kit.chart_cache import chart_cache
     from reports.publish import render_published_reports
 
-    written = render_published_reports(con, reports_dir, city=config.city, k=SUPPRESSION_K, since=since)
+    # The charts of this reports folder are kept beside it: a first render draws every chart, a
+    # later one (the incremental case) only those whose figures changed.
+    with chart_cache(reports_dir.with_name(reports_dir.name + "-chart-cache")):
+        written = render_published_reports(con, reports_dir, city=config.city, k=SUPPRESSION_K, since=since)
     written["monthly"] = written["monthly"]["monthly_all"]  # the newest is in monthly_all too
     return {kind: len(paths) if isinstance(paths, list) else 1 for kind, paths in written.items()}

@@ -364,6 +364,7 @@ def report(
 
     from kim.config import load_config
     from pipelines.warehouse_lock import WarehouseBusy, warehouse_lock
+    from reports.kit.chart_cache import chart_cache
     from reports.publish import render_published_reports
     from warehouse.migrate import connect
 
@@ -376,13 +377,14 @@ def report(
         ):
             con = connect(settings.warehouse)
             try:
-                render_published_reports(
-                    con,
-                    settings.reports_dir,
-                    city=city,
-                    k=settings.suppression_k,
-                    period=period,
-                )
+                with chart_cache(settings.chart_cache_dir):
+                    render_published_reports(
+                        con,
+                        settings.reports_dir,
+                        city=city,
+                        k=settings.suppression_k,
+                        period=period,
+                    )
             finally:
                 con.close()
     except WarehouseBusy as busy:

@@ -122,6 +122,13 @@ class Settings:
     def internal_reports(self) -> Path:
         return self.internal_reports_dir or self.reports_dir.parent / "internal-reports"
 
+    @property
+    def chart_cache_dir(self) -> Path:
+        """Charts already drawn (reports.kit.chart_cache): KIM_CHART_CACHE_DIR, else a folder
+        `chart-cache` beside the warehouse. Internal data; deleting it is always safe."""
+        configured = os.environ.get("KIM_CHART_CACHE_DIR", "").strip()
+        return Path(configured) if configured else self.warehouse.parent / "chart-cache"
+
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         env = os.environ

@@ -11,6 +11,7 @@ from pipelines.defs.marts import marts_key
 from pipelines.defs.partitions import PARTITION_RANGE_START
 from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, KimSettingsResource, WarehouseResource
 from pipelines.defs.staging import staging_key
+from reports.kit.chart_cache import CacheStats
 from reports.kit.index import render_index
 from reports.provider import render_provider_reports
 from reports.publish import render_annual_since, render_monthly_since
@@ -41,13 +42,22 @@ def monthly_monitoring_report(
 ) -> dg.MaterializeResult:
     config = kim.programme_config()
     since = changed_from(context)
-    with warehouse.get_connection() as con:
+    with warehouse.get_connection() as con, kim.chart_cache() as charts:
         paths = render_monthly_since(con, Path(kim.reports_dir), city=config.city, k=kim.suppression_k, since=since)
     render_index(Path(kim.reports_dir), city=config.city)
-    metadata: dict[str, dg.MetadataValue | int | str] = {"reports_rendered": len(paths), "from_month": since or "all"}
+    metadata: dict[str, dg.MetadataValue | int | str] = {
+        "reports_rendered": len(paths),
+        "from_month": since or "all",
+        **chart_metadata(charts),
+    }
     if paths:
         metadata["newest_report"] = dg.MetadataValue.path(str(paths[-1]))
     return dg.MaterializeResult(metadata=metadata)
+
+
+def chart_metadata(charts: CacheStats) -> dict[str, int]:
+    """How many charts were drawn and how many taken unchanged from the chart cache."""
+    return {"charts_drawn": charts.drawn, "charts_reused": charts.reused}
 
 
 def changed_from(context: dg.AssetExecutionContext) -> str | None:
@@ -76,10 +86,14 @@ def changed_from(context: dg.AssetExecutionContext) -> str | None:
 )
 def provider_feedback_reports(warehouse: WarehouseResource, kim: KimSettingsResource) -> dg.MaterializeResult:
     config = kim.programme_config()
-    with warehouse.get_connection() as con:
+    with warehouse.get_connection() as con, kim.chart_cache() as charts:
         paths = render_provider_reports(con, Path(kim.reports_dir), city=config.city, k=kim.suppression_k)
     return dg.MaterializeResult(
-        metadata={"reports": len(paths), "files": dg.MetadataValue.md("\n".join(f"- {p}" for p in paths))}
+        metadata={
+            "reports": len(paths),
+            "files": dg.MetadataValue.md("\n".join(f"- {p}" for p in paths)),
+            **chart_metadata(charts),
+        }
     )
 
 
@@ -106,12 +120,16 @@ def annual_evaluation_reports(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, kim: KimSettingsResource
 ) -> dg.MaterializeResult:
     config = kim.programme_config()
-    with warehouse.get_connection() as con:
+    with warehouse.get_connection() as con, kim.chart_cache() as charts:
         paths = render_annual_since(
             con, Path(kim.reports_dir), city=config.city, k=kim.suppression_k, since=changed_from(context)
         )
     return dg.MaterializeResult(
-        metadata={"reports": len(paths), "files": dg.MetadataValue.md("\n".join(f"- {p}" for p in paths))}
+        metadata={
+            "reports": len(paths),
+            "files": dg.MetadataValue.md("\n".join(f"- {p}" for p in paths)),
+            **chart_metadata(charts),
+        }
     )
 
 

@@ -4,7 +4,7 @@ import os
 import secrets
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 from kim.config import ProgrammeConfig, load_config
 from kim.settings import DEMO_PSEUDONYM_KEY, Settings, demo_mode, require_pseudonym_key
 from pipelines.warehouse_lock import WarehouseLocked, describe_holder, is_locked_elsewhere
+from reports.kit.chart_cache import CacheStats, chart_cache
 from warehouse.load import pseudonym_key_value
 from warehouse.migrate import prepare
 
@@ -85,11 +86,16 @@ class KimSettingsResource(dg.ConfigurableResource):
     reports_dir: str
     internal_reports_dir: str
     config_path: str
+    chart_cache_dir: str | None = None  # None: every chart drawn (reports.kit.chart_cache)
     pseudonym_key: str | None = None
     suppression_k: int = 5
 
     def programme_config(self) -> ProgrammeConfig:
         return load_config(self.config_path)
+
+    def chart_cache(self) -> AbstractContextManager[CacheStats]:
+        """Each chart drawn once per distinct input, kept in the chart cache folder."""
+        return chart_cache(Path(self.chart_cache_dir) if self.chart_cache_dir else None)
 
     def require_pseudonym_key(self) -> str:
         # Outside a Dagster run (kim run builds the resources itself) an EnvVar field is still the
@@ -129,6 +135,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             reports_dir=str(settings.reports_dir),
             internal_reports_dir=str(settings.internal_reports),
             config_path=str(settings.config),
+            chart_cache_dir=str(settings.chart_cache_dir),
             pseudonym_key=key,
             suppression_k=settings.suppression_k,
         ),

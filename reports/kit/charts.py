@@ -22,6 +22,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reports.kit import formatting as fmt
+from reports.kit.chart_cache import cached_chart
 
 # Okabe–Ito palette (distinguishable with colour-vision deficiencies); series are also told
 # apart by line style, markers, hatching and labels, never by colour alone.
@@ -148,6 +149,7 @@ def _tick_positions(n: int) -> list[int]:
     return [i for i in range(n) if (n - 1 - i) % step == 0]
 
 
+@cached_chart
 def trend_chart(
     periods: Sequence[str],
     active: dict[str, float],
@@ -268,6 +270,7 @@ def _trend_layout(fig: Figure, top, bottom, height: float, top_max: float, bar_m
         ax.yaxis.set_label_coords(-(ticks_w + 0.08) / (WIDTH_IN - left - right), 0.5)
 
 
+@cached_chart
 def horizontal_bar_chart(
     points: Sequence[tuple[str, float]],
     *,
@@ -347,6 +350,7 @@ def horizontal_bar_chart(
         return _to_svg(fig, chart_id, title, description)
 
 
+@cached_chart
 def small_multiples_bar_chart(
     periods: Sequence[str],
     rows: Sequence[tuple[str, Sequence[dict[str, float]]]],
@@ -453,6 +457,7 @@ def _small_panel(
 # A monthly chart of unmet needs (count as bars, share as a line), used by the annual report.
 
 
+@cached_chart
 def monthly_needs_chart(
     periods: Sequence[str],
     counts: Mapping[str, float],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from reports.kit.chart_cache import chart_cache
 from reports.publish import render_published_reports
 from synthetic import generate
 from tests.conftest import build_warehouse_models
@@ -52,13 +53,28 @@ def test_since_rewrites_that_month_and_later_ones_and_leaves_earlier_reports_alo
     assert {p.name for p in written["annual"]} == {"jahresbericht_2026.html"}
     assert "monatsbericht_2025-11.html" not in changed and "monatsbericht_2025-12.html" not in changed
     assert "jahresbericht_2025.html" not in changed
-    assert {
-        "monatsbericht_2026-01.html",
-        "monatsbericht_2026-02.html",
-        "jahresbericht_2026.html",
-        "index.html",
-    } <= changed
-    assert any(name.startswith("traegerbericht_") and name.endswith("_2026-02.html") for name in changed)
+    # The figures did not change, so neither did the reports rendered again: an unchanged report
+    # is not rewritten (reports.kit.files.write_atomic).
+    assert changed == set()
+
+
+def test_the_same_figures_again_draw_no_chart_and_rewrite_no_report(published, tmp_path):
+    """Issue 17: a run in which nothing changed. With the chart cache the second render draws no
+    chart; every report is byte for byte what a render without any cache gives, and no file is
+    written again."""
+    con, reports, config = published
+    plain = tmp_path / "plain"
+    render_published_reports(con, plain, city=config.city, k=5)
+    cached = tmp_path / "cached"
+    with chart_cache(tmp_path / "charts") as first:
+        render_published_reports(con, cached, city=config.city, k=5)
+    assert first.drawn > 0
+    before = _stamps(cached)
+    with chart_cache(tmp_path / "charts") as second:
+        render_published_reports(con, cached, city=config.city, k=5)
+    assert second.drawn == 0 and second.reused == first.drawn + first.reused
+    assert _stamps(cached) == before
+    assert {p.name: p.read_bytes() for p in cached.iterdir()} == {p.name: p.read_bytes() for p in plain.iterdir()}
 
 
 @pytest.mark.parametrize("since", ["2026-1", "../2026-01", "2026-13"])
