@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from kim.settings import PROJECT_ROOT, MissingPseudonymKey, Settings, WeakPseudonymKey
 from kim.text import for_terminal
@@ -21,14 +21,27 @@ app = typer.Typer(
     help="KIM Monitor: provider deliveries -> DuckDB warehouse -> indicators -> German reports.",
     no_args_is_help=True,
     add_completion=False,
+    # help texts are plain text: "[env KIM_LANDING_DIR]" is not Rich markup
+    rich_markup_mode=None,
 )
 console = Console(stderr=True)
 _DEBUG = {"on": False}  # --debug: set-up errors show their traceback
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import version
+
+        print(f"kim-monitor {version('kim-monitor')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of set-up errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True)
+    ] = False,
 ) -> None:
     _DEBUG["on"] = debug
 
@@ -61,6 +74,7 @@ WarehouseOption = Annotated[Path | None, typer.Option("--warehouse", help="DuckD
 ReportsOption = Annotated[Path | None, typer.Option("--reports-dir", help="Report folder [env KIM_REPORTS_DIR].")]
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="Programme configuration YAML [env KIM_CONFIG].")]
 KOption = Annotated[int | None, typer.Option("--suppression-k", help="Minimum cell size k [env KIM_SUPPRESSION_K].")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", help="Show Dagster's own log of every step as well.")]
 
 ENV_NAMES = {
     "landing_dir": "KIM_LANDING_DIR",
@@ -147,12 +161,18 @@ def _busy(busy: Exception) -> None:
     raise typer.Exit(EXIT_BUSY)
 
 
-def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim run") -> bool:
+def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim run", verbose: bool = False) -> bool:
     """Load new deliveries and materialise everything after them in this process, recorded in the
-    Dagster instance (DAGSTER_HOME), so the runs show in `dagster dev`."""
+    Dagster instance (DAGSTER_HOME), so the runs show in `dagster dev` (job kim_run). Progress is
+    one line per stage; `verbose`: Dagster's own log as well."""
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
     os.environ.setdefault("KIM_DAGSTER_DIR", str(PROJECT_ROOT / "var" / "dagster"))
+    import warnings
+
     import dagster as dg
+
+    if not verbose:  # our own definitions use parameters Dagster calls beta: not the user's concern
+        warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
     from pipelines.definitions import defs
     from pipelines.runner import run_pipeline
@@ -177,6 +197,8 @@ def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim ru
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
                 full=full,
                 holder=command,
+                on_step=_StageProgress(progress),
+                verbose=verbose,
             )
     except (WarehouseBusy, WarehouseLocked) as busy:  # another process, e.g. an analyst's session
         _busy(busy)
@@ -212,6 +234,25 @@ def _run_pipeline(settings: Settings, full: bool = False, command: str = "kim ru
     # after everything that could still be done; a scheduled job must be able to notice
     clean = not failures and not audit_failed and not blocking_failed and not ingest.rejected and not held
     return result.success and clean
+
+
+class _StageProgress:
+    """The Dagster steps as one progress line of their own: the stage running, its latest message
+    and how many stages have started."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress, self.steps = progress, 0
+        self.task: TaskID | None = None
+
+    def __call__(self, step: str, message: str | None) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task("Stages", total=None)
+        name = step.replace("__", "/")
+        if message is None:
+            self.steps += 1
+            self.progress.update(self.task, description=f"Stage {name}", completed=self.steps)
+        else:
+            self.progress.update(self.task, description=f"Stage {name}: {for_terminal(message)[:70]}")
 
 
 def _held_deliveries(result) -> list[str]:
@@ -255,7 +296,8 @@ def _print_reports(settings: Settings) -> None:
     index = settings.reports_dir / "index.html"
     if index.is_file():
         console.print(f"[green]Reports:[/green] {index}")
-        print(index)  # stdout: the one thing scripts need
+        if not sys.stdout.isatty():
+            print(index)  # for scripts: the one thing they need (on a terminal the line above says it)
 
 
 @app.command()
@@ -307,6 +349,7 @@ def run(
     full: Annotated[
         bool, typer.Option("--full", help="Recompute every indicator month, not only those new deliveries can change.")
     ] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Materialise every asset headless: load deliveries, validate, compute indicators, render reports."""
     settings = _settings(
@@ -320,7 +363,7 @@ def run(
         console.print(NO_LANDING.format(path=shown(settings.landing_dir)), markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_SETUP)
     with _setup_errors():
-        ok = _run_pipeline(settings, full=full)
+        ok = _run_pipeline(settings, full=full, verbose=verbose)
     _print_reports(settings)
     if not ok:
         raise typer.Exit(1)
@@ -332,6 +375,7 @@ def demo(
     warehouse: WarehouseOption = None,
     reports_dir: ReportsOption = None,
     seed: Annotated[int, typer.Option(help="Random seed of the synthetic data.")] = 42,
+    verbose: VerboseOption = False,
 ) -> None:
     """Generate the default synthetic deliveries (Leverkusen, 24 months), run everything, show the reports."""
     os.environ["KIM_DEMO_MODE"] = "1"
@@ -341,7 +385,7 @@ def demo(
     started = time.perf_counter()
     _generate(settings, months=24, seed=seed, cases=3000, end_period=None)
     with _setup_errors():
-        ok = _run_pipeline(settings, command="kim demo")
+        ok = _run_pipeline(settings, command="kim demo", verbose=verbose)
     console.print(f"Demo finished in {time.perf_counter() - started:.0f} s")
     _print_reports(settings)
     if not ok:

@@ -3,6 +3,7 @@ recording each under its partition of raw/deliveries, then rebuild everything af
 indicator months only as far as the new deliveries can change them. The whole run holds the
 warehouse's run lock (pipelines/warehouse_lock.py), so a second `kim run` waits for it."""
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +29,47 @@ from pipelines.warehouse_lock import warehouse_lock
 from warehouse.incremental import RecomputePlan, config_fingerprint, plan_indicator_recompute
 from warehouse.load import IngestSummary, delivery_register_entry, ingest_landing
 
-__all__ = ["PipelineRun", "month_range", "run_pipeline"]
+__all__ = ["PipelineRun", "StepProgress", "month_range", "run_pipeline"]
+
+# The run's job as the Dagster UI lists it (not Dagster's "__ephemeral_asset_job__").
+RUN_JOB_NAME = "kim_run"
+# (step, message): a step started (message None), or a step logged a message at INFO or above.
+StepProgress = Callable[[str, str | None], None]
+
+
+class _StepHandler(logging.Handler):
+    """Hands Dagster's step starts and the steps' own messages (context.log.info) to a callback."""
+
+    def __init__(self, on_step: StepProgress) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.on_step = on_step
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None)
+        if not isinstance(meta, dict) or not meta.get("step_key"):
+            return
+        event = meta.get("dagster_event")
+        if event is not None and event.event_type_value == "STEP_START":
+            self.on_step(meta["step_key"], None)
+        elif event is None and record.levelno >= logging.INFO:
+            self.on_step(meta["step_key"], str(meta.get("orig_message", record.getMessage())))
+
+
+def _loggers(on_step: StepProgress | None) -> dict[str, dg.LoggerDefinition]:
+    @dg.logger
+    def step_progress(_init_context) -> logging.Logger:
+        logger = logging.Logger("kim_step_progress", level=logging.DEBUG)
+        if on_step is not None:
+            logger.addHandler(_StepHandler(on_step))
+        return logger
+
+    return {"console": dg.colored_console_logger, "step_progress": step_progress}
+
+
+def _run_config(verbose: bool) -> dict:
+    """Dagster's own console log only with `verbose` (else warnings and errors)."""
+    level = "DEBUG" if verbose else "WARNING"
+    return {"loggers": {"console": {"config": {"log_level": level}}, "step_progress": {}}}
 
 
 @dataclass
@@ -69,15 +110,19 @@ def run_pipeline(
     full: bool = False,
     on_wait: Callable[[str], None] | None = None,
     holder: str = "kim run",
+    on_step: StepProgress | None = None,
+    verbose: bool = True,
 ) -> PipelineRun:
-    """Load, then materialise everything after raw. `full` recomputes every indicator month.
-    Holds the warehouse's run lock throughout; waits up to settings.lock_timeout for another
-    holder (calling `on_wait` with who it is), then raises WarehouseBusy."""
+    """Load, then materialise everything after raw as the job RUN_JOB_NAME. `full` recomputes
+    every indicator month. Holds the warehouse's run lock throughout; waits up to
+    settings.lock_timeout for another holder (calling `on_wait` with who it is), then raises
+    WarehouseBusy. `on_step` hears each step start and the steps' messages; `verbose=False` keeps
+    Dagster's own console log to warnings and errors."""
     with warehouse_lock(settings.warehouse, holder, timeout=settings.lock_timeout, on_wait=on_wait, command=holder):
-        return _run_pipeline(definitions, settings, instance, progress, full)
+        return _run_pipeline(definitions, settings, instance, progress, full, on_step, verbose)
 
 
-def _run_pipeline(definitions, settings, instance, progress, full) -> PipelineRun:
+def _run_pipeline(definitions, settings, instance, progress, full, on_step, verbose) -> PipelineRun:
     resources = build_resources(settings)
     warehouse = cast(WarehouseResource, resources["warehouse"])
     kim = cast(KimSettingsResource, resources["kim"])
@@ -86,7 +131,6 @@ def _run_pipeline(definitions, settings, instance, progress, full) -> PipelineRu
         summary = ingest_landing(con, settings.landing_dir, config, kim.require_pseudonym_key(), progress=progress)
         _record_deliveries(instance, con, summary, config)
         plan = plan_indicator_recompute(con, config_fingerprint(config), kim.suppression_k)
-    assets = list(definitions.assets or []) + list(definitions.asset_checks or [])
     months = month_range(plan, full)
     selection = DOWNSTREAM_OF_RAW
     tags = {}
@@ -94,7 +138,15 @@ def _run_pipeline(definitions, settings, instance, progress, full) -> PipelineRu
         selection = selection - dg.AssetSelection.assets(marts_key("indicator_values"))
     else:
         tags = range_tags(months)
-    result = dg.materialize(
-        assets, selection=selection, resources=resources, instance=instance, tags=tags, raise_on_error=False
+    job = dg.define_asset_job(RUN_JOB_NAME, selection=selection)
+    run_defs = dg.Definitions(
+        assets=definitions.assets,
+        asset_checks=definitions.asset_checks,
+        jobs=[job],
+        resources=resources,
+        loggers=_loggers(on_step),
+    )
+    result = run_defs.resolve_job_def(RUN_JOB_NAME).execute_in_process(
+        run_config=_run_config(verbose), instance=instance, tags=tags, raise_on_error=False
     )
     return PipelineRun(summary, result, plan)

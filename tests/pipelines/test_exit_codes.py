@@ -28,6 +28,11 @@ def test_a_rejected_delivery_makes_kim_run_exit_1_after_building_the_rest(tmp_pa
     assert "1 rejected" in output and "rejected:" in output
     assert (tmp_path / "reports" / "index.html").exists()  # the others' reports are written
     assert "Traceback" not in output
+    # a quiet run (issue 18): progress and the outcome, not Dagster's log, warnings or solver banners
+    lines = (result.stdout + result.stderr).splitlines()
+    assert len(lines) < 30, lines
+    for noise in ("DEBUG", "BetaWarning", "Running HiGHS", "__ephemeral_asset_job__"):
+        assert noise not in output
 
 
 def test_kim_run_without_a_key_says_what_to_do_in_one_line_and_exits_2(tmp_path, config):

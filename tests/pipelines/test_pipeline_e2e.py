@@ -70,6 +70,7 @@ def test_every_asset_materialises_and_the_check_passes(first_run, definitions):
     materialised = {event.asset_key for event in first_run.get_asset_materialization_events()}
     expected = {key for assets_def in definitions.assets for key in assets_def.keys} - {RAW_DELIVERIES}
     assert materialised == expected
+    assert first_run.dagster_run.job_name == "kim_run"  # named in the UI, not __ephemeral_asset_job__
     checks = {c.check_name: c for c in first_run.get_asset_check_evaluations()}
     tables = ["cases", "needs", "handovers", "contacts", "assignments", "status_changes"]
     assert set(checks) == {f"{kind}_{t}" for kind in ("contract", "shifts") for t in tables} | {

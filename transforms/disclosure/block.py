@@ -27,7 +27,11 @@ Soundness of the shortcuts, in one place:
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import math
+import os
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -123,11 +127,29 @@ def _finite(values: np.ndarray) -> np.ndarray:
     return np.clip(values, -highspy.kHighsInf, highspy.kHighsInf)
 
 
+@functools.cache
+def quiet_highs() -> None:
+    """HiGHS prints its banner to the C-level stdout at a process's first Highs(), whatever
+    `output_flag` says (ERGO-Code/HiGHS#1932): make that first one here, with stdout sent to
+    /dev/null for the moment, so that no run's output carries a banner per worker process."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+            ctypes.CDLL(None).fflush(None)  # the banner may still sit in C's buffer
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 class BlockModel:
     """The block's LP in HiGHS, re-solved per bound (primal simplex, warm started from the last
     basis); MILPs on demand; the range of each variable over the integer points seen."""
 
     def __init__(self, problem: BlockProblem, relaxed: bool = False):
+        quiet_highs()
         self.p = problem
         self.seen_min = problem.truth.astype(np.float64)
         self.seen_max = problem.truth.astype(np.float64)
