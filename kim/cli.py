@@ -471,6 +471,40 @@ def check(
 
 
 @app.command()
+def manifest(
+    delivery_dir: Annotated[Path, typer.Argument(help="The export folder, e.g. awo/2026-10.")],
+    provider: Annotated[str | None, typer.Option(help="Provider id [the folder's parent folder].")] = None,
+    period: Annotated[str | None, typer.Option(help="Report month YYYY-MM [the folder's name].")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Schreibt die manifest.json eines Exports: Dateien, Zeilenzahlen und Prüfsummen, wie die
+    Prüfung sie erwartet (danach: kim check). Exit code 0: geschrieben, 1: nicht möglich."""
+    from kim.config import load_config
+    from transforms.manifest_writer import ManifestProblem, build_manifest, write_manifest
+
+    settings = _settings(config=config)
+    folder = delivery_dir.resolve()
+    with _setup_errors():
+        programme = load_config(settings.config)
+    if not folder.is_dir():
+        console.print(f"Der Ordner {shown(folder)} existiert nicht.", markup=False)
+        raise typer.Exit(1)
+    try:
+        written = build_manifest(folder, programme, provider_id=provider, period=period)
+    except ManifestProblem as problem:
+        console.print(shown(str(problem)), markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    path = write_manifest(folder, written)
+    rows = sum(entry["rows"] for entry in written["files"].values())
+    files = len(written["files"])
+    german_rows = f"{rows:,}".replace(",", ".")
+    typer.echo(
+        f"{path} geschrieben: {files} Datei{'en' if files != 1 else ''}, {german_rows} Zeilen, "
+        f"Träger {written['provider_id']}, Berichtsmonat {written['period']}."
+    )
+
+
+@app.command()
 def audit(
     warehouse: WarehouseOption = None,
     suppression_k: KOption = None,
