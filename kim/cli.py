@@ -12,9 +12,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from kim.run_output import StageProgress, folder_name, held_deliveries, print_failed_audit
 from kim.settings import PROJECT_ROOT, MissingPseudonymKey, Settings, WeakPseudonymKey
+from kim.sql_prompt import SQL_HELP, prompt_loop, run_query
 from kim.text import for_terminal
 
 app = typer.Typer(
@@ -203,7 +205,7 @@ def _run_pipeline(
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
                 full=full,
                 holder=command,
-                on_step=_StageProgress(progress),
+                on_step=StageProgress(progress),
                 verbose=verbose,
             )
     except (WarehouseBusy, WarehouseLocked) as busy:  # another process, e.g. an analyst's session
@@ -213,11 +215,11 @@ def _run_pipeline(
         f"Deliveries: {len(ingest.accepted)} accepted, {len(ingest.duplicates)} already loaded, "
         f"{len(ingest.rejected)} rejected; {ingest.quarantined_rows} rows in quarantine"
     )
-    unexpected = [r for r in ingest.rejected if _folder_name(r.delivery_dir) not in expected_rejections]
+    unexpected = [r for r in ingest.rejected if folder_name(r.delivery_dir) not in expected_rejections]
     for rejection in ingest.rejected:
         seeded = " (demo: seeded on purpose)" if rejection not in unexpected else ""
         console.print(f"[yellow]rejected{seeded}:[/yellow] {shown(rejection)}")
-    held = _held_deliveries(result)
+    held = held_deliveries(result)
     for delivery_id in held:
         console.print(
             f"[yellow]held:[/yellow] {shown(delivery_id)} failed a blocking check after loading; the provider's "
@@ -231,7 +233,7 @@ def _run_pipeline(
         if check.passed:
             continue
         if check.check_name == "release_is_protected":
-            audit_failed = _print_failed_audit(check)
+            audit_failed = print_failed_audit(console, check)
             continue
         if check.severity != dg.AssetCheckSeverity.ERROR:
             console.print(
@@ -248,63 +250,6 @@ def _run_pipeline(
     # after everything that could still be done; a scheduled job must be able to notice
     clean = not failures and not audit_failed and not blocking_failed and not unexpected and not held
     return result.success and clean
-
-
-class _StageProgress:
-    """The Dagster steps as one progress line of their own: the stage running, its latest message
-    and how many stages have started."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress, self.steps = progress, 0
-        self.task: TaskID | None = None
-
-    def __call__(self, step: str, message: str | None) -> None:
-        if self.task is None:
-            self.task = self.progress.add_task("Stages", total=None)
-        name = step.replace("__", "/")
-        if message is None:
-            self.steps += 1
-            self.progress.update(self.task, description=f"Stage {name}", completed=self.steps)
-        else:
-            self.progress.update(self.task, description=f"Stage {name}: {for_terminal(message)[:70]}")
-
-
-def _folder_name(delivery_dir: Path) -> str:
-    return f"{delivery_dir.parent.name}/{delivery_dir.name}"
-
-
-def _held_deliveries(result) -> list[str]:
-    """The deliveries held in this run (warehouse.containment), from staging's metadata."""
-    from pipelines.defs.staging import HELD_METADATA
-
-    held: list[str] = []
-    for event in result.get_asset_materialization_events():
-        entry = event.materialization.metadata.get(HELD_METADATA)
-        if entry is not None and entry.value:
-            held += str(entry.value).split(",")
-    return held
-
-
-def _print_failed_audit(check) -> bool:
-    """The disclosure audit's verdict in German; True when it stopped publication."""
-    import dagster as dg
-
-    unprotected = check.metadata.get("unprotected")
-    count = unprotected.value if unprotected is not None else "?"
-    enforced = check.severity == dg.AssetCheckSeverity.ERROR
-    if enforced:
-        console.print(
-            f"[red]Geheimhaltungsprüfung nicht bestanden:[/red] {count} verdeckte Zahlen lassen sich zu eng "
-            "eingrenzen. Die Berichte wurden NICHT veröffentlicht; die bisher veröffentlichten bleiben "
-            "unverändert. Einzelheiten: `kim audit` und der interne Datenqualitätsbericht."
-        )
-    else:
-        console.print(
-            f"[yellow]Warnung – Geheimhaltungsprüfung nicht bestanden:[/yellow] {count} verdeckte Zahlen lassen "
-            "sich zu eng eingrenzen. Demo-Modus bzw. KIM_DISCLOSURE_AUDIT=warn: die Berichte wurden trotzdem "
-            "geschrieben. Mit echten Daten wird so nichts veröffentlicht."
-        )
-    return enforced
 
 
 def _print_reports(settings: Settings) -> None:
@@ -539,6 +484,36 @@ def manifest(
         f"{path} geschrieben: {files} Datei{'en' if files != 1 else ''}, {german_rows} Zeilen, "
         f"Träger {written['provider_id']}, Berichtsmonat {written['period']}."
     )
+
+
+@app.command()
+def sql(
+    query: Annotated[str | None, typer.Argument(help="One query; none: an interactive prompt.")] = None,
+    warehouse: WarehouseOption = None,
+    csv: Annotated[bool, typer.Option("--csv", help="Print the result as CSV (for a spreadsheet).")] = False,
+) -> None:
+    """Abfragen des Warehouse für Analystinnen und Analysten (nur lesend), z. B.
+    kim sql "SELECT * FROM marts.indicator_values LIMIT 5" (docs/de/analyse.md)."""
+    import duckdb
+
+    settings = _settings(warehouse=warehouse)
+    try:
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+    except duckdb.IOException as error:
+        console.print(
+            f"Das Warehouse {shown(settings.warehouse)} lässt sich nicht öffnen ({shown(error)}). Läuft gerade "
+            "kim run oder ein Dagster-Lauf? Versuchen Sie es danach erneut.",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_BUSY) from None
+    try:
+        if query is not None:
+            raise typer.Exit(0 if run_query(con, query, csv, console) else 1)
+        console.print(SQL_HELP, markup=False)
+        prompt_loop(con, csv, console)
+    finally:
+        con.close()
 
 
 @app.command()

@@ -24,3 +24,19 @@ def test_help_texts_keep_their_environment_variables_and_explanations():
         assert hint in run_help
     report_help = " ".join(runner.invoke(app, ["report", "--help"]).stdout.split())
     assert "[every month; provider reports: the newest]" in report_help
+
+
+def test_kim_sql_answers_read_only_queries(tmp_path, monkeypatch):
+    from warehouse.migrate import connect
+
+    database = tmp_path / "w.duckdb"
+    connect(database).close()  # a migrated, empty warehouse
+    monkeypatch.setenv("KIM_WAREHOUSE", str(database))
+    answer = runner.invoke(app, ["sql", "--csv", "SELECT 40 + 2 AS answer"])
+    assert answer.exit_code == 0 and answer.stdout.splitlines() == ["answer", "42"]
+    counted = runner.invoke(app, ["sql", "--csv", "SELECT count(*) AS n FROM raw.deliveries"])
+    assert counted.stdout.splitlines() == ["n", "0"]
+    refused = runner.invoke(app, ["sql", "CREATE TABLE main.scratch (x INTEGER)"])
+    assert refused.exit_code == 1 and "Fehler" in refused.output and "read-only" in refused.output
+    prompt = runner.invoke(app, ["sql", "--csv"], input="SELECT 1 AS one\n;\n.quit\n")
+    assert prompt.exit_code == 0 and "one" in prompt.stdout
