@@ -582,6 +582,8 @@ def test_rejection_message_is_escaped(report):
     html = path.read_text(encoding="utf-8")
     assert "sha256 is &lt;b&gt;0f3a&lt;/b&gt;, manifest.json says 9c1d" in html
     assert "<b>0f3a</b>" not in html
+    # the pipeline's own message is English: marked as such inside the German report
+    assert 'Technische Meldung (englisch): <span lang="en">sha256 is &lt;b&gt;' in html
 
 
 def test_timeliness_matrix(report):
