@@ -62,7 +62,7 @@ def test_the_same_figures_again_draw_no_chart_and_rewrite_no_report(published, t
     """Issue 17: a run in which nothing changed. With the chart cache the second render draws no
     chart; every report is byte for byte what a render without any cache gives, and no file is
     written again."""
-    con, reports, config = published
+    con, _reports, config = published
     plain = tmp_path / "plain"
     render_published_reports(con, plain, city=config.city, k=5)
     cached = tmp_path / "cached"
