@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kim.run_output import StageProgress, folder_name, held_deliveries, print_failed_audit
+from kim.run_output import StageProgress, report_outcome
 from kim.settings import PROJECT_ROOT, MissingPseudonymKey, Settings, WeakPseudonymKey
 from kim.sql_prompt import SQL_HELP, prompt_loop, run_query
 from kim.text import for_terminal
@@ -210,46 +210,7 @@ def _run_pipeline(
             )
     except (WarehouseBusy, WarehouseLocked) as busy:  # another process, e.g. an analyst's session
         _busy(busy)
-    ingest, result = run.ingest, run.result
-    console.print(
-        f"Deliveries: {len(ingest.accepted)} accepted, {len(ingest.duplicates)} already loaded, "
-        f"{len(ingest.rejected)} rejected; {ingest.quarantined_rows} rows in quarantine"
-    )
-    unexpected = [r for r in ingest.rejected if folder_name(r.delivery_dir) not in expected_rejections]
-    for rejection in ingest.rejected:
-        seeded = " (demo: seeded on purpose)" if rejection not in unexpected else ""
-        console.print(f"[yellow]rejected{seeded}:[/yellow] {shown(rejection)}")
-    held = held_deliveries(result)
-    for delivery_id in held:
-        console.print(
-            f"[yellow]held:[/yellow] {shown(delivery_id)} failed a blocking check after loading; the provider's "
-            "previous passing delivery is used (see the data-quality report)"
-        )
-    failures = [event for event in result.all_events if event.is_step_failure]
-    for event in failures:
-        console.print(f"[red]failed:[/red] {event.step_key}: {shown(event.message)}")
-    audit_failed = blocking_failed = False
-    for check in result.get_asset_check_evaluations():
-        if check.passed:
-            continue
-        if check.check_name == "release_is_protected":
-            audit_failed = print_failed_audit(console, check)
-            continue
-        if check.severity != dg.AssetCheckSeverity.ERROR:
-            console.print(
-                f"[yellow]warning:[/yellow] {check.asset_key.to_user_string()} {check.check_name}: "
-                "see the data-quality report"
-            )
-            continue
-        blocking_failed = True
-        console.print(
-            f"[red]check failed:[/red] {check.asset_key.to_user_string()} {check.check_name}: "
-            "downstream assets were not rebuilt; see dq.check_results"
-        )
-    # docs/operations.md: exit code 1 when a delivery was rejected or held or a blocking check failed,
-    # after everything that could still be done; a scheduled job must be able to notice
-    clean = not failures and not audit_failed and not blocking_failed and not unexpected and not held
-    return result.success and clean
+    return report_outcome(console, run, expected_rejections)
 
 
 def _print_reports(settings: Settings) -> None:

@@ -66,3 +66,51 @@ def print_failed_audit(console: Console, check) -> bool:
             "geschrieben. Mit echten Daten wird so nichts veröffentlicht."
         )
     return enforced
+
+
+def report_outcome(console: Console, run, expected_rejections: frozenset[str]) -> bool:
+    """Print what the run did (deliveries, rejections, holds, failures, checks); whether it was
+    clean. docs/operations.md: exit code 1 when a delivery was rejected (other than the demo's
+    seeded ones) or held or a blocking check failed, after everything that could still be done."""
+    import dagster as dg
+
+    ingest, result = run.ingest, run.result
+    console.print(
+        f"Deliveries: {len(ingest.accepted)} accepted, {len(ingest.duplicates)} already loaded, "
+        f"{len(ingest.rejected)} rejected; {ingest.quarantined_rows} rows in quarantine"
+    )
+    unexpected = [r for r in ingest.rejected if folder_name(r.delivery_dir) not in expected_rejections]
+    for rejection in ingest.rejected:
+        seeded = " (demo: seeded on purpose)" if rejection not in unexpected else ""
+        console.print(f"[yellow]rejected{seeded}:[/yellow] {for_terminal(rejection)}")
+    held = held_deliveries(result)
+    for delivery_id in held:
+        console.print(
+            f"[yellow]held:[/yellow] {for_terminal(delivery_id)} failed a blocking check after loading; the provider's "
+            "previous passing delivery is used (see the data-quality report)"
+        )
+    failures = [event for event in result.all_events if event.is_step_failure]
+    for event in failures:
+        console.print(f"[red]failed:[/red] {event.step_key}: {for_terminal(event.message)}")
+    audit_failed = blocking_failed = False
+    for check in result.get_asset_check_evaluations():
+        if check.passed:
+            continue
+        if check.check_name == "release_is_protected":
+            audit_failed = print_failed_audit(console, check)
+            continue
+        if check.severity != dg.AssetCheckSeverity.ERROR:
+            console.print(
+                f"[yellow]warning:[/yellow] {check.asset_key.to_user_string()} {check.check_name}: "
+                "see the data-quality report"
+            )
+            continue
+        blocking_failed = True
+        console.print(
+            f"[red]check failed:[/red] {check.asset_key.to_user_string()} {check.check_name}: "
+            "downstream assets were not rebuilt; see dq.check_results"
+        )
+    # docs/operations.md: exit code 1 when a delivery was rejected or held or a blocking check failed,
+    # after everything that could still be done; a scheduled job must be able to notice
+    clean = not failures and not audit_failed and not blocking_failed and not unexpected and not held
+    return result.success and clean

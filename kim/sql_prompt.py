@@ -7,9 +7,10 @@ from __future__ import annotations
 import sys
 
 import duckdb
+import polars as pl
 from rich.console import Console
 
-from kim.text import for_terminal
+from kim.text import FORMULA_TRIGGERS, for_terminal
 
 SQL_HELP = (
     "Abfragen enden mit ';'. .tables zeigt die Tabellen, .quit (oder Strg-D) beendet. "
@@ -24,13 +25,24 @@ def run_query(con: duckdb.DuckDBPyConnection, query: str, csv: bool, console: Co
         if relation is None:
             return True
         if csv:
-            relation.pl().write_csv(sys.stdout)
+            _inert(relation.pl()).write_csv(sys.stdout)
         else:
             relation.show(max_rows=200, max_width=200)
         return True
     except duckdb.Error as error:
         console.print(f"Fehler: {for_terminal(error)}", markup=False, soft_wrap=True)
         return False
+
+
+def _inert(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells a spreadsheet would run as formulas made inert (kim.text.neutralise): the CSV is
+    for a spreadsheet, and the warehouse holds text that providers wrote (rejection messages)."""
+
+    def inert(name: str) -> pl.Expr:
+        starts = pl.any_horizontal([pl.col(name).str.starts_with(trigger) for trigger in FORMULA_TRIGGERS])
+        return pl.when(starts).then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
+
+    return frame.with_columns(inert(name) for name, dtype in frame.schema.items() if dtype == pl.String)
 
 
 def prompt_loop(con: duckdb.DuckDBPyConnection, csv: bool, console: Console) -> None:

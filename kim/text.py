@@ -38,3 +38,14 @@ def for_terminal(text: object) -> str:
     from rich.markup import escape
 
     return escape(printable(str(text)))
+
+
+# A text cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, made inert; anything else as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value

@@ -16,14 +16,9 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+from kim.text import FORMULA_TRIGGERS, neutralise
 
-
-def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, made inert; anything else as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+__all__ = ["FORMULA_TRIGGERS", "csv_text", "neutralise", "write_csv"]
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]], delimiter: str = ";") -> str:

@@ -38,5 +38,8 @@ def test_kim_sql_answers_read_only_queries(tmp_path, monkeypatch):
     assert counted.stdout.splitlines() == ["n", "0"]
     refused = runner.invoke(app, ["sql", "CREATE TABLE main.scratch (x INTEGER)"])
     assert refused.exit_code == 1 and "Fehler" in refused.output and "read-only" in refused.output
+    # the CSV is for a spreadsheet: a text cell that would run as a formula is made inert
+    formula = runner.invoke(app, ["sql", "--csv", "SELECT '=HYPERLINK(1)' AS f, '-2+3' AS g, 'a=b' AS h, -2 AS n"])
+    assert formula.stdout.splitlines()[1] == "'=HYPERLINK(1),'-2+3,a=b,-2"
     prompt = runner.invoke(app, ["sql", "--csv"], input="SELECT 1 AS one\n;\n.quit\n")
     assert prompt.exit_code == 0 and "one" in prompt.stdout
