@@ -115,7 +115,7 @@ def _generate(
 
     config = load_config(settings.config)
     with _progress() as progress:
-        task = progress.add_task("Generating deliveries", total=None)
+        task = progress.add_task("Lieferungen erzeugen", total=None)
 
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
@@ -197,7 +197,7 @@ def _run_pipeline(
             dg.DagsterInstance.get() as instance,
             _progress() as progress,
         ):
-            task = progress.add_task("Loading deliveries", total=None)
+            task = progress.add_task("Lieferungen laden", total=None)
             run = run_pipeline(
                 definitions,
                 settings,
@@ -216,10 +216,10 @@ def _run_pipeline(
 def _print_reports(settings: Settings) -> None:
     internal = settings.internal_reports / "index.html"
     if internal.is_file():
-        console.print(f"[yellow]Internal reports (data stewards only):[/yellow] {internal}")
+        console.print(f"[yellow]Interne Berichte (nur Datenverantwortliche):[/yellow] {internal}")
     index = settings.reports_dir / "index.html"
     if index.is_file():
-        console.print(f"[green]Reports:[/green] {index}")
+        console.print(f"[green]Berichte:[/green] {index}")
         if not sys.stdout.isatty():
             print(index)  # for scripts: the one thing they need (on a terminal the line above says it)
 
@@ -316,7 +316,7 @@ def demo(
             verbose=verbose,
             expected_rejections=frozenset(f.folder_name for f in faults if f.kind == "rejected"),
         )
-    console.print(f"Demo finished in {time.perf_counter() - started:.0f} s")
+    console.print(f"Demo fertig nach {time.perf_counter() - started:.0f} s")
     _print_reports(settings)
     if not ok:
         raise typer.Exit(1)

@@ -21,13 +21,13 @@ class StageProgress:
 
     def __call__(self, step: str, message: str | None) -> None:
         if self.task is None:
-            self.task = self.progress.add_task("Stages", total=None)
+            self.task = self.progress.add_task("Schritte", total=None)
         name = step.replace("__", "/")
         if message is None:
             self.steps += 1
-            self.progress.update(self.task, description=f"Stage {name}", completed=self.steps)
+            self.progress.update(self.task, description=f"Schritt {name}", completed=self.steps)
         else:
-            self.progress.update(self.task, description=f"Stage {name}: {for_terminal(message)[:70]}")
+            self.progress.update(self.task, description=f"Schritt {name}: {for_terminal(message)[:70]}")
 
 
 def folder_name(delivery_dir: Path) -> str:
@@ -76,22 +76,23 @@ def report_outcome(console: Console, run, expected_rejections: frozenset[str]) -
 
     ingest, result = run.ingest, run.result
     console.print(
-        f"Deliveries: {len(ingest.accepted)} accepted, {len(ingest.duplicates)} already loaded, "
-        f"{len(ingest.rejected)} rejected; {ingest.quarantined_rows} rows in quarantine"
+        f"Lieferungen: {len(ingest.accepted)} angenommen, {len(ingest.duplicates)} bereits geladen, "
+        f"{len(ingest.rejected)} abgelehnt; {ingest.quarantined_rows} Zeilen in Quarantäne"
     )
     unexpected = [r for r in ingest.rejected if folder_name(r.delivery_dir) not in expected_rejections]
     for rejection in ingest.rejected:
-        seeded = " (demo: seeded on purpose)" if rejection not in unexpected else ""
-        console.print(f"[yellow]rejected{seeded}:[/yellow] {for_terminal(rejection)}")
+        seeded = " (Demo: absichtlich eingebaut)" if rejection not in unexpected else ""
+        console.print(f"[yellow]abgelehnt{seeded}:[/yellow] {for_terminal(rejection)}")
     held = held_deliveries(result)
     for delivery_id in held:
         console.print(
-            f"[yellow]held:[/yellow] {for_terminal(delivery_id)} failed a blocking check after loading; the provider's "
-            "previous passing delivery is used (see the data-quality report)"
+            f"[yellow]zurückgehalten:[/yellow] {for_terminal(delivery_id)} hat nach dem Laden eine blockierende "
+            "Prüfung nicht bestanden; die letzte bestandene Lieferung des Trägers gilt weiter (siehe "
+            "Datenqualitätsbericht)"
         )
     failures = [event for event in result.all_events if event.is_step_failure]
     for event in failures:
-        console.print(f"[red]failed:[/red] {event.step_key}: {for_terminal(event.message)}")
+        console.print(f"[red]fehlgeschlagen:[/red] {event.step_key}: {for_terminal(event.message)}")
     audit_failed = blocking_failed = False
     for check in result.get_asset_check_evaluations():
         if check.passed:
@@ -101,14 +102,14 @@ def report_outcome(console: Console, run, expected_rejections: frozenset[str]) -
             continue
         if check.severity != dg.AssetCheckSeverity.ERROR:
             console.print(
-                f"[yellow]warning:[/yellow] {check.asset_key.to_user_string()} {check.check_name}: "
-                "see the data-quality report"
+                f"[yellow]Warnung:[/yellow] {check.asset_key.to_user_string()} {check.check_name}: "
+                "siehe Datenqualitätsbericht"
             )
             continue
         blocking_failed = True
         console.print(
-            f"[red]check failed:[/red] {check.asset_key.to_user_string()} {check.check_name}: "
-            "downstream assets were not rebuilt; see dq.check_results"
+            f"[red]Prüfung nicht bestanden:[/red] {check.asset_key.to_user_string()} {check.check_name}: "
+            "die abhängigen Daten wurden nicht neu gebaut; siehe dq.check_results"
         )
     # docs/operations.md: exit code 1 when a delivery was rejected or held or a blocking check failed,
     # after everything that could still be done; a scheduled job must be able to notice

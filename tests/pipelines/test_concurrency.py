@@ -189,7 +189,7 @@ def test_two_kim_runs_at_once_the_second_waits_for_the_first(tmp_path, config):
     assert f"another kim run (pid {first_pid}, since" in waited[0] and "waiting up to 1800 s" in waited[0]
     assert all("Traceback" not in o and LOCK_ERROR not in o for o in outputs)
     # the first loaded everything; the second found it all loaded: no delivery twice, a sound file
-    assert "Deliveries: 12 accepted" in " ".join(outputs) and "0 accepted, 12 already loaded" in waited[0]
+    assert "Lieferungen: 12 angenommen" in " ".join(outputs) and "0 angenommen, 12 bereits geladen" in waited[0]
     con = connect(tmp_path / "w.duckdb")
     try:
         assert con.execute("SELECT count(*), count(DISTINCT content_key) FROM raw.deliveries").fetchall() == [(12, 12)]

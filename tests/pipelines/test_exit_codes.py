@@ -25,7 +25,7 @@ def test_a_rejected_delivery_makes_kim_run_exit_1_after_building_the_rest(tmp_pa
     )
     output = flat(result.stdout + result.stderr)
     assert result.returncode == 1, output
-    assert "1 rejected" in output and "rejected:" in output
+    assert "1 abgelehnt" in output and "abgelehnt:" in output
     assert (tmp_path / "reports" / "index.html").exists()  # the others' reports are written
     assert "Traceback" not in output
     # a quiet run (issue 18): progress and the outcome, not Dagster's log, warnings or solver banners
@@ -104,7 +104,9 @@ def test_a_held_delivery_is_contained_and_kim_run_exits_1_after_building_the_res
 
     code, output = _kim(env, "run")
     assert code == 1, output
-    assert f"held: {caritas}" in output and "previous passing delivery is used" in output
+    assert (
+        f"zurückgehalten: {caritas}" in output and "die letzte bestandene Lieferung des Trägers gilt weiter" in output
+    )
     assert "Traceback" not in output
     written = {path.name for path in (tmp_path / "reports").glob("*.html")}
     assert "index.html" in written and f"traegerbericht_awo_{END}.html" in written, written
