@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from checks.manifest import content_key, folder_digest
 from checks.rules import delivery_rule_title, render
@@ -90,15 +91,42 @@ def format_rejection(rejection: DeliveryRejected) -> str:
     )
 
 
-def format_report(report: SelfCheckReport) -> str:
-    """Every problem of a readable delivery, with file, line, column and rule in German and English."""
+# Rows refused only because the row they belong to was refused: listed under their cause, counted.
+FOLLOW_ON_RULE = "parent_quarantined"
+
+
+def _german(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
+def _violation_lines(report: SelfCheckReport) -> list[str]:
+    """Each violation with its place and rule in German and English; rows that only follow a
+    refused parent row are summed up per file instead of listed one by one."""
     delivery = report.delivery
     folder = delivery.manifest.delivery_dir
+    violations = delivery.violations
+    causes = violations.filter(pl.col("rule") != FOLLOW_ON_RULE)
     lines = []
-    for v in delivery.violations.iter_rows(named=True):
+    for v in causes.iter_rows(named=True):
         lines.append(f"{_where(folder, v['file_name'], v['source_row'], v['column_name'])} [{v['rule']}]")
         lines.append("  de: " + render(v["rule"], "de", v["column_name"], v["value"], v["expected"]))
         lines.append("  en: " + render(v["rule"], "en", v["column_name"], v["value"], v["expected"]))
+    follow_on = violations.filter(pl.col("rule") == FOLLOW_ON_RULE).group_by("file_name").len().sort("file_name")
+    for file_name, count in follow_on.iter_rows():
+        rows = "1 Zeile gehört" if count == 1 else f"{_german(count)} Zeilen gehören"
+        lines.append(
+            f"{_where(folder, file_name, None)} [{FOLLOW_ON_RULE}] {rows} zu oben abgewiesenen Datensätzen "
+            f"(Folgefehler: erledigt, sobald die Ursache behoben ist) / {count} row(s) belong to records refused above"
+        )
+    return lines
+
+
+def format_report(report: SelfCheckReport) -> str:
+    """Every problem of a readable delivery (file, line, column and rule in German and English;
+    follow-on rows summed up under their cause) and a verdict that matches the exit code."""
+    delivery = report.delivery
+    folder = delivery.manifest.delivery_dir
+    lines = _violation_lines(report)
     for failure in (o for o in report.check_outcomes if not o.success):
         lines.append(
             f"{_where(folder, delivery.file_names.get(failure.table), None, failure.column)} "
@@ -108,14 +136,18 @@ def format_report(report: SelfCheckReport) -> str:
     bad, total = delivery.bad_rows.height, delivery.total_rows
     if report.rejection is not None:
         lines.append(
-            f"ABGELEHNT / REJECTED: {bad} von {total} Zeilen fehlerhaft – mehr als zulässig; "
+            f"ABGELEHNT / REJECTED: {_german(bad)} von {_german(total)} Zeilen fehlerhaft – mehr als zulässig; "
             f"{bad} of {total} rows are bad – more than allowed"
         )
-    elif bad:
+    elif not report.passed:
         lines.append(
-            f"Die Lieferung würde angenommen, {bad} Zeilen kämen in die Quarantäne / "
-            f"the delivery would be accepted with {bad} rows in quarantine"
+            f"NICHT FEHLERFREI / NOT CLEAN: Die Lieferung würde zwar angenommen, aber {_german(bad)} von "
+            f"{_german(total)} Zeilen kämen in die Quarantäne und fehlten in den Zahlen (oder eine Prüfung oben "
+            "schlug fehl). Bitte korrigieren und erneut exportieren. / The delivery would be accepted, but "
+            f"{bad} rows would be quarantined or a check above failed: please correct and export again."
         )
     if report.passed:
-        lines.append(f"OK: {_where(folder, None, None)} erfüllt alle Regeln / passes every rule ({total} Zeilen/rows)")
+        lines.append(
+            f"OK: {_where(folder, None, None)} erfüllt alle Regeln / passes every rule ({_german(total)} Zeilen/rows)"
+        )
     return printable("\n".join(lines))

@@ -143,3 +143,30 @@ def test_the_register_keeps_no_delivered_value(good_landing, good_warehouse, con
         con.close()
     assert "Duldung" not in rejection.message and "Duldung" not in stored[0][0]
     assert "unknown value '…'" in stored[0][0]
+
+
+def test_kim_check_sums_up_follow_on_rows_under_their_cause_and_its_verdict_matches_the_exit_code(
+    good_landing, tmp_path
+):
+    """Issue 18: one impossible date in a case used to print one line per dependent row (its needs,
+    handovers, contacts) and end with "would be accepted" while exiting 1. Now the cause is listed
+    once, the dependent rows are counted per file, and the verdict says the export is not clean."""
+    export = tmp_path / "caritas" / PERIOD
+    shutil.copytree(good_landing / "caritas" / PERIOD, export)
+    cases = (export / "cases.csv").read_bytes().decode("utf-8-sig").split("\n")
+    fields = cases[1].split(";")
+    opened = next(i for i, value in enumerate(fields) if value.count(".") == 2 and len(value) == 10)
+    fields[opened] = "31.02.2024"
+    cases[1] = ";".join(fields)
+    (export / "cases.csv").write_bytes("\n".join(cases).encode("utf-8-sig"))
+    assert CliRunner().invoke(app, ["manifest", str(export)]).exit_code == 0
+    result = CliRunner().invoke(app, ["check", str(export)])
+    output = result.output
+    assert result.exit_code == 1
+    assert output.count("[date_format]") == 1 and "cases.csv, Zeile/line 2" in output
+    follow_on = [line for line in output.splitlines() if "[parent_quarantined]" in line]
+    assert follow_on, output  # the case has dependent rows in this export
+    assert all("Zeile/line" not in line and "zu oben abgewiesenen Datensätzen" in line for line in follow_on)
+    assert "würde angenommen" not in output or "NICHT FEHLERFREI" in output
+    assert "ABGELEHNT" in output or "NICHT FEHLERFREI" in output
+    assert "OK:" not in output
