@@ -364,7 +364,7 @@ def report(
         ):
             con = connect(settings.warehouse)
             try:
-                with chart_cache(settings.chart_cache_dir):
+                with chart_cache(settings.chart_cache):
                     render_published_reports(
                         con,
                         settings.reports_dir,

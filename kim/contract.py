@@ -7,6 +7,7 @@ writes it, the decoder reads it, the warehouse DDL and the validation suites are
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +16,13 @@ from zoneinfo import ZoneInfo
 
 FORMAT_VERSION = "1"
 MANIFEST_NAME = "manifest.json"
+
+
+def manifest_bytes(manifest: dict) -> bytes:
+    """manifest.json as every writer of the project writes it: sorted keys, two-space indent, UTF-8."""
+    return (json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # The programme's time zone: a delivery's export date is the local calendar day of exported_at.
 LOCAL_TIME_ZONE = ZoneInfo("Europe/Berlin")

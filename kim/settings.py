@@ -115,6 +115,7 @@ class Settings:
     # Internal reports (data quality) never go next to the published ones; default: a folder
     # "internal-reports" beside the reports folder.
     internal_reports_dir: Path | None = None
+    chart_cache_dir: Path | None = None
     # How long `kim run` / `kim report` wait for another one writing the same warehouse (seconds).
     lock_timeout: float = 1800.0
 
@@ -123,11 +124,10 @@ class Settings:
         return self.internal_reports_dir or self.reports_dir.parent / "internal-reports"
 
     @property
-    def chart_cache_dir(self) -> Path:
+    def chart_cache(self) -> Path:
         """Charts already drawn (reports.kit.chart_cache): KIM_CHART_CACHE_DIR, else a folder
         `chart-cache` beside the warehouse. Internal data; deleting it is always safe."""
-        configured = os.environ.get("KIM_CHART_CACHE_DIR", "").strip()
-        return Path(configured) if configured else self.warehouse.parent / "chart-cache"
+        return self.chart_cache_dir or self.warehouse.parent / "chart-cache"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -140,6 +140,7 @@ class Settings:
             "internal_reports_dir": Path(env["KIM_INTERNAL_REPORTS_DIR"])
             if env.get("KIM_INTERNAL_REPORTS_DIR")
             else None,
+            "chart_cache_dir": Path(env["KIM_CHART_CACHE_DIR"]) if env.get("KIM_CHART_CACHE_DIR", "").strip() else None,
             "pseudonym_key": env.get("KIM_PSEUDONYM_KEY") or (DEMO_PSEUDONYM_KEY if demo_mode() else None),
             "suppression_k": int(env.get("KIM_SUPPRESSION_K", "5")),
             "lock_timeout": float(env.get("KIM_LOCK_TIMEOUT", "1800")),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import re
 from datetime import UTC, date, datetime
@@ -21,9 +20,8 @@ import polars as pl
 import xlsxwriter
 
 from kim.config import Profile, Provider
-from kim.contract import FORMAT_VERSION, TABLES, ColumnType, column_names
+from kim.contract import FORMAT_VERSION, MANIFEST_NAME, TABLES, ColumnType, column_names, manifest_bytes
 
-MANIFEST_NAME = "manifest.json"
 WORKBOOK_NAME = "export.xlsx"
 PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -88,8 +86,7 @@ def write_delivery(
         "format_version": FORMAT_VERSION,
         "files": manifest_files,
     }
-    text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    _write_atomically(delivery_dir / MANIFEST_NAME, text.encode("utf-8"))
+    _write_atomically(delivery_dir / MANIFEST_NAME, manifest_bytes(manifest))
     # Synthetic deliveries arrive when they are exported: the landing folder's file times are what
     # the pipeline reads as the arrival (received_at, delivery_on_time).
     arrival = exported_at.timestamp()

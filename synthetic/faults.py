@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kim.config import ProgrammeConfig, Provider
+from kim.contract import MANIFEST_NAME, manifest_bytes
 
-MANIFEST_NAME = "manifest.json"
 IMPOSSIBLE_DATE = {"%d.%m.%Y": "31.02.{year}", "%Y-%m-%d": "{year}-02-31"}
 
 
@@ -50,9 +50,7 @@ def _rewrite(folder: Path, name: str, content: bytes) -> None:
     stamp = manifest_path.stat().st_mtime
     (folder / name).write_bytes(content)
     manifest["files"][name]["sha256"] = hashlib.sha256(content).hexdigest()
-    manifest_path.write_text(
-        json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    manifest_path.write_bytes(manifest_bytes(manifest))
     for path in (folder / name, manifest_path):
         os.utime(path, (stamp, stamp))
 

@@ -7,14 +7,13 @@ disagrees with the row check; checksums are SHA-256 of the files as they are.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from pathlib import Path
 
 from checks.manifest import MANIFEST_NAME, expected_files, sha256_of_file
 from kim.config import ProgrammeConfig, Provider
-from kim.contract import FORMAT_VERSION, LOCAL_TIME_ZONE
+from kim.contract import FORMAT_VERSION, LOCAL_TIME_ZONE, manifest_bytes
 from kim.errors import DeliveryRejected, workbook_library_errors
 from kim.text import quoted
 from transforms.decode import read_csv_table, read_xlsx_tables
@@ -100,6 +99,6 @@ def write_manifest(folder: Path, manifest: dict) -> Path:
     """manifest.json in `folder` (replacing one that is there), written last and whole."""
     path = folder / MANIFEST_NAME
     temporary = folder / f".{MANIFEST_NAME}.tmp"
-    temporary.write_text(json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    temporary.write_bytes(manifest_bytes(manifest))
     temporary.replace(path)
     return path

@@ -135,7 +135,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             reports_dir=str(settings.reports_dir),
             internal_reports_dir=str(settings.internal_reports),
             config_path=str(settings.config),
-            chart_cache_dir=str(settings.chart_cache_dir),
+            chart_cache_dir=str(settings.chart_cache),
             pseudonym_key=key,
             suppression_k=settings.suppression_k,
         ),

@@ -5,7 +5,7 @@ Drawing is most of a report's rendering time (Matplotlib's SVG output: ~80 % on 
 chart functions (reports.kit.charts) are deterministic and take only published figures, so a
 chart whose inputs did not change is the same SVG: inside a `chart_cache(folder)` block it is
 taken from the block's memory or from `folder` (internal data beside the warehouse, never the
-published folder: kim.settings.Settings.chart_cache_dir) instead of being drawn again, so a run in
+published folder: kim.settings.Settings.chart_cache) instead of being drawn again, so a run in
 which nothing changed draws nothing. Outside a block every chart is drawn.
 
 The key covers the arguments by value (numbers, strings, sequences, mappings, dataclasses) and
