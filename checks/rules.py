@@ -6,6 +6,7 @@ the rule id is the stable name to filter on. Templates take {column}, {value}, {
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -53,16 +54,20 @@ RULES: dict[str, Rule] = {
         "'{column}': '{value}' is not an ISO 3166 alpha-3 code (e.g. SYR, XXA, XXX)",
     ),
     "closing_reason_iff_closed": Rule(
-        "Abschlussgrund ist genau dann anzugeben, wenn ein Abschlussdatum (closed_on) gesetzt ist",
-        "closing_reason is required if and only if closed_on is set",
+        "Abschlussgrund ({names[closing_reason]}) ist genau dann anzugeben, wenn ein Abschlussdatum "
+        "({names[closed_on]}) gesetzt ist",
+        "{names[closing_reason]} is required if and only if {names[closed_on]} is set",
     ),
     "resolved_on_iff_terminal": Rule(
-        "Erledigungsdatum ist genau dann anzugeben, wenn der Status gedeckt oder nicht_gedeckt ist",
-        "resolved_on is required if and only if status is gedeckt or nicht_gedeckt",
+        "Erledigungsdatum ({names[resolved_on]}) ist genau dann anzugeben, wenn der Status ({names[status]}) "
+        "{names[status=gedeckt]} oder {names[status=nicht_gedeckt]} ist",
+        "{names[resolved_on]} is required if and only if {names[status]} is {names[status=gedeckt]} or "
+        "{names[status=nicht_gedeckt]}",
     ),
     "unmet_reason_iff_unmet": Rule(
-        "Grund (unmet_reason) ist genau dann anzugeben, wenn der Status nicht_gedeckt ist",
-        "unmet_reason is required if and only if status is nicht_gedeckt",
+        "Grund ({names[unmet_reason]}) ist genau dann anzugeben, wenn der Status ({names[status]}) "
+        "{names[status=nicht_gedeckt]} ist",
+        "{names[unmet_reason]} is required if and only if {names[status]} is {names[status=nicht_gedeckt]}",
     ),
     "duplicate_key": Rule("Schlüssel ({expected}) kommt mehrfach vor", "key ({expected}) occurs more than once"),
     "orphan_reference": Rule(
@@ -82,10 +87,30 @@ RULES: dict[str, Rule] = {
 }
 
 
-def render(rule: str, language: str, column: str | None = None, value: object = None, expected: object = None) -> str:
+class _Names(dict):
+    """Column names and code values a template mentions besides its own column ({names[closed_on]},
+    {names[status=gedeckt]}): the exchange format's unless a provider's own are given."""
+
+    def __missing__(self, key: str) -> str:
+        return key.split("=", 1)[-1]
+
+
+def render(
+    rule: str,
+    language: str,
+    column: str | None = None,
+    value: object = None,
+    expected: object = None,
+    names: Mapping[str, str] | None = None,
+) -> str:
+    """A rule's text in German ('de') or English. `names`: the provider's own words for the columns
+    ('closed_on') and code values ('status=gedeckt') the text mentions (pipelines.self_check)."""
     template = RULES[rule].german if language == "de" else RULES[rule].english
     return template.format(
-        column=column or "", value="" if value is None else value, expected="" if expected is None else expected
+        column=column or "",
+        value="" if value is None else value,
+        expected="" if expected is None else expected,
+        names=_Names(names or {}),
     )
 
 

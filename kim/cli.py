@@ -392,24 +392,36 @@ def report(
 def check(
     delivery_dir: Annotated[Path, typer.Argument(help="A delivery folder <provider>/<YYYY-MM>/ to check.")],
     config: ConfigOption = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the result: de or en.")] = "de",
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the result as a printable HTML page.")] = None,
 ) -> None:
-    """A provider's self-check of an export before sending it: the same validation, no warehouse.
+    """Prüft einen Export vor dem Versand: dieselben Regeln wie beim Laden, ohne Warehouse.
 
-    Prints every problem with file, line, column and rule (German and English); exit code 0 when
-    the delivery passes, 1 when it does not.
+    Nennt jedes Problem mit Datei, Zeile und Spalte in den eigenen Spaltennamen des Trägers (--lang en:
+    English). Exit code 0: the delivery passes; 1: it does not.
     """
-    from kim.errors import DeliveryRejected
-    from pipelines.self_check import format_rejection, format_report, self_check
+    from datetime import datetime
 
+    from checks.provider_terms import LANGUAGES
+    from kim.errors import DeliveryRejected
+    from pipelines.self_check import format_result, rejection_result, report_result, self_check
+
+    if lang not in LANGUAGES:
+        raise typer.BadParameter(f"'{lang}': de or en", param_hint="--lang")
     settings = _settings(config=config)
     try:
         with _setup_errors():
             report = self_check(delivery_dir.resolve(), settings.config)
+        result = report_result(report, lang)
     except DeliveryRejected as rejection:
-        typer.echo(format_rejection(rejection))
-        raise typer.Exit(1) from None
-    typer.echo(format_report(report))
-    if not report.passed:
+        result = rejection_result(rejection, lang)
+    typer.echo(format_result(result))
+    if html is not None:
+        from pipelines.check_page import check_page
+
+        html.write_text(check_page(result, datetime.now()), encoding="utf-8")
+        typer.echo(("Ergebnis als HTML: " if lang == "de" else "Result as HTML: ") + str(html))
+    if result.verdict != "ok":
         raise typer.Exit(1)
 
 

@@ -1,4 +1,6 @@
-"""A provider's self-check (`kim check`): the pipeline's own checks on an in-memory warehouse."""
+"""A provider's self-check (`kim check`): the pipeline's own checks on an in-memory warehouse, and
+its result for the provider's clerk: German (or English), in the provider's own file names, column
+names and code values, as text or as a printable HTML page (pipelines.check_page)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import duckdb
 import polars as pl
 
 from checks.manifest import content_key, folder_digest
-from checks.rules import delivery_rule_title, render
+from checks.provider_terms import ProviderTerms
+from checks.rules import delivery_rule_title
 from kim.config import load_config
 from kim.errors import DeliveryRejected, unreadable_workbook, workbook_library_errors
 from kim.text import printable
@@ -67,87 +70,166 @@ def self_check(
     return SelfCheckReport(delivery, rejection, outcomes)
 
 
-def _where(delivery_dir: Path, file_name: str | None, line: int | None, column: str | None = None) -> str:
-    where = f"{delivery_dir.parent.name}/{delivery_dir.name}"
-    if file_name:
-        where += f"/{file_name}"
-    if line is not None:
-        where += f", Zeile/line {line}"
-    if column:
-        where += f", Spalte/column '{column}'"
-    return where
-
-
-def format_rejection(rejection: DeliveryRejected) -> str:
-    """A rejected delivery, for people: where, the rule in German and English, the detail."""
-    return printable(
-        "\n".join(
-            [
-                "ABGELEHNT / REJECTED: " + _where(rejection.delivery_dir, rejection.file_name, rejection.source_row),
-                f"  [{rejection.rule}] {delivery_rule_title(rejection.rule, 'de')} / {delivery_rule_title(rejection.rule, 'en')}",
-                f"  {rejection.message}",
-            ]
-        )
-    )
-
-
 # Rows refused only because the row they belong to was refused: listed under their cause, counted.
 FOLLOW_ON_RULE = "parent_quarantined"
+WORDS = {
+    "de": {
+        "line": "Zeile",
+        "column": "Spalte",
+        "rejected": "ABGELEHNT",
+        "detail": "Einzelheiten (technische Meldung, englisch)",
+        "follow_on_one": "1 Zeile gehört zu oben abgewiesenen Datensätzen",
+        "follow_on": "{count} Zeilen gehören zu oben abgewiesenen Datensätzen",
+        "follow_on_note": "Folgefehler: erledigt, sobald die Ursache oben behoben ist",
+        "check_failed": "Prüfung nicht bestanden: {bad} von {total} Zeilen",
+        "too_many": "ABGELEHNT: {bad} von {total} Zeilen sind fehlerhaft – mehr als zulässig. Bitte die Zeilen "
+        "oben korrigieren und erneut exportieren.",
+        "not_clean": "NICHT FEHLERFREI: Die Lieferung würde angenommen, aber {bad} von {total} Zeilen kämen in "
+        "die Quarantäne und fehlten in den Zahlen (oder eine Prüfung oben schlug fehl). Bitte korrigieren und "
+        "erneut exportieren.",
+        "ok": "OK: {where} erfüllt alle Regeln ({total} Zeilen).",
+    },
+    "en": {
+        "line": "line",
+        "column": "column",
+        "rejected": "REJECTED",
+        "detail": "Details",
+        "follow_on_one": "1 row belongs to records refused above",
+        "follow_on": "{count} rows belong to records refused above",
+        "follow_on_note": "follow-on: resolved once the cause above is fixed",
+        "check_failed": "check failed: {bad} of {total} rows",
+        "too_many": "REJECTED: {bad} of {total} rows are bad – more than allowed. Please correct the rows above "
+        "and export again.",
+        "not_clean": "NOT CLEAN: the delivery would be accepted, but {bad} of {total} rows would be quarantined and "
+        "missing from the figures (or a check above failed). Please correct and export again.",
+        "ok": "OK: {where} passes every rule ({total} rows).",
+    },
+}
 
 
-def _german(number: int) -> str:
-    return f"{number:,}".replace(",", ".")
+@dataclass(frozen=True)
+class Finding:
+    """One problem as the clerk reads it: where (file, line, the provider's column), the rule id
+    (stable, to look up), its title and the message in the chosen language."""
+
+    file_name: str | None
+    line: int | None
+    column: str | None
+    rule: str
+    message: str
+    detail: str | None = None
 
 
-def _violation_lines(report: SelfCheckReport) -> list[str]:
-    """Each violation with its place and rule in German and English; rows that only follow a
-    refused parent row are summed up per file instead of listed one by one."""
-    delivery = report.delivery
-    folder = delivery.manifest.delivery_dir
-    violations = delivery.violations
-    causes = violations.filter(pl.col("rule") != FOLLOW_ON_RULE)
-    lines = []
-    for v in causes.iter_rows(named=True):
-        lines.append(f"{_where(folder, v['file_name'], v['source_row'], v['column_name'])} [{v['rule']}]")
-        lines.append("  de: " + render(v["rule"], "de", v["column_name"], v["value"], v["expected"]))
-        lines.append("  en: " + render(v["rule"], "en", v["column_name"], v["value"], v["expected"]))
+@dataclass(frozen=True)
+class CheckResult:
+    folder: str  # <parent>/<folder> of the export
+    findings: list[Finding]
+    verdict: str  # "ok" | "not_clean" | "rejected"
+    summary: str
+    language: str
+
+
+def number(value: int, language: str) -> str:
+    """8671 as '8.671' (German) or '8,671'."""
+    return f"{value:,}".replace(",", ".") if language == "de" else f"{value:,}"
+
+
+def _folder(delivery_dir: Path) -> str:
+    return f"{delivery_dir.parent.name}/{delivery_dir.name}"
+
+
+def where(finding: Finding, folder: str, language: str) -> str:
+    words = WORDS[language]
+    place = folder + (f"/{finding.file_name}" if finding.file_name else "")
+    if finding.line is not None:
+        place += f", {words['line']} {finding.line}"
+    if finding.column:
+        place += f", {words['column']} '{finding.column}'"
+    return place
+
+
+def rejection_result(rejection: DeliveryRejected, language: str = "de") -> CheckResult:
+    """A delivery rejected as a whole: where, the rule's title and its detail."""
+    words = WORDS[language]
+    finding = Finding(
+        rejection.file_name,
+        rejection.source_row,
+        None,
+        rejection.rule,
+        delivery_rule_title(rejection.rule, language),
+        rejection.message,
+    )
+    summary = f"{words['rejected']}: {delivery_rule_title(rejection.rule, language)}"
+    return CheckResult(_folder(rejection.delivery_dir), [finding], "rejected", summary, language)
+
+
+def _violation_findings(report: SelfCheckReport, terms: ProviderTerms) -> list[Finding]:
+    """Each root cause with its place and message; rows that only follow a refused parent row are
+    summed up per file instead of listed one by one."""
+    words = WORDS[terms.language]
+    violations = report.delivery.violations
+    findings = [
+        Finding(
+            v["file_name"],
+            v["source_row"],
+            terms.column(v["table_name"], v["column_name"]) if v["column_name"] else None,
+            v["rule"],
+            terms.message(v),
+        )
+        for v in violations.filter(pl.col("rule") != FOLLOW_ON_RULE).iter_rows(named=True)
+    ]
     follow_on = violations.filter(pl.col("rule") == FOLLOW_ON_RULE).group_by("file_name").len().sort("file_name")
     for file_name, count in follow_on.iter_rows():
-        rows = "1 Zeile gehört" if count == 1 else f"{_german(count)} Zeilen gehören"
-        lines.append(
-            f"{_where(folder, file_name, None)} [{FOLLOW_ON_RULE}] {rows} zu oben abgewiesenen Datensätzen "
-            f"(Folgefehler: erledigt, sobald die Ursache behoben ist) / {count} row(s) belong to records refused above"
-        )
-    return lines
+        rows = words["follow_on_one"] if count == 1 else words["follow_on"].format(count=number(count, terms.language))
+        findings.append(Finding(file_name, None, None, FOLLOW_ON_RULE, f"{rows} ({words['follow_on_note']})"))
+    return findings
 
 
-def format_report(report: SelfCheckReport) -> str:
-    """Every problem of a readable delivery (file, line, column and rule in German and English;
-    follow-on rows summed up under their cause) and a verdict that matches the exit code."""
+def report_result(report: SelfCheckReport, language: str = "de") -> CheckResult:
+    """Every problem of a readable delivery and a verdict that matches the exit code."""
     delivery = report.delivery
-    folder = delivery.manifest.delivery_dir
-    lines = _violation_lines(report)
+    terms = ProviderTerms(delivery.manifest.provider.profile, delivery.file_names, language)
+    words = WORDS[language]
+    findings = _violation_findings(report, terms)
     for failure in (o for o in report.check_outcomes if not o.success):
-        lines.append(
-            f"{_where(folder, delivery.file_names.get(failure.table), None, failure.column)} "
-            f"[{failure.expectation}] {failure.description} / expectation failed: "
-            f"{failure.unexpected_count} von/of {failure.element_count}"
+        columns = ", ".join(terms.column(failure.table, c) for c in (failure.column or "").split(",") if c)
+        counts = {"bad": number(failure.unexpected_count or 0, language), "total": number(failure.element_count or 0, language)}  # fmt: skip
+        findings.append(
+            Finding(
+                delivery.file_names.get(failure.table),
+                None,
+                columns or None,
+                failure.expectation,
+                f"{failure.description}: {words['check_failed'].format(**counts)}",
+            )
         )
-    bad, total = delivery.bad_rows.height, delivery.total_rows
+    folder = _folder(delivery.manifest.delivery_dir)
+    figures = {"bad": number(delivery.bad_rows.height, language), "total": number(delivery.total_rows, language)}
     if report.rejection is not None:
-        lines.append(
-            f"ABGELEHNT / REJECTED: {_german(bad)} von {_german(total)} Zeilen fehlerhaft – mehr als zulässig; "
-            f"{bad} of {total} rows are bad – more than allowed"
-        )
+        verdict, summary = "rejected", words["too_many"].format(**figures)
     elif not report.passed:
-        lines.append(
-            f"NICHT FEHLERFREI / NOT CLEAN: Die Lieferung würde zwar angenommen, aber {_german(bad)} von "
-            f"{_german(total)} Zeilen kämen in die Quarantäne und fehlten in den Zahlen (oder eine Prüfung oben "
-            "schlug fehl). Bitte korrigieren und erneut exportieren. / The delivery would be accepted, but "
-            f"{bad} rows would be quarantined or a check above failed: please correct and export again."
-        )
-    if report.passed:
-        lines.append(
-            f"OK: {_where(folder, None, None)} erfüllt alle Regeln / passes every rule ({_german(total)} Zeilen/rows)"
-        )
+        verdict, summary = "not_clean", words["not_clean"].format(**figures)
+    else:
+        verdict, summary = "ok", words["ok"].format(where=folder, **figures)
+    return CheckResult(folder, findings, verdict, summary, language)
+
+
+def format_result(result: CheckResult) -> str:
+    """The result as terminal text: one block per finding, the verdict last."""
+    words = WORDS[result.language]
+    lines = []
+    for finding in result.findings:
+        lines.append(f"{where(finding, result.folder, result.language)} [{finding.rule}]")
+        lines.append(f"  {finding.message}")
+        if finding.detail:
+            lines.append(f"  {words['detail']}: {finding.detail}")
+    lines.append(result.summary)
     return printable("\n".join(lines))
+
+
+def format_rejection(rejection: DeliveryRejected, language: str = "de") -> str:
+    return format_result(rejection_result(rejection, language))
+
+
+def format_report(report: SelfCheckReport, language: str = "de") -> str:
+    return format_result(report_result(report, language))

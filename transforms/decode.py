@@ -333,6 +333,13 @@ def _column_checks(
     return text.alias(name), checks
 
 
+def _missing_column_message(name: str, table: str, profile: Profile) -> str:
+    """Names the column as the provider's export calls it (its profile), and the format's name."""
+    own = profile.provider_column_names(table).get(name, name)
+    named = f"'{own}' (exchange format: '{name}')" if own != name else f"'{name}'"
+    return f"required column {named} of table '{table}' is missing"
+
+
 def decode_table(
     frame: pl.DataFrame,
     table: str,
@@ -375,7 +382,7 @@ def decode_table(
                 raise DeliveryRejected(
                     delivery_dir,
                     "column_missing",
-                    f"required column '{column.name}' of table '{table}' is missing",
+                    _missing_column_message(column.name, table, profile),
                     file_name=file_name,
                     source_row=1,
                 )

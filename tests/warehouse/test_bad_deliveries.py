@@ -3,6 +3,7 @@ into a warehouse that already holds a good delivery changes no data, only the re
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -59,8 +60,9 @@ def test_the_corpus_is_large_enough():
 def test_broken_delivery(entry, good_landing, good_warehouse, config, tmp_path):
     folder = build_entry(entry, good_landing, tmp_path / "landing")
 
-    # 1. the provider's self-check names file, line, rule and the problem
-    result = CliRunner().invoke(app, ["check", str(folder)])
+    # 1. the provider's self-check names file, line, rule and the problem (in English here: the
+    # corpus states its messages in English, as the register keeps them)
+    result = CliRunner().invoke(app, ["check", str(folder), "--lang", "en"])
     if entry.landing_only:
         assert result.exit_code == 0 and "OK:" in result.output, result.output
     else:
@@ -75,18 +77,24 @@ def test_kim_check_takes_an_export_folder_named_as_the_provider_likes(good_landi
     shutil.copytree(good_landing / "awo" / PERIOD, export)
     result = CliRunner().invoke(app, ["check", str(export)])
     assert result.exit_code == 0, result.output
-    assert "erfüllt alle Regeln / passes every rule" in result.output
+    assert "erfüllt alle Regeln" in result.output
+
+
+def as_shown(fragment: str) -> str:
+    """A corpus message as kim check shows it to the clerk: dates as DD.MM.YYYY, date formats as
+    the pattern a person reads (the register keeps the format's own)."""
+    return re.sub(r"(\d{4})-(\d{2})-(\d{2})", r"\3.\2.\1", fragment).replace("%d.%m.%Y", "DD.MM.YYYY")
 
 
 def check_output(entry, result) -> None:
     assert result.exit_code == 1, result.output
-    assert entry.fragment in result.output
+    assert as_shown(entry.fragment) in result.output
     shown_rule = entry.row_rule or entry.rule
     assert f"[{shown_rule}]" in result.output
     if entry.file_name:
         assert f"/{entry.file_name}" in result.output
     if entry.line is not None:
-        assert f"Zeile/line {entry.line}" in result.output
+        assert f"line {entry.line}" in result.output
 
 
 def assert_rejected_without_change(entry, folder, good_warehouse, config, tmp_path) -> None:
@@ -163,10 +171,64 @@ def test_kim_check_sums_up_follow_on_rows_under_their_cause_and_its_verdict_matc
     result = CliRunner().invoke(app, ["check", str(export)])
     output = result.output
     assert result.exit_code == 1
-    assert output.count("[date_format]") == 1 and "cases.csv, Zeile/line 2" in output
-    follow_on = [line for line in output.splitlines() if "[parent_quarantined]" in line]
+    assert output.count("[date_format]") == 1 and "cases.csv, Zeile 2, Spalte 'opened_on'" in output
+    lines = output.splitlines()
+    follow_on = [i for i, line in enumerate(lines) if "[parent_quarantined]" in line]
     assert follow_on, output  # the case has dependent rows in this export
-    assert all("Zeile/line" not in line and "zu oben abgewiesenen Datensätzen" in line for line in follow_on)
+    assert all("Zeile" not in lines[i] and "zu oben abgewiesenen Datensätzen" in lines[i + 1] for i in follow_on)
     assert "würde angenommen" not in output or "NICHT FEHLERFREI" in output
     assert "ABGELEHNT" in output or "NICHT FEHLERFREI" in output
     assert "OK:" not in output
+
+
+def _edit_awo_cases(export: Path, edits: dict[int, dict[str, str]]) -> None:
+    """Set fields of awo's cases.csv (cp1252, comma, awo's own column names) by data row."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO((export / "cases.csv").read_bytes().decode("cp1252"), newline="")))
+    for index, fields in edits.items():
+        for column, value in fields.items():
+            rows[index + 1][rows[0].index(column)] = value
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n" if b"\r\n" in (export / "cases.csv").read_bytes() else "\n").writerows(rows)
+    (export / "cases.csv").write_bytes(out.getvalue().encode("cp1252"))
+
+
+def test_kim_check_speaks_the_providers_language_and_writes_a_printable_page(good_landing, tmp_path):
+    """Issue 18: awo's clerk reads awo's own column names and code values, the date format as
+    JJJJ-MM-TT, German first (--lang en for English), and gets the same result as an HTML page; a
+    value from the export is shown as text there, never run."""
+    from tests.html_helpers import chromium_page
+
+    export = tmp_path / "awo" / PERIOD
+    shutil.copytree(good_landing / "awo" / PERIOD, export)
+    hostile = "<script>alert(1)</script>"
+    _edit_awo_cases(export, {0: {"Fallbeginn": "2026-02-31"}, 1: {"Aufenthaltsstatus": hostile}})
+    assert CliRunner().invoke(app, ["manifest", str(export)]).exit_code == 0
+    page = tmp_path / "pruefung.html"
+    result = CliRunner().invoke(app, ["check", str(export), "--html", str(page)])
+    output = result.output
+    assert result.exit_code == 1, output
+    assert "awo/2026-10/cases.csv, Zeile 2, Spalte 'Fallbeginn' [date_format]" in output
+    assert "'Fallbeginn': '2026-02-31' ist kein gültiges Datum im Format JJJJ-MM-TT" in output
+    assert "cases.csv, Zeile 3, Spalte 'Aufenthaltsstatus' [code_list]" in output
+    assert "erlaubt: Duldung, Aufenthaltsgestattung, Aufenthaltserlaubnis" in output
+    assert "opened_on" not in output and "residence_status" not in output and "%Y" not in output
+    assert "NICHT FEHLERFREI:" in output or "ABGELEHNT:" in output
+    english = CliRunner().invoke(app, ["check", str(export), "--lang", "en"]).output
+    assert "cases.csv, line 2, column 'Fallbeginn' [date_format]" in english
+    assert "is not a valid date in the format YYYY-MM-DD" in english and "Zeile" not in english
+    findings = [line for line in output.splitlines() if line.startswith("awo/2026-10/")]
+    with chromium_page() as (browser_page, traffic):
+        dialogs: list[str] = []
+        browser_page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        browser_page.goto(page.as_uri())
+        browser_page.wait_for_load_state("load")
+        assert browser_page.inner_text("h1") == "Prüfergebnis der Lieferung awo/2026-10"
+        assert browser_page.locator("#findings tbody tr").count() == len(findings)
+        assert hostile in browser_page.inner_text("#findings") and dialogs == []
+        verdict = browser_page.locator("#verdict")
+        assert verdict.get_attribute("class") in ("verdict not_clean", "verdict rejected")
+        assert verdict.inner_text() == output.splitlines()[-2]  # the last line names the HTML file
+        assert traffic.external == [] and traffic.console_errors == []
