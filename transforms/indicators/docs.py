@@ -8,8 +8,8 @@ that are not about one indicator). Usage:
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
+from kim.generated_docs import generated_doc_main
 from transforms.indicators.registry import INDICATORS, PACKAGE_DIR
 from transforms.indicators.spec import Indicator, Relation, Term
 
@@ -109,17 +109,7 @@ def render(template: str | None = None, specs: tuple[Indicator, ...] = INDICATOR
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["--check"] and len(argv) == 2:
-        current = Path(argv[1]).read_text(encoding="utf-8")
-        if current != render():
-            print(f"{argv[1]} is stale: run python -m transforms.indicators.docs > {argv[1]}", file=sys.stderr)
-            return 1
-        return 0
-    if argv:
-        print(__doc__, file=sys.stderr)
-        return 2
-    sys.stdout.write(render())
-    return 0
+    return generated_doc_main(argv, render, "transforms.indicators.docs", __doc__)
 
 
 if __name__ == "__main__":
