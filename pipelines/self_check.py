@@ -64,7 +64,9 @@ def self_check(
         now = datetime.now(UTC)
         load_delivery(con, delivery.pseudonymised(secrets.token_hex(16)), key, Arrival(now, now))
         build_staging(con)
-        outcomes = [outcome for table in delivery.tables for outcome in validate_staging(con, table)]
+        # the contract's rules in DuckDB SQL: the GX suites' verdicts (tests/warehouse/test_validation.py)
+        # without importing Great Expectations, which alone took 4 of the check's 7 seconds
+        outcomes = [outcome for table in delivery.tables for outcome in validate_staging(con, table, engine="sql")]
     finally:
         con.close()
     return SelfCheckReport(delivery, rejection, outcomes)

@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 
 from checks.contract import ContractRule, contract_rules
+from checks.contract_sql import rule_query
 from checks.manifest import local_export_date
 from checks.sql_checks import (
     CODE_COUNTS_SQL,
@@ -83,8 +84,8 @@ def _batch_definition():
     return source.add_dataframe_asset("delivery_rows").add_batch_definition_whole_dataframe("one_delivery")
 
 
-def _column_of(config) -> str | None:
-    kwargs = config.kwargs
+def _column_of(kwargs) -> str | None:
+    """The column(s) an outcome names, from a rule's or a GX configuration's arguments."""
     if "column" in kwargs:
         return kwargs["column"]
     columns = kwargs.get("column_list") or [kwargs.get("column_A"), kwargs.get("column_B")]
@@ -97,13 +98,24 @@ def _sample_keys(result: dict, key: str) -> list[str]:
 
 
 def validate_delivery(
-    con: duckdb.DuckDBPyConnection, table: str, delivery_id: str, provider_id: str, export_date: date
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    delivery_id: str,
+    provider_id: str,
+    export_date: date,
+    engine: str = "gx",
 ) -> list[CheckOutcome]:
-    """The GX contract suite on one delivery's rows of a staging table (handed over via Arrow).
+    """The GX contract suite on one delivery's rows of a staging table (handed over via Arrow), or
+    with `engine="sql"` the same rules in DuckDB (`kim check`: no GX to import, no rows to move).
 
     Rows already checked in exactly this state (same data version in dq.check_results) by the same
     rules are not checked again: their recorded outcomes are returned. A new monthly delivery of
     one provider then costs one suite run per table, not one per current delivery."""
+    if engine == "sql":
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE delivery_rows AS {DELIVERY_ROWS_SQL.format(table=table)}", [delivery_id]
+        )
+        return validate_rows_sql(con, "delivery_rows", table, delivery_id, provider_id, export_date)
     recorded = _recorded_outcomes(con, table, delivery_id, export_date)
     if recorded is not None:
         return recorded
@@ -121,8 +133,7 @@ def _recorded_outcomes(
     rows = con.execute(RECORDED_OUTCOMES, [version, suite_name]).fetchall()
     if not rows:
         return None
-    configurations = [rule.expectation.configuration for rule in contract_rules(table, export_date)]
-    rules = sorted((config.type, _column_of(config)) for config in configurations)
+    rules = sorted((rule.kind, _column_of(rule.kwargs)) for rule in contract_rules(table, export_date))
     if sorted((row[2], row[3]) for row in rows) != rules:
         return None
     return [
@@ -183,7 +194,7 @@ def validate_rows(
                 table=table,
                 suite_name=suite.name,
                 expectation=expectation_result.expectation_config.type,
-                column=_column_of(expectation_result.expectation_config),
+                column=_column_of(expectation_result.expectation_config.kwargs),
                 description=(expectation_result.expectation_config.meta or {}).get("description_de", ""),
                 severity="error",
                 success=bool(expectation_result.success),
@@ -192,6 +203,50 @@ def validate_rows(
                 element_count=details.get("element_count", len(rows)),
                 sample_keys=_sample_keys(details, key),
                 duration_ms=per_rule_ms,
+            )
+        )
+    return outcomes
+
+
+def validate_rows_sql(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    table: str,
+    delivery_id: str,
+    provider_id: str,
+    export_date: date,
+    rules: list[ContractRule] | None = None,
+) -> list[CheckOutcome]:
+    """The contract's rules as DuckDB SQL (checks.contract_sql) on `relation` (a table or view of
+    one delivery's rows of `table`, named by the caller): the verdicts of `validate_rows` without
+    Great Expectations, for `kim check`."""
+    key = PRIMARY_KEYS[table][0]
+    outcomes = []
+    for rule in contract_rules(table, export_date) if rules is None else rules:
+        started = time.perf_counter()
+        query = rule_query(rule, relation, key)
+        if query.type_check is not None:
+            observed = str(fetch_scalar(con, query.sql))
+            success, unexpected, elements, samples = observed in query.type_check, None, None, []
+        else:
+            ((elements, unexpected, samples),) = con.execute(query.sql, query.parameters).fetchall()
+            success, observed = unexpected == 0, None
+        outcomes.append(
+            CheckOutcome(
+                delivery_id=delivery_id,
+                provider_id=provider_id,
+                table=table,
+                suite_name=f"contract_{table}",
+                expectation=rule.kind,
+                column=_column_of(rule.kwargs),
+                description=rule.description_de,
+                severity="error",
+                success=success,
+                observed_value=observed,
+                unexpected_count=unexpected,
+                element_count=elements,
+                sample_keys=[str(sample) for sample in samples or []],
+                duration_ms=(time.perf_counter() - started) * 1000,
             )
         )
     return outcomes
@@ -306,13 +361,14 @@ def current_deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, d
     return [(d, p, local_export_date(exported)) for d, p, exported in con.execute(CURRENT_DELIVERIES_SQL).fetchall()]
 
 
-def validate_staging(con: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutcome]:
-    """Errors for `table`: the contract suite per current delivery (with rows) and references."""
+def validate_staging(con: duckdb.DuckDBPyConnection, table: str, engine: str = "gx") -> list[CheckOutcome]:
+    """Errors for `table`: the contract suite per current delivery (with rows) and references.
+    `engine`: see validate_delivery."""
     outcomes = []
     delivering = set(fetch_polars(con, f"SELECT DISTINCT delivery_id FROM staging.{table}")["delivery_id"].to_list())
     for delivery_id, provider_id, export_date in current_deliveries(con):
         if delivery_id in delivering:
-            outcomes += validate_delivery(con, table, delivery_id, provider_id, export_date)
+            outcomes += validate_delivery(con, table, delivery_id, provider_id, export_date, engine)
     return outcomes + reference_outcomes(con, table)
 
 

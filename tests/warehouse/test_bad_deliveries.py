@@ -232,3 +232,23 @@ def test_kim_check_speaks_the_providers_language_and_writes_a_printable_page(goo
         assert verdict.get_attribute("class") in ("verdict not_clean", "verdict rejected")
         assert verdict.inner_text() == output.splitlines()[-2]  # the last line names the HTML file
         assert traffic.external == [] and traffic.console_errors == []
+
+
+def test_kim_check_loads_neither_great_expectations_nor_dagster_nor_the_report_stack(good_landing):
+    """Issue 18: the provider's check starts fast and needs only the small install. The contract's
+    rules run as DuckDB SQL there (checks.contract_sql, equal to the GX suites rule by rule:
+    tests/warehouse/test_validation.py)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from kim.cli import app\n"
+        f"result = CliRunner().invoke(app, ['check', {str(good_landing / 'awo' / PERIOD)!r}])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "heavy = ('great_expectations', 'dagster', 'matplotlib', 'jinja2', 'pandas')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr

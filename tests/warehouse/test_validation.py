@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -15,7 +16,13 @@ from synthetic import generate
 from warehouse.load import ingest_landing
 from warehouse.migrate import connect
 from warehouse.models import build_staging
-from warehouse.validation import record_outcomes, reference_outcomes, shift_outcomes, validate_rows
+from warehouse.validation import (
+    record_outcomes,
+    reference_outcomes,
+    shift_outcomes,
+    validate_rows,
+    validate_rows_sql,
+)
 
 END = "2026-10"
 EXPORT_DATE = date(2026, 11, 5)
@@ -109,6 +116,18 @@ def test_every_expectation_passes_good_rows_and_fails_broken_ones(staged, table,
     def outcome_of(frame):
         (outcome,) = validate_rows(frame, table, "d", "p", EXPORT_DATE, rules=[rule])
         assert outcome.description == description
+        # the same rule as DuckDB SQL (kim check) gives the same verdict, counts and sample keys
+        (in_sql,) = sql_outcomes(frame, table, rule)
+        assert (in_sql.expectation, in_sql.column, in_sql.description, in_sql.success) == (
+            outcome.expectation,
+            outcome.column,
+            outcome.description,
+            outcome.success,
+        )
+        if outcome.unexpected_count is not None:
+            assert (in_sql.unexpected_count, in_sql.element_count) == (outcome.unexpected_count, outcome.element_count)
+            # (GX lists a missing key as 'nan'; SQL leaves it out: it identifies nothing)
+            assert sorted(in_sql.sample_keys) == sorted(k for k in outcome.sample_keys if k != "nan")
         return outcome
 
     assert outcome_of(rows).success, description
@@ -116,6 +135,15 @@ def test_every_expectation_passes_good_rows_and_fails_broken_ones(staged, table,
     assert not failed.success, description
     if failed.unexpected_count is not None and "unique" not in failed.expectation:
         assert failed.unexpected_count == 1
+
+
+def sql_outcomes(frame: pd.DataFrame, table: str, rule) -> list:
+    con = duckdb.connect()
+    try:
+        con.register("delivery_rows", frame)
+        return validate_rows_sql(con, "delivery_rows", table, "d", "p", EXPORT_DATE, rules=[rule])
+    finally:
+        con.close()
 
 
 def test_references_between_tables_are_checked(staged):
