@@ -46,9 +46,9 @@ bench: $(STAMP)
 ## lock: re-resolve the dependencies of pyproject.toml into requirements.lock
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
-	.venv-lock/bin/pip install --quiet '.[test]'
+	.venv-lock/bin/pip install --quiet '.[pipeline,test]'
 	(echo "# Lock file: the exact environment (pip freeze of a fresh install of pyproject.toml's dependencies"; \
-	 echo "# and the 'test' extra on Python 3.11). Regenerate with 'make lock'."; \
+	 echo "# and the 'pipeline' and 'test' extras on Python 3.11). Regenerate with 'make lock'."; \
 	 .venv-lock/bin/pip freeze --exclude-editable | grep -v '^kim-monitor') > requirements.lock
 	rm -rf .venv-lock
 

@@ -567,5 +567,22 @@ def key_new() -> None:
     typer.echo(secrets.token_urlsafe(32))
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    sys.exit(app())
+# Packages of the optional 'pipeline' extra (pyproject.toml): a provider's small install has
+# only what `kim check` and `kim manifest` need.
+PIPELINE_PACKAGES = ("dagster", "dagster_webserver", "dagster_duckdb", "great_expectations", "matplotlib", "highspy", "scipy", "xlsxwriter", "babel")  # fmt: skip
+NEEDS_PIPELINE = (
+    "Dieser Befehl braucht die vollständige Installation (es fehlt das Paket '{package}'): "
+    "pip install 'kim-monitor[pipeline]'. Für Träger reichen 'kim check' und 'kim manifest'."
+)
+
+
+def main() -> None:
+    """The `kim` command: a pipeline command in a provider's small install says what to install."""
+    try:
+        app()
+    except ModuleNotFoundError as error:
+        package = (error.name or "").split(".")[0]
+        if package not in PIPELINE_PACKAGES or _DEBUG["on"]:
+            raise
+        console.print(NEEDS_PIPELINE.format(package=package), markup=False, soft_wrap=True)
+        sys.exit(EXIT_SETUP)

@@ -252,3 +252,32 @@ def test_kim_check_loads_neither_great_expectations_nor_dagster_nor_the_report_s
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_a_pipeline_command_in_the_small_install_names_the_missing_extra(good_landing, tmp_path):
+    """The small install (pyproject's core dependencies) has no Dagster, GX or LP solver: kim check
+    works there, a pipeline command ends with one German line and exit code 2 instead of a
+    traceback. Simulated by making those packages unimportable."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "for name in ('dagster', 'great_expectations', 'matplotlib', 'highspy', 'scipy', 'xlsxwriter', 'babel'):\n"
+        "    sys.modules[name] = None  # importing it fails, as in the small install\n"
+        "from kim.cli import main\n"
+        "sys.argv = ['kim', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    environment = {**__import__("os").environ, "KIM_DEMO_MODE": "1"}
+
+    def kim(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=environment)
+
+    checked = kim("check", str(good_landing / "awo" / PERIOD))
+    assert checked.returncode == 0 and "erfüllt alle Regeln" in checked.stdout, checked.stdout + checked.stderr
+    ran = kim("run", "--landing-dir", str(good_landing), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    said = ran.stdout + ran.stderr  # set-up errors go to stderr
+    assert said.strip().splitlines()[-1].startswith("Dieser Befehl braucht die vollständige Installation"), said
+    assert "pip install 'kim-monitor[pipeline]'" in said and "Traceback" not in said
