@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kim.config import ProgrammeConfig, Provider
 from kim.contract import FORMAT_VERSION, LOCAL_TIME_ZONE, MANIFEST_NAME, PERIOD_PATTERN
-from kim.errors import DeliveryRejected
+from kim.errors import DeliveryRejected, Problems, noted
 from kim.text import quoted
 
 # Resource limits (docs/security.md). The decoder reads a CSV file whole and a workbook sheet by
@@ -273,8 +273,9 @@ def expected_files(provider: Provider) -> set[str]:
     return {f"{table}.csv" for table in provider.tables}
 
 
-def verify_files(manifest: Manifest, digest: dict[str, str]) -> None:
-    """Every expected file is listed and present, no stray files, checksums match.
+def verify_files(manifest: Manifest, digest: dict[str, str], problems: Problems = None) -> None:
+    """Every expected file is listed and present, no stray files, checksums match (a mismatch is
+    kept in `problems` when given: kim.errors.noted).
 
     Row counts are verified by the decoder, which is the one that counts rows.
     """
@@ -333,12 +334,16 @@ def verify_files(manifest: Manifest, digest: dict[str, str]) -> None:
             )
         actual = digest[name]
         if actual != manifest.files[name].sha256:
-            raise DeliveryRejected(
-                delivery_dir,
-                "checksum_mismatch",
-                f"sha256 is {actual}, manifest.json says {quoted(manifest.files[name].sha256)}: "
-                "the file changed after export or was transferred incompletely; export again",
-                file_name=quoted(name, MAX_FILE_NAME_CHARS),
+            # the file is still read in kim check's one pass: its rows may have problems too
+            noted(
+                problems,
+                DeliveryRejected(
+                    delivery_dir,
+                    "checksum_mismatch",
+                    f"sha256 is {actual}, manifest.json says {quoted(manifest.files[name].sha256)}: "
+                    "the file changed after export or was transferred incompletely; export again",
+                    file_name=quoted(name, MAX_FILE_NAME_CHARS),
+                ),
             )
     for name in sorted(listed):
         if name.endswith(".xlsx"):

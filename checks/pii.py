@@ -187,18 +187,31 @@ def identifier_kind(header: str) -> str | None:
     return None
 
 
-def check_headers(headers: list[str], delivery_dir: Path, file_name: str) -> None:
+def header_rejections(headers: list[str], delivery_dir: Path, file_name: str) -> list[tuple[str, DeliveryRejected]]:
+    """Every header that looks like a direct identifier, with its rejection."""
+    found = []
     for header in headers:
         kind = identifier_kind(header)
         if kind:
-            raise DeliveryRejected(
-                delivery_dir,
-                "pii_column",
-                f"column '{header}' looks like {kind}, a direct identifier. Such data must never "
-                "leave the provider: remove the column from the export",
-                file_name=file_name,
-                source_row=1,
+            found.append(
+                (
+                    header,
+                    DeliveryRejected(
+                        delivery_dir,
+                        "pii_column",
+                        f"column '{header}' looks like {kind}, a direct identifier. Such data must never "
+                        "leave the provider: remove the column from the export",
+                        file_name=file_name,
+                        source_row=1,
+                    ),
+                )
             )
+    return found
+
+
+def check_headers(headers: list[str], delivery_dir: Path, file_name: str) -> None:
+    for _, rejection in header_rejections(headers, delivery_dir, file_name)[:1]:
+        raise rejection
 
 
 def _value_checks(column_type: str) -> list[tuple[str, str, bool]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -400,28 +401,16 @@ def check(
     Nennt jedes Problem mit Datei, Zeile und Spalte in den eigenen Spaltennamen des Trägers (--lang en:
     English). Exit code 0: the delivery passes; 1: it does not.
     """
-    from datetime import datetime
-
     from checks.provider_terms import LANGUAGES
-    from kim.errors import DeliveryRejected
-    from pipelines.self_check import format_result, rejection_result, report_result, self_check
+    from pipelines.self_check import check_delivery
 
     if lang not in LANGUAGES:
         raise typer.BadParameter(f"'{lang}': de or en", param_hint="--lang")
     settings = _settings(config=config)
-    try:
-        with _setup_errors():
-            report = self_check(delivery_dir.resolve(), settings.config)
-        result = report_result(report, lang)
-    except DeliveryRejected as rejection:
-        result = rejection_result(rejection, lang)
-    typer.echo(format_result(result))
-    if html is not None:
-        from pipelines.check_page import check_page
-
-        html.write_text(check_page(result, datetime.now()), encoding="utf-8")
-        typer.echo(("Ergebnis als HTML: " if lang == "de" else "Result as HTML: ") + str(html))
-    if result.verdict != "ok":
+    with _setup_errors():
+        text, passed = check_delivery(delivery_dir.resolve(), settings.config, lang, html)
+    typer.echo(text)
+    if not passed:
         raise typer.Exit(1)
 
 
@@ -567,13 +556,26 @@ def key_new() -> None:
     typer.echo(secrets.token_urlsafe(32))
 
 
-# Packages of the optional 'pipeline' extra (pyproject.toml): a provider's small install has
-# only what `kim check` and `kim manifest` need.
-PIPELINE_PACKAGES = ("dagster", "dagster_webserver", "dagster_duckdb", "great_expectations", "matplotlib", "highspy", "scipy", "xlsxwriter", "babel")  # fmt: skip
+PIPELINE_EXTRA = 'extra == "pipeline"'
 NEEDS_PIPELINE = (
     "Dieser Befehl braucht die vollständige Installation (es fehlt das Paket '{package}'): "
     "pip install 'kim-monitor[pipeline]'. Für Träger reichen 'kim check' und 'kim manifest'."
 )
+
+
+def pipeline_modules() -> set[str]:
+    """The import names of the optional 'pipeline' extra (pyproject.toml), from the installed
+    package's metadata: a provider's small install has only what kim check and kim manifest need."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        wanted = requires("kim-monitor") or []
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree without installing
+        return set()
+    names = (
+        re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0] for requirement in wanted if PIPELINE_EXTRA in requirement
+    )
+    return {name.lower().replace("-", "_") for name in names}
 
 
 def main() -> None:
@@ -582,7 +584,7 @@ def main() -> None:
         app()
     except ModuleNotFoundError as error:
         package = (error.name or "").split(".")[0]
-        if package not in PIPELINE_PACKAGES or _DEBUG["on"]:
+        if package not in pipeline_modules() or _DEBUG["on"]:
             raise
         console.print(NEEDS_PIPELINE.format(package=package), markup=False, soft_wrap=True)
         sys.exit(EXIT_SETUP)

@@ -32,6 +32,18 @@ class DeliveryRejected(Exception):
         return f"{where}: [{self.rule}] {self.message}"
 
 
+# kim check's one pass (issue 18): problems of the whole delivery are collected in a list instead
+# of raised where the rows can still be read after them; None (the pipeline): the first one raises.
+Problems = list[DeliveryRejected] | None
+
+
+def noted(problems: Problems, rejection: DeliveryRejected) -> None:
+    """Raise `rejection`, or keep it in `problems` (kim check) so the check goes on."""
+    if problems is None:
+        raise rejection
+    problems.append(rejection)
+
+
 def workbook_library_errors() -> tuple[type[BaseException], ...]:
     """The error types of the XLSX reader (fastexcel/calamine). transforms.decode.read_xlsx_tables
     translates the ones of opening a workbook, but loading a sheet can fail too (a sheet listed in

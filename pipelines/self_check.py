@@ -5,7 +5,7 @@ names and code values, as text or as a printable HTML page (pipelines.check_page
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,11 +30,15 @@ class SelfCheckReport:
     delivery: DecodedDelivery
     rejection: DeliveryRejected | None  # set when too many rows break rules
     check_outcomes: list[CheckOutcome]
+    # problems of the whole delivery after which its rows could still be checked (each alone
+    # rejects the delivery; kim.errors.noted)
+    problems: list[DeliveryRejected] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
         return (
             self.rejection is None
+            and not self.problems
             and self.delivery.violations.is_empty()
             and all(outcome.success for outcome in self.check_outcomes)
         )
@@ -47,8 +51,9 @@ def self_check(
     and the validation suites' outcome on the rows the pipeline would accept."""
     # A provider checks an export before putting it into landing/<provider>/<YYYY-MM>/, so the
     # folder may be named as they like; the manifest says whose delivery and which month it is.
+    problems: list[DeliveryRejected] = []
     try:
-        delivery = read_delivery(delivery_dir, load_config(config_path), check_folder=False)
+        delivery = read_delivery(delivery_dir, load_config(config_path), check_folder=False, problems=problems)
     except workbook_library_errors() as error:  # found by tests/transforms/test_fuzz_decoder.py
         raise unreadable_workbook(delivery_dir, error) from None
     try:
@@ -69,7 +74,7 @@ def self_check(
         outcomes = [outcome for table in delivery.tables for outcome in validate_staging(con, table, engine="sql")]
     finally:
         con.close()
-    return SelfCheckReport(delivery, rejection, outcomes)
+    return SelfCheckReport(delivery, rejection, outcomes, problems)
 
 
 # Rows refused only because the row they belong to was refused: listed under their cause, counted.
@@ -90,6 +95,8 @@ WORDS = {
         "die Quarantäne und fehlten in den Zahlen (oder eine Prüfung oben schlug fehl). Bitte korrigieren und "
         "erneut exportieren.",
         "ok": "OK: {where} erfüllt alle Regeln ({total} Zeilen).",
+        "problems": "ABGELEHNT: Die Lieferung würde abgelehnt – {count} Problem(e) der ganzen Lieferung (oben "
+        "zuerst); dazu {bad} von {total} Zeilen fehlerhaft. Bitte alles Genannte beheben und erneut exportieren.",
     },
     "en": {
         "line": "line",
@@ -105,6 +112,8 @@ WORDS = {
         "not_clean": "NOT CLEAN: the delivery would be accepted, but {bad} of {total} rows would be quarantined and "
         "missing from the figures (or a check above failed). Please correct and export again.",
         "ok": "OK: {where} passes every rule ({total} rows).",
+        "problems": "REJECTED: the delivery would be rejected – {count} problem(s) of the whole delivery (listed "
+        "first); besides, {bad} of {total} rows are bad. Please fix everything listed and export again.",
     },
 }
 
@@ -150,18 +159,17 @@ def where(finding: Finding, folder: str, language: str) -> str:
     return place
 
 
+def _problem_finding(rejection: DeliveryRejected, language: str) -> Finding:
+    """A problem of the whole delivery: where, the rule's title and its detail."""
+    title = delivery_rule_title(rejection.rule, language)
+    return Finding(rejection.file_name, rejection.source_row, None, rejection.rule, title, rejection.message)
+
+
 def rejection_result(rejection: DeliveryRejected, language: str = "de") -> CheckResult:
-    """A delivery rejected as a whole: where, the rule's title and its detail."""
+    """A delivery that could not be read further: its problem (nothing else could be checked)."""
     words = WORDS[language]
-    finding = Finding(
-        rejection.file_name,
-        rejection.source_row,
-        None,
-        rejection.rule,
-        delivery_rule_title(rejection.rule, language),
-        rejection.message,
-    )
     summary = f"{words['rejected']}: {delivery_rule_title(rejection.rule, language)}"
+    finding = _problem_finding(rejection, language)
     return CheckResult(_folder(rejection.delivery_dir), [finding], "rejected", summary, language)
 
 
@@ -192,7 +200,8 @@ def report_result(report: SelfCheckReport, language: str = "de") -> CheckResult:
     delivery = report.delivery
     terms = ProviderTerms(delivery.manifest.provider.profile, delivery.file_names, language)
     words = WORDS[language]
-    findings = _violation_findings(report, terms)
+    findings = [_problem_finding(problem, language) for problem in report.problems]
+    findings += _violation_findings(report, terms)
     for failure in (o for o in report.check_outcomes if not o.success):
         columns = ", ".join(terms.column(failure.table, c) for c in (failure.column or "").split(",") if c)
         counts = {"bad": number(failure.unexpected_count or 0, language), "total": number(failure.element_count or 0, language)}  # fmt: skip
@@ -207,7 +216,10 @@ def report_result(report: SelfCheckReport, language: str = "de") -> CheckResult:
         )
     folder = _folder(delivery.manifest.delivery_dir)
     figures = {"bad": number(delivery.bad_rows.height, language), "total": number(delivery.total_rows, language)}
-    if report.rejection is not None:
+    if report.problems:
+        count = len(report.problems)
+        verdict, summary = "rejected", words["problems"].format(count=number(count, language), **figures)
+    elif report.rejection is not None:
         verdict, summary = "rejected", words["too_many"].format(**figures)
     elif not report.passed:
         verdict, summary = "not_clean", words["not_clean"].format(**figures)
@@ -235,3 +247,19 @@ def format_rejection(rejection: DeliveryRejected, language: str = "de") -> str:
 
 def format_report(report: SelfCheckReport, language: str = "de") -> str:
     return format_result(report_result(report, language))
+
+
+def check_delivery(delivery_dir: Path, config_path: Path, language: str, html: Path | None) -> tuple[str, bool]:
+    """`kim check`: the result as text (and, with `html`, as a page written there); whether the
+    delivery is clean. Set-up errors (configuration) propagate."""
+    try:
+        result = report_result(self_check(delivery_dir, config_path), language)
+    except DeliveryRejected as rejection:
+        result = rejection_result(rejection, language)
+    text = format_result(result)
+    if html is not None:
+        from pipelines.check_page import check_page
+
+        html.write_text(check_page(result, datetime.now()), encoding="utf-8")
+        text += "\n" + ("Ergebnis als HTML: " if language == "de" else "Result as HTML: ") + str(html)
+    return text, result.verdict == "ok"

@@ -25,7 +25,7 @@ from checks import pii
 from checks.findings import VIOLATION_SCHEMA, no_violations
 from kim.config import Profile
 from kim.contract import EARLIEST_PLAUSIBLE_DATE, ID_PATTERN, TABLES, Column, int_range
-from kim.errors import DeliveryRejected
+from kim.errors import DeliveryRejected, Problems, noted
 
 # Line 1 of a file is its header, so data row i (0-based) sits on line i + 2.
 FIRST_DATA_LINE = 2
@@ -340,6 +340,65 @@ def _missing_column_message(name: str, table: str, profile: Profile) -> str:
     return f"required column {named} of table '{table}' is missing"
 
 
+def _format_columns(
+    frame: pl.DataFrame, table: str, profile: Profile, file_name: str, delivery_dir: Path, problems: Problems
+) -> pl.DataFrame | None:
+    """The frame with the exchange format's columns: the provider's renamed, an optional one that is
+    missing added empty. A column that must not be there is a problem (left out in kim check's one
+    pass); None when the table cannot be read as the format's table."""
+    for header, rejection in pii.header_rejections(frame.columns, delivery_dir, file_name):
+        noted(problems, rejection)
+        frame = frame.drop(header)
+    frame = frame.rename(profile.column_renames(table), strict=False)
+    known = [column.name for column in TABLES[table]]
+    unknown = [pii.shown_column_name(name, i) for i, name in enumerate(frame.columns) if name not in known]
+    if len(unknown) > len(frame.columns) // 2:
+        # Most "column names" are unknown: the first line is data, not a header. Its cells are never
+        # repeated in the message (they may be ids).
+        noted(
+            problems,
+            DeliveryRejected(
+                delivery_dir,
+                "header_missing",
+                f"the first line does not name the columns of table '{table}' (expected: "
+                f"{', '.join(known)}): is the header row missing, or the profile '{profile.name}' wrong?",
+                file_name=file_name,
+                source_row=1,
+            ),
+        )
+        return None
+    if unknown:
+        noted(
+            problems,
+            DeliveryRejected(
+                delivery_dir,
+                "column_unknown",
+                f"column(s) {', '.join(unknown)} are not part of exchange format v1 "
+                f"table '{table}' and not mapped by profile '{profile.name}'. Columns that could "
+                "identify a person must never be exported; rename or remove them",
+                file_name=file_name,
+                source_row=1,
+            ),
+        )
+        frame = frame.select(name for name in frame.columns if name in known)
+    for column in TABLES[table]:
+        if column.name not in frame.columns:
+            if column.required:
+                noted(
+                    problems,
+                    DeliveryRejected(
+                        delivery_dir,
+                        "column_missing",
+                        _missing_column_message(column.name, table, profile),
+                        file_name=file_name,
+                        source_row=1,
+                    ),
+                )
+                return None
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column.name))
+    return frame
+
+
 def decode_table(
     frame: pl.DataFrame,
     table: str,
@@ -348,54 +407,31 @@ def decode_table(
     delivery_dir: Path,
     export_date: date,
     districts: Sequence[str] = (),
-) -> DecodedTable:
+    problems: Problems = None,
+) -> DecodedTable | None:
     """Rename to exchange-format columns, guard against identifiers, type every column and collect
-    the rows that break a value rule."""
-    pii.check_headers(frame.columns, delivery_dir, file_name)
-    frame = frame.rename(profile.column_renames(table), strict=False)
-    known = [column.name for column in TABLES[table]]
-    unknown = [pii.shown_column_name(name, i) for i, name in enumerate(frame.columns) if name not in known]
-    if len(unknown) > len(frame.columns) // 2:
-        # Most "column names" are unknown: the first line is data, not a header. Its cells are never
-        # repeated in the message (they may be ids).
-        raise DeliveryRejected(
+    the rows that break a value rule. With `problems` (kim check's one pass) a problem of the file
+    is kept there and the rows are still checked where they can be: a column that must not be
+    there is left out; None when the table cannot be read as the format's table at all."""
+    columns = _format_columns(frame, table, profile, file_name, delivery_dir, problems)
+    if columns is None:
+        return None
+    frame = columns
+    try:
+        pii.check_values(
+            frame,
+            {c.name: c.type for c in TABLES[table]},
             delivery_dir,
-            "header_missing",
-            f"the first line does not name the columns of table '{table}' (expected: "
-            f"{', '.join(known)}): is the header row missing, or the profile '{profile.name}' wrong?",
-            file_name=file_name,
-            source_row=1,
+            file_name,
+            free_codes=tuple(c.name for c in TABLES[table] if c.type == "code" and not c.codes),
         )
-    if unknown:
-        raise DeliveryRejected(
-            delivery_dir,
-            "column_unknown",
-            f"column(s) {', '.join(unknown)} are not part of exchange format v1 "
-            f"table '{table}' and not mapped by profile '{profile.name}'. Columns that could "
-            "identify a person must never be exported; rename or remove them",
-            file_name=file_name,
-            source_row=1,
-        )
-    for column in TABLES[table]:
-        if column.name not in frame.columns:
-            if column.required:
-                raise DeliveryRejected(
-                    delivery_dir,
-                    "column_missing",
-                    _missing_column_message(column.name, table, profile),
-                    file_name=file_name,
-                    source_row=1,
-                )
-            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column.name))
-    pii.check_values(
-        frame,
-        {c.name: c.type for c in TABLES[table]},
-        delivery_dir,
-        file_name,
-        free_codes=tuple(c.name for c in TABLES[table] if c.type == "code" and not c.codes),
-    )
-    if districts and "district" in frame.columns:
-        check_districts(frame, profile, districts, delivery_dir, file_name)
+        if districts and "district" in frame.columns:
+            check_districts(frame, profile, districts, delivery_dir, file_name)
+    except DeliveryRejected as rejection:
+        noted(problems, rejection)  # the rows are still checked: their other problems are listed too
+        # a workbook date cell where a year or code belongs is checked as its text from here on
+        misplaced = [c.name for c in TABLES[table] if c.type != "date" and frame.schema[c.name] == pl.Date]
+        frame = frame.with_columns(pl.col(misplaced).cast(pl.String))
 
     frame = frame.with_row_index("source_row", offset=FIRST_DATA_LINE).with_columns(pl.col("source_row").cast(pl.Int64))
     typed_columns, violation_frames = [], []

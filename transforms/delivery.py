@@ -12,7 +12,7 @@ from checks.row_rules import cascade_to_children, cross_column_violations
 from checks.rules import render
 from kim.config import ProgrammeConfig
 from kim.contract import PRIMARY_KEYS, TABLES
-from kim.errors import DeliveryRejected
+from kim.errors import DeliveryRejected, Problems, noted
 from transforms.decode import (
     decode_table,
     normalise_xlsx_cell_types,
@@ -67,32 +67,44 @@ class DecodedDelivery:
         return rows.with_columns(value=pl.lit(None, dtype=pl.String))
 
 
-def _check_row_count(manifest: Manifest, file_name: str, counted: int, listed: int, what: str) -> None:
+def _check_row_count(
+    manifest: Manifest, file_name: str, counted: int, listed: int, what: str, problems: Problems = None
+) -> None:
     if counted != listed:
-        raise DeliveryRejected(
+        rejection = DeliveryRejected(
             manifest.delivery_dir,
             "row_count_mismatch",
             f"{what} has {counted} data rows, manifest.json says {listed}: "
             "the export is incomplete or the manifest is stale; export again",
             file_name=file_name,
         )
+        noted(problems, rejection)
 
 
 def read_verified_manifest(
-    delivery_dir: Path, config: ProgrammeConfig, digest: dict[str, str] | None = None, check_folder: bool = True
+    delivery_dir: Path,
+    config: ProgrammeConfig,
+    digest: dict[str, str] | None = None,
+    check_folder: bool = True,
+    problems: Problems = None,
 ) -> Manifest:
     """The manifest, with every file present and matching its checksum."""
     manifest = read_manifest(delivery_dir, config, check_folder)
-    verify_files(manifest, digest if digest is not None else folder_digest(delivery_dir))
+    verify_files(manifest, digest if digest is not None else folder_digest(delivery_dir), problems)
     return manifest
 
 
-def read_delivery(delivery_dir: Path, config: ProgrammeConfig, check_folder: bool = True) -> DecodedDelivery:
-    """Verify and decode a delivery; raises DeliveryRejected for problems of the whole delivery."""
-    return decode_delivery(read_verified_manifest(delivery_dir, config, check_folder=check_folder))
+def read_delivery(
+    delivery_dir: Path, config: ProgrammeConfig, check_folder: bool = True, problems: Problems = None
+) -> DecodedDelivery:
+    """Verify and decode a delivery; raises DeliveryRejected for problems of the whole delivery.
+    With `problems` (kim check's one pass), those after which rows can still be read are kept
+    there instead, and the check goes on (kim.errors.noted)."""
+    manifest = read_verified_manifest(delivery_dir, config, check_folder=check_folder, problems=problems)
+    return decode_delivery(manifest, problems)
 
 
-def _raw_tables(manifest: Manifest) -> dict[str, tuple[str, pl.DataFrame]]:
+def _raw_tables(manifest: Manifest, problems: Problems = None) -> dict[str, tuple[str, pl.DataFrame]]:
     """table -> (file name for messages, all-text frame), after file-level checks."""
     delivery_dir = manifest.delivery_dir
     provider = manifest.provider
@@ -108,42 +120,52 @@ def _raw_tables(manifest: Manifest) -> dict[str, tuple[str, pl.DataFrame]]:
             )
         entry = manifest.files[XLSX_FILE]
         _check_row_count(
-            manifest, XLSX_FILE, sum(sheets[t].height for t in provider.tables), entry.rows, "the workbook"
+            manifest, XLSX_FILE, sum(sheets[t].height for t in provider.tables), entry.rows, "the workbook", problems
         )
         raw = {}
         for table in provider.tables:
             name = f"{XLSX_FILE}[{table}]"
             if entry.sheets and table in entry.sheets:
-                _check_row_count(manifest, name, sheets[table].height, entry.sheets[table], f"sheet '{table}'")
+                _check_row_count(
+                    manifest, name, sheets[table].height, entry.sheets[table], f"sheet '{table}'", problems
+                )
             raw[table] = (name, normalise_xlsx_cell_types(sheets[table]))
         return raw
     raw = {}
     for table in provider.tables:
         file_name = f"{table}.csv"
-        frame = read_csv_table(delivery_dir / file_name, provider.profile)
-        _check_row_count(manifest, file_name, frame.height, manifest.files[file_name].rows, file_name)
+        try:
+            frame = read_csv_table(delivery_dir / file_name, provider.profile)
+        except DeliveryRejected as unreadable:
+            noted(problems, unreadable)
+            continue  # kim check: the other files are still checked
+        _check_row_count(manifest, file_name, frame.height, manifest.files[file_name].rows, file_name, problems)
         raw[table] = (file_name, frame)
     return raw
 
 
-def decode_delivery(manifest: Manifest) -> DecodedDelivery:
-    """Decode the files of a verified delivery and find every row that breaks a rule."""
+def decode_delivery(manifest: Manifest, problems: Problems = None) -> DecodedDelivery:
+    """Decode the files of a verified delivery and find every row that breaks a rule (`problems`:
+    see read_delivery; a table that cannot be read is then left out)."""
     provider = manifest.provider
     export_date = local_export_date(manifest.exported_at)
     tables, file_names, violations = {}, {}, []
-    for table, (file_name, raw) in _raw_tables(manifest).items():
+    for table, (file_name, raw) in _raw_tables(manifest, problems).items():
         decoded = decode_table(
-            raw, table, provider.profile, file_name, manifest.delivery_dir, export_date, manifest.districts
+            raw, table, provider.profile, file_name, manifest.delivery_dir, export_date, manifest.districts, problems
         )
+        if decoded is None:
+            continue
         tables[table], file_names[table] = decoded.frame, file_name
         violations.append(decoded.violations)
     if "cases" in tables and tables["cases"].is_empty():
-        raise DeliveryRejected(
+        empty = DeliveryRejected(
             manifest.delivery_dir,
             "cases_empty",
             "cases has no data rows: a delivery is a full snapshot and always contains the provider's cases",
             file_name=file_names["cases"],
         )
+        noted(problems, empty)
     violations.append(cross_column_violations(tables, file_names))
     found = pl.concat(violations)
     found = pl.concat([found, cascade_to_children(tables, found, file_names)])

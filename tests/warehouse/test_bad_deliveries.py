@@ -281,3 +281,48 @@ def test_a_pipeline_command_in_the_small_install_names_the_missing_extra(good_la
     said = ran.stdout + ran.stderr  # set-up errors go to stderr
     assert said.strip().splitlines()[-1].startswith("Dieser Befehl braucht die vollständige Installation"), said
     assert "pip install 'kim-monitor[pipeline]'" in said and "Traceback" not in said
+
+
+def test_kim_check_finds_every_problem_of_the_issues_example_in_one_pass(good_landing, tmp_path):
+    """Issue 18's example: an awo export with an impossible date, an extra 'Vorname' column and a
+    manifest row count off by one used to report only the row count. Now all three are listed (the
+    column is left out so the rows can still be checked), and the verdict is a rejection."""
+    import json
+
+    export = tmp_path / "awo" / PERIOD
+    shutil.copytree(good_landing / "awo" / PERIOD, export)
+    _edit_awo_cases(export, {0: {"Fallbeginn": "2026-02-31"}})
+    cases = (export / "cases.csv").read_bytes().decode("cp1252").splitlines()
+    cases = [cases[0] + ",Vorname"] + [line + ",Anna" for line in cases[1:]]
+    (export / "cases.csv").write_bytes(("\n".join(cases) + "\n").encode("cp1252"))
+    assert CliRunner().invoke(app, ["manifest", str(export)]).exit_code == 0
+    manifest = json.loads((export / "manifest.json").read_text())
+    manifest["files"]["needs.csv"]["rows"] += 1
+    (export / "manifest.json").write_text(json.dumps(manifest))
+
+    result = CliRunner().invoke(app, ["check", str(export)])
+    output = result.output
+    assert result.exit_code == 1, output
+    assert "awo/2026-10/needs.csv [row_count_mismatch]" in output
+    assert "awo/2026-10/cases.csv, Zeile 1 [pii_column]" in output and "'Vorname'" in output
+    assert "cases.csv, Zeile 2, Spalte 'Fallbeginn' [date_format]" in output
+    assert output.splitlines()[-1].startswith("ABGELEHNT: Die Lieferung würde abgelehnt – 2 Problem(e)")
+
+
+def test_kim_check_goes_on_past_an_unreadable_file(good_landing, tmp_path):
+    """A file that cannot be read as CSV is listed, and the other files are still checked."""
+    export = tmp_path / "caritas" / PERIOD
+    shutil.copytree(good_landing / "caritas" / PERIOD, export)
+    needs = (export / "needs.csv").read_bytes().decode("utf-8-sig").split("\n")
+    header = needs[0].split(";")
+    fields = needs[1].split(";")
+    fields[header.index("category")] = "gibt_es_nicht"
+    needs[1] = ";".join(fields)
+    (export / "needs.csv").write_bytes("\n".join(needs).encode("utf-8-sig"))
+    assert CliRunner().invoke(app, ["manifest", str(export)]).exit_code == 0
+    (export / "contacts.csv").write_bytes((export / "contacts.csv").read_bytes() + b"\xff\xfe broken\n")
+    output = CliRunner().invoke(app, ["check", str(export)]).output
+    assert "caritas/2026-10/contacts.csv [checksum_mismatch]" in output
+    assert "caritas/2026-10/contacts.csv, Zeile" in output and "[encoding]" in output
+    assert "needs.csv, Zeile 2, Spalte 'category' [code_list]" in output
+    assert "ABGELEHNT:" in output.splitlines()[-1]
