@@ -7,7 +7,7 @@ Generates the tier's synthetic deliveries, then times in a fresh DuckDB file (on
 
 1. load        warehouse.load.ingest_landing (after warehouse.migrate.connect) -- the baseline
 2. staging     warehouse.models.build_staging
-3. validation  warehouse.validation.validate_staging for every table of exchange format v1 (not at L)
+3. validation  warehouse.validation.validate_staging for every table of exchange format v1 (at L as SQL batches)
 4. indicators  warehouse.models.build_marts (dimensions, every mart model), then the indicator build
                (warehouse.indicator_build), yearly values and revisions
 5. headline    the SQL of the three headline indicators on the built warehouse, and the pandas

@@ -28,10 +28,12 @@ DUCKDB_TYPES = {
     "Int64Dtype": ("BIGINT",),
 }
 COUNTS = """
-SELECT count(*) AS elements,
+SELECT {group} AS batch,
+       count(*) AS elements,
        count(*) FILTER (WHERE {broken}) AS unexpected,
        list_slice(list({key}) FILTER (WHERE {broken} AND {key} IS NOT NULL), 1, {samples}) AS samples
 FROM {source}
+GROUP BY ALL
 """
 TYPE_OF = "SELECT column_type FROM (DESCRIBE SELECT {column} FROM {relation})"
 
@@ -61,8 +63,9 @@ def _condition(rule: ContractRule) -> tuple[str, list[Any]]:
     return f"({column} IS NOT NULL AND {column} {negated}IN ({marks}))", list(condition.values)
 
 
-def _broken(rule: ContractRule) -> tuple[str, list[Any], str]:
-    """The condition of a broken row, its parameters and the relation it is read from."""
+def _broken(rule: ContractRule, group: str | None) -> tuple[str, list[Any], str]:
+    """The condition of a broken row, its parameters and the relation it is read from (`group`: the
+    column of a batch of deliveries, within which keys must be unique)."""
     arguments = rule.kwargs
     kind = rule.kind
     if kind in ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"):
@@ -70,7 +73,8 @@ def _broken(rule: ContractRule) -> tuple[str, list[Any], str]:
         quoted = ", ".join(_identifier(c) for c in columns)
         present = " OR ".join(f"{_identifier(c)} IS NOT NULL" for c in columns)
         # every row of a repeated key counts (as GX does); a key without any value is ignored
-        source = f"(SELECT *, count(*) OVER (PARTITION BY {quoted}) AS _copies FROM {{relation}})"
+        within = f"{_identifier(group)}, " if group else ""
+        source = f"(SELECT *, count(*) OVER (PARTITION BY {within}{quoted}) AS _copies FROM {{relation}})"
         return f"({present}) AND _copies > 1", [], source
     if kind == "expect_column_pair_values_a_to_be_greater_than_b":
         a, b = _identifier(arguments["column_A"]), _identifier(arguments["column_B"])
@@ -92,17 +96,21 @@ def _broken(rule: ContractRule) -> tuple[str, list[Any], str]:
     raise ValueError(f"no SQL for the contract rule {kind}: add it to checks.contract_sql")
 
 
-def rule_query(rule: ContractRule, relation: str, key: str) -> RuleQuery:
-    """The query of one rule over `relation` (rows it applies to, broken rows, sample keys)."""
+def rule_query(rule: ContractRule, relation: str, key: str, group: str | None = None) -> RuleQuery:
+    """The query of one rule over `relation`: per value of the column `group` (a batch of
+    deliveries; None: the relation is one) the rows it applies to, the broken rows and sample keys,
+    as rows (batch, elements, unexpected, samples). A batch without rows the rule applies to has
+    no row."""
     if rule.kind == "expect_column_values_to_be_in_type_list":
         allowed = tuple(t for dtype in rule.kwargs["type_list"] for t in DUCKDB_TYPES.get(dtype, ()))
         sql = TYPE_OF.format(column=_identifier(rule.kwargs["column"]), relation=relation)
         return RuleQuery(sql, [], allowed)
-    broken, parameters, source = _broken(rule)
+    broken, parameters, source = _broken(rule, group)
     applies, condition_parameters = _condition(rule)
     source = source.format(relation=relation)
     if rule.condition is not None:
         source = f"(SELECT * FROM {source} WHERE {applies})"
-    sql = COUNTS.format(broken=broken, key=_identifier(key), samples=SAMPLE_KEYS, source=source)
+    batch = _identifier(group) if group else "NULL"
+    sql = COUNTS.format(group=batch, broken=broken, key=_identifier(key), samples=SAMPLE_KEYS, source=source)
     # placeholders in the text's order: the broken condition twice, then the rows it applies to
     return RuleQuery(sql, parameters + parameters + condition_parameters)

@@ -39,6 +39,19 @@ DELIVERY_ROWS_SQL = "SELECT * EXCLUDE (delivery_id, provider_id, source_row) FRO
 DATA_VERSION_SQL = """
 SELECT sha256(? || ':' || coalesce(sum(hash(t)), 0)::VARCHAR) FROM staging.{table} t WHERE t.delivery_id = ?
 """
+# The same data version for many deliveries of a table in one scan (grouped DATA_VERSION_SQL).
+DATA_VERSIONS_SQL = """
+SELECT t.delivery_id, sha256(t.delivery_id || ':' || coalesce(sum(hash(t)), 0)::VARCHAR)
+FROM staging.{table} t WHERE t.delivery_id IN (SELECT unnest(?)) GROUP BY t.delivery_id
+"""
+BATCH_ROWS_SQL = (
+    "CREATE OR REPLACE TEMP TABLE delivery_rows AS SELECT * EXCLUDE (provider_id, source_row) "
+    "FROM staging.{table} WHERE delivery_id IN (SELECT unnest(?))"
+)
+# From this many deliveries of a table to validate at once (a first load, tier L), the contract's
+# rules run as one SQL batch per rule (checks.contract_sql, equal to the GX suite rule by rule)
+# instead of one GX suite per delivery (~1 s each).
+GX_MAX_DELIVERIES = 25
 RESULT_IS_RECORDED = "SELECT 1 FROM dq.check_results WHERE data_version = ? AND suite_name = ? LIMIT 1"
 RECORDED_OUTCOMES = """
 SELECT delivery_id, provider_id, expectation, column_name, description, severity, success, observed_value,
@@ -128,8 +141,14 @@ def _recorded_outcomes(
 ) -> list[CheckOutcome] | None:
     """The recorded outcomes of the contract suite for the current state of the delivery's rows,
     or None if there are none, or if they were made by other rules (an upgrade changed the suite)."""
-    suite_name = f"contract_{table}"
     version = fetch_scalar(con, DATA_VERSION_SQL.format(table=table), [delivery_id, delivery_id])
+    return _recorded_for_version(con, table, version, export_date)
+
+
+def _recorded_for_version(
+    con: duckdb.DuckDBPyConnection, table: str, version: str, export_date: date
+) -> list[CheckOutcome] | None:
+    suite_name = f"contract_{table}"
     rows = con.execute(RECORDED_OUTCOMES, [version, suite_name]).fetchall()
     if not rows:
         return None
@@ -220,35 +239,72 @@ def validate_rows_sql(
     """The contract's rules as DuckDB SQL (checks.contract_sql) on `relation` (a table or view of
     one delivery's rows of `table`, named by the caller): the verdicts of `validate_rows` without
     Great Expectations, for `kim check`."""
+    return _sql_rule_outcomes(con, relation, table, {delivery_id: provider_id}, export_date, None, rules)
+
+
+def _sql_rule_outcomes(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    table: str,
+    deliveries: dict[str, str],
+    export_date: date,
+    group: str | None,
+    rules: list[ContractRule] | None = None,
+) -> list[CheckOutcome]:
+    """Per rule and delivery (delivery_id -> provider_id) its outcome; `group`: the column of
+    `relation` holding the delivery (None: the relation is the one delivery's rows)."""
     key = PRIMARY_KEYS[table][0]
     outcomes = []
     for rule in contract_rules(table, export_date) if rules is None else rules:
         started = time.perf_counter()
-        query = rule_query(rule, relation, key)
+        query = rule_query(rule, relation, key, group)
+        observed, found = None, {}
         if query.type_check is not None:
             observed = str(fetch_scalar(con, query.sql))
-            success, unexpected, elements, samples = observed in query.type_check, None, None, []
         else:
-            ((elements, unexpected, samples),) = con.execute(query.sql, query.parameters).fetchall()
-            success, observed = unexpected == 0, None
-        outcomes.append(
-            CheckOutcome(
-                delivery_id=delivery_id,
-                provider_id=provider_id,
-                table=table,
-                suite_name=f"contract_{table}",
-                expectation=rule.kind,
-                column=_column_of(rule.kwargs),
-                description=rule.description_de,
-                severity="error",
-                success=success,
-                observed_value=observed,
-                unexpected_count=unexpected,
-                element_count=elements,
-                sample_keys=[str(sample) for sample in samples or []],
-                duration_ms=(time.perf_counter() - started) * 1000,
+            found = {batch: rest for batch, *rest in con.execute(query.sql, query.parameters).fetchall()}
+        milliseconds = (time.perf_counter() - started) * 1000 / max(len(deliveries), 1)
+        for delivery_id, provider_id in deliveries.items():
+            elements, unexpected, samples = found.get(delivery_id if group else None, (0, 0, []))
+            typed = query.type_check is not None
+            outcomes.append(
+                CheckOutcome(
+                    delivery_id=delivery_id,
+                    provider_id=provider_id,
+                    table=table,
+                    suite_name=f"contract_{table}",
+                    expectation=rule.kind,
+                    column=_column_of(rule.kwargs),
+                    description=rule.description_de,
+                    severity="error",
+                    success=(observed in (query.type_check or ())) if typed else unexpected == 0,
+                    observed_value=observed,
+                    unexpected_count=None if typed else unexpected,
+                    element_count=None if typed else elements,
+                    sample_keys=[str(sample) for sample in samples or []],
+                    duration_ms=milliseconds,
+                )
             )
-        )
+    return outcomes
+
+
+def _validate_batch(
+    con: duckdb.DuckDBPyConnection, table: str, deliveries: list[tuple[str, str, date]]
+) -> list[CheckOutcome]:
+    """The contract on many deliveries of `table` at once: recorded outcomes where the rows did
+    not change, the rest as one SQL query per rule and export date (the rules' date bounds)."""
+    versions = dict(con.execute(DATA_VERSIONS_SQL.format(table=table), [[d for d, _, _ in deliveries]]).fetchall())
+    outcomes: list[CheckOutcome] = []
+    pending: dict[date, dict[str, str]] = {}
+    for delivery_id, provider_id, export_date in deliveries:
+        recorded = _recorded_for_version(con, table, versions[delivery_id], export_date)
+        if recorded is None:
+            pending.setdefault(export_date, {})[delivery_id] = provider_id
+        else:
+            outcomes += recorded
+    for export_date, batch in sorted(pending.items()):
+        con.execute(BATCH_ROWS_SQL.format(table=table), [list(batch)])
+        outcomes += _sql_rule_outcomes(con, "delivery_rows", table, batch, export_date, "delivery_id")
     return outcomes
 
 
@@ -361,13 +417,19 @@ def current_deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, d
     return [(d, p, local_export_date(exported)) for d, p, exported in con.execute(CURRENT_DELIVERIES_SQL).fetchall()]
 
 
-def validate_staging(con: duckdb.DuckDBPyConnection, table: str, engine: str = "gx") -> list[CheckOutcome]:
+def validate_staging(con: duckdb.DuckDBPyConnection, table: str, engine: str = "auto") -> list[CheckOutcome]:
     """Errors for `table`: the contract suite per current delivery (with rows) and references.
-    `engine`: see validate_delivery."""
-    outcomes = []
+    `engine`: "gx" (one GX suite per delivery), "sql" (the same rules in DuckDB, see
+    validate_delivery), "auto": GX up to GX_MAX_DELIVERIES deliveries, else SQL in one batch."""
     delivering = set(fetch_polars(con, f"SELECT DISTINCT delivery_id FROM staging.{table}")["delivery_id"].to_list())
-    for delivery_id, provider_id, export_date in current_deliveries(con):
-        if delivery_id in delivering:
+    current = [delivery for delivery in current_deliveries(con) if delivery[0] in delivering]
+    if engine == "auto":
+        engine = "gx" if len(current) <= GX_MAX_DELIVERIES else "batch"
+    outcomes = []
+    if engine == "batch" and current:
+        outcomes = _validate_batch(con, table, current)
+    elif engine != "batch":
+        for delivery_id, provider_id, export_date in current:
             outcomes += validate_delivery(con, table, delivery_id, provider_id, export_date, engine)
     return outcomes + reference_outcomes(con, table)
 
@@ -378,8 +440,15 @@ def record_outcomes(con: duckdb.DuckDBPyConnection, outcomes: list[CheckOutcome]
     by_suite: dict[tuple[str, str, str], list[CheckOutcome]] = {}
     for outcome in outcomes:
         by_suite.setdefault((outcome.delivery_id, outcome.table, outcome.suite_name), []).append(outcome)
+    versions: dict[tuple[str, str], str] = {}
+    for table in {table for _, table, _ in by_suite}:
+        ids = sorted({delivery_id for delivery_id, other, _ in by_suite if other == table})
+        found = con.execute(DATA_VERSIONS_SQL.format(table=table), [ids]).fetchall()
+        versions.update({(delivery_id, table): version for delivery_id, version in found})
     for (delivery_id, table, suite), group in by_suite.items():
-        version = fetch_scalar(con, DATA_VERSION_SQL.format(table=table), [delivery_id, delivery_id])
+        version = versions.get((delivery_id, table)) or fetch_scalar(
+            con, DATA_VERSION_SQL.format(table=table), [delivery_id, delivery_id]
+        )
         if exists(con, RESULT_IS_RECORDED, [version, suite]):
             continue
         rows += [

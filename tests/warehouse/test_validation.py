@@ -22,6 +22,7 @@ from warehouse.validation import (
     shift_outcomes,
     validate_rows,
     validate_rows_sql,
+    validate_staging,
 )
 
 END = "2026-10"
@@ -251,3 +252,53 @@ def test_a_jumping_code_share_warns(staged):
     finally:
         staged.execute("DELETE FROM raw.contacts WHERE delivery_id = ?", [current])
         staged.execute("INSERT INTO raw.contacts SELECT * FROM saved; DROP TABLE saved")
+
+
+def _comparable(outcomes) -> list[tuple]:
+    return sorted(
+        (
+            o.delivery_id,
+            o.provider_id,
+            o.suite_name,
+            o.expectation,
+            o.column or "",
+            o.success,
+            o.unexpected_count,
+            o.element_count,
+        )
+        for o in outcomes
+        if o.expectation != "expect_column_values_to_be_in_type_list"  # GX reports a pandas dtype: success only
+    )
+
+
+def test_the_sql_batch_over_all_deliveries_gives_the_gx_suites_outcomes(staged):
+    """Issue 17 (validation at L): from GX_MAX_DELIVERIES deliveries on, the contract runs as one SQL
+    query per rule over every delivery at once. Per delivery and rule it gives what the GX suites
+    give, on clean rows and after breaking rules in two deliveries."""
+    # outcomes recorded by other tests would be reused instead of computed: set them aside
+    staged.execute("CREATE TEMP TABLE needs_saved AS SELECT * FROM staging.needs")
+    staged.execute("CREATE TEMP TABLE results_saved AS SELECT * FROM dq.check_results")
+    staged.execute("DELETE FROM dq.check_results")
+    try:
+        for table in TABLES:
+            assert _comparable(validate_staging(staged, table, engine="batch")) == _comparable(
+                validate_staging(staged, table, engine="gx")
+            ), table
+        staged.execute(
+            "UPDATE staging.needs SET category = 'gibt_es_nicht' WHERE provider_id = 'caritas' AND source_row IN (2, 3)"
+        )
+        staged.execute(
+            "UPDATE staging.needs SET need_id = (SELECT min(need_id) FROM staging.needs WHERE provider_id = 'awo') "
+            "WHERE provider_id = 'awo' AND source_row = 4"
+        )
+        batch, gx = validate_staging(staged, "needs", engine="batch"), validate_staging(staged, "needs", engine="gx")
+        assert _comparable(batch) == _comparable(gx)
+        failed = {(o.provider_id, o.expectation, o.unexpected_count) for o in batch if not o.success}
+        assert ("caritas", "expect_column_values_to_be_in_set", 2) in failed
+        assert ("awo", "expect_column_values_to_be_unique", 2) in failed
+    finally:
+        staged.execute("DELETE FROM staging.needs")
+        staged.execute("INSERT INTO staging.needs SELECT * FROM needs_saved")
+        staged.execute("INSERT INTO dq.check_results SELECT * FROM results_saved")
+        staged.execute("DROP TABLE needs_saved")
+        staged.execute("DROP TABLE results_saved")
