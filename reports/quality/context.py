@@ -30,7 +30,7 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
     delivery_sections, rejected_in_window = sections.delivery_sections(s)
     timeliness_table = sections.timeliness_table(s)
     check_sections = sections.check_sections(s)
-    quarantine_groups, quarantine_rows, quarantine_total = sections.quarantine(s)
+    quarantine_groups, quarantine_rows, quarantine_total, quarantine_row_total = sections.quarantine(s)
     completeness_tables, completeness_note = sections.completeness(s)
     trend, series_rows = sections.error_trend(s)
     cards = sections.cards(s, overview, rejected_in_window)
@@ -58,6 +58,7 @@ def build_data_quality_context(con: Any, *, city: str, period: str) -> dict[str,
         "quarantine_groups": quarantine_groups,
         "quarantine_rows": quarantine_rows,
         "quarantine_total": quarantine_total,
+        "quarantine_row_total": quarantine_row_total,
         "quarantine_limit": QUARANTINE_ROW_LIMIT,
         "completeness": completeness_tables,
         "completeness_note": completeness_note,

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from checks import rules as rule_texts
+from checks.provider_terms import shown_date, shown_date_pattern
 from kim.contract import TABLES
 from reports.kit import formatting as fmt
 from reports.kit.sql import Queries, newest_period
@@ -78,9 +79,13 @@ def rule_text(rule: str | None, column: str | None, value: Any, expected: Any) -
     if column in PERSON_ATTRIBUTE_COLUMNS and value is not None:
         value = MASK
     else:
-        value = None if value is None else shorten(value)
+        # the pipeline keeps no delivered value (it could be a name): "…" stands for it
+        value = "…" if value is None else shown_date(shorten(value))
+    expected = shorten(expected, 120) or None
+    if expected is not None:
+        expected = shown_date_pattern(expected, "de") if rule == "date_format" else shown_date(expected)
     try:
-        return rule_texts.render(rule, "de", column, value, shorten(expected, 120) or None)
+        return rule_texts.render(rule, "de", column, value, expected)
     except (KeyError, IndexError, ValueError):
         return rule_texts.delivery_rule_title(rule, "de")
 

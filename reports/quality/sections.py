@@ -379,14 +379,17 @@ def check_sections(s: Snapshot) -> list[ProviderChecks]:
     return check_sections
 
 
-def quarantine(s: Snapshot) -> tuple[list[QuarantineGroup], list[QuarantineRow], int]:
-    """Quarantäne: rejected rows of the reference deliveries, by rule and the first rows."""
+def quarantine(s: Snapshot) -> tuple[list[QuarantineGroup], list[QuarantineRow], int, int]:
+    """Quarantäne: rejected rows of the reference deliveries, by rule and the first rows; the
+    number of entries (one per row and broken rule) and of distinct rows."""
     con, providers, reference_ids, has_quarantine = s.con, s.providers, s.reference_ids, s.has_quarantine
     names = {p.provider_id: p.name for p in providers}
     quarantine_groups: list[QuarantineGroup] = []
     quarantine_rows: list[QuarantineRow] = []
-    quarantine_total = 0
+    quarantine_total = quarantine_row_total = 0
     if has_quarantine and reference_ids:
+        (counted,) = QUERIES.run(con, "dq_quarantine_row_count", {"delivery_ids": reference_ids})
+        quarantine_row_total = counted["row_count"]
         for g in QUERIES.run(con, "dq_quarantine_summary", {"delivery_ids": reference_ids}):
             quarantine_total += g["row_count"]
             text = rule_text(g["rule"], g["column_name"], g["example_value"], g["example_expected"])
@@ -419,7 +422,7 @@ def quarantine(s: Snapshot) -> tuple[list[QuarantineGroup], list[QuarantineRow],
                     record_key=as_text(r["record_key"]) or "–",
                 )
             )
-    return quarantine_groups, quarantine_rows, quarantine_total
+    return quarantine_groups, quarantine_rows, quarantine_total, quarantine_row_total
 
 
 def completeness(s: Snapshot) -> tuple[list[CompletenessTable], str | None]:

@@ -375,7 +375,9 @@ def build_dq_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     # ---- quarantine
     q = [
         (cur, "caritas", "cases", "cases.csv", 5, "gender", "code_list", "q", "w, m, d, x", key(0x51)),
-        (cur, "caritas", "cases", "cases.csv", 9, "opened_on", "date_format", "31.02.2026", "TT.MM.JJJJ", key(0x52)),
+        (cur, "caritas", "cases", "cases.csv", 9, "opened_on", "date_format", "31.02.2026", "%d.%m.%Y", key(0x52)),
+        # the same row breaks a second rule, with no value kept (as the pipeline stores it)
+        (cur, "caritas", "cases", "cases.csv", 9, "closed_on", "date_format", None, "%d.%m.%Y", key(0x52)),
         (cur, "caritas", "needs", "needs.csv", 3, "category", "code_list", "wohnung", "sprache, arbeit, …", key(0x53)),
         (
             "caritas_2026-10_aaaa",
@@ -641,10 +643,14 @@ def test_quarantine_counts_rule_texts_and_rows(report):
     rows = html[html.index('id="tabelle-quarantaene-zeilen"') :]
     rows = rows[: rows.index("</table>")]
     assert rows.count("<tr data-key=") == 20
-    assert rows.count('<tr data-key="caritas">') == 3  # fair share: every provider shows up
+    assert rows.count('<tr data-key="caritas">') == 4  # fair share: every provider shows up
     assert key(0x51) in rows and key(0x52) in rows and key(0x53) in rows
     assert "<code>cases.csv</code>" in rows and '<td class="num">9</td>' in rows
-    assert "20 von 28 Zeilen, gleichmäßig auf die Träger verteilt" in html
+    # entries and rows are told apart (a row that breaks two rules is one row: issue 18)
+    assert "20 von 29 Meldungen, gleichmäßig auf die Träger verteilt (je Träger die ersten nach Tabelle, " in html
+    assert "Zeile) zu 28 Zeilen (eine Zeile kann mehrere Regeln verletzen)" in html
+    # a value the pipeline did not keep shows as "…", the date format as people write it
+    assert "&#39;closed_on&#39;: &#39;…&#39; ist kein gültiges Datum im Format TT.MM.JJJJ" in rows
     assert "&#39;q&#39;" not in html
 
 
