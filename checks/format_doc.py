@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from checks.row_rules import DATE_ORDER, REFERENCES, ROW_CONDITIONS
-from checks.rules import DELIVERY_RULE_TITLES, RULES
+from checks.rules import DELIVERY_RULE_ACTIONS, DELIVERY_RULE_TITLES, RULES
 from checks.rules import render as rule_text
 from kim.config import Profile
 from kim.contract import (
@@ -173,10 +173,12 @@ def _delivery_rules() -> list[str]:
         "",
         "Die Meldung nennt Datei, Zeile und Spalte; der Wert selbst wird nie wiederholt.",
         "",
-        "| Regel | Bedeutung |",
-        "|---|---|",
+        "| Regel | Bedeutung | Was tun |",
+        "|---|---|---|",
     ]
-    lines += [f"| `{rule}` | {german} |" for rule, (german, _) in DELIVERY_RULE_TITLES.items()]
+    lines += [
+        f"| `{rule}` | {german} | {DELIVERY_RULE_ACTIONS[rule]} |" for rule, (german, _) in DELIVERY_RULE_TITLES.items()
+    ]
     return [*lines, ""]
 
 

@@ -183,6 +183,59 @@ DELIVERY_RULE_TITLES: dict[str, tuple[str, str]] = {
 }
 
 
+# What the provider's clerk does about a rejection, in German (kim check, docs/de/austauschformat.md):
+# the message itself names the file, line and column.
+DELIVERY_RULE_ACTIONS: dict[str, str] = {
+    "manifest_missing": "Manifest schreiben: kim manifest <ordner>",
+    "manifest_unreadable": "Manifest neu schreiben: kim manifest <ordner> (nicht von Hand bearbeiten)",
+    "manifest_field_missing": "Manifest neu schreiben: kim manifest <ordner>",
+    "check_failed": "Die genannte Prüfung im Datenqualitätsbericht ansehen; das KI meldet sich",
+    "manifest_field_too_long": "Manifest neu schreiben: kim manifest <ordner>",
+    "manifest_files": "Manifest neu schreiben: kim manifest <ordner>",
+    "provider_unknown": "Die Trägerkennung des KI verwenden (steht in Ihrem Profil); sonst das KI fragen",
+    "provider_mismatch": "Den Export in den Ordner Ihres Trägers legen oder das Manifest neu schreiben",
+    "period_invalid": "Den Berichtsmonat als JJJJ-MM angeben (kim manifest --period 2026-10)",
+    "period_mismatch": "Den Ordner nach dem Berichtsmonat benennen oder das Manifest neu schreiben",
+    "format_version": "Manifest mit der aktuellen Version von kim manifest neu schreiben",
+    "exported_at_invalid": "Manifest neu schreiben: kim manifest <ordner>",
+    "file_missing": "Die fehlende Datei exportieren, dann das Manifest neu schreiben",
+    "file_unexpected": "Nur die Dateien des Austauschformats liefern; die genannte Datei entfernen",
+    "file_unlisted": "Die Datei entfernen oder das Manifest neu schreiben",
+    "checksum_mismatch": "Nach jeder Änderung an einer Datei das Manifest neu schreiben: kim manifest <ordner>",
+    "row_count_mismatch": "Vollständig neu exportieren und das Manifest neu schreiben",
+    "file_empty": "Die Datei erneut exportieren (mindestens die Kopfzeile)",
+    "nul_byte": "Die Datei ist beschädigt oder binär: erneut als Text (CSV) exportieren",
+    "line_endings_mixed": "Die Datei in einem Stück erneut exportieren, nicht von Hand zusammensetzen",
+    "encoding": "In der Zeichenkodierung Ihres Profils exportieren (meist UTF-8) oder das KI das Profil anpassen lassen",
+    "bom_inside": "Die Datei in einem Stück erneut exportieren, nicht aus mehreren Dateien zusammensetzen",
+    "truncated": "Warten, bis der Export fertig ist, und die Datei erneut kopieren",
+    "csv_malformed": "Trennzeichen und Anführungszeichen prüfen (wie im Profil) und erneut exportieren",
+    "field_too_large": "Die genannte Zeile prüfen: ein Feld ist viel zu lang (Freitext?) – erneut exportieren",
+    "field_count": "Die genannte Zeile prüfen: ein Wert enthält das Trennzeichen ohne Anführungszeichen",
+    "column_duplicate": "Jede Spalte nur einmal exportieren",
+    "column_unknown": "Die Spalte aus dem Export nehmen oder mit dem KI ins Profil aufnehmen",
+    "header_missing": "Mit Kopfzeile exportieren (Spaltennamen wie im Profil)",
+    "column_missing": "Die Pflichtspalte mit exportieren (Name wie im Profil)",
+    "pii_column": "Die Spalte aus dem Export nehmen: direkte Identifikatoren verlassen den Träger nie",
+    "pii_value": "Den Wert im Fachverfahren korrigieren: keine Namen, Daten, Nummern oder Freitexte",
+    "district_unknown": "Den Stadtteil-Code der Stadt verwenden (Liste beim KI), nie eine Adresse",
+    "xlsx_unreadable": "Die Arbeitsmappe erneut exportieren (als .xlsx, nicht beschädigt)",
+    "xlsx_formula": "Werte statt Formeln exportieren",
+    "sheet_missing": "Ein Tabellenblatt je Tabelle des Austauschformats anlegen (Namen wie im Profil)",
+    "xlsx_hidden_sheet": "Ausgeblendete Tabellenblätter löschen",
+    "xlsx_extra_sheet": "Zusätzliche Tabellenblätter löschen",
+    "xlsx_comment": "Kommentare und Notizen löschen",
+    "xlsx_embedded": "Eingebettete Objekte und Bilder löschen",
+    "xlsx_external_link": "Verknüpfungen zu anderen Dateien entfernen (Werte einfügen)",
+    "xlsx_macro": "Als .xlsx ohne Makros speichern",
+    "cases_empty": "Alle Fälle exportieren: jede Lieferung ist ein vollständiger Stand",
+    "too_many_bad_rows": "Die genannten Zeilen im Fachverfahren korrigieren und erneut exportieren",
+    "file_symlink": "Die Datei selbst in den Ordner kopieren, keine Verknüpfung",
+    "file_too_large": "Prüfen, ob es die richtige Datei ist; sonst das KI fragen",
+    "path_outside_landing": "Den Ordner in den Eingangsordner des KI legen",
+}
+
+
 def delivery_rule_title(rule: str, language: str) -> str:
     german, english = DELIVERY_RULE_TITLES.get(rule, (rule, rule))
     return german if language == "de" else english

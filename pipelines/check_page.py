@@ -57,7 +57,7 @@ PAGE = """<!DOCTYPE html>
 <tbody>
 {% for place, finding in rows %}
 <tr><td>{{ place }}</td><td><code>{{ finding.rule }}</code></td>
-<td>{{ finding.message }}{% if finding.detail %}<br><span class="detail">{{ words.detail }}: {{ finding.detail }}</span>{% endif %}</td></tr>
+<td>{{ finding.message }}{% if finding.action %}<br><strong>{{ words.action }}:</strong> {{ finding.action }}{% endif %}{% if finding.detail %}<br><span class="detail">{{ words.detail }}: {{ finding.detail }}</span>{% endif %}</td></tr>
 {% endfor %}
 </tbody>
 </table>

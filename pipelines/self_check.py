@@ -14,7 +14,7 @@ import polars as pl
 
 from checks.manifest import content_key, folder_digest
 from checks.provider_terms import ProviderTerms
-from checks.rules import delivery_rule_title
+from checks.rules import DELIVERY_RULE_ACTIONS, delivery_rule_title
 from kim.config import load_config
 from kim.errors import DeliveryRejected, unreadable_workbook, workbook_library_errors
 from kim.text import printable
@@ -85,6 +85,7 @@ WORDS = {
         "column": "Spalte",
         "rejected": "ABGELEHNT",
         "detail": "Einzelheiten (technische Meldung, englisch)",
+        "action": "Was tun",
         "follow_on_one": "1 Zeile gehört zu oben abgewiesenen Datensätzen",
         "follow_on": "{count} Zeilen gehören zu oben abgewiesenen Datensätzen",
         "follow_on_note": "Folgefehler: erledigt, sobald die Ursache oben behoben ist",
@@ -103,6 +104,7 @@ WORDS = {
         "column": "column",
         "rejected": "REJECTED",
         "detail": "Details",
+        "action": "What to do",
         "follow_on_one": "1 row belongs to records refused above",
         "follow_on": "{count} rows belong to records refused above",
         "follow_on_note": "follow-on: resolved once the cause above is fixed",
@@ -129,6 +131,7 @@ class Finding:
     rule: str
     message: str
     detail: str | None = None
+    action: str | None = None  # what to do (German only: the English detail says it itself)
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,8 @@ def where(finding: Finding, folder: str, language: str) -> str:
 def _problem_finding(rejection: DeliveryRejected, language: str) -> Finding:
     """A problem of the whole delivery: where, the rule's title and its detail."""
     title = delivery_rule_title(rejection.rule, language)
-    return Finding(rejection.file_name, rejection.source_row, None, rejection.rule, title, rejection.message)
+    action = DELIVERY_RULE_ACTIONS.get(rejection.rule) if language == "de" else None
+    return Finding(rejection.file_name, rejection.source_row, None, rejection.rule, title, rejection.message, action)
 
 
 def rejection_result(rejection: DeliveryRejected, language: str = "de") -> CheckResult:
@@ -235,6 +239,8 @@ def format_result(result: CheckResult) -> str:
     for finding in result.findings:
         lines.append(f"{where(finding, result.folder, result.language)} [{finding.rule}]")
         lines.append(f"  {finding.message}")
+        if finding.action:
+            lines.append(f"  {words['action']}: {finding.action}")
         if finding.detail:
             lines.append(f"  {words['detail']}: {finding.detail}")
     lines.append(result.summary)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from checks.format_doc import COLUMN_TEXT, TABLE_TEXT, render
-from checks.rules import DELIVERY_RULE_TITLES, RULES
+from checks.rules import DELIVERY_RULE_ACTIONS, DELIVERY_RULE_TITLES, RULES
 from kim.contract import TABLES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "de" / "austauschformat.md"
@@ -30,6 +30,8 @@ def test_every_table_column_code_and_rule_of_the_contract_is_in_it():
                 assert f"`{code}`" in text
     for rule in [*RULES, *DELIVERY_RULE_TITLES]:
         assert f"| `{rule}` |" in text
+    # every reason to reject a delivery tells the clerk what to do, in German
+    assert set(DELIVERY_RULE_ACTIONS) == set(DELIVERY_RULE_TITLES)
 
 
 def test_the_check_mode_reports_a_stale_document(tmp_path):

@@ -305,6 +305,7 @@ def test_kim_check_finds_every_problem_of_the_issues_example_in_one_pass(good_la
     assert result.exit_code == 1, output
     assert "awo/2026-10/needs.csv [row_count_mismatch]" in output
     assert "awo/2026-10/cases.csv, Zeile 1 [pii_column]" in output and "'Vorname'" in output
+    assert "Was tun: Die Spalte aus dem Export nehmen" in output  # German, whatever the detail says
     assert "cases.csv, Zeile 2, Spalte 'Fallbeginn' [date_format]" in output
     assert output.splitlines()[-1].startswith("ABGELEHNT: Die Lieferung würde abgelehnt – 2 Problem(e)")
 
