@@ -28,20 +28,17 @@ def validation_function() -> tuple[str, Validate, tuple[str, ...]]:
     from kim.contract import TABLES
 
     return (
-        "warehouse.validation.validate_staging + shift_outcomes + record_outcomes",
+        "warehouse.validation.validate_and_record (validate_staging + shift_outcomes + record_outcomes)",
         validate_and_record,
         tuple(TABLES),
     )
 
 
 def validate_and_record(con: duckdb.DuckDBPyConnection, table: str) -> list[Any]:
-    """What the staging asset checks do for one table: the contract suites (reusing outcomes of
-    rows already checked in this state), the shift warnings, and both kept in dq.check_results."""
-    from warehouse.validation import record_outcomes, shift_outcomes, validate_staging
+    """What the staging asset checks do for one table (warehouse.validation.validate_and_record)."""
+    from warehouse.validation import validate_and_record as validate
 
-    outcomes = validate_staging(con, table) + shift_outcomes(con, table)
-    record_outcomes(con, outcomes)
-    return outcomes
+    return validate(con, table)
 
 
 def build_downstream(

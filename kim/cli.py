@@ -170,6 +170,7 @@ def _run_pipeline(
     command: str = "kim run",
     verbose: bool = False,
     expected_rejections: frozenset[str] = frozenset(),
+    month_by_month: bool = False,
 ) -> bool:
     """Load new deliveries and materialise everything after them in this process, recorded in the
     Dagster instance (DAGSTER_HOME), so the runs show in `dagster dev` (job kim_run). Progress is
@@ -208,6 +209,7 @@ def _run_pipeline(
                 holder=command,
                 on_step=StageProgress(progress),
                 verbose=verbose,
+                month_by_month=month_by_month,
             )
     except (WarehouseBusy, WarehouseLocked) as busy:  # another process, e.g. an analyst's session
         _busy(busy)
@@ -316,6 +318,7 @@ def demo(
             command="kim demo",
             verbose=verbose,
             expected_rejections=frozenset(f.folder_name for f in faults if f.kind == "rejected"),
+            month_by_month=True,  # as a warehouse fed monthly: the data-quality report has a history
         )
     console.print(f"Demo fertig nach {time.perf_counter() - started:.0f} s")
     _print_reports(settings)

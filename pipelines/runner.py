@@ -28,6 +28,7 @@ from pipelines.defs.resources import KimSettingsResource, WarehouseResource, bui
 from pipelines.warehouse_lock import warehouse_lock
 from warehouse.incremental import RecomputePlan, config_fingerprint, plan_indicator_recompute
 from warehouse.load import IngestSummary, delivery_register_entry, ingest_landing
+from warehouse.replay import replay_by_month
 
 __all__ = ["PipelineRun", "StepProgress", "month_range", "run_pipeline"]
 
@@ -112,23 +113,31 @@ def run_pipeline(
     holder: str = "kim run",
     on_step: StepProgress | None = None,
     verbose: bool = True,
+    month_by_month: bool = False,
 ) -> PipelineRun:
     """Load, then materialise everything after raw as the job RUN_JOB_NAME. `full` recomputes
     every indicator month. Holds the warehouse's run lock throughout; waits up to
     settings.lock_timeout for another holder (calling `on_wait` with who it is), then raises
     WarehouseBusy. `on_step` hears each step start and the steps' messages; `verbose=False` keeps
-    Dagster's own console log to warnings and errors."""
+    Dagster's own console log to warnings and errors. `month_by_month` (kim demo): the deliveries
+    are loaded month by month with each month's checks recorded (warehouse.replay), so the
+    data-quality report has a history; `progress` then counts months."""
     with warehouse_lock(settings.warehouse, holder, timeout=settings.lock_timeout, on_wait=on_wait, command=holder):
-        return _run_pipeline(definitions, settings, instance, progress, full, on_step, verbose)
+        return _run_pipeline(definitions, settings, instance, progress, full, on_step, verbose, month_by_month)
 
 
-def _run_pipeline(definitions, settings, instance, progress, full, on_step, verbose) -> PipelineRun:
+def _run_pipeline(definitions, settings, instance, progress, full, on_step, verbose, month_by_month) -> PipelineRun:
     resources = build_resources(settings)
     warehouse = cast(WarehouseResource, resources["warehouse"])
     kim = cast(KimSettingsResource, resources["kim"])
     config = kim.programme_config()
     with warehouse.get_connection() as con:
-        summary = ingest_landing(con, settings.landing_dir, config, kim.require_pseudonym_key(), progress=progress)
+        key = kim.require_pseudonym_key()
+        if month_by_month:
+            on_month = None if progress is None else (lambda _period, done, total: progress(done, total))
+            summary = replay_by_month(con, settings.landing_dir, config, key, on_month)
+        else:
+            summary = ingest_landing(con, settings.landing_dir, config, key, progress=progress)
         _record_deliveries(instance, con, summary, config)
         plan = plan_indicator_recompute(con, config_fingerprint(config), kim.suppression_k)
     months = month_range(plan, full)

@@ -479,3 +479,11 @@ def record_outcomes(con: duckdb.DuckDBPyConnection, outcomes: list[CheckOutcome]
             con.execute(INSERT_RESULTS)
         finally:
             con.unregister("new_results")
+
+
+def validate_and_record(con: duckdb.DuckDBPyConnection, table: str, engine: str = "auto") -> list[CheckOutcome]:
+    """What the staging asset checks do for one table: the contract (reusing outcomes of rows
+    already checked in this state), the shift warnings, both kept in dq.check_results."""
+    outcomes = validate_staging(con, table, engine) + shift_outcomes(con, table)
+    record_outcomes(con, outcomes)
+    return outcomes
