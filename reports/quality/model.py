@@ -153,6 +153,7 @@ class Rejection:
     rule: str
     file: str
     line: str
+    action: str = ""  # what the provider does about it, in German (checks.rules.DELIVERY_RULE_ACTIONS)
 
 
 @dataclass(frozen=True)

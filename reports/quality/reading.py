@@ -178,6 +178,7 @@ def rejection_of(d: Mapping[str, Any]) -> Rejection | None:
         rule=as_text(rule),
         file=as_text(d["rejection_file"]),
         line="" if d["rejection_line"] is None else fmt.integer(d["rejection_line"]),
+        action=rule_texts.DELIVERY_RULE_ACTIONS.get(rule, "") if rule else "",
     )
 
 

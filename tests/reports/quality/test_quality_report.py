@@ -571,6 +571,7 @@ def test_deliveries_with_states_and_rejection_reason(report):
     drk = drk[: drk.index("</table>")]
     assert "abgelehnt" in drk
     assert "Spalte mit direkt identifizierenden Daten" in drk  # German rule title
+    assert "Was der Träger tut: Die Spalte aus dem Export nehmen" in drk  # and what to do, in German
     assert "Regel <code>pii_column</code> · Datei <code>export.xlsx</code> · Zeile 1" in drk
     diak = html[html.index('<table class="dense deliveries" data-key="diakonie"') :]
     assert "Prüfsumme stimmt nicht" in diak[: diak.index("</table>")]
