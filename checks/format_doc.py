@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 
+from checks.provider_terms import shown_date_pattern
 from checks.row_rules import DATE_ORDER, REFERENCES, ROW_CONDITIONS
 from checks.rules import DELIVERY_RULE_ACTIONS, DELIVERY_RULE_TITLES, RULES
 from checks.rules import render as rule_text
@@ -94,10 +95,6 @@ es aktuell ist. Was hier steht, prüft die Pipeline genau so.*
 Wie Sie eine Lieferung erstellen, prüfen und senden, steht in der [Anleitung für
 Träger](traeger.md). Hier steht, was darin sein muss.
 """
-
-
-def _date_pattern(pattern: str) -> str:
-    return pattern.replace("%d", "TT").replace("%m", "MM").replace("%Y", "JJJJ")
 
 
 def _rule_text(table: str, column: Column) -> str:
@@ -206,7 +203,7 @@ def render() -> str:
         "",
         f"- Zeichenkodierung {reference.encoding.replace('-sig', '').upper()} (mit oder ohne BOM)",
         f"- Trennzeichen `{reference.delimiter}`, Textbegrenzer `{reference.quote}`, eine Kopfzeile mit den Spaltennamen",
-        f"- Datum als {_date_pattern(reference.date_format)}, ganze Zahlen ohne Nachkommastellen "
+        f"- Datum als {shown_date_pattern(reference.date_format, 'de')}, ganze Zahlen ohne Nachkommastellen "
         f"(`45{reference.decimal_separator}00` wird als 45 gelesen)",
         "- ein leeres Feld heißt: keine Angabe; jede Zeile endet mit einem Zeilenumbruch",
         "",
