@@ -33,6 +33,7 @@ from transforms.disclosure.cells import (
     CellTable,
     PublicQuantities,
 )
+from transforms.disclosure.history import History, base_column, merge_history, validate_history
 from transforms.disclosure.margins import add_margins
 from transforms.disclosure.relations import HALF_STEP, add_relations
 from transforms.disclosure.solve import (
@@ -88,16 +89,26 @@ def build_system(
     *,
     share_half_step: float = HALF_STEP["share"],
     indicators: tuple[Indicator, ...] = INDICATORS,
+    history: History | None = None,
 ) -> ReleaseSystem:
     """The reader's system from the specs: margins, relations, the share rule; repeated rows once;
-    rows that do not hold on the true values dropped (counted in `system.dropped`)."""
+    rows that do not hold on the true values dropped (counted in `system.dropped`). `history`:
+    every earlier release the reader holds (transforms.disclosure.history)."""
     started = time.perf_counter()
-    table = CellTable.from_frame(cells)
-    builder = SystemBuilder(table.size)
-    add_margins(table, builder, indicators)
     half_steps = {**HALF_STEP, "share": share_half_step}
-    add_relations(table, PublicQuantities(public), builder, indicators, half_steps)
-    system = unique_rows(builder.build()).holding(table.true)
+
+    def rows(table: CellTable, public: pl.DataFrame | None) -> LinearSystem:
+        builder = SystemBuilder(table.size)
+        add_margins(table, builder, indicators)
+        add_relations(table, PublicQuantities(public), builder, indicators, half_steps)
+        return builder.build()
+
+    table = CellTable.from_frame(cells)
+    system = rows(table, public)
+    history = None if history is None else validate_history(history)
+    if history is not None and history.cells.height:
+        table, system = merge_history(table, system, history, rows)
+    system = unique_rows(system).holding(table.true)
     return ReleaseSystem(table, system, time.perf_counter() - started)
 
 
@@ -121,7 +132,7 @@ def target_cells(table: CellTable, insider: str | None, k: int) -> np.ndarray:
 def count_cells(table: CellTable) -> np.ndarray:
     """The cells a count indicator prints (its numerator)."""
     counts = {indicator.id for indicator in INDICATORS if indicator.kind == "count"}
-    return np.array([key[0] in counts and key[5] == "numerator" for key in table.keys], dtype=bool)
+    return np.array([key[0] in counts and base_column(key[5]) == "numerator" for key in table.keys], dtype=bool)
 
 
 @dataclass
@@ -225,12 +236,13 @@ def audit(
     exact: bool = True,
     witnesses: bool = True,
     release: ReleaseSystem | None = None,
+    history: History | None = None,
 ) -> pl.DataFrame:
     """The interval of every target for one reader (the outside reader, or `insider`). `exact`,
     `witnesses`: see SolveOptions."""
     if k < 1:
         raise ValueError("k must be at least 1")
-    release = release or build_system(cells, public, share_half_step=share_half_step)
+    release = release or build_system(cells, public, share_half_step=share_half_step, history=history)
     return result_frame(release.table, run_reader(release, insider, SolveOptions(k, exact, witnesses)), k)
 
 
@@ -310,6 +322,7 @@ def audit_release(
     release: ReleaseSystem | None = None,
     cache: BlockCache | None = None,
     settled: Mapping[str, Collection[tuple[str, ...]]] | None = None,
+    history: History | None = None,
 ) -> AuditResult:
     """The outside reader and every insider; blocks an insider's figures do not touch reuse the
     outside reader's intervals, and a target already unprotected for the outside reader is not
@@ -317,10 +330,11 @@ def audit_release(
     narrower than k. `exact`, `witnesses`, `workers`: see SolveOptions. `cache`: blocks solved
     before as the same problem keep their intervals (kept over the rounds of a protection).
     `settled`: per reader, targets not solved again (transforms.disclosure.protect: a target
-    protected before more was hidden stays protected) and left out of the result."""
+    protected before more was hidden stays protected) and left out of the result. `history`: the
+    earlier releases the reader also holds."""
     if k < 1:
         raise ValueError("k must be at least 1")
-    release = release or build_system(cells, public, share_half_step=share_half_step)
+    release = release or build_system(cells, public, share_half_step=share_half_step, history=history)
     options = SolveOptions(k, exact, witnesses, workers, lp_only)
     with _pool(release, options) as pool:
         done = settled or {}

@@ -107,6 +107,10 @@ class CellTable:
     printed: dict[RowKey, float] = field(default_factory=dict)
     units: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     by_indicator: dict[str, list[int]] = field(default_factory=dict)
+    # with earlier releases joined (transforms.disclosure.history): the cells of this release come
+    # first, the earlier vintages after them; known_before marks cells printed only before
+    release_size: int | None = None
+    known_before: np.ndarray | None = None
 
     @classmethod
     def from_frame(cls, cells: pl.DataFrame) -> CellTable:
@@ -139,6 +143,12 @@ class CellTable:
     def providers(self, indicator: str, period: str) -> list[str]:
         """The reporting units other than 'all' the release covers for an indicator and period."""
         return sorted(unit for unit in self.units.get((indicator, period), ()) if unit != ALL)
+
+    def in_release(self) -> np.ndarray:
+        """The cells of this release (not an earlier release's vintage) the reader does not know
+        from an earlier release: the ones its publication can still change."""
+        mask = np.arange(self.size) < (self.size if self.release_size is None else self.release_size)
+        return mask if self.known_before is None else mask & ~self.known_before
 
     def provider_mask(self, provider: str) -> np.ndarray:
         return np.array([key[2] == provider for key in self.keys], dtype=bool)

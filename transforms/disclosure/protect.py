@@ -40,6 +40,7 @@ from transforms.disclosure.cells import (
     is_month,
     validate_cells,
 )
+from transforms.disclosure.history import History
 from transforms.disclosure.solve import BlockCache
 from transforms.disclosure.system import RELATION_KINDS, RULE_KINDS
 from transforms.disclosure.unhide import give_back
@@ -115,8 +116,10 @@ class _Chooser:
         printed_row = np.array([key[:5] in self.table.printed for key in self.table.keys], dtype=bool)
         # a published count, or a cell of a row whose printed figure (a share, a ratio) a
         # quotient relation reads: hiding that figure removes the relation
-        self.can_hide = (self.table.true >= 1) & (
-            ((self.table.status == PUBLISHED) & hideable(self.table)) | printed_row
+        self.can_hide = (
+            (self.table.true >= 1)
+            & (((self.table.status == PUBLISHED) & hideable(self.table)) | printed_row)
+            & self.table.in_release()
         )
         self.cost = hiding_cost(self.table)
         self.row_of_cell = [key[:5] for key in self.table.keys]
@@ -355,13 +358,16 @@ def protect_release(
     exact_stage: bool = True,
     give_back_batches: int = 0,
     cache: BlockCache | None = None,
+    history: History | None = None,
 ) -> Protection:
     """Hide more rows of `cells` (and withdraw breakdowns) until the audit passes for the outside
     reader and every insider, or the budget (rounds, seconds) is spent: the outside reader with LP
     bounds, then every insider too, then (`exact_stage`) integer verdicts. The returned audit is
     the last round's, passed only when the last stage passed. Then up to `give_back_batches`
     batches publish again rows hidden without need (LP stage only). `cache`: blocks solved
-    before (an earlier protection of a similar release), shared and extended."""
+    before (an earlier protection of a similar release), shared and extended. `history`: the
+    earlier releases the reader holds; their cells cannot change, so the protection hides more of
+    this release where they narrow a target."""
     started = time.perf_counter()
     insiders = tuple(insiders)
     cells = start = validate_cells(cells)
@@ -376,7 +382,7 @@ def protect_release(
     for round_number in range(1, max_rounds + 1):
         begun = time.perf_counter()
         readers, lp_only = stages[stage]
-        release = build_system(cells, public)
+        release = build_system(cells, public, history=history)
         result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, release=release, cache=cache, settled=settled if lp_only else None)  # fmt: skip
         _settle(settled, result)
         narrow = _narrow_targets(result, release.table)
@@ -405,12 +411,14 @@ def protect_release(
     if stage < len(stages) - 1 or (result.passed and not final_passed):
         # the budget ended right after a stage passed: the verdict of the last stage on these cells
         readers, lp_only = stages[-1]
-        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, cache=cache)
+        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, cache=cache, history=history)  # fmt: skip
         final_passed = result.passed
     result.passed = final_passed  # a verdict on the cells returned, at the last stage
     kept = _stacked(added, [*ROW_KEY, "round"])
     seconds = max_seconds - (time.perf_counter() - started)
-    if final_passed and give_back_batches > 0 and seconds > 0 and not exact_stage and kept.height:
+    # the give-back audits without the history: never with earlier releases
+    no_history = history is None or not history.cells.height
+    if final_passed and give_back_batches > 0 and seconds > 0 and not exact_stage and kept.height and no_history:
         cells, kept, result = _give_back(start, cells, kept, public, k, insiders, (give_back_batches, seconds), cache, workers, rounds, result)  # fmt: skip
     return Protection(
         cells,

@@ -1,0 +1,171 @@
+"""Earlier releases in the reader's system (design §6: the reader holds every report of every
+release, issue 19).
+
+An earlier release is its cells as they were then (true value, status, printed figure) and its
+public quantities. A cell whose true value has not changed since is the same unknown in both
+releases, so what the earlier release printed of it the reader knows now: printed then means known
+now (even if it shows "•" today), hidden then means at least 1 and a target (a figure once hidden
+stays protected). A cell whose value has changed since (a corrected delivery) is another unknown,
+the cell's earlier *vintage*; the earlier release's equations over its vintages and over the
+unchanged cells join the system. Vintages with the same key and the same value in several earlier
+releases are one unknown. Both identifications are what a reader could at most know (that nothing
+else changed), so the audit stays on the safe side.
+
+    history = History(cells=earlier_cells, public=earlier_public)   # with a release_id column
+    release = build_system(cells, public, history=history)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+
+from transforms.disclosure.cells import (
+    CELL_SCHEMA,
+    HIDDEN,
+    PUBLIC_SCHEMA,
+    PUBLISHED,
+    CellTable,
+    Key,
+    validate_cells,
+)
+from transforms.disclosure.system import LinearSystem
+
+RELEASE_ID = "release_id"
+HISTORY_CELL_SCHEMA = pl.Schema({RELEASE_ID: pl.String, **CELL_SCHEMA})
+HISTORY_PUBLIC_SCHEMA = pl.Schema({RELEASE_ID: pl.String, **PUBLIC_SCHEMA})
+VINTAGE_MARK = "@"  # a vintage's count column reads 'numerator@2026-10.1'
+
+
+@dataclass(frozen=True)
+class History:
+    """The cells and public quantities of every earlier (approved) release, one `release_id` each."""
+
+    cells: pl.DataFrame
+    public: pl.DataFrame
+
+    @classmethod
+    def empty(cls) -> History:
+        return cls(pl.DataFrame(schema=HISTORY_CELL_SCHEMA), pl.DataFrame(schema=HISTORY_PUBLIC_SCHEMA))
+
+    @property
+    def releases(self) -> list[str]:
+        return sorted(self.cells[RELEASE_ID].unique().to_list())
+
+    def release_cells(self, release_id: str) -> pl.DataFrame:
+        return self.cells.filter(pl.col(RELEASE_ID) == release_id).drop(RELEASE_ID)
+
+    def release_public(self, release_id: str) -> pl.DataFrame:
+        return self.public.filter(pl.col(RELEASE_ID) == release_id).drop(RELEASE_ID)
+
+
+def base_column(column: str) -> str:
+    """'numerator' of a vintage's 'numerator@2026-10.1'."""
+    return column.split(VINTAGE_MARK, 1)[0]
+
+
+BuildRows = Callable[[CellTable, pl.DataFrame], LinearSystem]
+
+
+def merge_history(table: CellTable, system: LinearSystem, history: History, build_rows: BuildRows) -> tuple[CellTable, LinearSystem]:  # fmt: skip
+    """The current release's table and system with every earlier release joined: statuses raised
+    by what was printed before, vintages appended as cells, the earlier equations as rows."""
+    status = table.status.copy()
+    keys, true, extra_status = list(table.keys), list(table.true.tolist()), []
+    vintage_of: dict[tuple[Key, float], int] = {}
+    blocks = [system]
+    for release_id in history.releases:
+        earlier = CellTable.from_frame(history.release_cells(release_id))
+        columns = np.empty(earlier.size, dtype=np.int64)
+        for position, key in enumerate(earlier.keys):
+            truth = float(earlier.true[position])
+            current = table.index.get(key)
+            if current is not None and table.true[current] == truth:
+                columns[position] = current
+                status[current] = _raised(int(status[current]), int(earlier.status[position]))
+                continue
+            vintage = vintage_of.get((key, truth))
+            if vintage is None:
+                vintage = vintage_of[(key, truth)] = len(keys)
+                keys.append((*key[:5], f"{key[5]}{VINTAGE_MARK}{release_id}"))
+                true.append(truth)
+                extra_status.append(int(earlier.status[position]))
+            else:
+                extra_status[vintage - table.size] = _raised(extra_status[vintage - table.size], int(earlier.status[position]))  # fmt: skip
+            columns[position] = vintage
+        blocks.append(_remapped(build_rows(earlier, history.release_public(release_id)), columns))
+    merged = _merged_table(table, keys, np.array(true), np.concatenate([status, np.array(extra_status, dtype=np.int8)]))
+    return merged, _stacked(blocks, merged.size)
+
+
+def _raised(now: int, before: int) -> int:
+    """What the reader knows of an unchanged cell: published in either, else hidden in either."""
+    if PUBLISHED in (now, before):
+        return PUBLISHED
+    if HIDDEN in (now, before):
+        return HIDDEN
+    return now
+
+
+def _remapped(system: LinearSystem, columns: np.ndarray) -> LinearSystem:
+    """The earlier system with its columns renumbered into the merged table (not yet resized)."""
+    coo = system.matrix.tocoo()
+    matrix = sp.csr_matrix((coo.data, (coo.row, columns[coo.col])), shape=(system.size, int(columns.max()) + 1))
+    return LinearSystem(matrix, system.lower, system.upper, system.kinds, [f"früher: {label}" for label in system.labels])  # fmt: skip
+
+
+def _stacked(systems: list[LinearSystem], n_cells: int) -> LinearSystem:
+    matrices = []
+    for part in systems:
+        matrix = part.matrix.tocsr()
+        matrix.resize((part.size, n_cells))
+        matrices.append(matrix)
+    first = systems[0]
+    return LinearSystem(
+        matrix=sp.vstack(matrices, format="csr"),
+        lower=np.concatenate([part.lower for part in systems]),
+        upper=np.concatenate([part.upper for part in systems]),
+        kinds=np.concatenate([part.kinds for part in systems]),
+        labels=[label for part in systems for label in part.labels],
+        skipped=first.skipped.copy(),
+        dropped=first.dropped.copy(),
+        dropped_examples=list(first.dropped_examples),
+    )
+
+
+def _merged_table(table: CellTable, keys: list[Key], true: np.ndarray, status: np.ndarray) -> CellTable:
+    merged = CellTable(
+        keys=keys,
+        true=true.astype(np.float64),
+        status=status.astype(np.int8),
+        index={key: position for position, key in enumerate(keys)},
+        printed=table.printed,
+        units=table.units,
+        by_indicator=table.by_indicator,
+    )
+    merged.release_size = table.size
+    before = np.zeros(len(keys), dtype=bool)
+    before[: table.size] = (status[: table.size] != table.status) & (status[: table.size] == PUBLISHED)
+    merged.known_before = before
+    return merged
+
+
+def validate_history(history: History) -> History:
+    """The history with the audit's schemas; raises ValueError like validate_cells, naming the
+    release."""
+    if RELEASE_ID not in history.cells.columns or RELEASE_ID not in history.public.columns:
+        raise ValueError(f"history: a {RELEASE_ID} column is required")
+    parts = []
+    for release_id in sorted(history.cells[RELEASE_ID].unique().to_list()):
+        try:
+            cells = validate_cells(history.cells.filter(pl.col(RELEASE_ID) == release_id).drop(RELEASE_ID))
+        except ValueError as error:
+            raise ValueError(f"history, release {release_id}: {error}") from None
+        parts.append(cells.with_columns(pl.lit(release_id).alias(RELEASE_ID)).select(list(HISTORY_CELL_SCHEMA)))
+    cells = pl.concat(parts) if parts else pl.DataFrame(schema=HISTORY_CELL_SCHEMA)
+    public = history.public.select(list(HISTORY_PUBLIC_SCHEMA)).cast(HISTORY_PUBLIC_SCHEMA)
+    return History(cells, public)
