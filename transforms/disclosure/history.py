@@ -36,8 +36,8 @@ from transforms.disclosure.cells import (
 from transforms.disclosure.system import LinearSystem
 
 RELEASE_ID = "release_id"
-HISTORY_CELL_SCHEMA = pl.Schema({RELEASE_ID: pl.String, **CELL_SCHEMA})
-HISTORY_PUBLIC_SCHEMA = pl.Schema({RELEASE_ID: pl.String, **PUBLIC_SCHEMA})
+HISTORY_CELL_SCHEMA = pl.Schema([(RELEASE_ID, pl.String), *CELL_SCHEMA.items()])
+HISTORY_PUBLIC_SCHEMA = pl.Schema([(RELEASE_ID, pl.String), *PUBLIC_SCHEMA.items()])
 VINTAGE_MARK = "@"  # a vintage's count column reads 'numerator@2026-10.1'
 
 
