@@ -9,7 +9,7 @@ from typing import Any
 from reports.annual.context import annual_years, build_annual_context
 from reports.annual.figures import check_year
 from reports.annual.spec import ANNUAL_PREFIX, TEMPLATE, TEMPLATES
-from reports.kit.files import write_atomic
+from reports.kit.downloads import write_report
 from reports.kit.templating import environment
 
 
@@ -19,7 +19,7 @@ def render_annual_report(con: Any, reports_dir: Path, *, city: str, k: int, year
     context = build_annual_context(con, city=city, k=k, year=year)
     page = environment(TEMPLATES).get_template(TEMPLATE).render(**context)
     path = Path(reports_dir) / f"{ANNUAL_PREFIX}{year}.html"
-    write_atomic(path, page)
+    write_report(path, page)
     return path
 
 

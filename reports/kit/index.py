@@ -12,6 +12,7 @@ from reports.kit.files import write_atomic
 from reports.kit.templating import environment
 
 INDEX_NAME = "index.html"
+DOWNLOADS_DIR = "downloads"  # reports.kit.downloads writes there (that module imports this one's names)
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,8 @@ def render_index(reports_dir: Path, *, city: str) -> Path:
     files = []
     for path in sorted(reports_dir.rglob("*")):
         rel = path.relative_to(reports_dir)
-        if not path.is_file() or any(part.startswith(".") for part in rel.parts):
-            continue
+        if not path.is_file() or any(part.startswith(".") for part in rel.parts) or rel.parts[0] == DOWNLOADS_DIR:
+            continue  # a report's downloads are linked from the report itself
         if path.suffix.lower() not in REPORT_SUFFIXES or rel.as_posix() == INDEX_NAME:
             continue
         files.append((rel, path))

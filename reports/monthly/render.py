@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.kit import formatting as fmt
-from reports.kit.files import write_atomic
+from reports.kit.downloads import write_report
 from reports.kit.index import render_index
 from reports.kit.sql import latest_period
 from reports.kit.templating import environment
@@ -55,7 +55,7 @@ def _render_monthly(con: Any, reports_dir: Path, *, city: str, k: int, period: s
     context = build_monthly_context(con, city=city, k=k, period=period, data=data)
     page = environment(TEMPLATES).get_template("monatsbericht.html.j2").render(**context)
     path = Path(reports_dir) / f"{MONTHLY_PREFIX}{period}.html"
-    write_atomic(path, page)
+    write_report(path, page)
     return path
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.kit import formatting as fmt
-from reports.kit.files import write_atomic
+from reports.kit.downloads import write_report
 from reports.kit.sql import latest_period
 from reports.kit.templating import environment
 from reports.provider.context import build_provider_context
@@ -45,6 +45,6 @@ def render_provider_reports(
     for provider_id in ids:
         path = report_path(reports_dir, provider_id, period)
         context = build_provider_context(con, city=city, k=k, period=period, provider_id=provider_id)
-        write_atomic(path, template.render(**context))
+        write_report(path, template.render(**context))
         paths.append(path)
     return paths

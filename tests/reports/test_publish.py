@@ -31,7 +31,9 @@ def published(tmp_path_factory, config):
 
 
 def _stamps(folder):
-    return {path.name: path.stat().st_mtime_ns for path in folder.iterdir() if path.is_file()}
+    return {
+        path.relative_to(folder).as_posix(): path.stat().st_mtime_ns for path in folder.rglob("*") if path.is_file()
+    }
 
 
 def test_since_rewrites_that_month_and_later_ones_and_leaves_earlier_reports_alone(published):
@@ -74,7 +76,12 @@ def test_the_same_figures_again_draw_no_chart_and_rewrite_no_report(published, t
         render_published_reports(con, cached, city=config.city, k=5)
     assert second.drawn == 0 and second.reused == first.drawn + first.reused
     assert _stamps(cached) == before
-    assert {p.name: p.read_bytes() for p in cached.iterdir()} == {p.name: p.read_bytes() for p in plain.iterdir()}
+    assert _files(cached) == _files(plain)
+
+
+def _files(folder):
+    """Every file below `folder` (the reports and their downloads) by relative path, as bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 @pytest.mark.parametrize("since", ["2026-1", "../2026-01", "2026-13"])
