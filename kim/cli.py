@@ -15,7 +15,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kim.run_output import StageProgress, report_outcome
+from kim.cli_releases import demo_release, register_release_commands
+from kim.run_output import StageProgress, format_audit, report_outcome
 from kim.settings import PROJECT_ROOT, MissingPseudonymKey, Settings, WeakPseudonymKey
 from kim.sql_prompt import SQL_HELP, prompt_loop, run_query
 from kim.text import for_terminal
@@ -320,6 +321,7 @@ def demo(
             expected_rejections=frozenset(f.folder_name for f in faults if f.kind == "rejected"),
             month_by_month=True,  # as a warehouse fed monthly: the data-quality report has a history
         )
+    ok = ok and demo_release(settings)
     console.print(f"Demo fertig nach {time.perf_counter() - started:.0f} s")
     _print_reports(settings)
     if not ok:
@@ -513,36 +515,6 @@ def audit(
         raise typer.Exit(1)
 
 
-def format_audit(result, shown: int = 10) -> str:
-    """The audit's result in German for data stewards: counts, then the narrowest intervals."""
-    counts = result.counts
-    readers = len(counts["readers"])
-    lines = [
-        f"Geheimhaltungsprüfung (k = {result.k}): {counts['targets']} verdeckte Zahlen geprüft, aus Sicht eines "
-        f"Lesers von außen und {readers - 1} Träger mit ihren eigenen Zahlen ({result.seconds['total']:.1f} s).",
-    ]
-    if result.passed:
-        lines.append("Ergebnis: geschützt. Jede verdeckte Zahl bleibt um mindestens k unsicher.")
-        return "\n".join(lines)
-    from warehouse.disclosure_audit import distinct_unprotected
-
-    lines.append(
-        f"Ergebnis: NICHT geschützt. {distinct_unprotected(result)} verdeckte Zahlen lassen sich auf weniger als "
-        f"{result.k} Werte eingrenzen; so darf nichts veröffentlicht werden."
-    )
-    worst = result.unprotected.sort(["width", "indicator_id", "period"]).head(shown)
-    for row in worst.iter_rows(named=True):
-        upper = "∞" if row["upper"] == float("inf") else f"{row['upper']:.0f}"
-        reader = "von außen" if row["reader"] == "outside" else f"Träger {row['reader']}"
-        lines.append(
-            f"  {row['indicator_id']} {row['period']} {row['provider_id']} "
-            f"{row['dimension']}={row['dimension_value']} ({row['column']}): {row['lower']:.0f} bis {upper} "
-            f"({reader}); bindend: {', '.join(row['binding'][:3]) or '–'}"
-        )
-    lines.append("Alle Ergebnisse: dq.disclosure_audit_cells und dq.disclosure_audits im Warehouse.")
-    return "\n".join(lines)
-
-
 key_app = typer.Typer(help="The pseudonymisation key (docs/security.md).")
 app.add_typer(key_app, name="key")
 
@@ -558,6 +530,8 @@ def key_new() -> None:
 
     typer.echo(secrets.token_urlsafe(32))
 
+
+register_release_commands(app, _settings=_settings, _setup_errors=_setup_errors, _waiting=_waiting, _busy=_busy, console=console)  # fmt: skip
 
 PIPELINE_EXTRA = 'extra == "pipeline"'
 NEEDS_PIPELINE = (

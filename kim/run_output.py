@@ -115,3 +115,33 @@ def report_outcome(console: Console, run, expected_rejections: frozenset[str]) -
     # after everything that could still be done; a scheduled job must be able to notice
     clean = not failures and not audit_failed and not blocking_failed and not unexpected and not held
     return result.success and clean
+
+
+def format_audit(result, shown: int = 10) -> str:
+    """The audit's result in German for data stewards: counts, then the narrowest intervals."""
+    counts = result.counts
+    readers = len(counts["readers"])
+    lines = [
+        f"Geheimhaltungsprüfung (k = {result.k}): {counts['targets']} verdeckte Zahlen geprüft, aus Sicht eines "
+        f"Lesers von außen und {readers - 1} Träger mit ihren eigenen Zahlen ({result.seconds['total']:.1f} s).",
+    ]
+    if result.passed:
+        lines.append("Ergebnis: geschützt. Jede verdeckte Zahl bleibt um mindestens k unsicher.")
+        return "\n".join(lines)
+    from warehouse.disclosure_audit import distinct_unprotected
+
+    lines.append(
+        f"Ergebnis: NICHT geschützt. {distinct_unprotected(result)} verdeckte Zahlen lassen sich auf weniger als "
+        f"{result.k} Werte eingrenzen; so darf nichts veröffentlicht werden."
+    )
+    worst = result.unprotected.sort(["width", "indicator_id", "period"]).head(shown)
+    for row in worst.iter_rows(named=True):
+        upper = "∞" if row["upper"] == float("inf") else f"{row['upper']:.0f}"
+        reader = "von außen" if row["reader"] == "outside" else f"Träger {row['reader']}"
+        lines.append(
+            f"  {row['indicator_id']} {row['period']} {row['provider_id']} "
+            f"{row['dimension']}={row['dimension_value']} ({row['column']}): {row['lower']:.0f} bis {upper} "
+            f"({reader}); bindend: {', '.join(row['binding'][:3]) or '–'}"
+        )
+    lines.append("Alle Ergebnisse: dq.disclosure_audit_cells und dq.disclosure_audits im Warehouse.")
+    return "\n".join(lines)

@@ -116,12 +116,24 @@ class Settings:
     # "internal-reports" beside the reports folder.
     internal_reports_dir: Path | None = None
     chart_cache_dir: Path | None = None
+    # Releases (issue 19): built by `kim publish` into releases_dir, copied into published_dir by
+    # `kim approve`; default: folders "releases" and "published" beside the reports folder.
+    releases_dir: Path | None = None
+    published_dir: Path | None = None
     # How long `kim run` / `kim report` wait for another one writing the same warehouse (seconds).
     lock_timeout: float = 1800.0
 
     @property
     def internal_reports(self) -> Path:
         return self.internal_reports_dir or self.reports_dir.parent / "internal-reports"
+
+    @property
+    def releases(self) -> Path:
+        return self.releases_dir or self.reports_dir.parent / "releases"
+
+    @property
+    def published(self) -> Path:
+        return self.published_dir or self.reports_dir.parent / "published"
 
     @property
     def chart_cache(self) -> Path:
@@ -141,6 +153,8 @@ class Settings:
             if env.get("KIM_INTERNAL_REPORTS_DIR")
             else None,
             "chart_cache_dir": Path(env["KIM_CHART_CACHE_DIR"]) if env.get("KIM_CHART_CACHE_DIR", "").strip() else None,
+            "releases_dir": Path(env["KIM_RELEASES_DIR"]) if env.get("KIM_RELEASES_DIR", "").strip() else None,
+            "published_dir": Path(env["KIM_PUBLISHED_DIR"]) if env.get("KIM_PUBLISHED_DIR", "").strip() else None,
             "pseudonym_key": env.get("KIM_PSEUDONYM_KEY") or (DEMO_PSEUDONYM_KEY if demo_mode() else None),
             "suppression_k": int(env.get("KIM_SUPPRESSION_K", "5")),
             "lock_timeout": float(env.get("KIM_LOCK_TIMEOUT", "1800")),

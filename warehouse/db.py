@@ -3,7 +3,7 @@ connection (e.g. registering a frame) while a result is only partly fetched."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -19,8 +19,10 @@ def exists(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | Non
     return bool(con.execute(sql, params or []).fetchall())
 
 
-def fetch_polars(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None):
-    """A query's result as a Polars frame (via Arrow, no copy)."""
+def fetch_polars(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None):
+    """A query's result as a Polars frame (via Arrow, no copy); `params` positional or named ($name)."""
+    if isinstance(params, Mapping):
+        return con.sql(sql, params=dict(params)).pl()
     return con.sql(sql, params=list(params) if params else None).pl()
 
 

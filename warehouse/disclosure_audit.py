@@ -21,9 +21,11 @@ import polars as pl
 from kim.contract import TABLES_BY_PROVIDER_KIND
 from transforms.disclosure import ENGINE_VERSION, RESULT_SCHEMA, AuditResult, audit_release
 from transforms.disclosure.cells import CELL_KEY
+from transforms.disclosure.history import History
 from transforms.disclosure.protect import PRINTED_COLUMNS
 from transforms.indicators import KINDS
 from warehouse.db import fetch_polars, transaction
+from warehouse.releases import approved_history
 
 # Each marts row as published (marts.indicator_publication; a row the protection step has not seen
 # falls back to its own suppressed flag): hidden shows "•", unpublished is not printed at all.
@@ -158,11 +160,14 @@ def store(con: duckdb.DuckDBPyConnection, result: AuditResult, audited_at: datet
         con.unregister("audit_cells")
 
 
-def release_fingerprint(cells: pl.DataFrame, public: pl.DataFrame, k: int, readers: tuple[str, ...]) -> str:
+def release_fingerprint(
+    cells: pl.DataFrame, public: pl.DataFrame, k: int, readers: tuple[str, ...], history: History | None = None
+) -> str:
     """What an audit result depends on, as a hash: the engine version, the release's cells, the
-    public quantities, k and the insiders (order-independent)."""
+    public quantities, k, the insiders (order-independent) and the earlier releases."""
     digest = hashlib.sha256(f"engine={ENGINE_VERSION}|k={k}|readers={','.join(sorted(readers))}|".encode())
-    for frame in (cells, public):
+    earlier = () if history is None else (history.cells, history.public)
+    for frame in (cells, public, *earlier):
         ordered = frame.sort(frame.columns, nulls_last=True)
         digest.update(ordered.hash_rows(seed=0).to_numpy().tobytes())
         digest.update(str(ordered.height).encode())
@@ -186,21 +191,27 @@ def distinct_unprotected(result: AuditResult) -> int:
     return result.unprotected.select(CELL_KEY).unique().height
 
 
+def current_release(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The release in the warehouse as the audit reads it: its cells and public quantities."""
+    return release_cells(fetch_polars(con, SELECT_RELEASE)), fetch_polars(con, SELECT_PUBLIC)
+
+
 def run_disclosure_audit(con: duckdb.DuckDBPyConnection, k: int, *, exact: bool = False) -> AuditResult:
     """Audit the release in the warehouse for the outside reader and every case-delivering
     provider as an insider; store and return the result. The verdict is design §6's: the
     reader's interval by linear programming, its bounds rounded inwards to integers (counts are
     integers). `exact=True`: the integer interval itself (integer programming, within
     transforms.disclosure.block's time limits: slower, and a bound not proven in time counts as
-    unprotected). A release that was audited before, unchanged, gets the stored result back."""
+    unprotected). A release that was audited before, unchanged, gets the stored result back.
+    Every approved release (warehouse.releases) is part of what the reader holds."""
     audited_at = datetime.now(UTC)
-    cells = release_cells(fetch_polars(con, SELECT_RELEASE))
-    public = fetch_polars(con, SELECT_PUBLIC)
+    cells, public = current_release(con)
+    history = approved_history(con)
     readers = insiders(con, cells)
-    fingerprint = release_fingerprint(cells, public, k, readers) + (":integer" if exact else ":lp")
+    fingerprint = release_fingerprint(cells, public, k, readers, history) + (":integer" if exact else ":lp")
     stored = _stored_result(con, fingerprint, k)
     if stored is not None:
         return stored
-    result = audit_release(cells, public, k, insiders=readers, exact=exact, lp_only=not exact)
+    result = audit_release(cells, public, k, insiders=readers, exact=exact, lp_only=not exact, history=history)
     store(con, result, audited_at, fingerprint)
     return result

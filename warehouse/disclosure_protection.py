@@ -39,6 +39,7 @@ from transforms.disclosure.protect import GROUP_KEY, Protection, protect_release
 from transforms.disclosure.solve import BlockCache
 from warehouse.db import fetch_polars, transaction
 from warehouse.disclosure_audit import SELECT_PUBLIC, insiders, release_cells
+from warehouse.releases import approved_history
 
 SELECT_MONTHLY = """
 SELECT indicator_id, period, provider_id, dimension, dimension_value, value, numerator, denominator
@@ -208,6 +209,7 @@ def protect_warehouse(
     pools_only = grouped.filter(pl.col(ALIAS_COLUMNS[0]).is_null()).select(yearly.columns)
     fine = (monthly, pl.concat([yearly, pools_only]), pooled_fine_rows(grouped))
     public = fetch_polars(con, SELECT_PUBLIC)
+    history = approved_history(con)  # what earlier releases printed stays known
     budget = protection_budget_seconds() if max_seconds is None else max_seconds
     started, cache = time.perf_counter(), BlockCache()
     for plan_pass in range(PLAN_PASSES):
@@ -226,6 +228,7 @@ def protect_warehouse(
             exact_stage=False,  # the audit after this step gives the verdict (dq/disclosure_audit)
             give_back_batches=GIVE_BACK_BATCHES,
             cache=cache,
+            history=history,
         )
         published = publication(rows, protection.added, protection.withdrawn)
         walls = mostly_hidden(published) if plan_pass < PLAN_PASSES - 1 else set()

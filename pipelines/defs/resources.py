@@ -87,6 +87,7 @@ class KimSettingsResource(dg.ConfigurableResource):
     internal_reports_dir: str
     config_path: str
     chart_cache_dir: str | None = None  # None: every chart drawn (reports.kit.chart_cache)
+    releases_dir: str | None = None  # None: "releases" beside the reports folder (kim.settings)
     pseudonym_key: str | None = None
     suppression_k: int = 5
 
@@ -96,6 +97,9 @@ class KimSettingsResource(dg.ConfigurableResource):
     def chart_cache(self) -> AbstractContextManager[CacheStats]:
         """Each chart drawn once per distinct input, kept in the chart cache folder."""
         return chart_cache(Path(self.chart_cache_dir) if self.chart_cache_dir else None)
+
+    def releases(self) -> Path:
+        return Path(self.releases_dir) if self.releases_dir else Path(self.reports_dir).parent / "releases"
 
     def require_pseudonym_key(self) -> str:
         # Outside a Dagster run (kim run builds the resources itself) an EnvVar field is still the
@@ -136,6 +140,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             internal_reports_dir=str(settings.internal_reports),
             config_path=str(settings.config),
             chart_cache_dir=str(settings.chart_cache),
+            releases_dir=str(settings.releases),
             pseudonym_key=key,
             suppression_k=settings.suppression_k,
         ),

@@ -169,7 +169,7 @@ def test_kim_audit_reports_in_german_and_exits_1_when_unprotected(tmp_path, conf
 
 
 def test_a_protected_release_is_reported_as_protected():
-    from kim.cli import format_audit
+    from kim.run_output import format_audit
     from tests.transforms.disclosure.release import Release
     from transforms.disclosure import audit_release
 

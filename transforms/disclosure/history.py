@@ -52,6 +52,9 @@ class History:
     def empty(cls) -> History:
         return cls(pl.DataFrame(schema=HISTORY_CELL_SCHEMA), pl.DataFrame(schema=HISTORY_PUBLIC_SCHEMA))
 
+    def __bool__(self) -> bool:  # an empty history adds nothing (the give-back audits without one)
+        return self.cells.height > 0
+
     @property
     def releases(self) -> list[str]:
         return sorted(self.cells[RELEASE_ID].unique().to_list())

@@ -365,9 +365,8 @@ def protect_release(
     bounds, then every insider too, then (`exact_stage`) integer verdicts. The returned audit is
     the last round's, passed only when the last stage passed. Then up to `give_back_batches`
     batches publish again rows hidden without need (LP stage only). `cache`: blocks solved
-    before (an earlier protection of a similar release), shared and extended. `history`: the
-    earlier releases the reader holds; their cells cannot change, so the protection hides more of
-    this release where they narrow a target."""
+    before (an earlier protection of a similar release), shared and extended. `history`: earlier
+    releases (their cells cannot change: more of this release is hidden where they narrow a target)."""
     started = time.perf_counter()
     insiders = tuple(insiders)
     cells = start = validate_cells(cells)
@@ -416,9 +415,7 @@ def protect_release(
     result.passed = final_passed  # a verdict on the cells returned, at the last stage
     kept = _stacked(added, [*ROW_KEY, "round"])
     seconds = max_seconds - (time.perf_counter() - started)
-    # the give-back audits without the history: never with earlier releases
-    no_history = history is None or not history.cells.height
-    if final_passed and give_back_batches > 0 and seconds > 0 and not exact_stage and kept.height and no_history:
+    if final_passed and give_back_batches > 0 and seconds > 0 and not exact_stage and kept.height and not history:
         cells, kept, result = _give_back(start, cells, kept, public, k, insiders, (give_back_batches, seconds), cache, workers, rounds, result)  # fmt: skip
     return Protection(
         cells,
