@@ -61,6 +61,21 @@ class Provider:
 
 
 @dataclass(frozen=True)
+class Target:
+    """A target the programme set for an indicator (issue 19), in the indicator's own unit (shares
+    as fractions): `bound` 'at_least' or 'at_most' `value`; missed by at most `tolerance` is
+    "knapp verfehlt" (amber)."""
+
+    indicator_id: str
+    bound: str
+    value: float
+    tolerance: float = 0.0
+
+
+TARGET_BOUNDS = ("at_least", "at_most")
+
+
+@dataclass(frozen=True)
 class ProgrammeConfig:
     path: Path
     city: str
@@ -72,6 +87,9 @@ class ProgrammeConfig:
     # value is rejected, since a free field is where names and addresses slip in. Empty: not
     # configured, and only the code-word rule applies (checks.pii.FREE_CODE).
     districts: tuple[str, ...] = ()
+    # Targets per indicator, shown as traffic lights (the indicator ids are checked by the reports,
+    # which know the indicator registry: reports.kit.targets).
+    targets: tuple[Target, ...] = ()
 
     def provider(self, provider_id: str) -> Provider:
         try:
@@ -162,6 +180,7 @@ def load_config(path: Path | str | None = None) -> ProgrammeConfig:
         providers=providers,
         budget={int(y): dict(v) for y, v in (raw.get("budget") or {}).items()},
         districts=_districts(raw.get("districts"), path),
+        targets=_targets(raw.get("targets"), path),
     )
 
 
@@ -176,3 +195,25 @@ def _districts(raw: Any, path: Path) -> tuple[str, ...]:
     if len(set(raw)) != len(raw):
         raise ConfigError(f"{path}: districts lists a code twice")
     return tuple(raw)
+
+
+def _targets(raw: Any, path: Path) -> tuple[Target, ...]:
+    """`targets: {<indicator>: {at_least | at_most: <number>, tolerance: <number>}}`."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: targets must map indicator ids to {{at_least: …}} or {{at_most: …}}")
+    found = []
+    for indicator_id, spec in raw.items():
+        where = f"{path}: targets.{indicator_id}"
+        bounds = [bound for bound in TARGET_BOUNDS if isinstance(spec, dict) and bound in spec]
+        if not isinstance(spec, dict) or len(bounds) != 1 or set(spec) - {*TARGET_BOUNDS, "tolerance"}:
+            raise ConfigError(f"{where}: give exactly one of at_least / at_most (and optionally tolerance)")
+        try:
+            value, tolerance = float(spec[bounds[0]]), float(spec.get("tolerance", 0))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: the target and the tolerance must be numbers") from None
+        if tolerance < 0:
+            raise ConfigError(f"{where}: tolerance must not be negative")
+        found.append(Target(str(indicator_id), bounds[0], value, tolerance))
+    return tuple(found)

@@ -201,6 +201,10 @@ class Page:
                 out[(row.get(row_attr) if row is not None else None, value)] = td.text
         return out
 
+    def row_texts(self, table_id: str) -> dict[str | None, list[str]]:
+        """The data cells' texts of every row of a table that has a data-key, by that key."""
+        return {tr.get("data-key"): [td.text for td in tr.iter("td")] for tr in self.tables[table_id].iter("tr") if tr.has("data-key")}  # fmt: skip
+
     def figures(self) -> list[tuple[str, str]]:
         """(indicator, text) of every element that carries a figure (td, p, span or div with
         `data-indicator`), in document order."""

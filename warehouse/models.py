@@ -29,7 +29,7 @@ PREVIEW_SQL = "SELECT * EXCLUDE ({excluded}) FROM {relation} LIMIT {limit}"
 PSEUDONYM_COLUMNS = ("case_id", "person_id", "case_manager_id", "need_id", "handover_id", "contact_id", "change_key")
 
 # The marts built in Python from the configuration (build_dim_providers), not from a .sql file.
-CONFIG_MARTS = ("dim_providers", "dim_provider_years", "dim_budget_years")
+CONFIG_MARTS = ("dim_providers", "dim_provider_years", "dim_budget_years", "dim_indicator_targets")
 # Where a relation comes from: a staging or marts model, the raw register, or the configuration.
 RELATION = re.compile(r"\b(raw|staging|marts)\.([a-z_][a-z0-9_]*)\b")
 
@@ -143,8 +143,8 @@ def build_models(con: duckdb.DuckDBPyConnection, config: ProgrammeConfig) -> dic
 
 
 def build_dim_providers(con: duckdb.DuckDBPyConnection, config: ProgrammeConfig) -> int:
-    """marts.dim_providers, marts.dim_provider_years (funded FTE) and marts.dim_budget_years (the
-    programme budget) from the configuration."""
+    """marts.dim_providers, marts.dim_provider_years (funded FTE), marts.dim_budget_years (the
+    programme budget) and marts.dim_indicator_targets (the targets) from the configuration."""
     providers = pl.DataFrame(
         {
             "provider_id": [p.id for p in config.providers.values()],
@@ -168,7 +168,17 @@ def build_dim_providers(con: duckdb.DuckDBPyConnection, config: ProgrammeConfig)
         ],
         schema={"year": pl.Int32, "funding_granted": pl.Float64, "actual_cost": pl.Float64},
     )
-    tables = {"dim_providers": providers, "dim_provider_years": years, "dim_budget_years": budget}
+    targets = pl.DataFrame(
+        [(t.indicator_id, t.bound, t.value, t.tolerance) for t in config.targets],
+        schema={"indicator_id": pl.String, "bound": pl.String, "target": pl.Float64, "tolerance": pl.Float64},
+        orient="row",
+    )
+    tables = {
+        "dim_providers": providers,
+        "dim_provider_years": years,
+        "dim_budget_years": budget,
+        "dim_indicator_targets": targets,
+    }
     for name, frame in tables.items():
         con.register(f"config_{name}", frame.to_arrow())
     try:

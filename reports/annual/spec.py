@@ -6,12 +6,13 @@ import re
 from pathlib import Path
 
 from reports.kit import columns as cols
+from reports.kit.navigation import ANNUAL_PREFIX as KIT_ANNUAL_PREFIX
 from reports.kit.sql import Queries
 
 QUERIES = Queries(Path(__file__).resolve().parent / "sql")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-ANNUAL_PREFIX = "jahresbericht_"
+ANNUAL_PREFIX = KIT_ANNUAL_PREFIX
 
 
 TEMPLATE = "jahresbericht.html.j2"

@@ -11,11 +11,14 @@ from reports import labels
 from reports.kit import columns as cols
 from reports.kit import formatting as fmt
 from reports.kit.figures import Figures
+from reports.kit.navigation import monthly_navigation
 from reports.kit.tables import Definition
+from reports.kit.targets import target_lights
 from reports.kit.text import method_note
 from reports.monthly import sections
 from reports.monthly.data import QUERIES, MonthlyData
 from reports.monthly.spec import FOCUS_GROUP, HANDOVER_SECTION, NEEDS_SECTION, SHOWN_INDICATORS
+from reports.monthly.summary import summary
 from reports.suppression import legend
 
 
@@ -34,15 +37,21 @@ def build_monthly_context(
     delivery_rows, notices = sections.deliveries(figures, data, period, month)
     stale = [row for row in delivery_rows if row.stale]
     badges = {row.provider_id: row.status for row in stale}
+    overview = _overview(figures, data, period, city=city, badges=badges)
+    lights = target_lights(data.targets, figures.cell)
+    previous_month = fmt.month_year(fmt.previous_period(period))
     return {
         "city": city,
         "k": k,
         "period": period,
         "month": month,
-        "previous_month": fmt.month_year(fmt.previous_period(period)),
+        "previous_month": previous_month,
         "title": f"Monatsbericht Kommunales Integrationsmanagement {city} – {month}",
         "data_as_of": data.data_as_of,
-        **_overview(figures, data, period, city=city, badges=badges),
+        **overview,
+        "summary": summary(overview["key_figures"], lights, notices, month=month, previous_month=previous_month),
+        "target_lights": lights,
+        "navigation": monthly_navigation(period, data.report_months, data.newest, data.providers),
         "stale": stale,
         "notices": notices,
         "due_date": fmt.date_short(sections.due_date(period)),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reports.kit import formatting as fmt
 from reports.kit.publication import EVERYTHING, Publication
 from reports.kit.sql import Queries
+from reports.kit.targets import Target, load_targets
 from reports.suppression import MISSING, Cell, display, indicator_kind
 
 QUERIES = Queries(Path(__file__).resolve().parent / "sql")
@@ -27,6 +28,8 @@ class MonthlyData:
     revisions: list[dict[str, Any]] | None  # None: no marts.indicator_revisions
     newest: str | None = None  # the newest month with indicator values
     publication: Publication = EVERYTHING  # the tables not published per month
+    report_months: list[str] = field(default_factory=list)  # every month with a monthly report
+    targets: list[Target] = field(default_factory=list)  # the programme's targets (config)
 
     @classmethod
     def load(cls, con: Any, *, k: int, up_to: str) -> MonthlyData:
@@ -52,6 +55,8 @@ class MonthlyData:
             revisions=revisions,
             newest=QUERIES.run(con, "latest_period")[0]["period"],
             publication=publication,
+            report_months=[row["period"] for row in QUERIES.run(con, "report_periods")],
+            targets=load_targets(con),
         )
 
     def series_cell(self, indicator_id: str, period: str) -> Cell | None:

@@ -39,6 +39,7 @@ from typing import Any
 from reports.kit import formatting as fmt
 from reports.kit.downloads import write_report
 from reports.kit.index import render_index
+from reports.kit.navigation import MONTHLY_PREFIX
 from reports.kit.sql import latest_period
 from reports.kit.templating import environment
 from reports.monthly.context import build_monthly_context
@@ -47,7 +48,6 @@ from reports.monthly.data import QUERIES, MonthlyData
 log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-MONTHLY_PREFIX = "monatsbericht_"
 
 
 def _render_monthly(con: Any, reports_dir: Path, *, city: str, k: int, period: str, data: MonthlyData | None) -> Path:

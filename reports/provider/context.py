@@ -8,6 +8,7 @@ from reports import labels
 from reports.kit import columns as cols
 from reports.kit import formatting as fmt
 from reports.kit.figures import Figures
+from reports.kit.navigation import Link, Navigation, monthly_file
 from reports.kit.publication import Publication
 from reports.kit.tables import Definition
 from reports.kit.text import method_note, short_label
@@ -49,6 +50,7 @@ def build_provider_context(con: Any, *, city: str, k: int, period: str, provider
         "k": k,
         "period": period,
         "month": month,
+        "navigation": Navigation(providers=[Link(monthly_file(period), f"Monatsbericht der Stadt, {month}")]),
         "previous_month": fmt.month_year(previous),
         "provider_id": provider_id,
         "provider_name": name,

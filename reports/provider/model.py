@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from reports.kit.navigation import PROVIDER_PREFIX
 from reports.kit.sql import Queries
 from reports.kit.tables import Column
 from reports.suppression import Cell
@@ -14,7 +15,7 @@ from reports.suppression import Cell
 QUERIES = Queries(Path(__file__).resolve().parent / "sql")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-PREFIX = "traegerbericht_"
+PREFIX = PROVIDER_PREFIX
 
 
 TEMPLATE = "traegerbericht.html.j2"
