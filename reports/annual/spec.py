@@ -38,7 +38,6 @@ COST_PER_CASE_BASE = {
 
 
 # Terms in the definitions where the report's wording differs from labels.INDICATOR.
-TERM = {"cases_active": "Begleitete Fälle (aktive Fälle)"}
 
 
 # Short column headers of the gap matrix (soft hyphens let long words break).

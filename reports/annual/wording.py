@@ -4,7 +4,6 @@ definitions come from the indicator specs, `definition.yearly`)."""
 from __future__ import annotations
 
 from reports import labels
-from reports.annual.spec import TERM
 from reports.suppression import SIGN_MISSING, legend
 
 MISSING_NOTE = "Für diesen Zeitraum liegen keine Angaben vor."
@@ -20,7 +19,7 @@ def definition_text(indicator_id: str) -> str:
 
 def term(indicator_id: str) -> str:
     """The indicator's name in the methodology section."""
-    return TERM.get(indicator_id, labels.indicator_label(indicator_id).replace(" (Tage)", ""))
+    return labels.indicator_label(indicator_id).replace(" (Tage)", "")
 
 
 def annual_legend() -> list[tuple[str, str]]:

@@ -40,7 +40,7 @@ def _placed() -> dict[str, tuple[ColumnSpec, ...]]:
         for place in indicator.shown_in:
             if place.table not in found:
                 raise ValueError(f"{indicator.id}.yaml: shown_in names table {place.table!r}, not one of {TABLES}")
-            column = ColumnSpec(indicator.id, place.header or indicator.label, place.always)
+            column = ColumnSpec(indicator.id, indicator.label, place.always)
             found[place.table].append((place.position, column))
     if empty := [table for table, columns in found.items() if not columns]:
         raise ValueError(f"report tables without any indicator column in the specs: {empty}")

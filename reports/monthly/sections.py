@@ -28,7 +28,7 @@ from reports.kit.text import (
 from reports.monthly.changes import change
 from reports.monthly.data import MonthlyData
 from reports.monthly.model import DeliveryNotice, DeliveryRow, KeyFigure, Revision
-from reports.monthly.spec import ANNUAL_BREAKDOWNS, CARD_LABEL, MATRIX_HEADER, TREND_SERIES, UNIT, BreakdownSpec
+from reports.monthly.spec import ANNUAL_BREAKDOWNS, MATRIX_HEADER, TREND_SERIES, UNIT, BreakdownSpec
 from reports.suppression import MISSING, display, indicator_kind, publishable
 
 
@@ -175,7 +175,7 @@ def key_figures(figures: Figures, data: MonthlyData, period: str) -> list[KeyFig
         cell = figures.cell(indicator_id)
         prev_cell = data.series_cell(indicator_id, previous)
         year_cell = data.series_cell(indicator_id, last_year)
-        label = CARD_LABEL.get(indicator_id, short_label(indicator_id))
+        label = short_label(indicator_id)
         out.append(
             KeyFigure(
                 indicator_id=indicator_id,

@@ -11,11 +11,6 @@ from reports.kit import formatting as fmt
 from reports.kit.columns import ColumnSpec
 from reports.suppression import Kind
 
-CARD_LABEL = {
-    "handover_contact_km_median_days": "Median Wartezeit Übergabe inkl. wartender (Kaplan-Meier)",
-}
-
-
 TREND_SERIES = ("cases_active", "cases_new", "cases_closed")
 
 

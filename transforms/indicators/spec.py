@@ -133,12 +133,11 @@ class Docs:
 @dataclass(frozen=True)
 class Placement:
     """Where a report shows the indicator: a table of reports.kit.columns (`<report>.<table>`),
-    its position there, the column header (None: the indicator's label) and whether the column is
-    shown even in a month without the indicator."""
+    its position there and whether the column is shown even in a month without the indicator. The
+    column's header is the indicator's one label (issue 19: one German label per indicator)."""
 
     table: str
     position: int
-    header: str | None = None
     always: bool = False
 
 
@@ -318,7 +317,9 @@ _TABLE_RE = re.compile(r"^(monthly|annual|provider)\.[a-z_]+$")
 
 
 def _placement(raw: Any, where: str) -> Placement:
-    raw = _fields(raw, where, ("table", "position"), ("header", "always"))
+    if isinstance(raw, dict) and "header" in raw:
+        raise SpecError(f"{where}: no header: an indicator has one German label everywhere (its `label`)")
+    raw = _fields(raw, where, ("table", "position"), ("always",))
     table = _text(raw["table"], f"{where}: table")
     if not _TABLE_RE.match(table):
         raise SpecError(f"{where}: table {table!r} is not <monthly|annual|provider>.<table>")
@@ -326,13 +327,7 @@ def _placement(raw: Any, where: str) -> Placement:
         raise SpecError(f"{where}: position must be a whole number from 1")
     if not isinstance(raw.get("always", False), bool):
         raise SpecError(f"{where}: always must be true or false")
-    header = raw.get("header")
-    return Placement(
-        table=table,
-        position=raw["position"],
-        header=None if header is None else _text(header, f"{where}: header"),
-        always=raw.get("always", False),
-    )
+    return Placement(table=table, position=raw["position"], always=raw.get("always", False))
 
 
 def parse_spec(raw: Any, where: str) -> Indicator:

@@ -112,7 +112,7 @@ def test_handover_table_has_kaplan_meier_median_and_explains_it(rich):
     assert cells[(t, "handover_contact_km_median_days", "jobcenter")] == "9,5"
     assert cells[(t, "handover_contact_km_median_days", "kita")] == HIDDEN
     assert cells[(t, "handover_contact_km_median_days", "all")] == "14,0"
-    assert "Median inkl. noch wartender Übergaben (Kaplan-Meier, Tage)" in html
+    assert "Median Wartezeit Übergabe inkl. noch wartender (Tage)" in html
     section = _section(html, "uebergaben")
     assert "Der Median nach Kaplan-Meier bezieht auch die Übergaben" in section
     # median, p90, share within 14 days and pending over 30 days

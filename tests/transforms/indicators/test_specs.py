@@ -176,15 +176,33 @@ def test_the_report_tables_are_derived_from_the_specs():
 
     monthly_handovers = [(c.indicator_id, c.header, c.always) for c in columns.MONTHLY_HANDOVERS]
     expected = [
-        (spec.id, place.header or spec.label, place.always)
+        (spec.id, spec.label, place.always)
         for spec in INDICATORS
         for place in sorted(spec.shown_in, key=lambda place: place.position)
         if place.table == "monthly.handovers"
     ]
     assert sorted(monthly_handovers) == sorted(expected)
-    assert monthly_handovers[0] == ("handover_delay_median_days", "Median Wartezeit (Tage)", True)
+    assert monthly_handovers[0] == ("handover_delay_median_days", "Median Wartezeit Übergabe (Tage)", True)
     every_table = {place.table for spec in INDICATORS for place in spec.shown_in}
     assert every_table == set(columns.TABLES)
+
+
+def test_every_indicator_has_one_label_in_every_table():
+    """Issue 19: one indicator appeared under three names. Every column of every report table is
+    headed by the indicator's one label, and a spec cannot give a table its own header."""
+    from reports.kit import columns
+
+    labels = {spec.id: spec.label for spec in INDICATORS}
+    headers = {(c.indicator_id, c.header) for table in columns.TABLES for c in columns.columns(table)}
+    assert headers == {(indicator_id, labels[indicator_id]) for indicator_id, _ in headers}
+    assert not any("Kaplan-Meier" in label for label in labels.values())  # the method, not a name
+
+
+def test_a_spec_giving_a_table_its_own_header_is_refused(tmp_path):
+    raw = _raw("cases_closed")
+    raw["shown_in"] = [{"table": "monthly.closing", "position": 1, "header": "Abschlüsse"}]
+    with pytest.raises(SpecError, match="one German label"):
+        parse_spec(raw, "cases_closed.yaml")
 
 
 def test_two_specs_cannot_take_the_same_place_in_a_table(tmp_path):
