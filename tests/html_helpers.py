@@ -300,3 +300,32 @@ def chromium_page(width: int = 1280, height: int = 900) -> Iterator[tuple[Any, T
             yield page, traffic
         finally:
             browser.close()
+
+
+def printed_pages(path: Path) -> list[str]:
+    """The text of every page of `path` printed to PDF by headless Chromium (A4 from the page's own
+    @page rule, the browser's own header and footer off, as when printing with the CSS's)."""
+    import io
+
+    import pypdf
+
+    with chromium_page() as (page, _):
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        pdf = page.pdf(prefer_css_page_size=True)
+    return [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+def check_printed(path: Path, title: str) -> list[str]:
+    """Every printed page carries the report's title and "Seite n von N" in its footer, never a
+    file path; the last page is not near-empty (at least a fifth of a median page's text).
+    Returns the pages."""
+    pages = printed_pages(path)
+    total = len(pages)
+    for number, text in enumerate(pages, start=1):
+        assert f"Seite {number} von {total}" in text, (number, text[-200:])
+        assert title in text, (number, text[-200:])
+        assert "file:" not in text and str(path.parent) not in text
+    content = [len(text.replace(f"Seite {n} von {total}", "").replace(title, "")) for n, text in enumerate(pages, start=1)]  # fmt: skip
+    assert content[-1] >= 0.2 * sorted(content)[len(content) // 2], content
+    return pages

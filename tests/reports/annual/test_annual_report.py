@@ -16,7 +16,7 @@ from reports.kit import formatting as fmt
 from reports.kit.text import UNPUBLISHED
 from reports.suppression import display, indicator_kind
 from tests.conftest import build_warehouse_models
-from tests.html_helpers import chromium_page, parse
+from tests.html_helpers import check_printed, chromium_page, parse
 from tests.reports.publication import add_publication, set_breakdown_status, set_status
 from tests.reports.signs import HIDDEN
 from transforms.indicators import INDICATORS_BY_ID
@@ -571,3 +571,13 @@ def test_annual_report_in_headless_chromium(real, tmp_path):
     assert not traffic.failed, traffic.failed
     assert traffic.requests, "the browser recorded no request at all"
     assert not traffic.console_errors, traffic.console_errors
+
+
+@pytest.mark.browser
+def test_every_printed_page_has_title_and_page_number_and_the_last_is_not_near_empty(real):
+    """Issue 19: the page number and the title in the footer through CSS paged media, no file path
+    from the browser's own footer, and no last page holding only a footer line."""
+    _, paths, _ = real
+    for path, year in zip(paths, ("2024", "2025")):
+        pages = check_printed(path, f"Jahresbericht Kommunales Integrationsmanagement {CITY} {year}")
+        assert len(pages) >= 3

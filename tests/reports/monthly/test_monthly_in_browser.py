@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reports import render_reports
-from tests.html_helpers import chromium_page
+from tests.html_helpers import check_printed, chromium_page
 from tests.reports.monthly.hand_built import CITY, K, build_realistic
 from tests.reports.signs import HIDDEN, HIDDEN_NOTE
 
@@ -99,3 +99,31 @@ def test_monthly_report_in_headless_chromium(tmp_path):
     assert traffic.requests, "the browser recorded no request at all"
     assert not traffic.failed, traffic.failed
     assert not traffic.console_errors, traffic.console_errors
+
+
+@pytest.mark.browser
+def test_every_printed_page_has_title_and_page_number_and_the_last_is_not_near_empty(tmp_path):
+    con = build_realistic(tmp_path / "warehouse.duckdb")
+    out = render_reports(con, tmp_path / "reports", city=CITY, k=K, period="2026-10")
+    con.close()
+    pages = check_printed(out["monthly"], "Monatsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026")
+    assert len(pages) >= 3
+
+
+@pytest.mark.browser
+def test_the_monthly_navigation_works_in_the_browser(tmp_path):
+    con = build_realistic(tmp_path / "warehouse.duckdb")
+    out = render_reports(con, tmp_path / "reports", city=CITY, k=K, period=None)
+    con.close()
+    with chromium_page() as (page, _):
+        page.goto(out["monthly"].as_uri())
+        page.click("nav.pager a[rel=prev]")
+        page.wait_for_load_state("load")
+        assert page.inner_text("h1").endswith("September 2026")
+        page.click("nav.pager a[rel=next]")
+        page.wait_for_load_state("load")
+        assert page.inner_text("h1").endswith("Oktober 2026")
+        assert page.locator("nav.pager a[rel=next]").count() == 0  # the newest month
+        page.click("nav.pager >> text=Alle Berichte")
+        page.wait_for_load_state("load")
+        assert page.url.endswith("/index.html")
