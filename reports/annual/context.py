@@ -95,6 +95,7 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
         "first_month": fmt.month_year(y.months[0]) if y.months else None,
         "last_month": fmt.month_year(y.last_month),
         "title": title,
+        "short_title": title.replace(f"Kommunales Integrationsmanagement {city} ", ""),
         "data_as_of": sources["data_as_of"],
         "previous_year": y.prev_year if y.previous else None,
         "previous_span": y.prev_span if y.previous else None,

@@ -1,4 +1,4 @@
-"""The index page of a reports folder: every report file, grouped by type, newest first."""
+"""The index page of a reports folder: every report file by year (newest first), in a year by type, with short titles."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ DOWNLOADS_DIR = "downloads"  # reports.kit.downloads writes there (that module i
 @dataclass(frozen=True)
 class IndexEntry:
     href: str
-    title: str
+    title: str  # the report's short title (its <meta name="kim:short-title">, else its <title>)
     filename: str
     period: str = ""  # "YYYY-MM" or "YYYY" taken from the file name, "" if none
 
@@ -32,13 +32,13 @@ class IndexGroup:
     title: str
     entries: list[IndexEntry] = field(default_factory=list)
 
-    @property
-    def by_year(self) -> list[tuple[str, list[IndexEntry]]]:
-        """Entries by year (newest first), for long groups such as the monthly reports."""
-        years: dict[str, list[IndexEntry]] = {}
-        for entry in self.entries:
-            years.setdefault(entry.year or "ohne Jahr", []).append(entry)
-        return list(years.items())
+
+@dataclass(frozen=True)
+class IndexYear:
+    """One year of the index (newest first): its reports by type, each type newest first."""
+
+    title: str
+    groups: list[IndexGroup] = field(default_factory=list)
 
 
 REPORT_SUFFIXES = (".html", ".pdf", ".csv", ".xlsx")
@@ -54,9 +54,11 @@ INDEX_GROUPS = (
 
 
 OTHER_GROUP = "Weitere Berichte"
+NO_YEAR = "Ohne Jahr"
 
 
 _TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_SHORT_TITLE_RE = re.compile(r'<meta name="kim:short-title" content="([^"]*)">')
 
 
 _MONTH_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(0[1-9]|1[0-2])(?!\d)")
@@ -72,7 +74,7 @@ def _report_title(path: Path) -> str:
                 head = handle.read(65536)
         except OSError:
             head = ""
-        match = _TITLE_RE.search(head)
+        match = _SHORT_TITLE_RE.search(head) or _TITLE_RE.search(head)
         if match:
             title = " ".join(html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).split())
             if title:
@@ -110,10 +112,24 @@ def _newest_first(entries: list[IndexEntry]) -> list[IndexEntry]:
     return dated + [e for e in by_name if not e.period]
 
 
+def _by_year(entries: list[tuple[str, IndexEntry]]) -> list[IndexYear]:
+    """Years newest first ("Ohne Jahr" last); in a year the types in INDEX_GROUPS order, each
+    newest first."""
+    order = [title for _, title in INDEX_GROUPS] + [OTHER_GROUP]
+    years: dict[str, dict[str, list[IndexEntry]]] = {}
+    for group, entry in entries:
+        years.setdefault(entry.year or NO_YEAR, {}).setdefault(group, []).append(entry)
+    ordered = sorted((y for y in years if y != NO_YEAR), reverse=True) + ([NO_YEAR] if NO_YEAR in years else [])
+    return [
+        IndexYear(year, [IndexGroup(t, _newest_first(years[year][t])) for t in order if t in years[year]])
+        for year in ordered
+    ]
+
+
 def render_index(reports_dir: Path, *, city: str) -> Path:
     """(Re)write reports_dir/index.html linking every report file in the folder and its
-    subfolders (HTML, PDF, CSV, XLSX; hidden and temporary files are skipped), grouped by
-    type, newest period first."""
+    subfolders (HTML, PDF, CSV, XLSX; hidden and temporary files and the reports' downloads are
+    skipped), by year (newest first), in a year by type, each with its short title."""
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     files = []
@@ -124,25 +140,25 @@ def render_index(reports_dir: Path, *, city: str) -> Path:
         if path.suffix.lower() not in REPORT_SUFFIXES or rel.as_posix() == INDEX_NAME:
             continue
         files.append((rel, path))
-    groups: dict[str, list[IndexEntry]] = {}
-    for rel, path in files:
-        groups.setdefault(_group_of(path), []).append(
+    entries = [
+        (
+            _group_of(path),
             IndexEntry(
                 href=urllib.parse.quote(rel.as_posix()),
                 title=_report_title(path),
                 filename=rel.as_posix(),
                 period=_period_of(path.name),
-            )
+            ),
         )
-    order = [title for _, title in INDEX_GROUPS] + [OTHER_GROUP]
-    index_groups = [IndexGroup(title, _newest_first(groups[title])) for title in order if title in groups]
+        for rel, path in files
+    ]
     page = (
         environment()
         .get_template("index.html.j2")
         .render(
             city=city,
             title=f"Berichte Kommunales Integrationsmanagement {city}",
-            groups=index_groups,
+            years=_by_year(entries),
             count=len(files),
         )
     )

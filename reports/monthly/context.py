@@ -47,6 +47,7 @@ def build_monthly_context(
         "month": month,
         "previous_month": previous_month,
         "title": f"Monatsbericht Kommunales Integrationsmanagement {city} – {month}",
+        "short_title": month,
         "data_as_of": data.data_as_of,
         **overview,
         "summary": summary(overview["key_figures"], lights, notices, month=month, previous_month=previous_month),

@@ -56,6 +56,7 @@ def build_provider_context(con: Any, *, city: str, k: int, period: str, provider
         "provider_name": name,
         "provider_kind_label": labels.code_label("provider_kind", provider["provider_kind"]),
         "title": f"Rückmeldung an den Träger: {name} – {month}",
+        "short_title": f"{name} – {month}",
         "data_as_of": data_as_of,
         "own_label": OWN,
         "city_label": CITY_WIDE,

@@ -500,8 +500,8 @@ def test_path_default_period_and_index(report):
     assert path == tmp_path / "reports" / "datenqualitaet_2026-10.html"
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
     assert '<a href="datenqualitaet_2026-10.html">' in index
-    section = index[index.index("<h2>Datenqualität (intern)</h2>") :]
-    assert "Datenqualitätsbericht Kommunales Integrationsmanagement Leverkusen – Oktober 2026" in section
+    section = index[index.index("<h3>Datenqualität (intern)</h3>") :]
+    assert "Datenqualitätsbericht Oktober 2026" in section
 
 
 def test_german_title_headings_and_internal_marker(report):
@@ -784,7 +784,7 @@ def test_dq_report_in_headless_chromium(tmp_path):
         if keep:
             shutil.copy(shot, keep)
         page.goto((tmp_path / "reports" / "index.html").as_uri())
-        page.click("text=Datenqualitätsbericht Kommunales Integrationsmanagement Leverkusen")
+        page.click("text=Datenqualitätsbericht Oktober 2026")
         page.wait_for_load_state("load")
         assert page.url.endswith("datenqualitaet_2026-10.html")
     assert not traffic.external, traffic.external
