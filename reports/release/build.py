@@ -81,7 +81,7 @@ def build_release(
         raise ReleaseError(
             f"Die Offenlegungsprüfung hat {audit.counts.get('unprotected', 0)} verdeckte Zahlen gefunden, die ein Leser "
             "auf weniger als k Werte eingrenzen könnte. Es wurde kein Release gebaut. `kim audit` zeigt sie; "
-            "nach einem vollständigen Lauf (`kim run`) erneut versuchen."
+            "nach einem vollständigen Lauf (`kim run --full`) erneut versuchen."
         )
     built_at = now or datetime.now(UTC)
     release_id, sequence = next_release_id(con, period)

@@ -202,3 +202,39 @@ def test_every_download_of_a_published_report_is_linked_present_and_downloads(fl
         assert saved.read_bytes() == (folder / hrefs[0]).read_bytes()
         # a download ends its request as "aborted" for the page; nothing else may fail
         assert all(url.endswith(".csv") for url in traffic.failed), traffic.failed
+
+
+def test_the_commands_say_in_german_what_happened_and_refuse_with_exit_code_1(flow, monkeypatch):
+    from typer.testing import CliRunner
+
+    from kim.cli import app
+
+    settings = flow["settings"]
+    for name, value in (("KIM_RELEASES_DIR", settings.releases), ("KIM_PUBLISHED_DIR", settings.published), ("KIM_CONFIG", settings.config)):  # fmt: skip
+        monkeypatch.setenv(name, str(value))
+    runner = CliRunner()
+    warehouse = ["--warehouse", str(settings.warehouse)]
+    listed = runner.invoke(app, ["releases", *warehouse])
+    assert listed.exit_code == 0
+    assert "2026-02.1" in listed.stdout and "freigegeben am" in listed.stdout and "Erika Muster" in listed.stdout
+    again = runner.invoke(app, ["approve", "2026-02.1", "--by", "Max Muster", *warehouse])
+    assert again.exit_code == 1 and "bereits freigegeben" in " ".join(again.output.split())
+    unknown = runner.invoke(app, ["approve", "2026-13.1", "--by", "Max Muster", *warehouse])
+    assert unknown.exit_code == 1 and "keine Release-Kennung" in " ".join(unknown.output.split())
+    older = runner.invoke(app, ["publish", "--period", "2025-12", *warehouse])
+    assert older.exit_code == 1 and "Kein Release gebaut" in older.output
+
+
+def test_the_dagster_job_builds_a_release_for_approval(flow):
+    """The job publish_release does what `kim publish` does, and publishes nothing."""
+    from pipelines.defs.releases import publish_release_job
+    from pipelines.defs.resources import build_resources
+
+    settings = flow["settings"]
+    result = publish_release_job.execute_in_process(
+        resources=build_resources(settings), run_config={"ops": {"build_release": {"config": {"period": END}}}}
+    )
+    assert result.success
+    built = {r.release_id: r for r in list_releases(settings)}["2026-02.3"]
+    assert built.status == "built" and built.audited_with == ("2026-02.1", "2026-02.2")
+    assert not (settings.published / "2026-02.3").exists()
