@@ -21,6 +21,7 @@ from reports.kit import formatting as fmt
 from reports.kit.cells import plain
 from reports.kit.publication import Publication
 from reports.kit.tables import Column, Definition, Table
+from reports.kit.targets import load_targets, target_lights
 from reports.kit.text import method_note
 from reports.suppression import Cell, display, indicator_kind
 
@@ -101,6 +102,7 @@ def build_annual_context(con: Any, *, city: str, k: int, year: str | int) -> dic
         "previous_span": y.prev_span if y.previous else None,
         "comparable": y.comparable,
         **_summary(figures, y, city=city),
+        "target_lights": target_lights(load_targets(con), figures.cell),
         **_reach(figures, y, series, case_providers, city=city, city_label=city_label, k=k),
         **_process(figures, y, case_providers, city_label=city_label),
         **_results(figures, y),

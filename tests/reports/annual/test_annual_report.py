@@ -581,3 +581,23 @@ def test_every_printed_page_has_title_and_page_number_and_the_last_is_not_near_e
     for path, year in zip(paths, ("2024", "2025")):
         pages = check_printed(path, f"Jahresbericht Kommunales Integrationsmanagement {CITY} {year}")
         assert len(pages) >= 3
+
+
+def test_the_year_is_judged_against_the_configured_targets(real, config):
+    """Every configured target has a row; its light follows from the printed yearly figure and the
+    rule (shares in %, days), or is "nicht ausgewiesen" where the figure is not printed."""
+    _, paths, _ = real
+    rows = parse(paths[0]).row_texts("tabelle-ziele")
+    assert list(rows) == [t.indicator_id for t in config.targets]
+    for target in config.targets:
+        value, light, rule = rows[target.indicator_id]
+        if value in ("•", "k. A."):
+            assert light == "○ nicht ausgewiesen"
+            continue
+        shown = float(value.replace(" %", "").replace(".", "").replace(",", ".").replace("\u00a0%", ""))
+        goal = target.value * 100 if value.endswith("%") else target.value
+        tolerance = target.tolerance * 100 if value.endswith("%") else target.tolerance
+        off = goal - shown if target.bound == "at_least" else shown - goal
+        expected = "erreicht" if off <= 1e-9 else "knapp verfehlt" if off <= tolerance + 1e-9 else "verfehlt"
+        assert light == f"● {expected}", (target, value, light)
+        assert rule.startswith("mindestens" if target.bound == "at_least" else "höchstens")
