@@ -34,7 +34,9 @@ def publish(settings: Settings, period: str | None = None, on_wait: Waiting | No
     """Build the release of `period` (default: the newest month) into settings.releases."""
     city = load_config(settings.config).city
     with _warehouse(settings, "kim publish", on_wait) as con, chart_cache(settings.chart_cache):
-        return build_release(con, settings.releases, city=city, k=settings.suppression_k, period=period)
+        return build_release(
+            con, settings.releases, city=city, k=settings.suppression_k, period=period, published_dir=settings.published
+        )
 
 
 def approve(settings: Settings, release_id: str, approved_by: str, on_wait: Waiting | None = None) -> ReleaseRecord:

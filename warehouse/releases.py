@@ -92,6 +92,7 @@ APPROVE = """
 UPDATE publication.releases
 SET status = 'approved', approved_by = $approved_by, approved_at = $approved_at, published_folder = $published_folder
 WHERE release_id = $release_id AND status = 'built'
+RETURNING release_id
 """
 
 
@@ -207,9 +208,10 @@ def register_release(
 
 def record_approval(
     con: duckdb.DuckDBPyConnection, release_id: str, approved_by: str, approved_at: datetime, published_folder: str
-) -> None:
+) -> bool:
+    """Record the approval; False when the release was not (or no longer) an unapproved one."""
     with transaction(con):
-        con.execute(
+        updated = con.execute(
             APPROVE,
             {
                 "release_id": release_id,
@@ -217,7 +219,8 @@ def record_approval(
                 "approved_at": approved_at,
                 "published_folder": published_folder,
             },
-        )
+        ).fetchall()
+    return len(updated) == 1
 
 
 def release_values(con: duckdb.DuckDBPyConnection, release_id: str) -> pl.DataFrame:

@@ -25,7 +25,9 @@ def build_release_op(
 ) -> None:
     city = kim.programme_config().city
     with warehouse.get_connection() as con, kim.chart_cache():
-        built = build_release(con, kim.releases(), city=city, k=kim.suppression_k, period=config.period)
+        built = build_release(
+            con, kim.releases(), city=city, k=kim.suppression_k, period=config.period, published_dir=kim.published()
+        )
     record = built.record
     context.add_output_metadata(
         {

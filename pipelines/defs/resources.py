@@ -88,6 +88,7 @@ class KimSettingsResource(dg.ConfigurableResource):
     config_path: str
     chart_cache_dir: str | None = None  # None: every chart drawn (reports.kit.chart_cache)
     releases_dir: str | None = None  # None: "releases" beside the reports folder (kim.settings)
+    published_dir: str | None = None  # None: "published" beside the reports folder
     pseudonym_key: str | None = None
     suppression_k: int = 5
 
@@ -100,6 +101,9 @@ class KimSettingsResource(dg.ConfigurableResource):
 
     def releases(self) -> Path:
         return Path(self.releases_dir) if self.releases_dir else Path(self.reports_dir).parent / "releases"
+
+    def published(self) -> Path:
+        return Path(self.published_dir) if self.published_dir else Path(self.reports_dir).parent / "published"
 
     def require_pseudonym_key(self) -> str:
         # Outside a Dagster run (kim run builds the resources itself) an EnvVar field is still the
@@ -141,6 +145,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             config_path=str(settings.config),
             chart_cache_dir=str(settings.chart_cache),
             releases_dir=str(settings.releases),
+            published_dir=str(settings.published),
             pseudonym_key=key,
             suppression_k=settings.suppression_k,
         ),

@@ -206,13 +206,25 @@ def write_report(path: Path, page: str) -> bool:
     downloads/ beside it; a file whose content is unchanged stays as it is) and the page with its
     links. Returns whether the page was written (reports.kit.files.write_atomic)."""
     tables = read_tables(page)
+    folder = path.parent / DOWNLOADS_DIR / path.stem
+    for table in tables:
+        write_table_csv(folder / f"{table.file_stem}.csv", table)
+    _prune(folder, path.parent / DOWNLOADS_DIR / f"{path.stem}.xlsx", {f"{t.file_stem}.csv" for t in tables})
     if tables:
-        folder = path.parent / DOWNLOADS_DIR / path.stem
-        for table in tables:
-            write_table_csv(folder / f"{table.file_stem}.csv", table)
         write_xlsx(path.parent / DOWNLOADS_DIR / f"{path.stem}.xlsx", _title(page), tables)
         page = _linked(page, path.stem, tables)
     return write_atomic(path, page)
+
+
+def _prune(folder: Path, workbook: Path, keep: set[str]) -> None:
+    """Remove the downloads of tables the page no longer has (a table withdrawn since): a figure
+    must not stay readable at its old address."""
+    if folder.is_dir():
+        for stale in folder.glob("*.csv"):
+            if stale.name not in keep:
+                stale.unlink()
+    if not keep:
+        workbook.unlink(missing_ok=True)
 
 
 def _title(page: str) -> str:

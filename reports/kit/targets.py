@@ -11,6 +11,7 @@ from typing import Any
 
 from reports import labels
 from reports.kit import formatting as fmt
+from reports.kit.downloads import number_of
 from reports.kit.sql import KIT
 from reports.suppression import Cell, Kind, indicator_kind
 from transforms.indicators.registry import INDICATORS_BY_ID
@@ -22,8 +23,8 @@ LIGHTS = {
     "missed": ("●", "verfehlt", "target-red"),
     "not_shown": ("○", "nicht ausgewiesen", "target-none"),
 }
-# the rounding of a printed figure, by display kind (reports.suppression.display)
-SHOWN_DIGITS = {Kind.SHARE: 3, Kind.DAYS: 1, Kind.RATIO: 1, Kind.COUNT: 0, Kind.MONEY_SHARE: 3}
+# the kinds of figure a target can apply to
+TARGET_KINDS = (Kind.SHARE, Kind.DAYS, Kind.RATIO, Kind.COUNT, Kind.MONEY_SHARE)
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,14 @@ def load_targets(con: Any) -> list[Target]:
     targets = [Target(r["indicator_id"], r["bound"], float(r["target"]), float(r["tolerance"] or 0)) for r in rows]
     for target in targets:
         if target.indicator_id not in INDICATORS_BY_ID:
-            raise ValueError(f"targets: unknown indicator {target.indicator_id!r} in the configuration (KIM_CONFIG)")
-        if indicator_kind(target.indicator_id) not in SHOWN_DIGITS:
-            raise ValueError(f"targets: {target.indicator_id} has no figure a target can apply to")
+            raise ValueError(
+                f"Die Konfiguration (KIM_CONFIG) nennt unter targets die unbekannte Kennzahl {target.indicator_id!r}: "
+                "korrigieren Sie den Namen (docs/indicators.md listet alle)."
+            )
+        if indicator_kind(target.indicator_id) not in TARGET_KINDS:
+            raise ValueError(
+                f"Die Konfiguration (KIM_CONFIG) setzt ein Ziel für {target.indicator_id}, das keine Quote, Zahl oder Dauer ist."
+            )
     return targets
 
 
@@ -97,10 +103,19 @@ def rule_text(target: Target) -> str:
     return rule
 
 
+def shown_value(cell: Cell) -> float | None:
+    """The value a reader reads off the printed text ('12,5 %' -> 0.125): a light or a summary
+    judged on it can never say more than the rounding the page prints (and the audit assumes)."""
+    if cell.hidden or cell.status not in ("value", "zero"):
+        return None
+    parsed = number_of(cell.text)
+    return None if parsed is None else parsed[0]
+
+
 def status_of(target: Target, cell: Cell) -> str:
-    if cell.hidden or cell.value is None or cell.status not in ("value", "zero"):
+    shown = shown_value(cell)
+    if shown is None:
         return "not_shown"
-    shown = round(cell.value, SHOWN_DIGITS[indicator_kind(target.indicator_id)])
     off = target.value - shown if target.bound == "at_least" else shown - target.value
     if off <= 1e-9:
         return "reached"

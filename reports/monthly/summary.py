@@ -4,7 +4,7 @@ month, the targets, and the providers whose figures are missing or old."""
 
 from __future__ import annotations
 
-from reports.kit.targets import TargetLight
+from reports.kit.targets import TargetLight, shown_value
 from reports.kit.text import short_label
 from reports.monthly.model import DeliveryNotice, KeyFigure
 from reports.suppression import Kind, indicator_kind
@@ -17,14 +17,16 @@ NOTABLE_POINTS = 0.02
 
 
 def _weight(figure: KeyFigure) -> float:
-    """How large the change against the previous month is, comparable across kinds (0: none)."""
-    change, now, then = figure.change_previous, figure.cell.value, figure.previous.value if figure.previous else None
-    if change is None or change.direction == "same" or now is None or then is None:
+    """How large the change against the previous month is, comparable across kinds (0: none),
+    from the two figures as printed (never from more digits than the page shows)."""
+    now = shown_value(figure.cell)
+    then = shown_value(figure.previous) if figure.previous else None
+    if figure.change_previous is None or now is None or then is None or now == then:
         return 0.0
     kind = indicator_kind(figure.indicator_id)
     if kind in (Kind.SHARE, Kind.MONEY_SHARE):
         points = abs(now - then)
-        return points / NOTABLE_POINTS if points >= NOTABLE_POINTS else 0.0
+        return points / NOTABLE_POINTS if points >= NOTABLE_POINTS - 1e-9 else 0.0
     if then == 0:
         return 0.0
     relative = abs(now - then) / abs(then)

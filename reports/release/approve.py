@@ -13,11 +13,12 @@ from pathlib import Path
 
 import duckdb
 
-from reports.release.manifest import verify_manifest
+from reports.release.manifest import remove_tree, verify_manifest
 from reports.release.page import write_published_index
 from warehouse.releases import ReleaseError, ReleaseRecord, approved_ids, record_approval, release, releases
 
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+READ_ONLY_DIR = READ_ONLY | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
 
 
 def check_approvable(con: duckdb.DuckDBPyConnection, record: ReleaseRecord) -> None:
@@ -32,8 +33,8 @@ def check_approvable(con: duckdb.DuckDBPyConnection, record: ReleaseRecord) -> N
     if missing:
         raise ReleaseError(
             f"Seit Release {record.release_id} gebaut wurde, ist {', '.join(missing)} freigegeben worden; die "
-            f"Offenlegungsprüfung hat es nicht einbezogen. Bauen Sie das Release neu (`kim publish --period "
-            f"{record.period}`) und geben Sie dann das neue frei."
+            "Offenlegungsprüfung hat es nicht einbezogen. Bauen Sie ein neues Release (`kim publish`) und geben Sie "
+            "dann dieses frei."
         )
 
 
@@ -46,32 +47,51 @@ def approve_release(
     city: str,
     now: datetime | None = None,
 ) -> ReleaseRecord:
-    """Approve and publish; ReleaseError (German) says why not and what to do."""
+    """Approve and publish; ReleaseError (German) says why not and what to do. The approval is
+    recorded before the copy is moved into place: a release is never readable without its record
+    (the audit of every later release depends on it). An approval whose copy did not arrive (a
+    crash in between) is finished by calling this again."""
     approved_by = " ".join(approved_by.split())
     if not approved_by:
         raise ReleaseError('Wer gibt frei? Geben Sie Ihren Namen an: `kim approve <release> --by "Name"`.')
     record = release(con, release_id)
-    check_approvable(con, record)
-    folder = Path(record.folder)
-    verify_manifest(folder, record.manifest_sha256)
     target = Path(published_dir) / release_id
+    if record.approved and not target.exists():
+        _publish_copy(record, target)  # finish an approval interrupted after it was recorded
+        write_published_index(published_dir, city=city, records=releases(con))
+        return record
+    check_approvable(con, record)
     if target.exists():
         raise ReleaseError(f"{target} existiert schon: ein veröffentlichtes Release wird nie überschrieben.")
-    copying = Path(published_dir) / f".{release_id}.copying"
-    shutil.rmtree(copying, ignore_errors=True)
-    shutil.copytree(folder, copying)
-    verify_manifest(copying, record.manifest_sha256)
-    approved_at = now or datetime.now(UTC)
-    record_approval(con, release_id, approved_by, approved_at, str(target))
-    copying.rename(target)
-    for tree in (folder, target):
-        make_read_only(tree)
+    verify_manifest(Path(record.folder), record.manifest_sha256)
+    if not record_approval(con, release_id, approved_by, now or datetime.now(UTC), str(target.resolve())):
+        raise ReleaseError(f"Release {release_id} wurde gleichzeitig anderswo freigegeben; `kim releases` zeigt es.")
+    _publish_copy(release(con, release_id), target)
     write_published_index(published_dir, city=city, records=releases(con))
     return release(con, release_id)
 
 
+def _publish_copy(record: ReleaseRecord, target: Path) -> None:
+    """Copy the release folder beside (never inside) the published folder, check it against the
+    manifest, move it into place, and make both copies read-only."""
+    folder = Path(record.folder)
+    verify_manifest(folder, record.manifest_sha256)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    copying = target.parent.parent / f".{target.parent.name}-{record.release_id}.copying"
+    remove_tree(copying)
+    try:
+        shutil.copytree(folder, copying)
+        verify_manifest(copying, record.manifest_sha256)
+        copying.rename(target)
+    except BaseException:
+        remove_tree(copying)
+        raise
+    for tree in (folder, target):
+        make_read_only(tree)
+
+
 def make_read_only(folder: Path) -> None:
-    """Files read-only for everybody (the folders stay enterable)."""
-    for path in folder.rglob("*"):
-        if path.is_file():
-            path.chmod(READ_ONLY)
+    """Files and folders read-only for everybody (nothing can be changed, added or removed)."""
+    paths = sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True)  # deepest first
+    for path in [*paths, folder]:
+        path.chmod(READ_ONLY_DIR if path.is_dir() else READ_ONLY)

@@ -8,7 +8,6 @@ saw (warehouse.releases), so that every later audit includes it once approved.
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,11 +18,11 @@ import duckdb
 from reports.kit.sql import KIT
 from reports.publish import render_published_reports
 from reports.release.changes import release_changes
-from reports.release.manifest import write_manifest
-from reports.release.open_data import shown_values, write_open_data
+from reports.release.manifest import MANIFEST_NAME, remove_tree, write_manifest
+from reports.release.open_data import as_the_reports_print, shown_values, write_open_data
 from reports.release.page import write_release_page
 from transforms.disclosure import OUTSIDE
-from warehouse.disclosure_audit import current_release, run_disclosure_audit
+from warehouse.disclosure_audit import current_release, distinct_unprotected, run_disclosure_audit
 from warehouse.releases import (
     ReleaseError,
     ReleaseRecord,
@@ -35,6 +34,25 @@ from warehouse.releases import (
 )
 
 AUDIT_SUMMARY_NAME = "offenlegungspruefung.json"
+RESTORE_REGISTER = (
+    "Es wurde nichts gebaut. Stellen Sie das Schema publication des Warehouse aus der Sicherung wieder her "
+    "(docs/operations.md, Abschnitt 6), statt Ordner zu verschieben: ohne es übersieht die Geheimhaltungsprüfung, "
+    "was schon veröffentlicht ist."
+)
+
+
+def check_register_knows(con: duckdb.DuckDBPyConnection, published_dir: Path) -> None:
+    """Every release in the published folder must be an approved release of this warehouse's
+    register: a rebuilt warehouse would otherwise audit as if nothing had been published."""
+    if not published_dir.is_dir():
+        return
+    known = set(approved_ids(con))
+    for folder in sorted(published_dir.iterdir()):
+        if (folder / MANIFEST_NAME).is_file() and folder.name not in known:
+            raise ReleaseError(
+                f"Im Veröffentlichungsordner {published_dir} liegt Release {folder.name}, das dieses Warehouse nicht "
+                f"kennt. {RESTORE_REGISTER}"
+            )
 
 
 @dataclass(frozen=True)
@@ -72,14 +90,18 @@ def build_release(
     k: int,
     period: str | None = None,
     now: datetime | None = None,
+    published_dir: Path | None = None,
 ) -> BuiltRelease:
     """Audit, render and register a release of `period` (default: the newest month); ReleaseError
-    (German) when the audit does not pass or the period is not the newest."""
+    (German) when the audit does not pass, the period is not the newest, or `published_dir` holds a
+    release the register does not know (its figures would be missing from the audit)."""
+    if published_dir is not None:
+        check_register_knows(con, Path(published_dir))
     period = check_period(con, period)
     audit = run_disclosure_audit(con, k)
     if not audit.passed:
         raise ReleaseError(
-            f"Die Offenlegungsprüfung hat {audit.counts.get('unprotected', 0)} verdeckte Zahlen gefunden, die ein Leser "
+            f"Die Offenlegungsprüfung hat {distinct_unprotected(audit)} verdeckte Zahlen gefunden, die ein Leser "
             "auf weniger als k Werte eingrenzen könnte. Es wurde kein Release gebaut. `kim audit` zeigt sie; "
             "nach einem vollständigen Lauf (`kim run --full`) erneut versuchen."
         )
@@ -91,49 +113,39 @@ def build_release(
     if folder.exists() and not any(r.release_id == release_id and not r.approved for r in releases(con)):
         raise ReleaseError(
             f"Der Ordner {folder} existiert schon, gehört aber zu keinem unveröffentlichten Release dieses "
-            "Warehouse. Verschieben Sie ihn (er kann zu einem anderen Warehouse gehören) und starten Sie erneut."
+            f"Warehouse, vielleicht zu einem Release von vor einem Neuaufbau des Warehouse. {RESTORE_REGISTER}"
         )
     staging = Path(releases_dir) / f".{release_id}.building"
-    _remove(staging)
+    remove_tree(staging)
     staging.mkdir(parents=True)
     try:
-        record = ReleaseRecord(release_id, period, sequence, built_at, "built", True, audited_with, "", str(folder))
+        record = ReleaseRecord(
+            release_id, period, sequence, built_at, "built", True, audited_with, "", str(folder.resolve())
+        )
         render_published_reports(con, staging, city=city, k=k)
-        shown = shown_values(published_values(con), k)
+        shown = shown_values(as_the_reports_print(con, published_values(con)), k)
         write_open_data(staging, release_id, shown)
         changes = release_changes(con, staging, release_id, previous, shown, built_at)
         summary = _audit_summary(audit, k, audited_with)
         (staging / AUDIT_SUMMARY_NAME).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")  # fmt: skip
         write_release_page(staging, city=city, record=record, changes=changes, audit=summary)
         record = replace(record, manifest_sha256=write_manifest(staging, record))
-        _remove(folder)  # an unapproved build of the same id (register_release refuses an approved one)
+        remove_tree(folder)  # an unapproved build of the same id (register_release refuses an approved one)
         cells, public = current_release(con)
         register_release(con, record, cells, public, shown)
         staging.rename(folder)
     except BaseException:
-        _remove(staging)
+        remove_tree(staging)
         raise
     return BuiltRelease(record, folder, previous, changes.total)
 
 
 def _audit_summary(audit: Any, k: int, audited_with: tuple[str, ...]) -> dict[str, Any]:
-    """Counts only: the audit's cells hold true values and never leave the warehouse."""
-    counts = audit.counts
+    """The verdict and what it covered, nothing counted: how many cells were targets depends on
+    true values (hidden zeros, small unprinted counts) and is not for publication."""
     return {
         "k": k,
         "bestanden": bool(audit.passed),
-        "verdeckte_zahlen": counts.get("hidden", 0),
-        "gepruefte_zahlen": counts.get("targets", 0),
-        "zu_eng_eingegrenzt": counts.get("unprotected", 0),
-        "leser": sorted("außen" if reader == OUTSIDE else reader for reader in counts.get("readers", {})),
+        "leser": sorted("außen" if reader == OUTSIDE else reader for reader in audit.counts.get("readers", {})),
         "fruehere_releases_einbezogen": list(audited_with),
     }
-
-
-def _remove(folder: Path) -> None:
-    """A folder of an unapproved build (its files may be read-only)."""
-    if not folder.exists():
-        return
-    for path in folder.rglob("*"):
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    shutil.rmtree(folder)

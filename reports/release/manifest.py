@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +72,13 @@ def verify_manifest(folder: Path, expected_sha256: str) -> int:
         if sha256_of(file) != entry["sha256"]:
             raise ReleaseError(f"{file} wurde nach dem Bau verändert (Prüfsumme weicht ab). Bauen Sie das Release neu.")
     return len(listed)
+
+
+def remove_tree(folder: Path) -> None:
+    """Remove a release folder that is not published (its files and folders may be read-only)."""
+    if not folder.exists():
+        return
+    for path in folder.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    folder.chmod(0o755)
+    shutil.rmtree(folder)

@@ -6,11 +6,13 @@ audit assumes the printed rounding (transforms.disclosure.relations.HALF_STEP)."
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from reports.kit.downloads import GERMAN_NUMBER
 from reports.kit.index import DOWNLOADS_DIR
+from reports.kit.publication import Publication
 from reports.labels import code_label, indicator_label
 from reports.spreadsheet import write_csv
 from reports.suppression import display, indicator_kind
@@ -42,6 +44,27 @@ def machine_value(text: str) -> str:
     sign = "-" if match.group("sign") in ("-", "−") else ""
     decimals = match.group("dec")
     return sign + match.group("int").replace(".", "") + ("," + decimals if decimals else "")
+
+
+def as_the_reports_print(con: Any, values: pl.DataFrame) -> pl.DataFrame:
+    """`values` without the tables the reports leave out at their grain (reports.kit.publication:
+    a monthly table withdrawn in any month is printed in no month's report; a yearly one per
+    year), so the open data never shows a table no report shows."""
+    monthly = Publication.load(con, "monthly").unpublished
+    dropped = [(*key, "monthly", "") for key in monthly]
+    for year in sorted({p for p in values["period"].unique().to_list() if len(p) == 4}):
+        dropped += [(*key, "yearly", year) for key in Publication.load(con, "yearly", year).unpublished]
+    if not dropped:
+        return values
+    gone = pl.DataFrame(dropped, schema=["indicator_id", "level", "dimension", "grain", "year"], orient="row")
+    keyed = values.with_columns(
+        level=pl.when(pl.col("provider_id") == "all").then(pl.lit("city")).otherwise(pl.lit("provider")),
+        grain=pl.when(pl.col("period").str.len_chars() == 7).then(pl.lit("monthly")).otherwise(pl.lit("yearly")),
+        year=pl.when(pl.col("period").str.len_chars() == 4).then(pl.col("period")).otherwise(pl.lit("")),
+    )
+    return keyed.join(gone, on=["indicator_id", "level", "dimension", "grain", "year"], how="anti").select(
+        values.columns
+    )
 
 
 def shown_values(values: pl.DataFrame, k: int) -> pl.DataFrame:

@@ -99,3 +99,16 @@ def test_a_page_without_tables_is_written_as_it_is(tmp_path):
 def test_captions_are_escaped_in_the_links():
     link = environment().get_template("_downloads.html.j2").module.table_link("a.csv", "<script>x</script>")
     assert "<script>" not in str(link) and "&lt;script&gt;" in str(link)
+
+
+def test_the_downloads_of_a_table_no_longer_on_the_page_are_removed(tmp_path):
+    report = tmp_path / "monatsbericht_2026-10.html"
+    write_report(report, PAGE)
+    gone = tmp_path / "downloads" / "monatsbericht_2026-10" / "tabelle-zwei.csv"
+    assert gone.is_file()
+    start = PAGE.index('<table id="tabelle-zwei">')
+    write_report(report, PAGE[:start] + PAGE[PAGE.index("</table>", start) + len("</table>") :])
+    assert not gone.exists()
+    assert (tmp_path / "downloads" / "monatsbericht_2026-10" / "tabelle-traeger.csv").is_file()
+    write_report(report, "<html><head><title>x</title></head><body></body></html>")
+    assert not list((tmp_path / "downloads").rglob("*.*"))

@@ -79,6 +79,11 @@ def test_a_hidden_figure_never_gets_a_light():
     assert status_of(target, HIDDEN) == "not_shown" and status_of(target, MISSING) == "not_shown"
     # judged on the figure as printed: 10,04 % prints as 10,0 % and reaches "at most 10 %"
     assert status_of(target, Cell("10,0 %", "value", 0.1004)) == "reached"
+    # 79,95 % prints as 80,0 % and reaches "at least 80 %": the light never says more than the page
+    assert (
+        status_of(Target("handover_within_14d_share", "at_least", 0.80), Cell("80,0 %", "value", 0.7995)) == "reached"
+    )
+    assert status_of(Target("handover_delay_median_days", "at_most", 14), Cell("14,0", "value", 14.049)) == "reached"
     assert rule_text(Target("handover_delay_median_days", "at_least", 7, 1.5)) == "mindestens 7 Tage; knapp verfehlt bis 1,5 Tage darunter"  # fmt: skip
 
 
