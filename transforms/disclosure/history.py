@@ -18,7 +18,7 @@ else changed), so the audit stays on the safe side.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -39,14 +39,29 @@ RELEASE_ID = "release_id"
 HISTORY_CELL_SCHEMA = pl.Schema([(RELEASE_ID, pl.String), *CELL_SCHEMA.items()])
 HISTORY_PUBLIC_SCHEMA = pl.Schema([(RELEASE_ID, pl.String), *PUBLIC_SCHEMA.items()])
 VINTAGE_MARK = "@"  # a vintage's count column reads 'numerator@2026-10.1'
+BuildRows = Callable[[CellTable, pl.DataFrame], LinearSystem]
 
 
 @dataclass(frozen=True)
 class History:
-    """The cells and public quantities of every earlier (approved) release, one `release_id` each."""
+    """The cells and public quantities of every earlier (approved) release, one `release_id` each.
+    An earlier release never changes, so its table and equations are built once per History and
+    kept (`earlier`): the protection rebuilds the reader's system every round."""
 
     cells: pl.DataFrame
     public: pl.DataFrame
+    validated: bool = False
+    _built: dict[tuple[str, object], tuple[CellTable, LinearSystem]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def earlier(self, release_id: str, build_rows: BuildRows, key: object) -> tuple[CellTable, LinearSystem]:
+        """The release's table and its equations (built by `build_rows`; `key` names how)."""
+        found = self._built.get((release_id, key))
+        if found is None:
+            table = CellTable.from_frame(self.release_cells(release_id))
+            found = self._built[(release_id, key)] = (table, build_rows(table, self.release_public(release_id)))
+        return found
 
     @classmethod
     def empty(cls) -> History:
@@ -71,10 +86,7 @@ def base_column(column: str) -> str:
     return column.split(VINTAGE_MARK, 1)[0]
 
 
-BuildRows = Callable[[CellTable, pl.DataFrame], LinearSystem]
-
-
-def merge_history(table: CellTable, system: LinearSystem, history: History, build_rows: BuildRows) -> tuple[CellTable, LinearSystem]:  # fmt: skip
+def merge_history(table: CellTable, system: LinearSystem, history: History, build_rows: BuildRows, key: object = None) -> tuple[CellTable, LinearSystem]:  # fmt: skip
     """The current release's table and system with every earlier release joined: statuses raised
     by what was printed before, vintages appended as cells, the earlier equations as rows."""
     status = table.status.copy()
@@ -82,7 +94,7 @@ def merge_history(table: CellTable, system: LinearSystem, history: History, buil
     vintage_of: dict[tuple[Key, float], int] = {}
     blocks = [system]
     for release_id in history.releases:
-        earlier = CellTable.from_frame(history.release_cells(release_id))
+        earlier, earlier_rows = history.earlier(release_id, build_rows, key)
         columns = np.empty(earlier.size, dtype=np.int64)
         for position, key in enumerate(earlier.keys):
             truth = float(earlier.true[position])
@@ -100,7 +112,7 @@ def merge_history(table: CellTable, system: LinearSystem, history: History, buil
             else:
                 extra_status[vintage - table.size] = _raised(extra_status[vintage - table.size], int(earlier.status[position]))  # fmt: skip
             columns[position] = vintage
-        blocks.append(_remapped(build_rows(earlier, history.release_public(release_id)), columns))
+        blocks.append(_remapped(earlier_rows, columns))
     merged = _merged_table(table, keys, np.array(true), np.concatenate([status, np.array(extra_status, dtype=np.int8)]))
     return merged, _stacked(blocks, merged.size)
 
@@ -158,8 +170,10 @@ def _merged_table(table: CellTable, keys: list[Key], true: np.ndarray, status: n
 
 
 def validate_history(history: History) -> History:
-    """The history with the audit's schemas; raises ValueError like validate_cells, naming the
-    release."""
+    """The history with the audit's schemas (checked once: a validated history is returned as it
+    is, with what it has built); raises ValueError like validate_cells, naming the release."""
+    if history.validated:
+        return history
     if RELEASE_ID not in history.cells.columns or RELEASE_ID not in history.public.columns:
         raise ValueError(f"history: a {RELEASE_ID} column is required")
     parts = []
@@ -171,4 +185,4 @@ def validate_history(history: History) -> History:
         parts.append(cells.with_columns(pl.lit(release_id).alias(RELEASE_ID)).select(list(HISTORY_CELL_SCHEMA)))
     cells = pl.concat(parts) if parts else pl.DataFrame(schema=HISTORY_CELL_SCHEMA)
     public = history.public.select(list(HISTORY_PUBLIC_SCHEMA)).cast(HISTORY_PUBLIC_SCHEMA)
-    return History(cells, public)
+    return History(cells, public, validated=True)

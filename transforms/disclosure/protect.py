@@ -40,7 +40,7 @@ from transforms.disclosure.cells import (
     is_month,
     validate_cells,
 )
-from transforms.disclosure.history import History
+from transforms.disclosure.history import History, validate_history
 from transforms.disclosure.solve import BlockCache
 from transforms.disclosure.system import RELATION_KINDS, RULE_KINDS
 from transforms.disclosure.unhide import give_back
@@ -367,9 +367,9 @@ def protect_release(
     batches publish again rows hidden without need (LP stage only). `cache`: blocks solved
     before (an earlier protection of a similar release), shared and extended. `history`: earlier
     releases (their cells cannot change: more of this release is hidden where they narrow a target)."""
-    started = time.perf_counter()
-    insiders = tuple(insiders)
-    cells = start = validate_cells(cells)
+    started, insiders, cells = time.perf_counter(), tuple(insiders), validate_cells(cells)
+    start = cells
+    history = None if history is None else validate_history(history)  # once: its earlier systems are kept
     added: list[pl.DataFrame] = []
     withdrawn: list[pl.DataFrame] = []
     rounds: list[dict[str, float]] = []

@@ -95,3 +95,18 @@ def test_a_history_without_release_ids_is_refused():
     with pytest.raises(ValueError, match="release_id"):
         earlier = Release().cell(NEEDS, OCT, 3)
         build_system(earlier.frame(), history=History(earlier.frame(), earlier.public_frame()))
+
+
+def test_an_earlier_release_is_built_once_per_history():
+    """The protection rebuilds the system every round; an earlier release never changes."""
+    from transforms.disclosure.history import validate_history
+
+    before = categories(total=(12, "published"), wohnen=(3, "hidden"), arbeit=(4, "hidden"), sprache=(5, "hidden"))
+    now = categories(total=(13, "published"), wohnen=(3, "hidden"), arbeit=(4, "hidden"), sprache=(6, "published"))
+    earlier = validate_history(history(("2026-10.1", before)))
+    assert validate_history(earlier) is earlier
+    first = build_system(now.frame(), history=earlier)
+    built = dict(earlier._built)
+    second = build_system(now.frame(), history=earlier)
+    assert len(built) == 1 and all(earlier._built[key] is value for key, value in built.items())
+    assert (first.system.matrix != second.system.matrix).nnz == 0
