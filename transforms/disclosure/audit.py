@@ -107,7 +107,7 @@ def build_system(
     system = rows(table, public)
     history = None if history is None else validate_history(history)
     if history is not None and history.cells.height:
-        table, system = merge_history(table, system, history, rows, key=(share_half_step, indicators))
+        table, system = merge_history(table, system, history, rows, cache_key=(share_half_step, indicators))
     system = unique_rows(system).holding(table.true)
     return ReleaseSystem(table, system, time.perf_counter() - started)
 

@@ -108,7 +108,8 @@ class CellTable:
     units: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     by_indicator: dict[str, list[int]] = field(default_factory=dict)
     # with earlier releases joined (transforms.disclosure.history): the cells of this release come
-    # first, the earlier vintages after them; known_before marks cells printed only before
+    # first, the earlier vintages after them; known_before marks cells (or the figure of their
+    # row) an earlier release printed and that have not changed since
     release_size: int | None = None
     known_before: np.ndarray | None = None
 
@@ -145,8 +146,8 @@ class CellTable:
         return sorted(unit for unit in self.units.get((indicator, period), ()) if unit != ALL)
 
     def in_release(self) -> np.ndarray:
-        """The cells of this release (not an earlier release's vintage) the reader does not know
-        from an earlier release: the ones its publication can still change."""
+        """The cells of this release (not an earlier release's vintage) that no earlier release
+        printed (nor their row's figure): the only ones whose hiding can still protect anything."""
         mask = np.arange(self.size) < (self.size if self.release_size is None else self.release_size)
         return mask if self.known_before is None else mask & ~self.known_before
 

@@ -26,6 +26,7 @@ import scipy.sparse as sp
 
 from transforms.disclosure.cells import (
     CELL_SCHEMA,
+    COUNT_COLUMNS,
     HIDDEN,
     PUBLIC_SCHEMA,
     PUBLISHED,
@@ -86,35 +87,53 @@ def base_column(column: str) -> str:
     return column.split(VINTAGE_MARK, 1)[0]
 
 
-def merge_history(table: CellTable, system: LinearSystem, history: History, build_rows: BuildRows, key: object = None) -> tuple[CellTable, LinearSystem]:  # fmt: skip
+def merge_history(table: CellTable, system: LinearSystem, history: History, build_rows: BuildRows, cache_key: object = None) -> tuple[CellTable, LinearSystem]:  # fmt: skip
     """The current release's table and system with every earlier release joined: statuses raised
     by what was printed before, vintages appended as cells, the earlier equations as rows."""
     status = table.status.copy()
     keys, true, extra_status = list(table.keys), list(table.true.tolist()), []
     vintage_of: dict[tuple[Key, float], int] = {}
+    known = np.zeros(table.size, dtype=bool)  # printed before, unchanged: hiding it now protects nothing
     blocks = [system]
     for release_id in history.releases:
-        earlier, earlier_rows = history.earlier(release_id, build_rows, key)
+        earlier, earlier_rows = history.earlier(release_id, build_rows, cache_key)
         columns = np.empty(earlier.size, dtype=np.int64)
-        for position, key in enumerate(earlier.keys):
-            truth = float(earlier.true[position])
-            current = table.index.get(key)
+        changed_rows: set[tuple[str, ...]] = set()
+        for position, cell_key in enumerate(earlier.keys):
+            truth, was = float(earlier.true[position]), int(earlier.status[position])
+            current = table.index.get(cell_key)
             if current is not None and table.true[current] == truth:
                 columns[position] = current
-                status[current] = _raised(int(status[current]), int(earlier.status[position]))
+                status[current] = _raised(int(status[current]), was)
+                known[current] |= was == PUBLISHED
                 continue
-            vintage = vintage_of.get((key, truth))
+            changed_rows.add(cell_key[:5])
+            vintage = vintage_of.get((cell_key, truth))
             if vintage is None:
-                vintage = vintage_of[(key, truth)] = len(keys)
-                keys.append((*key[:5], f"{key[5]}{VINTAGE_MARK}{release_id}"))
+                vintage = vintage_of[(cell_key, truth)] = len(keys)
+                keys.append((*cell_key[:5], f"{cell_key[5]}{VINTAGE_MARK}{release_id}"))
                 true.append(truth)
-                extra_status.append(int(earlier.status[position]))
+                extra_status.append(was)
             else:
-                extra_status[vintage - table.size] = _raised(extra_status[vintage - table.size], int(earlier.status[position]))  # fmt: skip
+                extra_status[vintage - table.size] = _raised(extra_status[vintage - table.size], was)
             columns[position] = vintage
+        _figures_known(table, earlier, changed_rows, known)
         blocks.append(_remapped(earlier_rows, columns))
     merged = _merged_table(table, keys, np.array(true), np.concatenate([status, np.array(extra_status, dtype=np.int8)]))
+    merged.known_before = np.concatenate([known, np.zeros(len(keys) - table.size, dtype=bool)])
     return merged, _stacked(blocks, merged.size)
+
+
+def _figures_known(table: CellTable, earlier: CellTable, changed_rows: set[tuple[str, ...]], known: np.ndarray) -> None:
+    """Mark the cells of every row whose figure (a share, a ratio) the earlier release printed and
+    whose counts have not changed since: that figure's equation stays with the reader."""
+    for row in earlier.printed:
+        if row in changed_rows:
+            continue
+        for column in COUNT_COLUMNS:
+            position = table.index.get((*row, column))
+            if position is not None:
+                known[position] = True
 
 
 def _raised(now: int, before: int) -> int:
@@ -163,9 +182,6 @@ def _merged_table(table: CellTable, keys: list[Key], true: np.ndarray, status: n
         by_indicator=table.by_indicator,
     )
     merged.release_size = table.size
-    before = np.zeros(len(keys), dtype=bool)
-    before[: table.size] = (status[: table.size] != table.status) & (status[: table.size] == PUBLISHED)
-    merged.known_before = before
     return merged
 
 

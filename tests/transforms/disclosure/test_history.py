@@ -3,6 +3,7 @@ transforms.disclosure.history). Each release here passes its own audit; together
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -110,3 +111,21 @@ def test_an_earlier_release_is_built_once_per_history():
     second = build_system(now.frame(), history=earlier)
     assert len(built) == 1 and all(earlier._built[key] is value for key, value in built.items())
     assert (first.system.matrix != second.system.matrix).nnz == 0
+
+
+def test_the_protection_never_hides_a_figure_an_earlier_release_printed():
+    """Now wohnen + sprache = 13 - 8 = 5 pins both to 1…4; hiding arbeit would do it without
+    history, but the earlier release printed arbeit = 8 (unchanged): the total must go."""
+    before = categories(total=(13, "hidden"), wohnen=(3, "hidden"), arbeit=(8, "published"), sprache=(2, "hidden"))
+    now = categories(total=(13, "published"), wohnen=(3, "hidden"), arbeit=(8, "published"), sprache=(2, "hidden"))
+    earlier = history(("2026-10.1", before))
+    assert not audit_release(now.frame(), k=K, history=earlier).passed
+    table = build_system(now.frame(), history=earlier).table
+    candidates = {table.keys[i][4] for i in np.flatnonzero(table.in_release())}
+    assert candidates == {"all", "wohnen", "sprache"}  # arbeit is printed now and was before: no candidate
+    protection = protect_release(now.frame(), k=K, history=earlier)
+    assert protection.passed
+    status = {row["dimension_value"]: row["status"] for row in protection.cells.iter_rows(named=True)}
+    assert status["arbeit"] != "hidden"  # never chosen: (withdrawing the whole breakdown may take it along)
+    assert status["all"] == "hidden"
+    assert audit_release(protection.cells, k=K, history=earlier).passed
