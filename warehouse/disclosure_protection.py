@@ -34,6 +34,7 @@ import polars as pl
 from kim.settings import protection_budget_seconds
 from transforms.disclosure.cells import ROW_KEY
 from transforms.disclosure.grouping import ALIAS_COLUMNS, grouped_rows, grouped_tables, pooled_fine_rows
+from transforms.disclosure.history import History
 from transforms.disclosure.plan import demoted, mostly_hidden, plan_publication, planned, primary_hidden, with_groups
 from transforms.disclosure.protect import GROUP_KEY, Protection, protect_release
 from transforms.disclosure.solve import BlockCache
@@ -103,6 +104,17 @@ def without_pooled(rows: pl.DataFrame, pooled: pl.DataFrame) -> pl.DataFrame:
         .with_columns(suppressed=pl.col("suppressed") & pl.col("planned"))
         .drop("_pooled")
     )
+
+
+def without_aliases(history: History, grouped: pl.DataFrame) -> History:
+    """The history as the protection models a release: without the grouped rows that repeat a fine
+    row (alias_publication gives them the fine row's status; the fine row is in the history too).
+    Kept, they would be cells the protection's model does not have, tied to the fine cells by the
+    earlier equations as if they were other figures, and it would withdraw tables to protect them."""
+    aliases = grouped.filter(pl.col(ALIAS_COLUMNS[0]).is_not_null()).select(ROW_KEY).unique()
+    if not history or aliases.is_empty():
+        return history
+    return History(history.cells.join(aliases, on=list(ROW_KEY), how="anti"), history.public)
 
 
 def alias_publication(grouped: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
@@ -209,7 +221,7 @@ def protect_warehouse(
     pools_only = grouped.filter(pl.col(ALIAS_COLUMNS[0]).is_null()).select(yearly.columns)
     fine = (monthly, pl.concat([yearly, pools_only]), pooled_fine_rows(grouped))
     public = fetch_polars(con, SELECT_PUBLIC)
-    history = approved_history(con)  # what earlier releases printed stays known
+    history = without_aliases(approved_history(con), grouped)  # what earlier releases printed stays known
     budget = protection_budget_seconds() if max_seconds is None else max_seconds
     started, cache = time.perf_counter(), BlockCache()
     for plan_pass in range(PLAN_PASSES):

@@ -129,3 +129,28 @@ def test_the_protection_never_hides_a_figure_an_earlier_release_printed():
     assert status["arbeit"] != "hidden"  # never chosen: (withdrawing the whole breakdown may take it along)
     assert status["all"] == "hidden"
     assert audit_release(protection.cells, k=K, history=earlier).passed
+
+
+def test_the_protection_sees_a_grouped_row_that_repeats_a_fine_row_as_that_fine_row():
+    """The audit reads the yearly grouped rows too; a grouped row that pools nothing repeats its fine
+    row (same figure, same status). In the protection's model only the fine row exists: the history
+    it gets leaves the repeats out, or they would be other unknowns tied by the old equations."""
+    from warehouse.disclosure_protection import without_aliases
+
+    year = "2025"
+    release = Release()
+    release.cell(NEEDS, year, 40, dimension="category", value="wohnen")
+    release.cell(NEEDS, year, 40, dimension="category_grouped", value="wohnen")  # the repeat
+    release.cell(NEEDS, year, 9, dimension="category_grouped", value="arbeit+sprache")  # a pool
+    grouped = pl.DataFrame(
+        [(NEEDS, year, "all", "category_grouped", "wohnen", "category", "wohnen"),
+         (NEEDS, year, "all", "category_grouped", "arbeit+sprache", None, None)],
+        schema=["indicator_id", "period", "provider_id", "dimension", "dimension_value", "alias_dimension", "alias_value"],
+        orient="row",
+    )  # fmt: skip
+    kept = without_aliases(history(("2026-10.1", release)), grouped)
+    assert sorted(kept.cells["dimension"].to_list()) == ["category", "category_grouped"]
+    assert kept.cells.filter(pl.col("dimension") == "category_grouped")["dimension_value"].to_list() == [
+        "arbeit+sprache"
+    ]
+    assert without_aliases(History.empty(), grouped).cells.is_empty()
