@@ -4,6 +4,8 @@ kim.cli. A release is built, checked by a person and only then published; see do
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any
@@ -20,28 +22,40 @@ def _cli() -> Any:
     return _HELPERS
 
 
+WarehouseOption = Annotated[Path | None, typer.Option("--warehouse", help="DuckDB file [env KIM_WAREHOUSE].")]
+
+
+@contextmanager
+def _refusals(headline: str) -> Iterator[None]:
+    """A busy warehouse exits 75 (kim.cli), a refused release 1 with its German reason."""
+    from pipelines.warehouse_lock import WarehouseBusy
+    from reports.release import ReleaseError
+
+    cli = _cli()
+    try:
+        with cli._setup_errors():
+            yield
+    except WarehouseBusy as busy:
+        cli._busy(busy)
+    except ReleaseError as refused:
+        cli.console.print(f"[red]{headline}:[/red] {refused}", soft_wrap=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+
+
 def publish(
     period: Annotated[
         str | None, typer.Option("--period", help="Month YYYY-MM of the release [the newest month in the warehouse].")
     ] = None,
-    warehouse: Annotated[Path | None, typer.Option("--warehouse", help="DuckDB file [env KIM_WAREHOUSE].")] = None,
+    warehouse: WarehouseOption = None,
 ) -> None:
     """Build a release: reports, downloads, open data, changes, audit verdict and manifest. It is
     published only after `kim approve`."""
     cli = _cli()
     from pipelines.releases import publish as build
-    from pipelines.warehouse_lock import WarehouseBusy
-    from reports.release import ReleaseError
 
     settings = cli._settings(warehouse=warehouse)
-    try:
-        with cli._setup_errors():
-            built = build(settings, period, on_wait=cli._waiting)
-    except WarehouseBusy as busy:
-        cli._busy(busy)
-    except ReleaseError as refused:
-        cli.console.print(f"[red]Kein Release gebaut:[/red] {refused}", soft_wrap=True)
-        raise typer.Exit(EXIT_REFUSED) from None
+    with _refusals("Kein Release gebaut"):
+        built = build(settings, period, on_wait=cli._waiting)
     record = built.record
     cli.console.print(f"Release {record.release_id} gebaut: {built.folder / 'release.html'}", soft_wrap=True)
     if built.previous is not None:
@@ -55,23 +69,15 @@ def publish(
 def approve(
     release_id: Annotated[str, typer.Argument(help="The release, e.g. 2026-10.1 (see `kim releases`).")],
     by: Annotated[str, typer.Option("--by", help="Who approves (recorded with the release).")],
-    warehouse: Annotated[Path | None, typer.Option("--warehouse", help="DuckDB file [env KIM_WAREHOUSE].")] = None,
+    warehouse: WarehouseOption = None,
 ) -> None:
     """Approve a built release and publish it (copied into the published folder, read-only)."""
     cli = _cli()
     from pipelines.releases import approve as publish_release
-    from pipelines.warehouse_lock import WarehouseBusy
-    from reports.release import ReleaseError
 
     settings = cli._settings(warehouse=warehouse)
-    try:
-        with cli._setup_errors():
-            record = publish_release(settings, release_id, by, on_wait=cli._waiting)
-    except WarehouseBusy as busy:
-        cli._busy(busy)
-    except ReleaseError as refused:
-        cli.console.print(f"[red]Nicht freigegeben:[/red] {refused}", soft_wrap=True)
-        raise typer.Exit(EXIT_REFUSED) from None
+    with _refusals("Nicht freigegeben"):
+        record = publish_release(settings, release_id, by, on_wait=cli._waiting)
     cli.console.print(
         f"Release {record.release_id} freigegeben von {record.approved_by} und veröffentlicht: "
         f"{record.published_folder}/release.html",
@@ -82,18 +88,15 @@ def approve(
 
 
 def list_releases(
-    warehouse: Annotated[Path | None, typer.Option("--warehouse", help="DuckDB file [env KIM_WAREHOUSE].")] = None,
+    warehouse: WarehouseOption = None,
 ) -> None:
     """List every release: built or approved, when and by whom."""
     cli = _cli()
     from pipelines.releases import list_releases as registered
-    from pipelines.warehouse_lock import WarehouseBusy
 
     settings = cli._settings(warehouse=warehouse)
-    try:
+    with _refusals("Keine Liste"):
         records = registered(settings, on_wait=cli._waiting)
-    except WarehouseBusy as busy:
-        cli._busy(busy)
     if not records:
         typer.echo("Noch kein Release. `kim publish` baut eines.")
     for r in records:

@@ -19,7 +19,7 @@ from pathlib import Path
 import xlsxwriter
 
 from reports.kit.files import write_atomic
-from reports.kit.index import DOWNLOADS_DIR
+from reports.kit.index import DOWNLOADS_DIR, TITLE_RE
 from reports.kit.templating import environment
 from reports.spreadsheet import csv_text, neutralise, write_csv
 
@@ -117,7 +117,7 @@ class ShownNumber:
     def __str__(self) -> str:
         return self.text
 
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: object) -> bool:  # compares as the text it prints
         return str(self) == str(other)
 
     def __hash__(self) -> int:
@@ -228,7 +228,7 @@ def _prune(folder: Path, workbook: Path, keep: set[str]) -> None:
 
 
 def _title(page: str) -> str:
-    match = re.search(r"<title>(.*?)</title>", page, re.DOTALL)
+    match = TITLE_RE.search(page)
     return html.unescape(match.group(1)).strip() if match else ""
 
 

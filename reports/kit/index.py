@@ -57,7 +57,7 @@ OTHER_GROUP = "Weitere Berichte"
 NO_YEAR = "Ohne Jahr"
 
 
-_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _SHORT_TITLE_RE = re.compile(r'<meta name="kim:short-title" content="([^"]*)">')
 
 
@@ -74,7 +74,7 @@ def _report_title(path: Path) -> str:
                 head = handle.read(65536)
         except OSError:
             head = ""
-        match = _SHORT_TITLE_RE.search(head) or _TITLE_RE.search(head)
+        match = _SHORT_TITLE_RE.search(head) or TITLE_RE.search(head)
         if match:
             title = " ".join(html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).split())
             if title:
