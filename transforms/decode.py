@@ -89,6 +89,11 @@ def read_csv_table(path: Path, profile: Profile) -> pl.DataFrame:
             "off (still being written or transferred incompletely); export again",
             text.count("\n") + 1,
         )
+    plain = _split_plain(text, profile.delimiter, profile.quote, crlf > 0)
+    if plain is not None:
+        header, frame = plain
+        _reject_duplicate_headers(header, path, path.name)
+        return frame.with_columns(pl.all().replace("", None))
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=profile.delimiter, quotechar=profile.quote, strict=True
     )
@@ -115,6 +120,33 @@ def read_csv_table(path: Path, profile: Profile) -> pl.DataFrame:
     _reject_duplicate_headers(header, path, path.name)
     frame = pl.DataFrame(records, schema=dict.fromkeys(header, pl.String), orient="row")
     return frame.with_columns(pl.all().replace("", None))
+
+
+def _split_plain(text: str, delimiter: str, quote: str, crlf: bool) -> tuple[list[str], pl.DataFrame] | None:
+    """The common export, read fast (~7x the csv module): no quote character, no carriage return
+    but in CRLF line ends, every line with the header's number of fields, no field over
+    MAX_FIELD_CHARS, no blank line. Then every line is split at the delimiter, exactly as the csv
+    module would.
+    None for anything else: the csv module reads it, and finds and places any problem."""
+    if quote in text:
+        return None
+    body = text.replace("\r\n", "\n") if crlf else text
+    if "\r" in body:
+        return None
+    lines = body[:-1].split("\n")  # the text ends with a line break (checked before)
+    header = lines[0].split(delimiter)
+    rows = pl.Series("line", lines[1:], dtype=pl.String)
+    if not lines[0] or len(lines[0]) > MAX_FIELD_CHARS or len(set(header)) != len(header):
+        return None
+    lengths = rows.str.len_chars()
+    if rows.len() and (
+        (lengths > MAX_FIELD_CHARS).any()
+        or (lengths == 0).any()  # a blank line is a record of no fields to the csv module
+        or (rows.str.count_matches(delimiter, literal=True) != len(header) - 1).any()
+    ):
+        return None
+    fields = rows.str.split_exact(delimiter, len(header) - 1).struct.rename_fields(header)
+    return header, fields.struct.unnest() if rows.len() else pl.DataFrame(schema=dict.fromkeys(header, pl.String))
 
 
 def _reject_duplicate_headers(header: list[str], path: Path, file_name: str) -> None:
@@ -434,24 +466,29 @@ def decode_table(
         frame = frame.with_columns(pl.col(misplaced).cast(pl.String))
 
     frame = frame.with_row_index("source_row", offset=FIRST_DATA_LINE).with_columns(pl.col("source_row").cast(pl.Int64))
-    typed_columns, violation_frames = [], []
+    typed_columns: list[pl.Expr] = []
+    rules: list[tuple[str, _Check]] = []
     for column in TABLES[table]:
         typed, checks = _column_checks(column, frame.schema[column.name], profile, export_date)
         typed_columns.append(typed)
-        for check in checks:
-            failed = frame.filter(check.failed.fill_null(False))
-            if failed.height:
-                violation_frames.append(
-                    failed.select(
-                        pl.lit(table).alias("table_name"),
-                        pl.lit(file_name).alias("file_name"),
-                        "source_row",
-                        pl.lit(column.name).alias("column_name"),
-                        pl.lit(check.rule).alias("rule"),
-                        (check.value if check.value is not None else pl.lit(None)).cast(pl.String).alias("value"),
-                        pl.lit(check.expected, dtype=pl.String).alias("expected"),
-                    )
-                )
+        rules.extend((column.name, check) for check in checks)
+    # every rule in one pass over the rows; only the rules that some row breaks are filtered out
+    broken = frame.select(
+        pl.any_horizontal(check.failed.fill_null(False).any()).alias(str(i)) for i, (_, check) in enumerate(rules)
+    ).row(0)
+    violation_frames = [
+        frame.filter(check.failed.fill_null(False)).select(
+            pl.lit(table).alias("table_name"),
+            pl.lit(file_name).alias("file_name"),
+            "source_row",
+            pl.lit(column_name).alias("column_name"),
+            pl.lit(check.rule).alias("rule"),
+            (check.value if check.value is not None else pl.lit(None)).cast(pl.String).alias("value"),
+            pl.lit(check.expected, dtype=pl.String).alias("expected"),
+        )
+        for (column_name, check), any_broken in zip(rules, broken)
+        if any_broken
+    ]
     typed_frame = frame.select("source_row", *typed_columns)
     violations = pl.concat(violation_frames) if violation_frames else no_violations()
     return DecodedTable(typed_frame, violations.cast(VIOLATION_SCHEMA))

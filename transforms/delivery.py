@@ -49,7 +49,7 @@ class DecodedDelivery:
     def pseudonymised(self, key: str | Pseudonymiser) -> DecodedDelivery:
         pseudonymiser = key if isinstance(key, Pseudonymiser) else Pseudonymiser(key)
         provider_id = self.manifest.provider.id
-        return replace(self, tables={t: pseudonymiser.table(f, t, provider_id) for t, f in self.tables.items()})
+        return replace(self, tables=pseudonymiser.tables(self.tables, provider_id))
 
     def quarantine_rows(self) -> pl.DataFrame:
         """Violations with the (pseudonymised, once `pseudonymised` was applied) record key. The

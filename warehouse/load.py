@@ -6,9 +6,16 @@ its register entry; an accepted one adds its good rows to raw.* and its bad rows
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import duckdb
@@ -64,6 +71,10 @@ INSERT_KEY_FINGERPRINT = "INSERT INTO raw.pseudonym_key VALUES (?, now())"
 # A warehouse of the first releases keeps a fast, unsalted fingerprint: replaced by the slow one
 # the first time the right key is presented.
 UPGRADE_KEY_FINGERPRINT = "UPDATE raw.pseudonym_key SET fingerprint = ? WHERE fingerprint = ?"
+
+
+# From this many delivery folders in a landing on, a load decodes in worker processes.
+PARALLEL_FROM = 8
 
 
 class PseudonymKeyMismatch(RuntimeError):
@@ -237,6 +248,74 @@ def decode_for_load(manifest) -> DecodedDelivery:
         raise unreadable_workbook(manifest.delivery_dir, error) from None
 
 
+@dataclass
+class Prepared:
+    """A new delivery folder read and judged, not yet written: `decoded` (accepted, with its
+    quarantine) or `rejection`. Made in a worker process when many deliveries arrive at once."""
+
+    delivery_dir: Path
+    key: str  # content key
+    linked: bool
+    decoded: DecodedDelivery | None = None
+    rejection: DeliveryRejected | None = None
+    exported_at: datetime | None = None
+
+
+def prepare_delivery(
+    delivery_dir: Path,
+    config: ProgrammeConfig,
+    digest: dict[str, str],
+    linked: DeliveryRejected | None,
+    max_bad_row_share: float = DEFAULT_MAX_BAD_ROW_SHARE,
+) -> Prepared:
+    """Verify, decode and assess one new delivery (no warehouse access: safe in a worker)."""
+    prepared = Prepared(delivery_dir, content_key(delivery_dir, digest), linked is not None)
+    manifest = None
+    try:
+        if linked:
+            raise linked
+        manifest = read_verified_manifest(delivery_dir, config, digest)
+        decoded = decode_for_load(manifest)
+        assess(decoded, max_bad_row_share)
+    except DeliveryRejected as rejection:
+        prepared.rejection = rejection
+        prepared.exported_at = manifest.exported_at if manifest else None
+        return prepared
+    prepared.decoded = decoded
+    return prepared
+
+
+def record_prepared(
+    con: duckdb.DuckDBPyConnection, prepared: Prepared, pseudonymiser: Pseudonymiser, summary: IngestSummary
+) -> None:
+    """Write a prepared delivery: its rejection's register entry, or its pseudonymised rows."""
+    if prepared.rejection is not None:
+        register_rejection(con, prepared.rejection, prepared.key, prepared.exported_at, prepared.linked)
+        summary.rejected.append(prepared.rejection)
+    else:
+        decoded = prepared.decoded
+        assert decoded is not None
+        arrived = arrival(prepared.delivery_dir, prepared.linked)
+        summary.accepted.append(load_delivery(con, decoded.pseudonymised(pseudonymiser), prepared.key, arrived))
+        summary.quarantined_rows += decoded.bad_rows.height
+    summary.landing_paths.append(str(prepared.delivery_dir))
+
+
+def _new_delivery(
+    con: duckdb.DuckDBPyConnection, delivery_dir: Path, summary: IngestSummary
+) -> tuple[dict[str, str], DeliveryRejected | None] | None:
+    """(digest, link rejection) of a folder not loaded before; None (a duplicate, noted) else.
+    A linked folder is not even hashed (its files may lie anywhere); its register entry is keyed
+    on the folder alone, so it is registered once, and again only when it became a real folder."""
+    linked = linked_folder_rejection(delivery_dir)
+    digest = landed_digest(delivery_dir, linked is not None)
+    key = content_key(delivery_dir, digest)
+    if exists(con, DELIVERY_IS_KNOWN, [key]):
+        summary.duplicates.append(delivery_id(delivery_dir, key))
+        return None
+    return digest, linked
+
+
 def ingest_delivery(
     con: duckdb.DuckDBPyConnection,
     delivery_dir: Path,
@@ -246,34 +325,49 @@ def ingest_delivery(
     max_bad_row_share: float = DEFAULT_MAX_BAD_ROW_SHARE,
 ) -> None:
     """Register one delivery folder: skip it if seen, else accept (with quarantine) or reject."""
-    if not isinstance(pseudonym_key, Pseudonymiser):
-        pseudonym_key = pseudonym_key_value(pseudonym_key)
-    # Checked once per delivery, here: a linked folder is not even hashed (its files may lie
-    # anywhere); its register entry is keyed on the folder alone, so it is registered once, and
-    # again only when it became a real folder.
-    linked = linked_folder_rejection(delivery_dir)
-    digest = landed_digest(delivery_dir, linked is not None)
-    key = content_key(delivery_dir, digest)
-    if exists(con, DELIVERY_IS_KNOWN, [key]):
-        summary.duplicates.append(delivery_id(delivery_dir, key))
-        return
-    manifest = None
-    try:
-        if linked:
-            raise linked
-        manifest = read_verified_manifest(delivery_dir, config, digest)
-        decoded = decode_for_load(manifest)
-        assess(decoded, max_bad_row_share)
-    except DeliveryRejected as rejection:
-        register_rejection(con, rejection, key, manifest.exported_at if manifest else None, linked is not None)
-        summary.rejected.append(rejection)
-        summary.landing_paths.append(str(delivery_dir))
-        return
-    summary.accepted.append(
-        load_delivery(con, decoded.pseudonymised(pseudonym_key), key, arrival(delivery_dir, linked is not None))
+    pseudonymiser = (
+        pseudonym_key if isinstance(pseudonym_key, Pseudonymiser) else Pseudonymiser(pseudonym_key_value(pseudonym_key))
     )
-    summary.quarantined_rows += decoded.bad_rows.height
-    summary.landing_paths.append(str(delivery_dir))
+    new = _new_delivery(con, delivery_dir, summary)
+    if new is not None:
+        record_prepared(con, prepare_delivery(delivery_dir, config, *new, max_bad_row_share), pseudonymiser, summary)
+
+
+def _exit_with_the_run(run_alive: Connection) -> None:
+    """In a decode worker: exit as soon as the run is gone. A killed run (SIGKILL, a crash) cannot
+    shut its pool down, and its forkserver lives as long as any worker does; the run holds the
+    only writing end of `run_alive`, so its death is an end of file here."""
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            run_alive.recv_bytes()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-the-run", daemon=True).start()
+
+
+@contextlib.contextmanager
+def _decode_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes that end with the run, even a killed one; None for no workers."""
+    if not workers:
+        yield None
+        return
+    watched, alive = multiprocessing.Pipe(duplex=False)
+    context = multiprocessing.get_context("forkserver")
+    pool = ProcessPoolExecutor(workers, context, initializer=_exit_with_the_run, initargs=(watched,))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(cancel_futures=True)
+        alive.close()
+        watched.close()
+
+
+def _decode_workers(new_deliveries: int) -> int:
+    """Worker processes for decoding: none for a few deliveries (starting one costs about a
+    second), else one per core beside the writer, which pseudonymises and inserts."""
+    cores = os.cpu_count() or 1
+    return 0 if new_deliveries < PARALLEL_FROM or cores < 2 else max(1, cores - 1)
 
 
 def ingest_landing(
@@ -283,18 +377,37 @@ def ingest_landing(
     pseudonym_key: str,
     progress: Callable[[int, int], None] | None = None,
     max_bad_row_share: float = DEFAULT_MAX_BAD_ROW_SHARE,
+    workers: int | None = None,
 ) -> IngestSummary:
     """Load every new delivery in the landing folder. A rejected delivery changes nothing in raw.*
-    but its register entry; the provider's previous accepted delivery stays current."""
+    but its register entry; the provider's previous accepted delivery stays current.
+
+    New deliveries are read, decoded and judged in `workers` processes (default: _decode_workers),
+    a few ahead of the writer; this process pseudonymises and writes them in folder order, one
+    transaction each, exactly as a serial load does. The key never leaves this process."""
     pseudonym_key = pseudonym_key_value(pseudonym_key)
     ensure_pseudonym_key(con, pseudonym_key)
     summary = IngestSummary()
     delivery_dirs = find_delivery_dirs(landing_dir)
     pseudonymiser = Pseudonymiser(pseudonym_key)
-    for done, delivery_dir in enumerate(delivery_dirs, start=1):
-        if done > 1 and delivery_dir.parent != delivery_dirs[done - 2].parent:
-            pseudonymiser.forget()  # folders come provider by provider: bound the memory
-        ingest_delivery(con, delivery_dir, config, pseudonymiser, summary, max_bad_row_share)
+    workers = _decode_workers(len(delivery_dirs)) if workers is None else workers
+    pending: deque[Future[Prepared]] = deque()
+
+    def write(prepared: Prepared | None) -> None:
+        if prepared is not None:
+            record_prepared(con, prepared, pseudonymiser, summary)
         if progress:
-            progress(done, len(delivery_dirs))
+            progress(len(summary.landing_paths) + len(summary.duplicates), len(delivery_dirs))
+
+    with _decode_pool(workers) as pool:
+        for delivery_dir in delivery_dirs:
+            new = _new_delivery(con, delivery_dir, summary)
+            if new is None or pool is None:
+                write(None if new is None else prepare_delivery(delivery_dir, config, *new, max_bad_row_share))
+                continue
+            pending.append(pool.submit(prepare_delivery, delivery_dir, config, *new, max_bad_row_share))
+            if len(pending) > workers + 1:  # bound the memory: a few decoded deliveries in flight
+                write(pending.popleft().result())
+        while pending:
+            write(pending.popleft().result())
     return summary

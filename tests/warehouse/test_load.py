@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from kim.contract import TABLES
 from kim.errors import DeliveryRejected
 from tests.delivery_files import CASE_ROWS, CASES_HEADER, reference_files, table_counts, write_delivery_files
 from transforms.delivery import read_delivery
 from warehouse.load import ingest_landing
+from warehouse.migrate import connect
 
 
 def rejection(landing: Path, provider: str, period: str, config) -> DeliveryRejected:
@@ -207,3 +209,39 @@ def test_every_run_without_a_key_is_refused_outside_demo_mode(monkeypatch):
         require_pseudonym_key(Settings.from_env().pseudonym_key)
     monkeypatch.setenv("KIM_DEMO_MODE", "1")
     assert Settings.from_env().pseudonym_key == DEMO_PSEUDONYM_KEY
+
+
+def _warehouse_content(con) -> dict[str, list[tuple]]:
+    """Every loaded row and register entry, without load times."""
+    queries = {
+        "register": "SELECT delivery_id, provider_id, period, state, total_rows, quarantined_rows, rejection_rule, "
+        "rejection_file, rejection_line FROM raw.deliveries ORDER BY delivery_id",
+        "quarantine": "SELECT * FROM quarantine.rejected_rows ORDER BY ALL",
+        **{table: f"SELECT * FROM raw.{table} ORDER BY ALL" for table in TABLES},
+    }
+    return {name: con.execute(sql).fetchall() for name, sql in queries.items()}
+
+
+def test_decoding_in_worker_processes_loads_exactly_what_a_serial_load_loads(tmp_path, config):
+    """Deliveries decoded in worker processes are written in folder order by this process:
+    same rows, pseudonyms, quarantine and register (a rejected delivery included) as one by one."""
+    landing = tmp_path / "landing"
+    rows = [f"C-{i};P-{i};M-1;15.01.2026;;;1990;w;SYR;duldung;;;selbst" for i in range(120)]
+    quarantined = [*rows[:5], rows[5].replace(";w;", ";weiblich;"), *rows[6:]]
+    for number, provider in enumerate(["caritas", "diakonie"]):
+        write_delivery_files(landing, provider, "2026-01", reference_files(CASE_ROWS[: number + 1]))
+        write_delivery_files(landing, provider, "2026-02", reference_files(quarantined if number else rows))
+    write_delivery_files(  # every row bad: rejected, January stays current
+        landing, "caritas", "2026-03", reference_files(["C-1;P-aa;M-1;31.02.2026;;;1990;w;SYR;duldung;;;selbst"])
+    )
+    contents, summaries = [], []
+    for workers in (0, 2):
+        con = connect(tmp_path / f"warehouse-{workers}.duckdb")
+        summaries.append(ingest_landing(con, landing, config, "k", workers=workers))
+        contents.append(_warehouse_content(con))
+        con.close()
+    serial, parallel = summaries
+    assert (len(serial.accepted), len(serial.rejected), serial.quarantined_rows) == (4, 1, 1)
+    assert (parallel.accepted, parallel.quarantined_rows) == (serial.accepted, serial.quarantined_rows)
+    assert [str(r) for r in parallel.rejected] == [str(r) for r in serial.rejected]
+    assert contents[0] == contents[1] and contents[0]["cases"]
