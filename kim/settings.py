@@ -80,19 +80,31 @@ AUDIT_MODES = ("enforce", "warn")
 
 
 DEFAULT_PROTECTION_SECONDS = 300.0
+DEFAULT_AUDIT_SECONDS = 600.0
+
+
+def _seconds_setting(variable: str, default: float) -> float:
+    raw = os.environ.get(variable, "").strip()
+    try:
+        seconds = float(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{variable} must be a number of seconds, not {raw!r}") from None
+    if seconds <= 0:
+        raise ValueError(f"{variable} must be positive, not {raw!r}")
+    return seconds
 
 
 def protection_budget_seconds() -> float:
     """How long the protection step (warehouse.disclosure_protection) may search for more cells
     to hide before the audit decides (KIM_PROTECTION_SECONDS, default 300)."""
-    raw = os.environ.get("KIM_PROTECTION_SECONDS", "").strip()
-    try:
-        seconds = float(raw) if raw else DEFAULT_PROTECTION_SECONDS
-    except ValueError:
-        raise ValueError(f"KIM_PROTECTION_SECONDS must be a number of seconds, not {raw!r}") from None
-    if seconds <= 0:
-        raise ValueError(f"KIM_PROTECTION_SECONDS must be positive, not {raw!r}")
-    return seconds
+    return _seconds_setting("KIM_PROTECTION_SECONDS", DEFAULT_PROTECTION_SECONDS)
+
+
+def audit_budget_seconds() -> float:
+    """How long the disclosure audit that gates publication may take (KIM_AUDIT_SECONDS, default
+    600). A hidden figure whose protection is not proven by then counts as unprotected, so a
+    release the audit could not finish is never published."""
+    return _seconds_setting("KIM_AUDIT_SECONDS", DEFAULT_AUDIT_SECONDS)
 
 
 def disclosure_audit_enforced() -> bool:

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
 
 from kim.contract import TABLES_BY_PROVIDER_KIND
+from kim.settings import audit_budget_seconds
 from transforms.disclosure import ENGINE_VERSION, RESULT_SCHEMA, AuditResult, audit_release
+from transforms.disclosure.block import BUDGET_METHOD
 from transforms.disclosure.cells import CELL_KEY
 from transforms.disclosure.history import History
 from transforms.disclosure.protect import PRINTED_COLUMNS
@@ -196,14 +199,18 @@ def current_release(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.Da
     return release_cells(fetch_polars(con, SELECT_RELEASE)), fetch_polars(con, SELECT_PUBLIC)
 
 
-def run_disclosure_audit(con: duckdb.DuckDBPyConnection, k: int, *, exact: bool = False) -> AuditResult:
+def run_disclosure_audit(
+    con: duckdb.DuckDBPyConnection, k: int, *, exact: bool = False, max_seconds: float | None = None
+) -> AuditResult:
     """Audit the release in the warehouse for the outside reader and every case-delivering
     provider as an insider; store and return the result. The verdict is design §6's: the
     reader's interval by linear programming, its bounds rounded inwards to integers (counts are
     integers). `exact=True`: the integer interval itself (integer programming, within
     transforms.disclosure.block's time limits: slower, and a bound not proven in time counts as
     unprotected). A release that was audited before, unchanged, gets the stored result back.
-    Every approved release (warehouse.releases) is part of what the reader holds."""
+    Every approved release (warehouse.releases) is part of what the reader holds. The audit stops
+    starting LPs after `max_seconds` (default: KIM_AUDIT_SECONDS); every figure not proven by then
+    counts as unprotected (method 'budget'), and such a result is never reused."""
     audited_at = datetime.now(UTC)
     cells, public = current_release(con)
     history = approved_history(con)
@@ -212,6 +219,17 @@ def run_disclosure_audit(con: duckdb.DuckDBPyConnection, k: int, *, exact: bool 
     stored = _stored_result(con, fingerprint, k)
     if stored is not None:
         return stored
-    result = audit_release(cells, public, k, insiders=readers, exact=exact, lp_only=not exact, history=history)
-    store(con, result, audited_at, fingerprint)
+    budget = audit_budget_seconds() if max_seconds is None else max_seconds
+    result = audit_release(
+        cells,
+        public,
+        k,
+        insiders=readers,
+        exact=exact,
+        lp_only=not exact,
+        history=history,
+        deadline=time.time() + budget,
+    )
+    cut_off = bool(result.cells.height) and bool((result.cells["method"] == BUDGET_METHOD).any())
+    store(con, result, audited_at, fingerprint + (":cut-off" if cut_off else ""))
     return result

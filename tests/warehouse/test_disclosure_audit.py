@@ -195,3 +195,14 @@ def test_an_unchanged_release_reuses_the_stored_audit(audited):
     columns = [*key, "true_value", "lower", "upper", "protected"]
     assert again.cells.select(columns).sort(key).equals(second.cells.select(columns).sort(key))
     assert run_disclosure_audit(con, K + 1).seconds.get("reused") is None  # another k: a new audit
+
+
+def test_an_audit_cut_off_by_its_budget_fails_and_is_never_reused(audited):
+    """KIM_AUDIT_SECONDS: an audit out of time proves nothing more, fails the release, and the next
+    run audits again instead of taking the cut-off result back."""
+    con = audited[0]
+    cut_off = run_disclosure_audit(con, K, max_seconds=1e-9)
+    assert not cut_off.passed and "budget" in set(cut_off.cells["method"])
+    again = run_disclosure_audit(con, K)
+    assert again.seconds.get("reused") is None and "budget" not in set(again.cells["method"])
+    assert run_disclosure_audit(con, K).seconds.get("reused") == 1.0

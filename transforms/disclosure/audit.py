@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from transforms.disclosure.block import BUDGET_METHOD
 from transforms.disclosure.cells import (
     ALL,
     CELL_KEY,
@@ -221,7 +222,7 @@ def result_frame(table: CellTable, run: ReaderRun, k: int) -> pl.DataFrame:
         binding = list(bound.binding)
         # A MILP stopped by its time limit proved only an outer interval: the reader may do better,
         # so a width >= k is not a proof of protection (the release fails instead).
-        protected = width >= k and bound.method != "milp_limit"
+        protected = width >= k and bound.method not in ("milp_limit", BUDGET_METHOD)
         rows.append((run.reader, *table.keys[cell], truth, bound.lower, bound.upper, width, protected, bound.method, bound.block, binding))  # fmt: skip
     return pl.DataFrame(rows, schema=RESULT_SCHEMA, orient="row")
 
@@ -323,6 +324,7 @@ def audit_release(
     cache: BlockCache | None = None,
     settled: Mapping[str, Collection[tuple[str, ...]]] | None = None,
     history: History | None = None,
+    deadline: float | None = None,
 ) -> AuditResult:
     """The outside reader and every insider; blocks an insider's figures do not touch reuse the
     outside reader's intervals, and a target already unprotected for the outside reader is not
@@ -331,11 +333,12 @@ def audit_release(
     before as the same problem keep their intervals (kept over the rounds of a protection).
     `settled`: per reader, targets not solved again (transforms.disclosure.protect: a target
     protected before more was hidden stays protected) and left out of the result. `history`: the
-    earlier releases the reader also holds."""
+    earlier releases the reader also holds. `deadline` (time.time()): no LP is started after it, and
+    every target not settled by then counts as unprotected (method 'budget')."""
     if k < 1:
         raise ValueError("k must be at least 1")
     release = release or build_system(cells, public, share_half_step=share_half_step, history=history)
-    options = SolveOptions(k, exact, witnesses, workers, lp_only)
+    options = SolveOptions(k, exact, witnesses, workers, lp_only, deadline)
     with _pool(release, options) as pool:
         done = settled or {}
         outside = run_reader(release, None, options, pool=pool, cache=cache, settled=done.get(OUTSIDE, ()))

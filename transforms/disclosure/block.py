@@ -34,6 +34,7 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import highspy
@@ -45,6 +46,8 @@ MILP_TIME_LIMIT = 10.0  # seconds per MILP bound; beyond it the MILP's proven bo
 BATCH_TIME_LIMIT = 5.0
 # Integer-programming seconds per block; a target still open after it is counted unprotected
 # (method milp_limit): the audit's run time stays bounded and it never claims an unproven protection.
+# A target left open when the audit's time budget (SolveOptions.deadline) ran out.
+BUDGET_METHOD = "budget"
 BLOCK_MILP_BUDGET = 20.0  # seconds per MILP that looks for one point attaining many open bounds
 # LP bounds only: optima over the targets still open, up, down and in random mixed directions, until
 # two sweeps in a row settle less than SWEEP_GAIN of them (or MAX_SWEEPS). On the largest tier-M
@@ -96,6 +99,12 @@ class SolveOptions:
     # interval lies within it), but a wider one is not proven wide (method lp_relaxed). For the
     # protection rounds (transforms.disclosure.protect), never for a verdict.
     lp_only: bool = False
+    # The wall-clock time (time.time(), valid in worker processes too) after which no more LPs are
+    # started: a target not settled by then is not proven protected (method 'budget').
+    deadline: float | None = None
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.time() > self.deadline
 
 
 @dataclass(frozen=True)
@@ -241,9 +250,9 @@ class BlockModel:
             low, high = np.ceil(low - INTEGRAL), np.floor(high + INTEGRAL)
         return targets[high - low < k]
 
-    def sweep(self, targets: np.ndarray, k: int, stats: SolveStats) -> None:
+    def sweep(self, targets: np.ndarray, k: int, stats: SolveStats, out_of_time: Callable[[], bool]) -> None:
         """LP bounds only: the optima of the targets still open pushed down, up and in random mixed
-        directions, counted as seen, while it pays (see MAX_SWEEPS)."""
+        directions, counted as seen, while it pays (see MAX_SWEEPS) and time is left."""
         if self.cost_at is not None:
             self.highs.changeColCost(self.cost_at, 0.0)
             self.cost_at = None
@@ -256,7 +265,7 @@ class BlockModel:
         gains: list[int] = []
         still_open = self.open_targets(targets, k)
         for number in range(MAX_SWEEPS):
-            if still_open.size <= 2 or (number >= MIN_SWEEPS and sum(gains[-2:]) < SWEEP_GAIN * still_open.size):
+            if still_open.size <= 2 or out_of_time() or (number >= MIN_SWEEPS and sum(gains[-2:]) < SWEEP_GAIN * still_open.size):  # fmt: skip
                 break
             costs[:] = 0.0
             costs[still_open] = (-1.0, 1.0)[number] if number < 2 else random.choice((-1.0, 1.0), still_open.size)
@@ -359,6 +368,12 @@ class _Open:
     batched: bool = False  # a batch MILP's point settled a bound
 
 
+def out_of_budget(lower: float, upper: float) -> Interval:
+    """A target the time budget left unsettled: not proven protected, so not protected. Its interval
+    is what the points seen so far span (a feasible range, narrower than the reader's)."""
+    return Interval(lower, upper, BUDGET_METHOD, ("time budget of the audit spent",))
+
+
 def _witnessed(model: BlockModel, variable: int) -> Interval:
     low, high = model.seen_range(variable)
     return Interval(low, high, "lp_relaxed" if model.relaxed else "witnessed", ())
@@ -424,10 +439,13 @@ def solve_block(problem: BlockProblem, options: SolveOptions) -> tuple[dict[int,
     stats = SolveStats(blocks_solved=1)
     model = BlockModel(problem, relaxed=options.lp_only)
     if options.lp_only and options.witnesses and problem.targets.size > 2:
-        model.sweep(problem.targets, options.k, stats)
+        model.sweep(problem.targets, options.k, stats, options.out_of_time)
     results: dict[int, Interval] = {}
     open_targets: list[_Open] = []
     for variable in problem.targets.tolist():
+        if options.out_of_time():
+            results[variable] = out_of_budget(*model.seen_range(variable))
+            continue
         found = _lp_phase(model, variable, options, stats)
         if isinstance(found, Interval):
             results[variable] = found
@@ -437,7 +455,7 @@ def solve_block(problem: BlockProblem, options: SolveOptions) -> tuple[dict[int,
         results.update({t.variable: Interval(t.lower, t.upper, "lp_relaxed", t.binding) for t in open_targets})
         return results, stats
     deadline = time.perf_counter() + BLOCK_MILP_BUDGET
-    while len(open_targets) > 1 and time.perf_counter() < deadline:
+    while len(open_targets) > 1 and time.perf_counter() < deadline and not options.out_of_time():
         model.batch_point(_batch_costs(model, open_targets), stats)
         still_open = []
         for target in open_targets:
@@ -451,6 +469,9 @@ def solve_block(problem: BlockProblem, options: SolveOptions) -> tuple[dict[int,
             break
         open_targets = still_open
     for target in open_targets:
+        if options.out_of_time():
+            results[target.variable] = out_of_budget(*model.seen_range(target.variable))
+            continue
         if time.perf_counter() > deadline:
             # out of integer-programming time for this block: not proven, so not protected
             stats.milp_limits += 1

@@ -368,6 +368,8 @@ def protect_release(
     before (an earlier protection of a similar release), shared and extended. `history`: earlier
     releases (their cells cannot change: more of this release is hidden where they narrow a target)."""
     started, insiders, cells = time.perf_counter(), tuple(insiders), validate_cells(cells)
+    # no LP starts after the budget: a round cut off there leaves its open targets unprotected
+    deadline = time.time() + max_seconds if math.isfinite(max_seconds) else None
     start = cells
     history = None if history is None else validate_history(history)  # once: its earlier systems are kept
     added: list[pl.DataFrame] = []
@@ -382,7 +384,7 @@ def protect_release(
         begun = time.perf_counter()
         readers, lp_only = stages[stage]
         release = build_system(cells, public, history=history)
-        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, release=release, cache=cache, settled=settled if lp_only else None)  # fmt: skip
+        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, release=release, cache=cache, settled=settled if lp_only else None, deadline=deadline)  # fmt: skip
         _settle(settled, result)
         narrow = _narrow_targets(result, release.table)
         rounds.append({"round": round_number, "stage": stage, "hidden": int((release.table.status == HIDDEN).sum()), "unprotected": len(narrow), "seconds": time.perf_counter() - begun})  # fmt: skip
@@ -410,7 +412,7 @@ def protect_release(
     if stage < len(stages) - 1 or (result.passed and not final_passed):
         # the budget ended right after a stage passed: the verdict of the last stage on these cells
         readers, lp_only = stages[-1]
-        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, cache=cache, history=history)  # fmt: skip
+        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, cache=cache, history=history, deadline=deadline)  # fmt: skip
         final_passed = result.passed
     result.passed = final_passed  # a verdict on the cells returned, at the last stage
     kept = _stacked(added, [*ROW_KEY, "round"])

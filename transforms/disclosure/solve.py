@@ -19,7 +19,16 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from transforms.disclosure.block import BINDING_LABELS, BlockProblem, Interval, SolveOptions, SolveStats, solve_block
+from transforms.disclosure.block import (
+    BINDING_LABELS,
+    BUDGET_METHOD,
+    BlockProblem,
+    Interval,
+    SolveOptions,
+    SolveStats,
+    out_of_budget,
+    solve_block,
+)
 from transforms.disclosure.cells import HIDDEN, CellTable, cell_name
 from transforms.disclosure.presolve import Reduced, presolve
 from transforms.disclosure.system import LinearSystem
@@ -51,7 +60,7 @@ class Bound:
 
     lower: float
     upper: float  # +inf when the reader cannot bound it from above
-    method: str  # trivial | presolve | witnessed | lp | lp_rounded | milp | milp_limit | outside
+    method: str  # trivial | presolve | witnessed | lp | lp_rounded | milp | milp_limit | budget | outside
     binding: tuple[str, ...]
     block: int
 
@@ -235,7 +244,8 @@ def finish_targets(pending: Pending, stats: SolveStats) -> dict[int, Bound]:
         else:
             found, block_stats = output.result() if output is not None else _solve_one(problem, pending.options)
             stats.add(block_stats)
-            if key is not None and pending.cache is not None:
+            finished = all(interval.method != BUDGET_METHOD for interval in found.values())
+            if key is not None and pending.cache is not None and finished:  # never keep a cut-off block
                 pending.cache[key] = (found, block_stats)
         intervals.update({int(block_columns[local]): (block, interval) for local, interval in found.items()})
     for j in pending.live:
@@ -308,6 +318,8 @@ def _solve_one(problem: BlockProblem, options: SolveOptions) -> tuple[dict[int, 
             method = "trivial" if math.isinf(upper) else "presolve"
             found[j] = Interval(float(problem.col_lower[j]), upper, method, problem.bound_reasons[j])
         return found, stats
+    if options.out_of_time():  # not even started: every target's truth is all that is known
+        return {j: out_of_budget(problem.truth[j], problem.truth[j]) for j in problem.targets.tolist()}, SolveStats()
     return solve_block(problem, options)
 
 

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from fractions import Fraction
 
 import numpy as np
@@ -658,3 +659,29 @@ def test_protect_release_gives_back_only_what_the_audit_allows():
     hidden = lambda p: set(p.cells.filter(pl.col("status") == "hidden").select(CELL_KEY).iter_rows())  # noqa: E731
     assert hidden(back) <= hidden(plain)
     assert back.added.height <= plain.added.height
+
+
+def test_an_audit_out_of_time_proves_nothing_and_fails():
+    """Past its deadline the audit starts no LP: every target not settled counts as unprotected
+    (method 'budget'), so a release it could not finish is never passed, and no block cut off is
+    kept in the cache as if solved."""
+    r, insiders = ATTACKS["insider_subtraction"]()
+    protected = protect_release(r.frame(), k=K, insiders=insiders).cells
+    assert audit_release(protected, k=K, insiders=insiders, lp_only=True).passed
+    cache: dict = {}
+    late = audit_release(protected, k=K, insiders=insiders, lp_only=True, deadline=time.time() - 1, cache=cache)
+    assert not late.passed and late.cells.height
+    # insiders keep the outside reader's unproven intervals (method 'outside'): unprotected too
+    solved = late.cells.filter(~pl.col("method").is_in(["trivial", "presolve", "outside"]))
+    assert solved.height and set(solved["method"]) == {"budget"}
+    assert not solved["protected"].any() and not cache
+
+
+def test_the_protection_stops_at_its_budget_with_a_failed_verdict():
+    """A budget spent at once: the outside reader's round needs no LP and passes, the insiders'
+    round proves nothing, and the rounds end there, not passed (the same release protects fine
+    with time: test_every_attack_is_protected_after_protect_release)."""
+    r, insiders = ATTACKS["insider_subtraction"]()
+    protection = protect_release(r.frame(), k=K, insiders=insiders, max_seconds=1e-6)
+    assert [(row["stage"], row["unprotected"] > 0) for row in protection.rounds] == [(0, False), (1, True)]
+    assert not protection.passed and protection.added.is_empty()
