@@ -28,6 +28,7 @@ from transforms.disclosure.history import History
 from transforms.disclosure.protect import PRINTED_COLUMNS
 from transforms.indicators import KINDS
 from warehouse.db import fetch_polars, transaction
+from warehouse.disclosure_cache import load_block_cache, save_block_cache
 from warehouse.releases import approved_history
 
 # Each marts row as published (marts.indicator_publication; a row the protection step has not seen
@@ -220,6 +221,7 @@ def run_disclosure_audit(
     if stored is not None:
         return stored
     budget = audit_budget_seconds() if max_seconds is None else max_seconds
+    cache = load_block_cache(con)  # the protection's last round solved most of the same blocks
     result = audit_release(
         cells,
         public,
@@ -228,8 +230,10 @@ def run_disclosure_audit(
         exact=exact,
         lp_only=not exact,
         history=history,
+        cache=cache,
         deadline=time.time() + budget,
     )
+    save_block_cache(con, cache)
     cut_off = bool(result.cells.height) and bool((result.cells["method"] == BUDGET_METHOD).any())
     store(con, result, audited_at, fingerprint + (":cut-off" if cut_off else ""))
     return result

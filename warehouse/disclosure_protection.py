@@ -37,9 +37,9 @@ from transforms.disclosure.grouping import ALIAS_COLUMNS, grouped_rows, grouped_
 from transforms.disclosure.history import History
 from transforms.disclosure.plan import demoted, mostly_hidden, plan_publication, planned, primary_hidden, with_groups
 from transforms.disclosure.protect import GROUP_KEY, Protection, protect_release
-from transforms.disclosure.solve import BlockCache
 from warehouse.db import fetch_polars, transaction
 from warehouse.disclosure_audit import SELECT_PUBLIC, insiders, release_cells
+from warehouse.disclosure_cache import load_block_cache, save_block_cache
 from warehouse.releases import approved_history
 
 SELECT_MONTHLY = """
@@ -223,7 +223,7 @@ def protect_warehouse(
     public = fetch_polars(con, SELECT_PUBLIC)
     history = without_aliases(approved_history(con), grouped)  # what earlier releases printed stays known
     budget = protection_budget_seconds() if max_seconds is None else max_seconds
-    started, cache = time.perf_counter(), BlockCache()
+    started, cache = time.perf_counter(), load_block_cache(con)  # blocks solved before stay solved
     for plan_pass in range(PLAN_PASSES):
         rows = without_pooled(planned_rows(fine[0], fine[1], plan, k), fine[2])
         cells = start_cells(rows)
@@ -249,4 +249,5 @@ def protect_warehouse(
         elif not probe:
             break
     _store(con, plan, pl.concat([published, alias_publication(grouped, published)]), grouped.select(yearly.columns))
+    save_block_cache(con, cache)
     return protection

@@ -201,8 +201,23 @@ def test_an_audit_cut_off_by_its_budget_fails_and_is_never_reused(audited):
     """KIM_AUDIT_SECONDS: an audit out of time proves nothing more, fails the release, and the next
     run audits again instead of taking the cut-off result back."""
     con = audited[0]
+    con.execute("DELETE FROM dq.disclosure_block_cache")  # nothing solved before: the budget must cut
     cut_off = run_disclosure_audit(con, K, max_seconds=1e-9)
     assert not cut_off.passed and "budget" in set(cut_off.cells["method"])
     again = run_disclosure_audit(con, K)
     assert again.seconds.get("reused") is None and "budget" not in set(again.cells["method"])
     assert run_disclosure_audit(con, K).seconds.get("reused") == 1.0
+
+
+def test_solved_blocks_are_kept_in_the_warehouse_and_give_the_same_audit(audited):
+    """dq.disclosure_block_cache: an audit of the same release again (its stored run removed, so it
+    is not simply taken back) solves no block and finds exactly the same intervals."""
+    con, _, second = audited
+    assert con.execute("SELECT count(*) FROM dq.disclosure_block_cache").fetchall()[0][0] > 0
+    con.execute("DELETE FROM dq.disclosure_audits")
+    again = run_disclosure_audit(con, K)
+    readers = again.counts["readers"].values()
+    assert sum(r["blocks_solved"] for r in readers) == 0 and sum(r["blocks_reused"] for r in readers) > 0
+    key = ["reader", "indicator_id", "period", "provider_id", "dimension", "dimension_value", "column"]
+    columns = [*key, "lower", "upper", "protected", "method"]
+    assert again.cells.select(columns).sort(key).equals(second.cells.select(columns).sort(key))

@@ -345,6 +345,12 @@ def _narrow_targets(result: AuditResult, table: CellTable) -> list[Narrow]:
     return [(row[0], table.index[tuple(row[1:-1])], tuple(row[-1] or ())) for row in frame.iter_rows()]
 
 
+def _deadline(max_seconds: float) -> float | None:
+    """The wall-clock time after which the audits start no LP: a round cut off there leaves its
+    open targets unprotected (transforms.disclosure.block.BUDGET_METHOD)."""
+    return time.time() + max_seconds if math.isfinite(max_seconds) else None
+
+
 def protect_release(
     cells: pl.DataFrame,
     public: pl.DataFrame | None = None,
@@ -367,9 +373,7 @@ def protect_release(
     batches publish again rows hidden without need (LP stage only). `cache`: blocks solved
     before (an earlier protection of a similar release), shared and extended. `history`: earlier
     releases (their cells cannot change: more of this release is hidden where they narrow a target)."""
-    started, insiders, cells = time.perf_counter(), tuple(insiders), validate_cells(cells)
-    # no LP starts after the budget: a round cut off there leaves its open targets unprotected
-    deadline = time.time() + max_seconds if math.isfinite(max_seconds) else None
+    started, insiders, cells, deadline = time.perf_counter(), tuple(insiders), validate_cells(cells), _deadline(max_seconds)  # fmt: skip
     start = cells
     history = None if history is None else validate_history(history)  # once: its earlier systems are kept
     added: list[pl.DataFrame] = []
