@@ -329,3 +329,11 @@ def check_printed(path: Path, title: str) -> list[str]:
     content = [len(text.replace(f"Seite {n} von {total}", "").replace(title, "")) for n, text in enumerate(pages, start=1)]  # fmt: skip
     assert content[-1] >= 0.2 * sorted(content)[len(content) // 2], content
     return pages
+
+
+def assert_same_files(first: Path, second: Path) -> None:
+    """Two folders hold the same files, byte for byte."""
+    names = sorted(f.relative_to(first) for f in first.rglob("*") if f.is_file())
+    assert names == sorted(f.relative_to(second) for f in second.rglob("*") if f.is_file())
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name

@@ -7,15 +7,12 @@ its register entry; an accepted one adds its good rows to raw.* and its bad rows
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
-import threading
 from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 import duckdb
@@ -25,6 +22,7 @@ from kim.config import ProgrammeConfig
 from kim.contract import column_names
 from kim.errors import DeliveryRejected, unreadable_workbook, workbook_library_errors
 from kim.settings import MissingPseudonymKey, arrival_from_file_times
+from kim.workers import worker_pool
 from transforms.delivery import (
     DEFAULT_MAX_BAD_ROW_SHARE,
     DecodedDelivery,
@@ -333,36 +331,6 @@ def ingest_delivery(
         record_prepared(con, prepare_delivery(delivery_dir, config, *new, max_bad_row_share), pseudonymiser, summary)
 
 
-def _exit_with_the_run(run_alive: Connection) -> None:
-    """In a decode worker: exit as soon as the run is gone. A killed run (SIGKILL, a crash) cannot
-    shut its pool down, and its forkserver lives as long as any worker does; the run holds the
-    only writing end of `run_alive`, so its death is an end of file here."""
-
-    def watch() -> None:
-        with contextlib.suppress(EOFError, OSError):
-            run_alive.recv_bytes()
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-the-run", daemon=True).start()
-
-
-@contextlib.contextmanager
-def _decode_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """Worker processes that end with the run, even a killed one; None for no workers."""
-    if not workers:
-        yield None
-        return
-    watched, alive = multiprocessing.Pipe(duplex=False)
-    context = multiprocessing.get_context("forkserver")
-    pool = ProcessPoolExecutor(workers, context, initializer=_exit_with_the_run, initargs=(watched,))
-    try:
-        yield pool
-    finally:
-        pool.shutdown(cancel_futures=True)
-        alive.close()
-        watched.close()
-
-
 def _decode_workers(new_deliveries: int) -> int:
     """Worker processes for decoding: none for a few deliveries (starting one costs about a
     second), else one per core beside the writer, which pseudonymises and inserts."""
@@ -399,7 +367,7 @@ def ingest_landing(
         if progress:
             progress(len(summary.landing_paths) + len(summary.duplicates), len(delivery_dirs))
 
-    with _decode_pool(workers) as pool:
+    with worker_pool(workers) if workers else contextlib.nullcontext() as pool:
         for delivery_dir in delivery_dirs:
             new = _new_delivery(con, delivery_dir, summary)
             if new is None or pool is None:

@@ -57,6 +57,12 @@ def chart_cache(folder: Path | None) -> Iterator[CacheStats]:
         _state.update(previous)
 
 
+def active_cache_folder() -> Path | None:
+    """The folder of the chart cache block this process is in (None: none, or memory only), for
+    worker processes that render on its behalf."""
+    return _state["folder"] if _state["active"] else None
+
+
 @functools.cache
 def code_version() -> str:
     from reports.kit import charts, formatting

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from reports.kit import formatting as fmt
 from reports.kit.downloads import write_report
 from reports.kit.index import render_index
 from reports.kit.navigation import MONTHLY_PREFIX
+from reports.kit.parallel import render_chunks
 from reports.kit.sql import latest_period
 from reports.kit.templating import environment
 from reports.monthly.context import build_monthly_context
@@ -91,6 +92,11 @@ def render_all_monthly(
         raise ValueError("marts.indicator_values is empty: there is no period to report on")
     for period in periods:
         fmt.parse_period(period)
+    return render_chunks(con, render_monthly_chunk, periods, reports_dir=Path(reports_dir), city=city, k=k)
+
+
+def render_monthly_chunk(con: Any, periods: Sequence[str], *, reports_dir: Path, city: str, k: int) -> list[Path]:
+    """The monthly reports of `periods` (sorted), reading what the months share once."""
     data = MonthlyData.load(con, k=k, up_to=periods[-1])
     paths = []
     for period in periods:

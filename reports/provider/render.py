@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from reports.kit import formatting as fmt
 from reports.kit.downloads import write_report
+from reports.kit.parallel import render_chunks
 from reports.kit.sql import latest_period
 from reports.kit.templating import environment
 from reports.provider.context import build_provider_context
@@ -40,9 +41,16 @@ def render_provider_reports(
         ids = [r["provider_id"] for r in QUERIES.run(con, "provider_ids")]
     else:
         ids = list(dict.fromkeys([provider_ids] if isinstance(provider_ids, str) else provider_ids))
+    return render_chunks(con, render_provider_chunk, ids, reports_dir=Path(reports_dir), city=city, k=k, period=period)
+
+
+def render_provider_chunk(
+    con: Any, provider_ids: Sequence[str], *, reports_dir: Path, city: str, k: int, period: str
+) -> list[Path]:
+    """The reports of `provider_ids` for `period` (see render_provider_reports), in order."""
     template = environment(TEMPLATES).get_template(TEMPLATE)
     paths = []
-    for provider_id in ids:
+    for provider_id in provider_ids:
         path = report_path(reports_dir, provider_id, period)
         context = build_provider_context(con, city=city, k=k, period=period, provider_id=provider_id)
         write_report(path, template.render(**context))

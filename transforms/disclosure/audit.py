@@ -11,11 +11,10 @@ relations of the specs) and, for each insider, a provider that also knows its ow
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Collection, Iterable, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from kim.workers import worker_pool
 from transforms.disclosure.block import BUDGET_METHOD
 from transforms.disclosure.cells import (
     ALL,
@@ -306,7 +306,8 @@ def _pool(release: ReleaseSystem, options: SolveOptions) -> AbstractContextManag
         return nullcontext(None)
     # Fresh processes (forkserver), never forks of this one: a fork inherits HiGHS's thread pool
     # without its threads once this process has solved anything, and its MILPs then wait forever.
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+    # They exit with a killed run (kim.workers).
+    return worker_pool(workers)
 
 
 def audit_release(

@@ -291,3 +291,19 @@ def test_future_indicators_appear_when_present(tmp_path):
     assert cells[("tabelle-uebergaben", "handover_delay_p90_days", "jobcenter")] == "21,0"
     assert cells[("tabelle-uebergaben", "handovers_pending_over_30d", "jobcenter")] == HIDDEN
     assert cells[("tabelle-bedarfe", "needs_unmet_count", "wohnen")] == "10"
+
+
+def test_monthly_reports_rendered_in_worker_processes_are_the_ones_rendered_here(rich, tmp_path, monkeypatch):
+    """Months rendered in chunks by worker processes (reports.kit.parallel), each chunk reading
+    the shared data up to its own last month: every file byte for byte the one rendered here."""
+    from reports.kit import parallel
+    from reports.monthly import render_all_monthly
+    from tests.html_helpers import assert_same_files
+
+    con = rich[0]
+    serial = render_all_monthly(con, tmp_path / "serial", city=CITY, k=K)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 2)
+    in_workers = render_all_monthly(con, tmp_path / "workers", city=CITY, k=K)
+    assert len(serial) > 2 and [p.name for p in in_workers] == [p.name for p in serial]
+    assert_same_files(tmp_path / "serial", tmp_path / "workers")

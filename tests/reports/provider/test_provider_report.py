@@ -700,3 +700,21 @@ def test_provider_report_in_headless_chromium(synthetic_reports, tmp_path):
     assert traffic.requests, "the browser recorded no request at all"
     assert not traffic.failed, traffic.failed
     assert not traffic.console_errors, traffic.console_errors
+
+
+def test_reports_rendered_in_worker_processes_are_the_ones_rendered_here(db, tmp_path, monkeypatch):
+    """From PARALLEL_FROM reports on, workers render from a snapshot of the relations the report
+    code reads (the run holds the warehouse for writing): every file byte for byte the same, in
+    the same order, and the charts go into the run's chart cache."""
+    from reports.kit import parallel
+    from reports.kit.chart_cache import chart_cache
+    from tests.html_helpers import assert_same_files
+
+    serial = render_provider_reports(db, tmp_path / "serial", city=CITY, k=K)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 1)
+    with chart_cache(tmp_path / "charts") as drawn_here:
+        in_workers = render_provider_reports(db, tmp_path / "workers", city=CITY, k=K)
+    assert len(serial) > 1 and [p.name for p in in_workers] == [p.name for p in serial]
+    assert_same_files(tmp_path / "serial", tmp_path / "workers")
+    assert drawn_here.drawn == 0 and any((tmp_path / "charts").rglob("*.svg"))  # drawn by the workers
