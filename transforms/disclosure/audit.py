@@ -100,9 +100,8 @@ def build_system(
 
     def rows(table: CellTable, public: pl.DataFrame | None) -> LinearSystem:
         builder = SystemBuilder(table.size)
-        add_margins(table, builder, indicators)
         add_relations(table, PublicQuantities(public), builder, indicators, half_steps)
-        return builder.build()
+        return margin_rows(table, indicators).then(builder.build())
 
     table = CellTable.from_frame(cells)
     system = rows(table, public)
@@ -111,6 +110,24 @@ def build_system(
         table, system = merge_history(table, system, history, rows, cache_key=(share_half_step, indicators))
     system = unique_rows(system).holding(table.true)
     return ReleaseSystem(table, system, time.perf_counter() - started)
+
+
+# The margins of the last few cell tables: they depend only on the cells (keys), which the rounds
+# of a protection keep while they hide and withdraw, so each round would build the same rows.
+_MARGINS: dict[tuple[tuple, tuple[Indicator, ...]], LinearSystem] = {}
+MARGIN_TABLES_KEPT = 8
+
+
+def margin_rows(table: CellTable, indicators: tuple[Indicator, ...]) -> LinearSystem:
+    """The margins of the specs over `table`'s cells (transforms.disclosure.margins)."""
+    key = (tuple(table.keys), indicators)
+    if key not in _MARGINS:
+        builder = SystemBuilder(table.size)
+        add_margins(table, builder, indicators)
+        if len(_MARGINS) >= MARGIN_TABLES_KEPT:
+            _MARGINS.pop(next(iter(_MARGINS)))
+        _MARGINS[key] = builder.build()
+    return _MARGINS[key]
 
 
 def known_cells(table: CellTable, insider: str | None) -> np.ndarray:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+import polars as pl
 import scipy.sparse as sp
 
 INF = float("inf")
@@ -129,6 +130,19 @@ class LinearSystem:
             dropped_examples=list(self.dropped_examples),
         )
 
+    def then(self, other: LinearSystem) -> LinearSystem:
+        """This system's rows followed by `other`'s (over the same cells)."""
+        return LinearSystem(
+            matrix=sp.vstack([self.matrix, other.matrix], format="csr"),
+            lower=np.concatenate([self.lower, other.lower]),
+            upper=np.concatenate([self.upper, other.upper]),
+            kinds=np.concatenate([self.kinds, other.kinds]),
+            labels=self.labels + other.labels,
+            skipped=self.skipped + other.skipped,
+            dropped=self.dropped + other.dropped,
+            dropped_examples=self.dropped_examples + other.dropped_examples,
+        )
+
     def holding(self, true: np.ndarray) -> LinearSystem:
         """Only the rows that hold on the true values; the others are counted in `dropped`."""
         holds = self.holds(true)
@@ -142,23 +156,28 @@ class LinearSystem:
 
 
 def unique_rows(system: LinearSystem) -> LinearSystem:
-    """The system without repeated rows (a count's value and numerator margins are the same)."""
-    seen: dict[tuple[tuple[int, ...], tuple[float, ...], float, float], int] = {}
-    keep = []
+    """The system without repeated rows (a count's value and numerator margins are the same): rows
+    with the same cells and coefficients (rounded to 12 decimals) in the same order and the same
+    bounds (9 decimals) are one; the first is kept. Compared by value in Polars, not row by row."""
     matrix = system.matrix
-    for row in range(system.size):
-        start, stop = matrix.indptr[row], matrix.indptr[row + 1]
-        signature = (
-            tuple(matrix.indices[start:stop].tolist()),
-            tuple(np.round(matrix.data[start:stop], 12).tolist()),
-            round(float(system.lower[row]), 9),
-            round(float(system.upper[row]), 9),
-        )
-        if signature not in seen:
-            seen[signature] = row
-            keep.append(row)
-    result = system.select(np.array(keep, dtype=np.int64))
-    result.skipped["repeated"] += system.size - len(keep)
+    lengths = np.diff(matrix.indptr)
+    entries = pl.DataFrame(
+        {
+            "row": np.repeat(np.arange(system.size, dtype=np.int64), lengths),
+            "cell": matrix.indices.astype(np.int64),
+            "coefficient": np.round(matrix.data, 12),
+        }
+    )
+    rows = pl.DataFrame(
+        {
+            "row": np.arange(system.size, dtype=np.int64),
+            "lower": np.round(system.lower.astype(np.float64), 9),
+            "upper": np.round(system.upper.astype(np.float64), 9),
+        }
+    ).join(entries.group_by("row").agg("cell", "coefficient"), on="row", how="left", maintain_order="left")
+    keep = rows.unique(["cell", "coefficient", "lower", "upper"], keep="first", maintain_order=True)["row"]
+    result = system.select(keep.to_numpy())
+    result.skipped["repeated"] += system.size - keep.len()
     return result
 
 
