@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import Executor
 from contextlib import AbstractContextManager, nullcontext
@@ -23,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from kim.workers import worker_pool
-from transforms.disclosure.block import BUDGET_METHOD
+from transforms.disclosure.block import BUDGET_METHOD, BUDGET_REASON
 from transforms.disclosure.cells import (
     ALL,
     CELL_KEY,
@@ -59,6 +60,7 @@ from transforms.indicators.spec import Indicator
 ENGINE_VERSION = "4"
 OUTSIDE = "outside"  # the reader without a provider's own figures
 PARALLEL_HIDDEN = 1_000  # targets from which the blocks are solved in worker processes
+READERS_IN_FLIGHT = 2  # insiders whose blocks are queued while an earlier one is collected
 RESULT_SCHEMA = pl.Schema(
     [("reader", pl.String)]
     + [(name, pl.String) for name in CELL_KEY]
@@ -192,6 +194,17 @@ def start_reader(
         targets = np.array([c for c in targets.tolist() if table.keys[c] not in settled], dtype=np.int64)
     pending = start_targets(table, view, targets, stats, options, prior, pool, cache)
     return StartedReader(insider or OUTSIDE, view, pending, stats, time.perf_counter() - started)
+
+
+def unread_reader(
+    release: ReleaseSystem, insider: str | None, options: SolveOptions, settled: Collection[tuple[str, ...]] = ()
+) -> ReaderRun:
+    """A reader the time budget left no time for: every target not proven (method 'budget')."""
+    table = release.table
+    targets = [c for c in target_cells(table, insider, options.k).tolist() if table.keys[c] not in settled]
+    bounds = {c: Bound(float(table.true[c]), float(table.true[c]), BUDGET_METHOD, BUDGET_REASON, -1) for c in targets}
+    reduced = {"variables": 0, "rows": 0, "blocks": 0, "largest_block": 0}
+    return ReaderRun(insider or OUTSIDE, bounds, SolveStats(), 0, 0, 0, reduced, Prior({}, {}, bounds))
 
 
 def finish_reader(started: StartedReader) -> ReaderRun:
@@ -359,10 +372,23 @@ def audit_release(
     options = SolveOptions(k, exact, witnesses, workers, lp_only, deadline)
     with _pool(release, options) as pool:
         done = settled or {}
-        outside = run_reader(release, None, options, pool=pool, cache=cache, settled=done.get(OUTSIDE, ()))
-        # every insider's blocks are queued before the first is collected: the workers stay busy
-        started = [start_reader(release, insider, options, outside.prior, pool, cache, done.get(insider, ())) for insider in insiders]  # fmt: skip
-        runs = [outside] + [finish_reader(reader) for reader in started]
+        outside = unread_reader(release, None, options, done.get(OUTSIDE, ())) if options.out_of_time() else run_reader(release, None, options, pool=pool, cache=cache, settled=done.get(OUTSIDE, ()))  # fmt: skip
+        # the next insiders' blocks are queued before one is collected, so the workers stay busy,
+        # but only a few at a time: each view holds a presolved copy of the system (at tier L,
+        # 212 insiders held at once took over 11 GiB). Past the deadline no view is built.
+        finished: dict[str, ReaderRun] = {}
+        insiders = tuple(insiders)
+        waiting: deque[StartedReader] = deque()
+        for insider in insiders:
+            if options.out_of_time():
+                finished[insider] = unread_reader(release, insider, options, done.get(insider, ()))
+                continue
+            waiting.append(start_reader(release, insider, options, outside.prior, pool, cache, done.get(insider, ())))
+            if len(waiting) > READERS_IN_FLIGHT:
+                run = finish_reader(waiting.popleft())
+                finished[run.reader] = run
+        finished.update((reader.reader, finish_reader(reader)) for reader in waiting)
+        runs = [outside] + [finished[insider] for insider in insiders]
     frames = [result_frame(release.table, run, k) for run in runs]
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=RESULT_SCHEMA)
     counts = _release_counts(release) | {
