@@ -1,5 +1,5 @@
 """The tables a run prints to stdout: stages and ratios, the headline indicators against pandas,
-per-model seconds, rows, hot spots, and issue 8's floor, peak RSS, incremental run and targets."""
+per-model seconds, rows, hot spots, and the floor, peak RSS, incremental run and targets (issues 15, 17)."""
 
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ def print_issue_8(result: dict[str, Any]) -> None:
             f"{measured / 2**30:.2f} GiB"
             if "rss" in name
             else f"{measured:.1%}"
-            if name.startswith("incremental")
+            if name.startswith(("incremental", "disclosure"))
             else f"{measured:.2f}"
         )
         colour = "green" if target["met"] else "red"
