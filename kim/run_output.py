@@ -134,6 +134,12 @@ def format_audit(result, shown: int = 10) -> str:
         f"Ergebnis: NICHT geschützt. {distinct_unprotected(result)} verdeckte Zahlen lassen sich auf weniger als "
         f"{result.k} Werte eingrenzen; so darf nichts veröffentlicht werden."
     )
+    budget = result.counts.get("unread", 0) + int((result.cells["method"] == "budget").sum())
+    if budget:
+        lines.append(
+            f"Nicht fertig geprüft, weil die Zeit (KIM_AUDIT_SECONDS) abgelaufen war: {budget} Prüfungen (Zahl und Leser); "
+            "sie gelten als nicht geschützt. Mehr Zeit geben oder weniger veröffentlichen (docs/privacy.md)."
+        )
     worst = result.unprotected.sort(["width", "indicator_id", "period"]).head(shown)
     for row in worst.iter_rows(named=True):
         upper = "∞" if row["upper"] == float("inf") else f"{row['upper']:.0f}"

@@ -234,6 +234,6 @@ def run_disclosure_audit(
         deadline=time.time() + budget,
     )
     save_block_cache(con, cache)
-    cut_off = bool(result.cells.height) and bool((result.cells["method"] == BUDGET_METHOD).any())
+    cut_off = bool(result.counts.get("unread")) or bool((result.cells["method"] == BUDGET_METHOD).any())
     store(con, result, audited_at, fingerprint + (":cut-off" if cut_off else ""))
     return result

@@ -202,8 +202,12 @@ def test_an_audit_cut_off_by_its_budget_fails_and_is_never_reused(audited):
     run audits again instead of taking the cut-off result back."""
     con = audited[0]
     con.execute("DELETE FROM dq.disclosure_block_cache")  # nothing solved before: the budget must cut
+    con.execute("DELETE FROM dq.disclosure_audits")  # and no stored audit of this release to take back
     cut_off = run_disclosure_audit(con, K, max_seconds=1e-9)
-    assert not cut_off.passed and "budget" in set(cut_off.cells["method"])
+    assert not cut_off.passed and cut_off.counts["unread"] == cut_off.counts["unprotected"] > 0
+    from kim.run_output import format_audit
+
+    assert "Zeit (KIM_AUDIT_SECONDS) abgelaufen" in format_audit(cut_off)
     again = run_disclosure_audit(con, K)
     assert again.seconds.get("reused") is None and "budget" not in set(again.cells["method"])
     assert run_disclosure_audit(con, K).seconds.get("reused") == 1.0

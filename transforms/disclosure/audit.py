@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from kim.workers import worker_pool
-from transforms.disclosure.block import BUDGET_METHOD, BUDGET_REASON
+from transforms.disclosure.block import BUDGET_METHOD
 from transforms.disclosure.cells import (
     ALL,
     CELL_KEY,
@@ -165,6 +165,9 @@ class ReaderRun:
     blocks: int
     reduced: dict[str, int]
     prior: Prior
+    # targets the time budget left no time to read at all (not listed one by one: at tier L,
+    # 212 insiders' rows would not fit in memory); each counts as not protected
+    unread: int = 0
 
 
 @dataclass
@@ -199,12 +202,11 @@ def start_reader(
 def unread_reader(
     release: ReleaseSystem, insider: str | None, options: SolveOptions, settled: Collection[tuple[str, ...]] = ()
 ) -> ReaderRun:
-    """A reader the time budget left no time for: every target not proven (method 'budget')."""
+    """A reader the time budget left no time for: its targets are counted, all not proven."""
     table = release.table
-    targets = [c for c in target_cells(table, insider, options.k).tolist() if table.keys[c] not in settled]
-    bounds = {c: Bound(float(table.true[c]), float(table.true[c]), BUDGET_METHOD, BUDGET_REASON, -1) for c in targets}
+    targets = sum(1 for c in target_cells(table, insider, options.k).tolist() if table.keys[c] not in settled)
     reduced = {"variables": 0, "rows": 0, "blocks": 0, "largest_block": 0}
-    return ReaderRun(insider or OUTSIDE, bounds, SolveStats(), 0, 0, 0, reduced, Prior({}, {}, bounds))
+    return ReaderRun(insider or OUTSIDE, {}, SolveStats(), 0, 0, 0, reduced, Prior({}, {}, {}), unread=targets)
 
 
 def finish_reader(started: StartedReader) -> ReaderRun:
@@ -324,8 +326,9 @@ def _reader_counts(run: ReaderRun, frame: pl.DataFrame) -> dict[str, Any]:
         "milp_solves": stats.milp_solves,
         "milp_time_limits": stats.milp_limits,
         "methods": dict(sorted(stats.methods.items())),
-        "targets": frame.height,
-        "unprotected": int((~frame["protected"]).sum()),
+        "targets": frame.height + run.unread,
+        "unprotected": int((~frame["protected"]).sum()) + run.unread,
+        "unread": run.unread,
     }
 
 
@@ -391,16 +394,18 @@ def audit_release(
         runs = [outside] + [finished[insider] for insider in insiders]
     frames = [result_frame(release.table, run, k) for run in runs]
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=RESULT_SCHEMA)
+    unread = sum(run.unread for run in runs)
     counts = _release_counts(release) | {
         "readers": {run.reader: _reader_counts(run, part) for run, part in zip(runs, frames, strict=True)},
-        "targets": frame.height,
-        "unprotected": int((~frame["protected"]).sum()),
+        "targets": frame.height + unread,
+        "unprotected": int((~frame["protected"]).sum()) + unread,
+        "unread": unread,  # targets of readers the time budget left unread (no rows in `cells`)
     }
     seconds = {"system": release.seconds} | {run.reader: run.stats.seconds for run in runs}
     seconds["total"] = sum(seconds.values())
     return AuditResult(
         cells=frame,
-        passed=bool(frame["protected"].all()) if frame.height else True,
+        passed=not unread and (bool(frame["protected"].all()) if frame.height else True),
         k=k,
         counts=counts,
         seconds=seconds,

@@ -48,7 +48,6 @@ BATCH_TIME_LIMIT = 5.0
 # (method milp_limit): the audit's run time stays bounded and it never claims an unproven protection.
 # A target left open when the audit's time budget (SolveOptions.deadline) ran out.
 BUDGET_METHOD = "budget"
-BUDGET_REASON = ("time budget of the audit spent",)
 BLOCK_MILP_BUDGET = 20.0  # seconds per MILP that looks for one point attaining many open bounds
 # LP bounds only: optima over the targets still open, up, down and in random mixed directions, until
 # two sweeps in a row settle less than SWEEP_GAIN of them (or MAX_SWEEPS). On the largest tier-M
@@ -372,7 +371,7 @@ class _Open:
 def out_of_budget(lower: float, upper: float) -> Interval:
     """A target the time budget left unsettled: not proven protected, so not protected. Its interval
     is what the points seen so far span (a feasible range, narrower than the reader's)."""
-    return Interval(lower, upper, BUDGET_METHOD, BUDGET_REASON)
+    return Interval(lower, upper, BUDGET_METHOD, ("time budget of the audit spent",))
 
 
 def _witnessed(model: BlockModel, variable: int) -> Interval:

@@ -391,7 +391,7 @@ def protect_release(
         result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, release=release, cache=cache, settled=settled if lp_only else None, deadline=deadline)  # fmt: skip
         _settle(settled, result)
         narrow = _narrow_targets(result, release.table)
-        rounds.append({"round": round_number, "stage": stage, "hidden": int((release.table.status == HIDDEN).sum()), "unprotected": len(narrow), "seconds": time.perf_counter() - begun})  # fmt: skip
+        rounds.append({"round": round_number, "stage": stage, "hidden": int((release.table.status == HIDDEN).sum()), "unprotected": len(narrow) + result.counts.get("unread", 0), "seconds": time.perf_counter() - begun})  # fmt: skip
         if on_round is not None:
             on_round(rounds[-1])
         final_passed = result.passed and stage == len(stages) - 1

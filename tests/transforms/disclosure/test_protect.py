@@ -661,20 +661,39 @@ def test_protect_release_gives_back_only_what_the_audit_allows():
     assert back.added.height <= plain.added.height
 
 
-def test_an_audit_out_of_time_proves_nothing_and_fails():
-    """Past its deadline the audit starts no LP: every target not settled counts as unprotected
-    (method 'budget'), so a release it could not finish is never passed, and no block cut off is
-    kept in the cache as if solved."""
+def test_an_audit_out_of_time_reads_no_reader_and_fails():
+    """Past its deadline the audit builds no reader's view: every target is counted as not
+    protected (none listed), so a release it could not finish is never passed."""
     r, insiders = ATTACKS["insider_subtraction"]()
     protected = protect_release(r.frame(), k=K, insiders=insiders).cells
-    assert audit_release(protected, k=K, insiders=insiders, lp_only=True).passed
+    in_time = audit_release(protected, k=K, insiders=insiders, lp_only=True)
+    assert in_time.passed and in_time.counts["unread"] == 0
+    late = audit_release(protected, k=K, insiders=insiders, lp_only=True, deadline=time.time() - 1)
+    assert not late.passed and late.cells.is_empty()
+    assert late.counts["unread"] == late.counts["unprotected"] == in_time.counts["targets"] > 0
+
+
+def test_a_block_out_of_time_proves_nothing_and_is_not_cached():
+    """A block whose solve starts past the deadline settles no target by LP (method 'budget', not
+    protected), and is never kept in the cache as if solved."""
+    from tests.transforms.disclosure.test_shortcuts import system_of
+    from transforms.disclosure.block import SolveOptions, SolveStats
+    from transforms.disclosure.cells import HIDDEN, CellTable
+    from transforms.disclosure.solve import finish_targets, reader_view, start_targets
+
+    truth = np.array([3.0, 4.0, 5.0, 2.0])  # rows of three cells: the presolve leaves them to the LP
+    system = system_of([({0: 1.0, 1: 1.0, 2: 1.0}, 12.0, 12.0), ({0: 1.0, 2: 1.0, 3: 1.0}, 10.0, 10.0)], 4)
+    keys = [("cases_new", "2025-01", "all", "d", f"v{i}", "numerator") for i in range(4)]
+    table = CellTable(keys=keys, true=truth, status=np.full(4, HIDDEN, dtype=np.int8))
+    view = reader_view(table, system, np.zeros(4, dtype=bool))
     cache: dict = {}
-    late = audit_release(protected, k=K, insiders=insiders, lp_only=True, deadline=time.time() - 1, cache=cache)
-    assert not late.passed and late.cells.height
-    # insiders keep the outside reader's unproven intervals (method 'outside'): unprotected too
-    solved = late.cells.filter(~pl.col("method").is_in(["trivial", "presolve", "outside"]))
-    assert solved.height and set(solved["method"]) == {"budget"}
-    assert not solved["protected"].any() and not cache
+    options = SolveOptions(1, exact=False, deadline=time.time() - 1)
+    pending = start_targets(table, view, np.arange(4), SolveStats(), options, cache=cache)
+    found = finish_targets(pending, SolveStats())
+    assert {bound.method for bound in found.values()} == {"budget"} and not cache
+    assert all(bound.lower == bound.upper == truth[cell] for cell, bound in found.items())
+    in_time = finish_targets(start_targets(table, view, np.arange(4), SolveStats(), SolveOptions(1, exact=False), cache=cache), SolveStats())  # fmt: skip
+    assert "budget" not in {bound.method for bound in in_time.values()} and cache
 
 
 def test_the_protection_stops_at_its_budget_with_a_failed_verdict():
@@ -685,4 +704,5 @@ def test_the_protection_stops_at_its_budget_with_a_failed_verdict():
     protection = protect_release(r.frame(), k=K, insiders=insiders, max_seconds=1e-6, exact_stage=False)
     assert [(row["stage"], row["unprotected"] > 0) for row in protection.rounds] == [(0, True)]
     assert not protection.passed and protection.added.is_empty()
-    assert set(protection.audit.cells["method"]) == {"budget"}
+    # no reader read: its targets are counted, not listed
+    assert protection.audit.cells.is_empty() and protection.audit.counts["unread"] > 0
