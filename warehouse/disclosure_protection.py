@@ -225,6 +225,8 @@ def protect_warehouse(
     budget = protection_budget_seconds() if max_seconds is None else max_seconds
     started, cache = time.perf_counter(), load_block_cache(con)  # blocks solved before stay solved
     for plan_pass in range(PLAN_PASSES):
+        if plan_pass and time.perf_counter() - started > budget:
+            break  # no time for another pass (at tier L the system alone takes a minute to build)
         rows = without_pooled(planned_rows(fine[0], fine[1], plan, k), fine[2])
         cells = start_cells(rows)
         readers = insiders(con, cells)

@@ -387,7 +387,7 @@ def protect_release(
     for round_number in range(1, max_rounds + 1):
         begun = time.perf_counter()
         readers, lp_only = stages[stage]
-        release = build_system(cells, public, history=history)
+        release, built_for = build_system(cells, public, history=history), cells
         result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, release=release, cache=cache, settled=settled if lp_only else None, deadline=deadline)  # fmt: skip
         _settle(settled, result)
         narrow = _narrow_targets(result, release.table)
@@ -414,9 +414,9 @@ def protect_release(
         withdrawn.append(gone.with_columns(round=pl.lit(round_number)))
         cells = changed
     if stage < len(stages) - 1 or (result.passed and not final_passed):
-        # the budget ended right after a stage passed: the verdict of the last stage on these cells
+        # the budget ended (maybe right after a stage passed): the last stage's verdict, on the last round's system
         readers, lp_only = stages[-1]
-        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, cache=cache, history=history, deadline=deadline)  # fmt: skip
+        result = audit_release(cells, public, k, readers, exact=False, workers=workers, lp_only=lp_only, cache=cache, history=history, deadline=deadline, release=release if built_for is cells else None)  # fmt: skip
         final_passed = result.passed
     result.passed = final_passed  # a verdict on the cells returned, at the last stage
     kept = _stacked(added, [*ROW_KEY, "round"])
