@@ -149,10 +149,17 @@ def target_cells(table: CellTable, insider: str | None, k: int) -> np.ndarray:
     return np.flatnonzero(wanted)
 
 
+_COUNT_CELLS: list[tuple[CellTable, np.ndarray]] = []  # the last table's: every reader asks for the same
+
+
 def count_cells(table: CellTable) -> np.ndarray:
     """The cells a count indicator prints (its numerator)."""
+    if _COUNT_CELLS and _COUNT_CELLS[0][0] is table:
+        return _COUNT_CELLS[0][1]
     counts = {indicator.id for indicator in INDICATORS if indicator.kind == "count"}
-    return np.array([key[0] in counts and base_column(key[5]) == "numerator" for key in table.keys], dtype=bool)
+    found = np.array([key[0] in counts and base_column(key[5]) == "numerator" for key in table.keys], dtype=bool)
+    _COUNT_CELLS[:] = [(table, found)]
+    return found
 
 
 @dataclass

@@ -152,7 +152,12 @@ class CellTable:
         return mask if self.known_before is None else mask & ~self.known_before
 
     def provider_mask(self, provider: str) -> np.ndarray:
-        return np.array([key[2] == provider for key in self.keys], dtype=bool)
+        # every reader asks (212 insiders at tier L): the cells' providers are listed once per table
+        providers = self.__dict__.get("_providers")
+        if providers is None or providers.size != len(self.keys):
+            providers = np.array([key[2] for key in self.keys], dtype=object)
+            self.__dict__["_providers"] = providers
+        return np.asarray(providers == provider, dtype=bool)
 
 
 class PublicQuantities:
