@@ -65,7 +65,7 @@ def warehouse_snapshot(con: duckdb.DuckDBPyConnection, folder: Path) -> Iterator
     # identifiers come from the report code's own names (REFERENCE allows [a-z0-9_] only) that the
     # catalog confirmed; the path is a temporary folder of this process
     quoted = path.as_posix().replace("'", "''")
-    con.execute(f"ATTACH '{quoted}' AS {SNAPSHOT_ALIAS}")
+    con.execute(f"ATTACH '{quoted}' AS {SNAPSHOT_ALIAS} (READ_WRITE)")  # also from a read-only warehouse
     try:
         for schema in sorted({schema for schema, _ in relations}):
             con.execute(f"CREATE SCHEMA {SNAPSHOT_ALIAS}.{schema}")

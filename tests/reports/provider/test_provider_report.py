@@ -718,3 +718,16 @@ def test_reports_rendered_in_worker_processes_are_the_ones_rendered_here(db, tmp
     assert len(serial) > 1 and [p.name for p in in_workers] == [p.name for p in serial]
     assert_same_files(tmp_path / "serial", tmp_path / "workers")
     assert drawn_here.drawn == 0 and any((tmp_path / "charts").rglob("*.svg"))  # drawn by the workers
+
+
+def test_reports_are_rendered_in_workers_from_a_read_only_warehouse_too(synthetic_db, tmp_path, monkeypatch):
+    """An analyst's read-only connection: the snapshot is a file of its own, written all the same."""
+    from reports.kit import parallel
+
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    con = duckdb.connect(str(synthetic_db), read_only=True)
+    try:
+        paths = render_provider_reports(con, tmp_path / "out", city=CITY, k=K)
+    finally:
+        con.close()
+    assert len(paths) > 1 and all(path.is_file() for path in paths)
