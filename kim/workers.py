@@ -17,6 +17,14 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection
 
 
+def workers_for(items: int, from_items: int, beside: int = 0) -> int:
+    """How many worker processes pay for `items` pieces of work: none below `from_items` (starting
+    a pool costs a second or two) or on one core, else one per core but `beside` (kept for the
+    process that hands the work out and, for example, writes it)."""
+    cores = os.cpu_count() or 1
+    return 0 if items < from_items or cores < 2 else max(1, cores - beside)
+
+
 def _exit_with_the_run(run_alive: Connection) -> None:
     def watch() -> None:
         with contextlib.suppress(EOFError, OSError):

@@ -57,9 +57,6 @@ class Pseudonymiser:
         self._inner_pad, self._outer_pad = hmac_pads(key.encode("utf-8"))
         self._con = duckdb.connect(config={"threads": threads} if threads else {})
 
-    def forget(self) -> None:
-        """Nothing to forget: no pseudonym is kept between calls."""
-
     def _pseudonyms(self, ids: pl.DataFrame) -> pl.DataFrame:
         parameters = {
             "outer_pad": self._outer_pad,

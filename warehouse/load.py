@@ -7,7 +7,6 @@ its register entry; an accepted one adds its good rows to raw.* and its bad rows
 from __future__ import annotations
 
 import contextlib
-import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -22,7 +21,7 @@ from kim.config import ProgrammeConfig
 from kim.contract import column_names
 from kim.errors import DeliveryRejected, unreadable_workbook, workbook_library_errors
 from kim.settings import MissingPseudonymKey, arrival_from_file_times
-from kim.workers import worker_pool
+from kim.workers import worker_pool, workers_for
 from transforms.delivery import (
     DEFAULT_MAX_BAD_ROW_SHARE,
     DecodedDelivery,
@@ -331,13 +330,6 @@ def ingest_delivery(
         record_prepared(con, prepare_delivery(delivery_dir, config, *new, max_bad_row_share), pseudonymiser, summary)
 
 
-def _decode_workers(new_deliveries: int) -> int:
-    """Worker processes for decoding: none for a few deliveries (starting one costs about a
-    second), else one per core beside the writer, which pseudonymises and inserts."""
-    cores = os.cpu_count() or 1
-    return 0 if new_deliveries < PARALLEL_FROM or cores < 2 else max(1, cores - 1)
-
-
 def ingest_landing(
     con: duckdb.DuckDBPyConnection,
     landing_dir: Path,
@@ -350,7 +342,8 @@ def ingest_landing(
     """Load every new delivery in the landing folder. A rejected delivery changes nothing in raw.*
     but its register entry; the provider's previous accepted delivery stays current.
 
-    New deliveries are read, decoded and judged in `workers` processes (default: _decode_workers),
+    New deliveries are read, decoded and judged in `workers` processes (default: one per core beside
+    this one, from PARALLEL_FROM new folders on),
     a few ahead of the writer; this process pseudonymises and writes them in folder order, one
     transaction each, exactly as a serial load does. The key never leaves this process."""
     pseudonym_key = pseudonym_key_value(pseudonym_key)
@@ -358,7 +351,7 @@ def ingest_landing(
     summary = IngestSummary()
     delivery_dirs = find_delivery_dirs(landing_dir)
     pseudonymiser = Pseudonymiser(pseudonym_key)
-    workers = _decode_workers(len(delivery_dirs)) if workers is None else workers
+    workers = workers_for(len(delivery_dirs), PARALLEL_FROM, beside=1) if workers is None else workers
     pending: deque[Future[Prepared]] = deque()
 
     def write(prepared: Prepared | None) -> None:

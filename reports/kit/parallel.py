@@ -10,7 +10,6 @@ Charts go through the same chart cache folder as in this process."""
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -21,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from kim.workers import worker_pool
+from kim.workers import worker_pool, workers_for
 from reports.kit.chart_cache import active_cache_folder, chart_cache
 
 # From this many reports of one kind on, they are rendered in worker processes (starting one, and
@@ -38,11 +37,6 @@ SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = current_
 SNAPSHOT_ALIAS = "report_snapshot"
 # A chunk renderer: (read-only connection, its items, keyword arguments) -> paths written.
 ChunkRenderer = Callable[..., list[Path]]
-
-
-def report_workers(reports: int) -> int:
-    cores = os.cpu_count() or 1
-    return 0 if reports < PARALLEL_FROM or cores < 2 else cores
 
 
 @cache
@@ -88,9 +82,9 @@ def _render_chunk(render: ChunkRenderer, snapshot: str, items: Sequence[Any], kw
 def render_chunks(
     con: duckdb.DuckDBPyConnection, render: ChunkRenderer, items: Sequence[Any], **kwargs: Any
 ) -> list[Path]:
-    """render(con, items, **kwargs), in worker processes for many items (report_workers), else here.
+    """render(con, items, **kwargs), in worker processes for many items (kim.workers.workers_for), else here.
     `render` is a module-level function (it is sent to the workers by name). Paths in item order."""
-    workers = report_workers(len(items))
+    workers = workers_for(len(items), PARALLEL_FROM)
     if not workers:
         return render(con, items, **kwargs)
     charts = active_cache_folder()
