@@ -38,7 +38,7 @@ FLOOR_TARGET = 3.0  # the whole run at most 3x the DuckDB floor (tiers L and S)
 WHOLE_RUN_SECONDS_TARGET = 300.0  # tier L on 2 cores
 PEAK_RSS_TARGET_BYTES = 4 * 2**30  # tier L
 DISCLOSURE_SHARE_TARGET = 0.20  # protection + audit at most 20 % of the whole run (tier L)
-INCREMENTAL_TARGET = 0.10  # one new delivery at most 10 % of a full recompute (tier M)
+INCREMENTAL_TARGET = 0.10  # a delivery that only adds a month: at most 10 % of a full recompute (tier M)
 FLOOR_RATIOS = {"load/floor": "load", "whole/floor": "whole"}
 
 
@@ -106,7 +106,7 @@ def targets(
         },
     }
     if incremental:
-        ratio = incremental["ratio_incremental_to_full_recompute"]
+        ratio = incremental["ratio_new_month_to_full_recompute"]
         result["incremental_at_most_10_percent"] = {"measured": ratio, "met": ratio <= INCREMENTAL_TARGET}
     return {name: {**target, "stated_for": STATED_FOR.get(name, "L"), "tier": tier} for name, target in result.items()}
 

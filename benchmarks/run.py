@@ -77,8 +77,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--incremental",
         action="store_true",
-        help="also time one new delivery of one provider flowing through to the reports, "
-        "against a full recompute (issue 8; meant for tier M)",
+        help="also time one provider's newest month reaching the reports, first as a delivery that only "
+        "adds the month, then as its real snapshot (a back-dated correction), against a full recompute "
+        "(issues 8 and 17; meant for tier M)",
     )
     parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="where the JSON result goes")
     return parser.parse_args(argv)
@@ -227,6 +228,7 @@ def run_passes(
     if args.incremental:
         incremental = run_incremental(
             config,
+            tier,
             landing,
             work,
             DEMO_PSEUDONYM_KEY,

@@ -29,7 +29,7 @@ from kim.config import ProgrammeConfig
 from synthetic import parameters as P
 from synthetic import write_delivery
 from synthetic.generator import month_periods
-from synthetic.history import build_history
+from synthetic.history import CityHistory, build_history
 from synthetic.snapshot import snapshot
 
 EXPORT_DAYS_AFTER_PERIOD = 3
@@ -62,18 +62,8 @@ def generate_newest_only(
     """Write each provider's newest delivery and each abh provider's first-period delivery."""
     periods = month_periods(end_period or config.demo_end_period, months)
     providers = list(config.providers.values())
-    case_providers = [p for p in providers if "cases" in p.tables]
     abh_providers = [p for p in providers if "status_changes" in p.tables]
-    # The same history synthetic.generate draws: same providers, days, case count and seed.
-    first_day = _first_day(month_periods(periods[0], P.LEAD_MONTHS + 1)[0])
-    history = build_history(
-        case_providers,
-        abh_providers,
-        _day_number(first_day),
-        _day_number(_last_day(periods[-1])),
-        total_cases,
-        np.random.default_rng(seed),
-    )
+    history = draw_history(config, periods, seed, total_cases)
     planned = [(provider, periods[-1]) for provider in providers]
     if months > 1:
         planned += [(provider, periods[0]) for provider in abh_providers]
@@ -94,6 +84,20 @@ def generate_newest_only(
         if progress is not None:
             progress(len(written), len(planned))
     return written
+
+
+def draw_history(config: ProgrammeConfig, periods: list[str], seed: int, total_cases: int) -> CityHistory:
+    """The history synthetic.generate draws for `periods`: same providers, days, case count, seed."""
+    providers = list(config.providers.values())
+    first_day = _first_day(month_periods(periods[0], P.LEAD_MONTHS + 1)[0])
+    return build_history(
+        [p for p in providers if "cases" in p.tables],
+        [p for p in providers if "status_changes" in p.tables],
+        _day_number(first_day),
+        _day_number(_last_day(periods[-1])),
+        total_cases,
+        np.random.default_rng(seed),
+    )
 
 
 def planned_deliveries(config: ProgrammeConfig, months: int) -> int:
