@@ -10,7 +10,7 @@ older case's first need (it counts in the month the case opened).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -68,8 +68,8 @@ def write_month_only_delivery(
     provider = config.providers[provider_id]
     own = history.for_provider(provider)
     new_month = periods[-1]
-    previous_end = _first_day(new_month).toordinal() - 1
-    before = snapshot(own, date.fromordinal(previous_end))
+    first_day = _first_day(new_month)
+    before = snapshot(own, first_day - timedelta(days=1))
     after = snapshot(own, _last_day(new_month))
-    tables = month_only_tables(before, after, _first_day(new_month))
+    tables = month_only_tables(before, after, first_day)
     return write_delivery(provider, new_month, tables, landing_dir, exported_at)

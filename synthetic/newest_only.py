@@ -19,7 +19,7 @@ after the period) instead of the generator's random draw. It affects delivery_on
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,26 +28,12 @@ import numpy as np
 from kim.config import ProgrammeConfig
 from synthetic import parameters as P
 from synthetic import write_delivery
-from synthetic.generator import month_periods
+from synthetic.generator import _day_number, _first_day, _last_day, month_periods
 from synthetic.history import CityHistory, build_history
 from synthetic.snapshot import snapshot
 
 EXPORT_DAYS_AFTER_PERIOD = 3
 EXPORT_TIME = time(9, 0)
-
-
-def _first_day(period: str) -> date:
-    year, month = map(int, period.split("-"))
-    return date(year, month, 1)
-
-
-def _last_day(period: str) -> date:
-    year, month = map(int, period.split("-"))
-    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-
-
-def _day_number(day: date) -> int:
-    return (day - date(1970, 1, 1)).days
 
 
 def generate_newest_only(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -151,13 +152,14 @@ class CellTable:
         mask = np.arange(self.size) < (self.size if self.release_size is None else self.release_size)
         return mask if self.known_before is None else mask & ~self.known_before
 
+    @cached_property
+    def cell_providers(self) -> np.ndarray:
+        """Each cell's provider (listed once per table: every reader asks, 212 insiders at tier L;
+        a table's keys never change once it is built)."""
+        return np.array([key[2] for key in self.keys], dtype=object)
+
     def provider_mask(self, provider: str) -> np.ndarray:
-        # every reader asks (212 insiders at tier L): the cells' providers are listed once per table
-        providers = self.__dict__.get("_providers")
-        if providers is None or providers.size != len(self.keys):
-            providers = np.array([key[2] for key in self.keys], dtype=object)
-            self.__dict__["_providers"] = providers
-        return np.asarray(providers == provider, dtype=bool)
+        return np.asarray(self.cell_providers == provider, dtype=bool)
 
 
 class PublicQuantities:
