@@ -8,7 +8,9 @@ Soundness of the shortcuts, in one place:
   variable v and w apart, the reader's interval of that variable is at least [v, w] wide. The
   block keeps, per variable, the smallest and largest value over every integer point seen: the
   true values (a feasible integer point by construction), every LP optimum that happens to be
-  integral, every MILP solution. A fractional LP point proves nothing and is never counted.
+  integral, every MILP solution. A fractional LP point proves nothing and is never counted. Every
+  point is checked against the block's rows and bounds before it counts (`seen_if_feasible`):
+  a witness never rests on the solver's tolerances or on a rounded value.
 - **Protected without a solve.** A target whose seen range is already at least k wide is
   protected (method 'witnessed'); its reported lower and upper are the two values seen, which lie
   within its exact interval. No solve of its own is needed.
@@ -16,7 +18,8 @@ Soundness of the shortcuts, in one place:
   integer points are among the LP's). It *is* the integer optimum only when an integer point
   attains it, which the seen range tells. An LP interval narrower than k therefore proves the
   target unprotected; an LP interval at least k wide proves nothing until integers attain it.
-- **LP bounds only** (`lp_only`, for the protection rounds, never for a verdict): the question is
+- **LP bounds only** (`lp_only`: the protection rounds, and the gate audit's verdict, which design
+  §6 defines by linear programming): the question is
   the LP interval, so every LP optimum, fractional or not, is a point of the LP's feasible set and
   counts as seen (method 'lp_relaxed'); sweeps pushing the targets not yet settled up, down and in
   random mixed directions first settle most targets of a block without a solve of their own.
@@ -59,6 +62,9 @@ SWEEP_GAIN = 0.05
 # From this many columns a sweep runs HiGHS's interior point method (with crossover): the same
 # block's sweep took 1.2 s instead of 14 s with simplex, whose warm start wins on small blocks.
 IPM_SWEEP_COLUMNS = 1000
+# A point counts as seen only if it satisfies every row and bound within this (relative to the
+# bound's size, at least absolute): the solver's own tolerance is 1e-7.
+FEASIBLE = 1e-6
 BINDING_LABELS = 4  # the constraints named per target (largest duals first)
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
 _UNBOUNDED = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
@@ -96,8 +102,9 @@ class SolveOptions:
     witnesses: bool = True
     workers: int | None = None
     # LP bounds only (no MILP): an interval narrower than k is still proven narrow (the integer
-    # interval lies within it), but a wider one is not proven wide (method lp_relaxed). For the
-    # protection rounds (transforms.disclosure.protect), never for a verdict.
+    # interval lies within it), but a wider one is not proven wide for integers (method
+    # lp_relaxed). The protection rounds and the gate audit's LP verdict
+    # (warehouse.disclosure_audit); `exact` verdicts are the integer ones.
     lp_only: bool = False
     # The wall-clock time (time.time(), valid in worker processes too) after which no more LPs are
     # started: a target not settled by then is not proven protected (method 'budget').
@@ -130,6 +137,12 @@ class Interval:
     upper: float
     method: str
     binding: tuple[str, ...]
+
+
+def _within(values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> bool:
+    slack_low = FEASIBLE * np.maximum(1.0, np.abs(np.where(np.isfinite(lower), lower, 0.0)))
+    slack_high = FEASIBLE * np.maximum(1.0, np.abs(np.where(np.isfinite(upper), upper, 0.0)))
+    return bool(np.all(values >= lower - slack_low) and np.all(values <= upper + slack_high))
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
@@ -198,6 +211,17 @@ class BlockModel:
         np.minimum(self.seen_min, values, out=self.seen_min)
         np.maximum(self.seen_max, values, out=self.seen_max)
 
+    def seen_if_feasible(self, values: np.ndarray) -> bool:
+        """Count a solver's point (integer, or an LP point when relaxed) after checking it against
+        the rows and bounds: a witness is never taken on the solver's word (its tolerances, a
+        rounded value)."""
+        p = self.p
+        activity = p.matrix @ values
+        ok = _within(activity, p.row_lower, p.row_upper) and _within(values, p.col_lower, p.col_upper)
+        if ok:
+            self.seen(values)
+        return ok
+
     def spread(self, variable: int) -> float:
         """How far apart two integer points seen so far put the variable (LP points: their values
         rounded inwards, so that the LP bounds rounded inwards are at least as far apart)."""
@@ -237,9 +261,9 @@ class BlockModel:
         optimum = sign * self.highs.getInfo().objective_function_value
         rounded = float(math.ceil(optimum - INTEGRAL) if sign > 0 else math.floor(optimum + INTEGRAL))
         if self.relaxed:
-            self.seen(values)
+            self.seen_if_feasible(values)
         elif np.all(np.abs(values - np.round(values)) <= INTEGRAL):
-            self.seen(np.round(values))
+            self.seen_if_feasible(np.round(values))
         seen = self.seen_min[variable] if sign > 0 else self.seen_max[variable]
         return rounded, bool(seen == rounded), self._binding(solution)
 
@@ -273,7 +297,7 @@ class BlockModel:
             self.highs.run()
             stats.lp_solves += 1
             if self.highs.getModelStatus() == _OPTIMAL:
-                self.seen(np.asarray(self.highs.getSolution().col_value))
+                self.seen_if_feasible(np.asarray(self.highs.getSolution().col_value))
             now_open = self.open_targets(still_open, k)
             gains.append(still_open.size - now_open.size)
             still_open = now_open
@@ -309,7 +333,7 @@ class BlockModel:
         highs.run()
         stats.milp_solves += 1
         if highs.getInfo().primal_solution_status == 2:  # a feasible integer point
-            self.seen(np.round(np.asarray(highs.getSolution().col_value)))
+            self.seen_if_feasible(np.round(np.asarray(highs.getSolution().col_value)))
 
     def _start(self, highs: highspy.Highs) -> None:
         start = highspy.HighsSolution()
@@ -328,14 +352,14 @@ class BlockModel:
         status = highs.getModelStatus()
         info = highs.getInfo()
         if status == _OPTIMAL:
-            self.seen(np.round(np.asarray(highs.getSolution().col_value)))
+            self.seen_if_feasible(np.round(np.asarray(highs.getSolution().col_value)))
             return float(round(sign * info.objective_function_value)), "milp"
         if status in _UNBOUNDED and sign < 0:
             return math.inf, "milp"
         if status == highspy.HighsModelStatus.kTimeLimit:
             stats.milp_limits += 1
             if info.primal_solution_status == 2:  # a feasible incumbent: an integer point
-                self.seen(np.round(np.asarray(highs.getSolution().col_value)))
+                self.seen_if_feasible(np.round(np.asarray(highs.getSolution().col_value)))
             proven = info.mip_dual_bound  # a bound on sign * x the optimum cannot beat
             value = math.ceil(proven - INTEGRAL) if sign > 0 else math.floor(-proven + INTEGRAL)
             return float(value), "milp_limit"

@@ -224,20 +224,50 @@ def _large_table(rows: int, columns: int, seed: int) -> tuple[np.ndarray, Linear
 def test_sweeps_of_a_large_block_settle_the_wide_targets_and_keep_every_narrow_one():
     """A block above IPM_SWEEP_COLUMNS (interior point sweeps over the targets still open): LP
     bounds only, the same targets are narrower than k as when every target gets its own two LPs,
-    with a small fraction of the solves."""
+    with a small fraction of the solves; and the two values a sweep saw for a target (interior
+    point) lie within that target's own LP interval: they are feasible points."""
     truth, system = _large_table(40, 30, seed=3)
     assert truth.size >= block_module.IPM_SWEEP_COLUMNS
     keys = [("cases_new", "2025-01", "all", "d", f"v{i}", "numerator") for i in range(truth.size)]
     table = CellTable(keys=keys, true=truth.astype(float), status=np.full(truth.size, HIDDEN, dtype=np.int8))
     view = reader_view(table, system, np.zeros(truth.size, dtype=bool))
     targets = np.flatnonzero(truth >= 1)
-    narrow, solves = {}, {}
+    narrow, solves, found = {}, {}, {}
     for witnesses in (True, False):
         stats = SolveStats()
         options = SolveOptions(5, exact=False, witnesses=witnesses, workers=1, lp_only=True)
-        found = solve_targets(table, view, targets, stats, options)
-        narrow[witnesses] = {cell for cell, bound in found.items() if bound.upper - bound.lower < 5}
+        found[witnesses] = solve_targets(table, view, targets, stats, options)
+        narrow[witnesses] = {cell for cell, bound in found[witnesses].items() if bound.upper - bound.lower < 5}
         solves[witnesses] = stats.lp_solves
     assert narrow[True] == narrow[False]
     assert 0 < len(narrow[True]) < targets.size // 2
     assert solves[True] < solves[False] / 4
+    swept = {cell: bound for cell, bound in found[True].items() if bound.method == "lp_relaxed"}
+    assert len(swept) > targets.size // 2
+    for cell, bound in swept.items():
+        own = found[False][cell]  # rounded inwards from its own two LP optima
+        assert own.lower <= bound.lower and bound.upper <= own.upper, (cell, bound, own)
+
+
+def test_a_point_off_the_rows_or_bounds_is_never_counted_as_seen():
+    """A solver's point is a witness only after it is checked: x0 + x1 = 4 with 0 <= x <= 4, true
+    values (3, 1). A point off the row by more than the tolerance (the solver's word alone), or
+    below a bound, leaves the seen range alone; one on the row within 1e-6 counts."""
+    problem = block_module.BlockProblem(
+        matrix=sp.csc_matrix(np.array([[1.0, 1.0]])),
+        row_lower=np.array([4.0]),
+        row_upper=np.array([4.0]),
+        labels=["x0 + x1 = 4"],
+        col_lower=np.zeros(2),
+        col_upper=np.full(2, 4.0),
+        truth=np.array([3.0, 1.0]),
+        names=["x0", "x1"],
+        bound_reasons=[(), ()],
+        targets=np.array([0, 1]),
+    )
+    model = block_module.BlockModel(problem, relaxed=True)
+    assert not model.seen_if_feasible(np.array([0.0, 4.01]))  # x0 + x1 = 4.01
+    assert not model.seen_if_feasible(np.array([-1.0, 5.0]))  # on the row, outside the bounds
+    assert model.seen_range(0) == (3.0, 3.0) and model.seen_range(1) == (1.0, 1.0)
+    assert model.seen_if_feasible(np.array([0.0, 4.0 + 5e-7]))
+    assert model.seen_range(0) == (0.0, 3.0) and model.seen_range(1) == (1.0, 4.0)
