@@ -140,9 +140,10 @@ class Interval:
 
 
 def _within(values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> bool:
-    slack_low = FEASIBLE * np.maximum(1.0, np.abs(np.where(np.isfinite(lower), lower, 0.0)))
-    slack_high = FEASIBLE * np.maximum(1.0, np.abs(np.where(np.isfinite(upper), upper, 0.0)))
-    return bool(np.all(values >= lower - slack_low) and np.all(values <= upper + slack_high))
+    def slack(bound: np.ndarray) -> np.ndarray:
+        return FEASIBLE * np.maximum(1.0, np.abs(np.where(np.isfinite(bound), bound, 0.0)))
+
+    return bool(np.all(values >= lower - slack(lower)) and np.all(values <= upper + slack(upper)))
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
@@ -206,11 +207,6 @@ class BlockModel:
         highs.passModel(lp)
         return highs
 
-    def seen(self, values: np.ndarray) -> None:
-        """Count an integer point (callers pass only integer feasible points: see the module)."""
-        np.minimum(self.seen_min, values, out=self.seen_min)
-        np.maximum(self.seen_max, values, out=self.seen_max)
-
     def seen_if_feasible(self, values: np.ndarray) -> bool:
         """Count a solver's point (integer, or an LP point when relaxed) after checking it against
         the rows and bounds: a witness is never taken on the solver's word (its tolerances, a
@@ -219,8 +215,13 @@ class BlockModel:
         activity = p.matrix @ values
         ok = _within(activity, p.row_lower, p.row_upper) and _within(values, p.col_lower, p.col_upper)
         if ok:
-            self.seen(values)
+            np.minimum(self.seen_min, values, out=self.seen_min)
+            np.maximum(self.seen_max, values, out=self.seen_max)
         return ok
+
+    def _seen_integer_solution(self, highs: highspy.Highs) -> None:
+        """A MILP's point (its optimum or incumbent), rounded to the integers it stands for."""
+        self.seen_if_feasible(np.round(np.asarray(highs.getSolution().col_value)))
 
     def spread(self, variable: int) -> float:
         """How far apart two integer points seen so far put the variable (LP points: their values
@@ -333,7 +334,7 @@ class BlockModel:
         highs.run()
         stats.milp_solves += 1
         if highs.getInfo().primal_solution_status == 2:  # a feasible integer point
-            self.seen_if_feasible(np.round(np.asarray(highs.getSolution().col_value)))
+            self._seen_integer_solution(highs)
 
     def _start(self, highs: highspy.Highs) -> None:
         start = highspy.HighsSolution()
@@ -352,14 +353,14 @@ class BlockModel:
         status = highs.getModelStatus()
         info = highs.getInfo()
         if status == _OPTIMAL:
-            self.seen_if_feasible(np.round(np.asarray(highs.getSolution().col_value)))
+            self._seen_integer_solution(highs)
             return float(round(sign * info.objective_function_value)), "milp"
         if status in _UNBOUNDED and sign < 0:
             return math.inf, "milp"
         if status == highspy.HighsModelStatus.kTimeLimit:
             stats.milp_limits += 1
             if info.primal_solution_status == 2:  # a feasible incumbent: an integer point
-                self.seen_if_feasible(np.round(np.asarray(highs.getSolution().col_value)))
+                self._seen_integer_solution(highs)
             proven = info.mip_dual_bound  # a bound on sign * x the optimum cannot beat
             value = math.ceil(proven - INTEGRAL) if sign > 0 else math.floor(-proven + INTEGRAL)
             return float(value), "milp_limit"
