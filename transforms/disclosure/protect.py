@@ -7,7 +7,9 @@ target some reader narrows below k, looks at the equations it takes part in: whe
 cells that reader does not know cannot absorb a change of k, one more published row is hidden in
 that equation, the one that loses least information (`hiding_cost`: a provider's monthly breakdown
 cell before a provider's total, before a city-wide figure, before a yearly one; among those the
-smallest count that still gives enough room). Hiding a row hides its count columns
+smallest count that still gives enough room). In the insiders' stage a count chosen so, a hidden
+count itself, gets its own partners in the same round (`_Chooser._close`, up to CLOSE_WAVES steps of
+the pattern) instead of one step per round. Hiding a row hides its count columns
 (HIDDEN_COLUMNS) and its printed figure. The hidden set only grows, so the rounds end; the last
 round's audit is the verdict (`Protection.passed`). A round that finds no equation to widen hides
 every published row in every equation of the still-narrow targets instead.
@@ -22,6 +24,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -62,6 +65,10 @@ GroupKey = tuple[str, str, str]  # indicator_id, period, dimension: one breakdow
 GROUP_KEY = ("indicator_id", "period", "dimension")
 Narrow = tuple[str, int, tuple[str, ...]]  # reader, target cell, the rows that bind at its optimum
 DERIVED_STEPS = 2
+# Waves of partners given to fresh counts within one round (_Chooser._close). At tier M more waves
+# spiral: 20 waves hid 2,278 cells for 861 narrow targets where 3 hid 375 (docs/performance.md).
+CLOSE_WAVES = 3
+PIN_STEPS = 20  # equations followed from a pinned cell to the next (_Chooser._movable)
 NEARBY_STEPS = 4  # rows walked out from a target whose own rows offer nothing to hide
 
 
@@ -128,6 +135,12 @@ class _Chooser:
         relation = np.isin(system.kinds, RELATION_KINDS + RULE_KINDS)
         self.relation_rows = system.matrix[relation].tocsr()
         self.relation_columns = self.relation_rows.tocsc()
+        # hidden now or chosen this round: such a count is at least 1 for every reader
+        self.hidden_before = (self.table.status == HIDDEN) & (self.table.true >= 1)
+        self.hidden = self.hidden_before.copy()
+        self.owner = np.array([key[2] for key in self.table.keys], dtype=object)
+        self.pattern = self.rows.copy()
+        self.pattern.data = np.ones_like(self.pattern.data, dtype=np.int32)
 
     def derived(self, cells: set[int]) -> set[RowKey]:
         """The rows whose printed figure is tied to `cells` by a declared relation (two steps: a
@@ -156,15 +169,17 @@ class _Chooser:
         keep = (cells != target) & unknown[cells]
         others, weights = cells[keep], coefficients[keep]
         same = np.sign(weights) == np.sign(own)
-        floor = ((self.table.status[others] == HIDDEN) & (self.table.true[others] >= 1)).astype(np.float64)
+        floor = self.hidden[others].astype(np.float64)
         slack = (self.table.true[others] - floor) * np.abs(weights) / abs(own)
         band = (self.upper[row] - self.lower[row]) / abs(own)
         up = math.inf if (~same).any() else float(slack[same].sum())
-        own_floor = 1.0 if self.table.status[target] == HIDDEN else 0.0
+        own_floor = 1.0 if self.hidden[target] else 0.0
         down = min(math.inf if same.any() else float(slack[~same].sum()), float(self.table.true[target] - own_floor))
         return up + down + (band if math.isfinite(band) else math.inf)
 
-    def _candidate(self, row: int, eligible: np.ndarray, room: float) -> int | None:
+    def _candidate(self, row: int, eligible: np.ndarray, room: float, shared: np.ndarray | None = None) -> int | None:
+        """The cell to hide in `row`: the cheapest that gives room for k, per row it would give room
+        in (`shared`: how many rows still short of room each cell lies in); else the largest."""
         start, stop = self.rows.indptr[row], self.rows.indptr[row + 1]
         cells = self.rows.indices[start:stop]
         cells = cells[eligible[cells]]
@@ -172,7 +187,8 @@ class _Chooser:
             return None
         enough = cells[self.table.true[cells] - 1 + room >= self.k]
         if enough.size:
-            return int(enough[np.argmin(self.cost[enough])])
+            cost = self.cost[enough] if shared is None else self.cost[enough] / np.maximum(shared[enough], 1)
+            return int(enough[np.argmin(cost)])
         return int(cells[np.argmax(self.table.true[cells])])
 
     def _picks(self, target: int, unknown: np.ndarray, eligible: np.ndarray) -> tuple[list[int], list[int], bool]:
@@ -201,7 +217,12 @@ class _Chooser:
         return (eligible & ~self.total if breakdown else eligible), breakdown
 
     def choose(
-        self, narrow: Iterable[Narrow], own: dict[str, np.ndarray], *, totals: bool = False
+        self,
+        narrow: Iterable[Narrow],
+        own: dict[str, np.ndarray],
+        *,
+        totals: bool = False,
+        readers: Iterable[str | None] = (None,),
     ) -> tuple[set[RowKey], set[GroupKey]]:
         """The rows to hide and the tables to withdraw this round. Per narrow target: in each
         equation without room, the best cell to hide; failing that, in each inequality without
@@ -211,11 +232,14 @@ class _Chooser:
         for that period is withdrawn instead, for every unit (GroupKey); with `totals` (when
         withdrawing changed nothing) totals are candidates too. `own`: per insider, its own cells.
         Targets with the fewest choices go first, and a cell chosen for one gives room to the
-        next: two small cells of one row and one column share the cell forced on them."""
+        next: two small cells of one row and one column share the cell forced on them. A count
+        chosen here is a hidden count itself: `_close` gives it its partners in the same round for
+        `readers` (None: the outside reader)."""
         chosen: set[RowKey] = set()
         withdrawn: set[GroupKey] = set()
         published = self.table.status == PUBLISHED
         chosen_cells = np.zeros(self.table.size, dtype=bool)
+        self.hidden = self.hidden_before.copy()
         for reader, target, binding in self._ordered(list(narrow), own, totals):
             mine = own.get(reader)
             unknown = ~published | chosen_cells
@@ -232,9 +256,86 @@ class _Chooser:
                 withdrawn.update(self._withdrawal(target, rows))
                 continue
             found = found or self._cheapest(rows, eligible)
-            chosen.update(self.row_of_cell[cell] for cell in found)
             chosen_cells[found] = True
+            self.hidden[found] = True
+        self._close(np.flatnonzero(chosen_cells).tolist(), chosen_cells, own, tuple(readers), totals)
+        chosen.update(self.row_of_cell[cell] for cell in np.flatnonzero(chosen_cells).tolist())
         return chosen | self.derived(set(np.flatnonzero(chosen_cells).tolist())), withdrawn
+
+    def _close(
+        self,
+        fresh: list[int],
+        chosen_cells: np.ndarray,
+        own: dict[str, np.ndarray],
+        readers: tuple[str | None, ...],
+        totals: bool,
+    ) -> None:
+        """Close the pattern within the round. A published count chosen for hiding is a hidden count
+        itself, and where one of its rows alone leaves it less than k of room (`_room`, counting
+        only cells the reader cannot pin with one equation: `_movable`), every reader of the stage
+        but its owner would pin it down; the next round's audit would find exactly that, one step
+        of the pattern per round. So each wave of fresh counts gets its partners now (`_partners`),
+        and the partners are the next wave. What the rows alone do not show is left to the audit
+        and the next round."""
+        published = self.table.status == PUBLISHED
+        wave = [cell for cell in fresh if published[cell] and self.can_hide[cell]]
+        for _ in range(CLOSE_WAVES):
+            partners: list[int] = []
+            for reader in readers if wave else ():
+                mine = None if reader is None else own.get(reader)
+                unknown = ~published | chosen_cells
+                unknown = unknown if mine is None else unknown & ~mine
+                cells = [cell for cell in wave if reader != self.owner[cell]]
+                eligible = partial(self._eligible_cells, reader or "", own, totals)
+                # first the rows short of room as they stand, then those short once every cell
+                # an equation pins is known (a chain of hidden cells that does not close)
+                new = self._partners(cells, unknown, chosen_cells, eligible)
+                new += self._partners(cells, self._movable(unknown), chosen_cells, eligible)
+                partners.extend(c for c in new if published[c])
+            wave = partners
+
+    def _eligible_cells(self, reader: str, own: dict[str, np.ndarray], totals: bool, cell: int) -> np.ndarray:
+        return self._eligible(reader, cell, own, totals)[0]
+
+    def _partners(
+        self, wave: list[int], movable: np.ndarray, chosen_cells: np.ndarray, eligible_for: Callable[[int], np.ndarray]
+    ) -> list[int]:
+        """For each row in which a cell of `wave` has less than k of room, one cell to hide (the
+        cheapest per short row it lies in, so that one cell serves a row and a column alike);
+        a row that earlier picks gave room is skipped. The cells picked, marked chosen and movable."""
+        short = [
+            (cell, row)
+            for cell in wave
+            for row in self.columns.indices[self.columns.indptr[cell] : self.columns.indptr[cell + 1]].tolist()
+            if self._room(row, cell, movable) < self.k
+        ]
+        shared = np.zeros(self.table.size)
+        for _, row in short:
+            np.add.at(shared, self.rows.indices[self.rows.indptr[row] : self.rows.indptr[row + 1]], 1.0)
+        picked: list[int] = []
+        for cell, row in short:
+            room = self._room(row, cell, movable)
+            if room >= self.k:
+                continue
+            pick = self._candidate(row, eligible_for(cell) & ~chosen_cells, room, shared)
+            if pick is not None:
+                chosen_cells[pick] = movable[pick] = self.hidden[pick] = True
+                picked.append(pick)
+        return picked
+
+    def _movable(self, unknown: np.ndarray) -> np.ndarray:
+        """The unknown cells that can move: the only unknown cell of an equation is known to the
+        reader (its value follows), and so, step by step, is what that leaves alone."""
+        movable = unknown.copy()
+        for _ in range(PIN_STEPS):
+            count = self.pattern @ movable.astype(np.int32)
+            single = np.flatnonzero((count == 1) & self.equality)
+            pinned = self.pattern[single].multiply(movable[np.newaxis, :]).tocsr()
+            cells = np.unique(pinned.indices[pinned.data != 0])
+            if not cells.size:
+                break
+            movable[cells] = False
+        return movable
 
     def _ordered(self, narrow: list[Narrow], own: dict[str, np.ndarray], totals: bool) -> list[Narrow]:
         """The targets with a forced choice (a row with one candidate) first, then by choices."""
@@ -293,6 +394,14 @@ class _Chooser:
         cells = np.unique(np.concatenate([self.rows.indices[self.rows.indptr[r] : self.rows.indptr[r + 1]] for r in rows])) if rows.size else np.array([], dtype=np.int64)  # fmt: skip
         cells = cells[eligible[cells]]
         return [int(cells[np.argmin(self.cost[cells])])] if cells.size else []
+
+
+def _closing_for(readers: tuple[str, ...]) -> tuple[str | None, ...]:
+    """The readers for whom a round closes its patterns (`_Chooser._close`): in the insiders' stage
+    the outside reader and every insider (there the rounds found one reader's pinned partner after
+    another); in the outside reader's stage none: at tier M closing hid more there and converged
+    later (docs/performance.md, "Closing patterns within a round")."""
+    return (None, *readers) if readers else ()
 
 
 def _own_cells(table: CellTable, readers: Iterable[str]) -> dict[str, np.ndarray]:
@@ -402,7 +511,7 @@ def protect_release(
             break
         chooser, own = _Chooser(release, k), _own_cells(release.table, insiders)
         for totals in (False, True):
-            rows, groups = chooser.choose(narrow, own, totals=totals)
+            rows, groups = chooser.choose(narrow, own, totals=totals, readers=_closing_for(readers))
             hidden = pl.DataFrame(sorted(rows), schema=list(ROW_KEY), orient="row")
             gone = pl.DataFrame(sorted(groups), schema=list(GROUP_KEY), orient="row")
             changed = withdraw_groups(hide_rows(cells, hidden), gone)

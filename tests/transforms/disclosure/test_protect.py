@@ -319,6 +319,77 @@ def test_a_zero_in_the_stock_flow_identity_stays_printed():
     assert_only_grew(r.frame(), protection)
 
 
+# --- closing the pattern within a round --------------------------------------------------------
+
+STATUSES = ("duldung", "gestattung", "aufenthaltserlaubnis")
+
+
+def providers_by_status() -> Release:
+    """New cases, October 2026, provider x residence status with every margin printed; awo|duldung
+    = 2 is hidden (primary), everything else published."""
+    values = {"awo": (2, 10, 12), "caritas": (8, 9, 15), "diakonie": (11, 7, 20)}
+    r = Release()
+    for provider, row in values.items():
+        for status, true in zip(STATUSES, row, strict=True):
+            r.cell("cases_new", OCT, true, "hidden" if true < K else "published", provider=provider, dimension="residence_status", value=status)  # fmt: skip
+        r.cell("cases_new", OCT, sum(row), provider=provider)
+    for position, status in enumerate(STATUSES):
+        r.cell("cases_new", OCT, sum(row[position] for row in values.values()), dimension="residence_status", value=status)  # fmt: skip
+    r.cell("cases_new", OCT, sum(sum(row) for row in values.values()))
+    return r
+
+
+def test_a_count_the_chooser_hides_gets_its_partners_in_the_same_round():
+    """awo|duldung (2) is pinned by its row and its column. The cheapest partners with room for
+    k = 5: awo|gestattung (10, not aufenthaltserlaubnis 12) and caritas|duldung (8, not diakonie
+    11). Each of them is then alone in its column or row; closing the pattern, caritas|gestattung
+    (9) lies in both and costs half per row (4.5 < diakonie|gestattung 7). Without closing, the
+    next round would find both partners pinned and hide two more (the old six-cell pattern)."""
+    from transforms.disclosure.audit import build_system
+    from transforms.disclosure.protect import _Chooser, _narrow_targets
+
+    cells = providers_by_status().frame()
+    release = build_system(cells)
+    narrow = _narrow_targets(audit_release(cells, k=K), release.table)
+    assert [release.table.keys[target][2:5] for _, target, _ in narrow] == [("awo", "residence_status", "duldung")]
+    chooser = _Chooser(release, K)
+    alone, _ = chooser.choose(narrow, {}, readers=())
+    closed, _ = chooser.choose(narrow, {}, readers=(None,))
+    assert {row[2] + "|" + row[4] for row in alone} == {"awo|gestattung", "caritas|duldung"}
+    assert {row[2] + "|" + row[4] for row in closed} == {"awo|gestattung", "caritas|duldung", "caritas|gestattung"}
+    hidden = hide_rows(cells, pl.DataFrame(sorted(closed), schema=list(ROW_KEY), orient="row"))
+    assert audit_release(hidden, k=K, exact=True).passed  # the 2x2 cycle: awo|duldung 1..9
+
+
+def test_a_chain_of_hidden_cells_that_does_not_close_is_pinned_cell_by_cell():
+    """awo|duldung, awo|gestattung and caritas|gestattung hidden: the duldung column has one
+    unknown (awo|duldung follows), then the awo row has one (awo|gestattung), then the gestattung
+    column (caritas|gestattung). With caritas|duldung hidden too the chain closes into a cycle and
+    no cell follows from one equation."""
+    from transforms.disclosure.audit import build_system
+    from transforms.disclosure.cells import PUBLISHED
+    from transforms.disclosure.protect import _Chooser
+
+    def movable(hidden: set[str]) -> set[str]:
+        frame = (
+            providers_by_status()
+            .frame()
+            .with_columns(
+                status=pl.when((pl.col("provider_id") + "|" + pl.col("dimension_value")).is_in(list(hidden)))
+                .then(pl.lit("hidden"))
+                .otherwise(pl.lit("published"))
+            )
+        )
+        release = build_system(frame)
+        chooser = _Chooser(release, K)
+        free = chooser._movable(release.table.status != PUBLISHED)
+        return {key[2] + "|" + key[4] for key, is_free in zip(release.table.keys, free, strict=True) if is_free}
+
+    chain = {"awo|duldung", "awo|gestattung", "caritas|gestattung"}
+    assert movable(chain) == set()
+    assert movable(chain | {"caritas|duldung"}) == chain | {"caritas|duldung"}
+
+
 # --- insiders ---------------------------------------------------------------------------------
 
 
