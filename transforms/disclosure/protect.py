@@ -138,7 +138,7 @@ class _Chooser:
         # hidden now or chosen this round: such a count is at least 1 for every reader
         self.hidden_before = (self.table.status == HIDDEN) & (self.table.true >= 1)
         self.hidden = self.hidden_before.copy()
-        self.owner = np.array([key[2] for key in self.table.keys], dtype=object)
+        self.owner = self.table.cell_providers
         self.pattern = self.rows.copy()
         self.pattern.data = np.ones_like(self.pattern.data, dtype=np.int32)
 
@@ -222,7 +222,7 @@ class _Chooser:
         own: dict[str, np.ndarray],
         *,
         totals: bool = False,
-        readers: Iterable[str | None] = (None,),
+        readers: Iterable[str | None] = (),
     ) -> tuple[set[RowKey], set[GroupKey]]:
         """The rows to hide and the tables to withdraw this round. Per narrow target: in each
         equation without room, the best cell to hide; failing that, in each inequality without
@@ -280,8 +280,10 @@ class _Chooser:
         published = self.table.status == PUBLISHED
         wave = [cell for cell in fresh if published[cell] and self.can_hide[cell]]
         for _ in range(CLOSE_WAVES):
+            if not wave:
+                return
             partners: list[int] = []
-            for reader in readers if wave else ():
+            for reader in readers:
                 mine = None if reader is None else own.get(reader)
                 unknown = ~published | chosen_cells
                 unknown = unknown if mine is None else unknown & ~mine
@@ -405,8 +407,7 @@ def _closing_for(readers: tuple[str, ...]) -> tuple[str | None, ...]:
 
 
 def _own_cells(table: CellTable, readers: Iterable[str]) -> dict[str, np.ndarray]:
-    providers = np.array([key[2] for key in table.keys], dtype=object)
-    return {reader: providers == reader for reader in readers}
+    return {reader: table.provider_mask(reader) for reader in readers}
 
 
 def hide_rows(cells: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
