@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+import weakref
 from collections import deque
 from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import Executor
@@ -149,16 +150,18 @@ def target_cells(table: CellTable, insider: str | None, k: int) -> np.ndarray:
     return np.flatnonzero(wanted)
 
 
-_COUNT_CELLS: list[tuple[CellTable, np.ndarray]] = []  # the last table's: every reader asks for the same
+# the last table's: every reader asks for the same (a weak reference: the table is a release's
+# cells, ~0.4 GiB at tier L, and must not outlive its protection round)
+_COUNT_CELLS: list[tuple[weakref.ref[CellTable], np.ndarray]] = []
 
 
 def count_cells(table: CellTable) -> np.ndarray:
     """The cells a count indicator prints (its numerator)."""
-    if _COUNT_CELLS and _COUNT_CELLS[0][0] is table:
+    if _COUNT_CELLS and _COUNT_CELLS[0][0]() is table:
         return _COUNT_CELLS[0][1]
     counts = {indicator.id for indicator in INDICATORS if indicator.kind == "count"}
     found = np.array([key[0] in counts and base_column(key[5]) == "numerator" for key in table.keys], dtype=bool)
-    _COUNT_CELLS[:] = [(table, found)]
+    _COUNT_CELLS[:] = [(weakref.ref(table), found)]
     return found
 
 

@@ -95,6 +95,18 @@ def validate_cells(cells: pl.DataFrame) -> pl.DataFrame:
     return cells
 
 
+def shared_rows(frame: pl.DataFrame) -> list[tuple]:
+    """The frame's rows as tuples in which equal values are one object. A release has ~2 million
+    cells at tier L but only a few hundred distinct indicator, period, provider and breakdown
+    names: one str per name instead of one per cell and column (a table at tier L: 0.86 -> 0.14 GiB).
+    Equal to `list(frame.iter_rows())`."""
+    columns = []
+    for name in frame.columns:
+        seen: dict[object, object] = {}
+        columns.append([seen.setdefault(value, value) for value in frame[name].to_list()])
+    return list(zip(*columns, strict=True))
+
+
 @dataclass
 class CellTable:
     """The cells indexed for building equations: key <-> position, true values, statuses, the
@@ -117,7 +129,7 @@ class CellTable:
     @classmethod
     def from_frame(cls, cells: pl.DataFrame) -> CellTable:
         cells = validate_cells(cells).sort(list(CELL_KEY))
-        keys: list[Key] = list(cells.select(CELL_KEY).iter_rows())
+        keys: list[Key] = shared_rows(cells.select(CELL_KEY))
         status_code = {name: code for code, name in enumerate(STATUSES)}
         table = cls(
             keys=keys,
