@@ -29,6 +29,7 @@ from transforms.disclosure.protect import PRINTED_COLUMNS
 from transforms.indicators import KINDS
 from warehouse.db import fetch_polars, transaction
 from warehouse.disclosure_cache import load_block_cache, save_block_cache
+from warehouse.migrate import release_cached_pages
 from warehouse.releases import approved_history
 
 # Each marts row as published (marts.indicator_publication; a row the protection step has not seen
@@ -222,6 +223,7 @@ def run_disclosure_audit(
         return stored
     budget = audit_budget_seconds() if max_seconds is None else max_seconds
     cache = load_block_cache(con)  # the protection's last round solved most of the same blocks
+    release_cached_pages(con)  # from here on the memory goes to the reader's system
     result = audit_release(
         cells,
         public,

@@ -40,6 +40,7 @@ from transforms.disclosure.protect import GROUP_KEY, Protection, protect_release
 from warehouse.db import fetch_polars, transaction
 from warehouse.disclosure_audit import SELECT_PUBLIC, insiders, release_cells
 from warehouse.disclosure_cache import load_block_cache, save_block_cache
+from warehouse.migrate import release_cached_pages
 from warehouse.releases import approved_history
 
 SELECT_MONTHLY = """
@@ -224,6 +225,7 @@ def protect_warehouse(
     history = without_aliases(approved_history(con), grouped)  # what earlier releases printed stays known
     budget = protection_budget_seconds() if max_seconds is None else max_seconds
     started, cache = time.perf_counter(), load_block_cache(con)  # blocks solved before stay solved
+    release_cached_pages(con)  # from here on the memory goes to the reader's system
     for plan_pass in range(PLAN_PASSES):
         if plan_pass and time.perf_counter() - started > budget:
             break  # no time for another pass (at tier L the system alone takes a minute to build)

@@ -73,6 +73,23 @@ def apply_limits(con: duckdb.DuckDBPyConnection) -> None:
         ) from None
 
 
+# DuckDB keeps every page it has read or written cached until its memory limit is reached: after
+# the load and the indicators at tier L that is GiBs, which the disclosure stages then need for
+# the reader's system in Python. Lowering the limit for a moment evicts them (they are on disk).
+EVICT_TO_LIMIT = "64MB"
+
+
+def release_cached_pages(con: duckdb.DuckDBPyConnection) -> None:
+    """Give DuckDB's cached pages back to the system, then set the configured limit again. Pages in
+    use cannot be evicted; DuckDB then refuses the lower limit and keeps them, which is fine."""
+    try:
+        con.execute(SET_MEMORY_LIMIT, {"limit": EVICT_TO_LIMIT})
+    except duckdb.Error:
+        pass  # nothing lost: the pages stay cached, only the memory is not freed
+    finally:
+        apply_limits(con)
+
+
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """What every warehouse connection gets before use: the memory budget and every migration."""
     apply_limits(con)
