@@ -58,6 +58,7 @@ def run_pipeline(
     return {
         "seconds": stages.seconds,
         "peak_rss_bytes": stages.peak_rss_bytes,
+        "start_rss_bytes": stages.start_rss_bytes,
         "floor_rows": floor_rows,
         "report_files": built["report_files"],
         "indicator_parts_seconds": built["indicator_parts"],

@@ -204,6 +204,7 @@ def build_result(
         "ratios": ratios,
         "floor_ratios": floor_ratios_of(seconds),
         "peak_rss_bytes": first["peak_rss_bytes"],
+        "start_rss_bytes": first.get("start_rss_bytes", {}),
         "process_peak_rss_bytes": process_peak_rss_bytes(),
         "floor": {
             "files": first["floor_rows"]["files"],

@@ -76,12 +76,16 @@ class Stages:
     def __init__(self, profile_dir: Path | None) -> None:
         self.seconds: dict[str, float] = {}
         self.peak_rss_bytes: dict[str, int] = {}
+        # what the stage found already held (DuckDB's buffers, caches of earlier stages): a stage's
+        # peak minus this is what it added itself
+        self.start_rss_bytes: dict[str, int] = {}
         self.profile_dir = profile_dir
         self.hot_spots: dict[str, list[dict[str, Any]]] = {}
 
     def run(self, name: str, function: Callable[[], Any]) -> Any:
-        from benchmarks.memory import PeakRss
+        from benchmarks.memory import PeakRss, current_rss_bytes
 
+        self.start_rss_bytes[name] = current_rss_bytes()
         profiler = cProfile.Profile() if self.profile_dir else None
         peak = PeakRss()
         start = time.perf_counter()
