@@ -346,13 +346,14 @@ def test_a_count_the_chooser_hides_gets_its_partners_in_the_same_round():
     (9) lies in both and costs half per row (4.5 < diakonie|gestattung 7). Without closing, the
     next round would find both partners pinned and hide two more (the old six-cell pattern)."""
     from transforms.disclosure.audit import build_system
-    from transforms.disclosure.protect import _Chooser, _narrow_targets
+    from transforms.disclosure.choose import Chooser
+    from transforms.disclosure.protect import _narrow_targets
 
     cells = providers_by_status().frame()
     release = build_system(cells)
     narrow = _narrow_targets(audit_release(cells, k=K), release.table)
     assert [release.table.keys[target][2:5] for _, target, _ in narrow] == [("awo", "residence_status", "duldung")]
-    chooser = _Chooser(release, K)
+    chooser = Chooser(release, K)
     alone, _ = chooser.choose(narrow, {}, readers=())
     closed, _ = chooser.choose(narrow, {}, readers=(None,))
     assert {row[2] + "|" + row[4] for row in alone} == {"awo|gestattung", "caritas|duldung"}
@@ -368,7 +369,7 @@ def test_a_chain_of_hidden_cells_that_does_not_close_is_pinned_cell_by_cell():
     no cell follows from one equation."""
     from transforms.disclosure.audit import build_system
     from transforms.disclosure.cells import PUBLISHED
-    from transforms.disclosure.protect import _Chooser
+    from transforms.disclosure.choose import Chooser
 
     def movable(hidden: set[str]) -> set[str]:
         frame = (
@@ -381,7 +382,7 @@ def test_a_chain_of_hidden_cells_that_does_not_close_is_pinned_cell_by_cell():
             )
         )
         release = build_system(frame)
-        chooser = _Chooser(release, K)
+        chooser = Chooser(release, K)
         free = chooser._movable(release.table.status != PUBLISHED)
         return {key[2] + "|" + key[4] for key, is_free in zip(release.table.keys, free, strict=True) if is_free}
 
@@ -692,7 +693,7 @@ def test_give_back_publishes_a_cell_hidden_without_need_and_keeps_the_needed_one
     """a is small; b and c were hidden beside it. With b alone a keeps [1, 12], so c (the most
     informative, tried first) is published again; b is needed (without it a is exactly 3) and
     stays hidden. The audit of what is returned passes."""
-    from transforms.disclosure.protect import hiding_cost
+    from transforms.disclosure.choose import hiding_cost
     from transforms.disclosure.unhide import give_back
 
     start = _reasons({"a"}).frame()
