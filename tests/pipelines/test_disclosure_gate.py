@@ -36,6 +36,14 @@ def _run(tmp_path, config, monkeypatch, mode: str):
         return run_pipeline(definitions, settings, instance).result, settings
 
 
+@pytest.fixture(scope="module")
+def enforced_run(tmp_path_factory, config):
+    """One enforced run of the default data (protection with its full budget), read by the tests
+    that only look at its outcome: the same run each of them made on its own before."""
+    with pytest.MonkeyPatch.context() as monkeypatch:  # the mode is set for this run only
+        return _run(tmp_path_factory.mktemp("enforced"), config, monkeypatch, "enforce")
+
+
 def _audit_row(settings: Settings) -> tuple:
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
@@ -54,8 +62,8 @@ def test_in_warn_mode_the_reports_are_written_and_the_audit_warns(tmp_path, conf
     assert list(settings.reports_dir.glob("monatsbericht_*.html"))
 
 
-def test_an_enforced_passing_audit_publishes_the_reports(tmp_path, config, monkeypatch):
-    result, settings = _run(tmp_path, config, monkeypatch, "enforce")
+def test_an_enforced_passing_audit_publishes_the_reports(enforced_run):
+    result, settings = enforced_run
     targets, unprotected, passed = _audit_row(settings)
     assert targets > 0 and unprotected == 0 and passed  # the protection step satisfied the audit
     check = next(c for c in result.get_asset_check_evaluations() if c.check_name == "release_is_protected")
@@ -120,8 +128,8 @@ GROUP BY ALL
 """
 
 
-def test_grouped_rows_share_their_fine_rows_status_and_pooled_members_are_not_printed(tmp_path, config, monkeypatch):
-    _, settings = _run(tmp_path, config, monkeypatch, "enforce")
+def test_grouped_rows_share_their_fine_rows_status_and_pooled_members_are_not_printed(enforced_run):
+    _, settings = enforced_run
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
         twins = con.execute(GROUPED_TWINS).fetchall()
@@ -148,8 +156,8 @@ GROUP BY ALL
 """
 
 
-def test_tables_the_protection_hides_mostly_are_published_per_year(tmp_path, config, monkeypatch):
-    _, settings = _run(tmp_path, config, monkeypatch, "enforce")
+def test_tables_the_protection_hides_mostly_are_published_per_year(enforced_run):
+    _, settings = enforced_run
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
         demoted = set(con.execute(DEMOTED).fetchall())
