@@ -150,8 +150,8 @@ def target_cells(table: CellTable, insider: str | None, k: int) -> np.ndarray:
     return np.flatnonzero(wanted)
 
 
-# the last table's: every reader asks for the same (a weak reference: the table is a release's
-# cells, ~0.4 GiB at tier L, and must not outlive its protection round)
+# the last table's: every reader asks for the same (a weak reference: the table holds a whole
+# release, its keys, index and printed figures, and must not outlive its protection round)
 _COUNT_CELLS: list[tuple[weakref.ref[CellTable], np.ndarray]] = []
 
 

@@ -3,16 +3,16 @@ interval of every hidden count is at least k wide.
 
 The release starts from the primary (and per-table secondary) suppression. Each round audits it
 (transforms.disclosure.audit, every reader: the outside reader and each insider) and, for every
-target some reader narrows below k, looks at the equations it takes part in: where the other
-cells that reader does not know cannot absorb a change of k, one more published row is hidden in
-that equation, the one that loses least information (`hiding_cost`: a provider's monthly breakdown
-cell before a provider's total, before a city-wide figure, before a yearly one; among those the
-smallest count that still gives enough room). In the insiders' stage a count chosen so, a hidden
-count itself, gets its own partners in the same round (transforms.disclosure.choose,
-`Chooser._close`, up to CLOSE_WAVES steps of the pattern) instead of one step per round. Hiding a row hides its count columns
-(HIDDEN_COLUMNS) and its printed figure. The hidden set only grows, so the rounds end; the last
-round's audit is the verdict (`Protection.passed`). A round that finds no equation to widen hides
-every published row in every equation of the still-narrow targets instead.
+target some reader narrows below k, looks at the equations it takes part in: where the other cells
+that reader does not know cannot absorb a change of k, one more published row is hidden in that
+equation, the one that loses least information (`hiding_cost`: a provider's monthly breakdown cell
+before a provider's total, before a city-wide figure, before a yearly one; among those the smallest
+count that still gives enough room). In the insiders' stage a count chosen so, a hidden count
+itself, gets its own partners in the same round (transforms.disclosure.choose, `Chooser._close`, up
+to CLOSE_WAVES steps of the pattern) instead of one step per round. Hiding a row hides its count
+columns (HIDDEN_COLUMNS) and its printed figure. The hidden set only grows, so the rounds end; the
+last round's audit is the verdict (`Protection.passed`). A round that finds no equation to widen
+hides every published row in every equation of the still-narrow targets instead.
 
 Linked across tables, months and years, providers and `all`, stock and flow, shares and their
 counts, insiders: because the audit's system is, every relation of the specs takes part.

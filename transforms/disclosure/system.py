@@ -81,8 +81,9 @@ class SystemBuilder:
         self.skipped[reason] += 1
 
     def build(self) -> LinearSystem:
-        entries = (np.array(self.coefficient_of, dtype=np.float64), (np.array(self.row_of, dtype=np.int64), np.array(self.cell_of, dtype=np.int64)))  # fmt: skip
-        matrix = sp.csr_matrix(entries, shape=(len(self.lower), self.n_cells))
+        rows, cells = np.array(self.row_of, dtype=np.int64), np.array(self.cell_of, dtype=np.int64)
+        coefficients = np.array(self.coefficient_of, dtype=np.float64)
+        matrix = sp.csr_matrix((coefficients, (rows, cells)), shape=(len(self.lower), self.n_cells))
         matrix.sum_duplicates()
         return LinearSystem(
             matrix=matrix,
