@@ -10,7 +10,7 @@ from reports.annual.figures import YearFigures, shown
 from reports.kit import charts
 from reports.kit import formatting as fmt
 from reports.kit.tables import ChartBlock
-from reports.kit.text import omitted_note
+from reports.kit.text import among_shown, omitted_note
 from reports.suppression import Cell
 
 
@@ -22,9 +22,14 @@ def trend_chart(months: Sequence[str], series: Mapping[str, Mapping[str, Cell]],
         return ChartBlock(None)
     active = published["cases_active"]
     peak = max(active.items(), key=lambda kv: kv[1]) if active else None
+    among = among_shown(series.get("cases_active", {}))
     desc = (
         f"Liniendiagramm der aktiven Fälle je Monat in {city}, {span}"
-        + (f"; am meisten im {fmt.month_year(peak[0])} mit {fmt.integer(peak[1])} aktiven Fällen" if peak else "")
+        + (
+            f"; {among}am meisten im {fmt.month_year(peak[0])} mit {fmt.integer(peak[1])} aktiven Fällen"
+            if peak
+            else ""
+        )
         + ". Darunter Säulen mit den neuen und den abgeschlossenen Fällen je Monat. Die "
         "Werte stehen in der Tabelle unter der Grafik."
     )
@@ -52,12 +57,14 @@ def needs_trend(months: Sequence[str], series: Mapping[str, Mapping[str, Cell]],
     desc = f"Säulendiagramm der nicht gedeckten Bedarfe je Monat, {span}"
     if counts:
         peak = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-        desc += f"; am meisten im {fmt.month_year(peak[0])} mit {fmt.integer(peak[1])}"
+        among = among_shown(series.get("needs_unmet_count", {}))
+        desc += f"; {among}am meisten im {fmt.month_year(peak[0])} mit {fmt.integer(peak[1])}"
     if shares:
         high = max(shares.items(), key=lambda kv: (kv[1], kv[0]))
         low = min(shares.items(), key=lambda kv: (kv[1], kv[0]))
         desc += (
-            f". Darunter eine Linie mit dem Anteil nicht gedeckter Bedarfe: zwischen "
+            f". Darunter eine Linie mit dem Anteil nicht gedeckter Bedarfe: "
+            f"{among_shown(series.get('needs_unmet_share', {}))}zwischen "
             f"{fmt.percent(low[1])} ({fmt.month_year(low[0])}) und {fmt.percent(high[1])} "
             f"({fmt.month_year(high[0])})"
         )

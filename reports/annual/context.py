@@ -22,7 +22,7 @@ from reports.kit.cells import plain
 from reports.kit.publication import Publication
 from reports.kit.tables import Column, Definition, Table
 from reports.kit.targets import load_targets, target_lights
-from reports.kit.text import method_note
+from reports.kit.text import HIGHEST_SHOWN, method_note
 from reports.suppression import Cell, display, indicator_kind
 
 
@@ -289,7 +289,7 @@ def _results(figures: YearFigures, y: _Year) -> dict[str, Any]:
         title=f"Anteil nicht gedeckter Bedarfe nach Bedarfskategorie, {span}",
         describe=lambda pts: (
             "Balkendiagramm: Anteil der abschließend bewerteten Bedarfe, die nicht gedeckt "
-            f"werden konnten, je Bedarfskategorie, {span}. Höchster Anteil: "
+            f"werden konnten, je Bedarfskategorie, {span}. {HIGHEST_SHOWN}: "
             f"{max(pts, key=lambda p: p[1])[0]} mit {fmt.percent(max(p[1] for p in pts))}."
         ),
         axis_label="Anteil nicht gedeckter Bedarfe",

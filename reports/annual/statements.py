@@ -122,7 +122,7 @@ def _needs_and_budget(figures: YearFigures) -> list[str]:
             if (figures.cell("needs_unmet_share", "all", "category", code).value or 0) > 0
         ][:3]
         if top:
-            text += f"; die höchsten Anteile gab es in den Bereichen {join_labels(top)}"
+            text += f"; die höchsten ausgewiesenen Anteile gab es in den Bereichen {join_labels(top)}"
         out.append(text + ".")
     granted, cost, coverage = (c("budget_funding_granted"), c("budget_actual_cost"), c("budget_funding_coverage_share"))
     if shown(granted) and shown(cost) and shown(coverage):

@@ -10,8 +10,8 @@ MINUS = "\u2212"
 
 
 def hidden_cell() -> Cell:
-    """A figure a report hides on its own account (a change next to a hidden month, a city-wide
-    figure the provider guard withholds, a cost per case beside a hidden count): the one hidden
+    """A figure a report hides on its own account (a change next to a hidden month,
+    a cost per case beside a hidden count): the one hidden
     cell of the display rules, with the same sign, class and note as every other hidden figure —
     no reason of its own, so that no hidden cell can be told apart from another."""
     return HIDDEN

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from reports import labels
-from reports.suppression import SIGN_HIDDEN
+from reports.suppression import SIGN_HIDDEN, Cell
 
 
 def join_labels(items: Sequence[str]) -> str:
@@ -13,6 +13,18 @@ def join_labels(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " und " + items[-1]
+
+
+# A chart's description names the largest or the range of what it shows. Said of every month or
+# category, it would bound the hidden ones (a peak of 1.216 in August: no hidden month above it),
+# which the disclosure audit does not model; said of the shown values, it repeats printed figures.
+HIGHEST_SHOWN = "Höchster ausgewiesener Anteil"
+
+
+def among_shown(series: Mapping[str, Cell]) -> str:
+    """The qualifier for a statement about the largest or the range of a series' values: "unter den
+    ausgewiesenen Monaten " when a value of it is hidden, else nothing."""
+    return "unter den ausgewiesenen Monaten " if any(cell.hidden for cell in series.values()) else ""
 
 
 def omitted_note(omitted: list[str]) -> str | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from reports.kit import columns as cols
 from reports.kit import formatting as fmt
 from reports.kit.columns import ColumnSpec
+from reports.kit.text import HIGHEST_SHOWN
 from reports.suppression import Kind
 
 TREND_SERIES = ("cases_active", "cases_new", "cases_closed")
@@ -82,7 +83,7 @@ def _describe_needs(points: list[tuple[str, float]], month: str) -> str:
     highest = max(points, key=lambda p: p[1])
     return (
         f"Balkendiagramm: Anteil der im {month} abgeschlossenen Bedarfe, die nicht "
-        f"gedeckt werden konnten, je Bedarfskategorie. Höchster Anteil: {highest[0]} "
+        f"gedeckt werden konnten, je Bedarfskategorie. {HIGHEST_SHOWN}: {highest[0]} "
         f"mit {fmt.percent(highest[1])}. Die Werte stehen in der Tabelle unter der Grafik."
     )
 

@@ -13,7 +13,7 @@ from reports.kit.publication import Publication
 from reports.kit.tables import Definition
 from reports.kit.text import method_note, short_label
 from reports.provider import sections
-from reports.provider.guard import CityGuard, change, check_provider_id, unit
+from reports.provider.cells import change, check_provider_id, unit
 from reports.provider.model import CITY_WIDE, OWN, PROVIDER_KINDS, QUERIES, Card, ComparisonGroup, ComparisonRow
 from reports.suppression import indicator_kind, legend
 
@@ -33,12 +33,7 @@ def build_provider_context(con: Any, *, city: str, k: int, period: str, provider
     publication = Publication.load(con, "monthly")
     figures = Figures([r for r in rows if r["period"] == period], k, publication)
     before = Figures([r for r in rows if r["period"] == previous], k, publication)
-    guard = CityGuard(
-        QUERIES.run(con, "provider_other_contributors", {"provider_id": provider_id, "period": period}),
-        k,
-        _guard_rows(con, provider_id, period),
-    )
-    groups = _comparison(figures, before, guard, provider_id, k)
+    groups = _comparison(figures, before, provider_id, k)
     trend, trend_table = sections.trend_section(
         con, provider_id=provider_id, name=name, period=period, month=month, k=k, publication=publication
     )
@@ -60,29 +55,17 @@ def build_provider_context(con: Any, *, city: str, k: int, period: str, provider
         "data_as_of": data_as_of,
         "own_label": OWN,
         "city_label": CITY_WIDE,
-        "cards": _cards(figures, before, guard, provider_id),
+        "cards": _cards(figures, before, provider_id),
         "groups": groups,
         "city_hidden": any(row.city.hidden for g in groups for row in g.rows),
         "trend": trend,
         "trend_table": trend_table,
-        **_handovers_and_needs(figures, guard, provider_id, name=name, month=month, k=k),
+        **_handovers_and_needs(figures, provider_id, name=name, month=month, k=k),
         "delivery": delivery,
         "timeliness": timeliness,
         "definitions": _definitions(figures, groups),
         "legend": legend(),
         "method_note": method_note(k),
-    }
-
-
-def _guard_rows(con: Any, provider_id: str, period: str) -> dict[tuple[str, str, str, str], dict[str, Any]]:
-    """The provider's own and the city-wide rows of the month as stored, published or not: the
-    guard works out the rest of the city from them (the provider knows its own figures even where
-    they are not published). None of them is printed."""
-    rows = QUERIES.run(con, "provider_guard_rows", {"provider_id": provider_id, "period": period})
-    return {
-        (r["indicator_id"], r["provider_id"], r["dimension"], r["dimension_value"]): r
-        for r in rows
-        if r["provider_id"] in (provider_id, "all")
     }
 
 
@@ -100,7 +83,7 @@ def _provider(con: Any, provider_id: str) -> dict[str, Any]:
     return provider
 
 
-def _comparison(figures: Figures, before: Figures, guard: CityGuard, provider_id: str, k: int) -> list[ComparisonGroup]:
+def _comparison(figures: Figures, before: Figures, provider_id: str, k: int) -> list[ComparisonGroup]:
     """Kennzahlen im Vergleich: own figure, previous month, change and the city-wide figure."""
 
     def comparison(indicator_id: str) -> ComparisonRow:
@@ -113,7 +96,7 @@ def _comparison(figures: Figures, before: Figures, guard: CityGuard, provider_id
             own=own,
             previous=prev,
             change=change(own, prev, kind, k),
-            city=guard.city_cell(figures, indicator_id, provider_id),
+            city=figures.cell(indicator_id, "all"),
         )
 
     groups = []
@@ -124,7 +107,7 @@ def _comparison(figures: Figures, before: Figures, guard: CityGuard, provider_id
     return groups
 
 
-def _cards(figures: Figures, before: Figures, guard: CityGuard, provider_id: str) -> list[Card]:
+def _cards(figures: Figures, before: Figures, provider_id: str) -> list[Card]:
     """The key-figure cards at the top."""
     return [
         Card(
@@ -133,20 +116,17 @@ def _cards(figures: Figures, before: Figures, guard: CityGuard, provider_id: str
             figures.cell(i, provider_id),
             unit(indicator_kind(i)),
             before.cell(i, provider_id),
-            guard.city_cell(figures, i, provider_id),
+            figures.cell(i, "all"),
         )
         for i in cols.PROVIDER_CARDS
         if figures.has(i)
     ]
 
 
-def _handovers_and_needs(
-    figures: Figures, guard: CityGuard, provider_id: str, *, name: str, month: str, k: int
-) -> dict[str, Any]:
+def _handovers_and_needs(figures: Figures, provider_id: str, *, name: str, month: str, k: int) -> dict[str, Any]:
     """Übergaben and Bedarfe: own vs city-wide tables, each with a bar chart."""
     handover_table = sections.pair_section(
         figures,
-        guard,
         provider_id,
         dimension="target_service",
         columns=cols.PROVIDER_HANDOVERS,
@@ -155,7 +135,6 @@ def _handovers_and_needs(
     )
     needs_table = sections.pair_section(
         figures,
-        guard,
         provider_id,
         dimension="category",
         columns=cols.PROVIDER_NEEDS,

@@ -11,8 +11,8 @@ from reports.kit.downloads import write_report
 from reports.kit.parallel import render_chunks
 from reports.kit.sql import latest_period
 from reports.kit.templating import environment
+from reports.provider.cells import check_provider_id
 from reports.provider.context import build_provider_context
-from reports.provider.guard import check_provider_id
 from reports.provider.model import PREFIX, QUERIES, TEMPLATE, TEMPLATES
 
 

@@ -16,8 +16,7 @@ from reports.kit.columns import ColumnSpec
 from reports.kit.figures import Figures, columns_of
 from reports.kit.publication import Publication
 from reports.kit.tables import ChartBlock, Column, Row, Table
-from reports.kit.text import UNPUBLISHED, UNPUBLISHED_OWN, UNPUBLISHED_SERIES, omitted_note
-from reports.provider.guard import CityGuard
+from reports.kit.text import HIGHEST_SHOWN, UNPUBLISHED, UNPUBLISHED_OWN, UNPUBLISHED_SERIES, omitted_note
 from reports.provider.model import (
     CASE_SERIES,
     QUERIES,
@@ -33,7 +32,6 @@ from reports.suppression import Cell, Kind, display, indicator_kind, publishable
 
 def pair_section(
     figures: Figures,
-    guard: CityGuard,
     provider_id: str,
     *,
     dimension: str,
@@ -76,7 +74,7 @@ def pair_section(
         return breakdown_cell(indicator_id, provider_id, code)
 
     def city_cell(indicator_id: str, code: str) -> Cell:
-        return guard.check(breakdown_cell(indicator_id, "all", code), indicator_id, provider_id, dimension, code)
+        return breakdown_cell(indicator_id, "all", code)
 
     def key(code: str) -> tuple[int, float, int, str]:
         # Own published figures first (largest first), then hidden/missing ones in code-list
@@ -99,10 +97,7 @@ def pair_section(
             PairRow(
                 "all",
                 total_label,
-                [
-                    (figures.cell(c.indicator_id, provider_id), guard.city_cell(figures, c.indicator_id, provider_id))
-                    for c in shown
-                ],
+                [(figures.cell(c.indicator_id, provider_id), figures.cell(c.indicator_id, "all")) for c in shown],
                 total=True,
             )
         )
@@ -169,7 +164,7 @@ def describe_needs(points, reference, *, name: str, month: str) -> str:
     highest = max(points, key=lambda p: p[1])
     text = (
         f"Balkendiagramm: Anteil der im {month} abgeschlossenen Bedarfe von {name}, die "
-        f"nicht gedeckt werden konnten, je Bedarfskategorie. Höchster Anteil: {highest[0]} "
+        f"nicht gedeckt werden konnten, je Bedarfskategorie. {HIGHEST_SHOWN}: {highest[0]} "
         f"mit {fmt.percent(highest[1])}."
     )
     if reference:
