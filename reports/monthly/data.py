@@ -26,6 +26,8 @@ class MonthlyData:
     series: dict[str, dict[str, Cell]]  # city-wide totals: indicator -> period -> Cell
     data_as_of: str | None
     revisions: list[dict[str, Any]] | None  # None: no marts.indicator_revisions
+    # (indicator, period) -> the city total as the newest approved release printed it
+    released: dict[tuple[str, str], str] = field(default_factory=dict)
     newest: str | None = None  # the newest month with indicator values
     publication: Publication = EVERYTHING  # the tables not published per month
     report_months: list[str] = field(default_factory=list)  # every month with a monthly report
@@ -45,6 +47,9 @@ class MonthlyData:
         revisions = None
         if QUERIES.run(con, "indicator_revisions_exists")[0]["n"]:
             revisions = QUERIES.run(con, "indicator_revisions_city")
+        released = {}
+        if QUERIES.run(con, "release_values_exist")[0]["n"] == 2:
+            released = {(r["indicator_id"], r["period"]): r["shown"] for r in QUERIES.run(con, "released_city_figures")}
         return cls(
             k=k,
             providers=providers,
@@ -53,6 +58,7 @@ class MonthlyData:
             series=series,
             data_as_of=fmt.date_long(max(loaded)) if loaded else None,
             revisions=revisions,
+            released=released,
             newest=QUERIES.run(con, "latest_period")[0]["period"],
             publication=publication,
             report_months=[row["period"] for row in QUERIES.run(con, "report_periods")],

@@ -332,7 +332,9 @@ def gap_matrix(figures: Figures) -> Matrix:
 
 def revisions(data: MonthlyData, period: str) -> list[Revision] | None:
     """Revised city-wide figures, shown in the report of the newest month only (the one the
-    revisions table compares with the month before). None: no section."""
+    revisions table compares with the month before). None: no section. Only figures whose earlier
+    value is the one the newest approved release printed: a value of a data state no release
+    printed would be published here for the first time, beside the disclosure audit (design §6)."""
     if data.revisions is None:
         return None
     vintages = {row["current_vintage"] for row in data.revisions}
@@ -365,6 +367,8 @@ def revisions(data: MonthlyData, period: str) -> list[Revision] | None:
         )
         if before.value is None or now.value is None or before.text == now.text:
             continue  # hidden on a side, or no visible difference
+        if data.released.get((indicator_id, row["period"])) != before.text:
+            continue  # the earlier figure was never published as it stands
         out.append(
             Revision(
                 indicator_id=indicator_id,

@@ -7,11 +7,13 @@ import pytest
 from reports import render_reports
 from tests.reports.monthly.hand_built import (
     CITY,
+    RELEASED,
     REVISIONS,
     REVISIONS_DDL,
     RICH_FIRST,
     K,
     P,
+    add_release,
     build_warehouse,
     periods_between,
     rich_rows,
@@ -35,6 +37,7 @@ def rich(tmp_path_factory):
     con.executemany(
         "INSERT INTO marts.indicator_revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", REVISIONS
     )
+    add_release(con, RELEASED)
     out = render_reports(con, tmp_path / "reports", city=CITY, k=K)
     yield con, out, tmp_path
     con.close()

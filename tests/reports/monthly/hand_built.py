@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from tests.reports.publication import add_publication
+from warehouse.migrate import migration_sql
 
 CITY = "Leverkusen"
 K = 5
@@ -272,6 +273,26 @@ REVISIONS = [
 ]
 
 
+# What the approved release before this month printed for the revised city totals: corrections are
+# shown only against figures a release printed.
+RELEASED = {("cases_closed", PREV): "9", ("cases_active", PREV): "1.190", ("cases_new", PREV): "•"}
+
+
+def add_release(
+    con: duckdb.DuckDBPyConnection, shown: dict[tuple[str, str], str], release_id: str = "2026-09.1"
+) -> None:
+    """The release tables of migration 0010 with one approved release printing `shown` (city totals)."""
+    con.execute(migration_sql("0010_releases.sql"))
+    con.execute(
+        "INSERT INTO publication.releases VALUES (?, ?, 1, now(), 'approved', true, [], 'x', 'f', 'test', now(), 'p')",
+        [release_id, release_id[:7]],
+    )
+    con.executemany(
+        "INSERT INTO publication.release_values VALUES (?, ?, ?, 'all', 'all', 'all', ?, ?)",
+        [(release_id, indicator, period, text, text == "•") for (indicator, period), text in shown.items()],
+    )
+
+
 def realistic_rows(first="2024-11", last="2026-10", seed=7, k=K) -> list[tuple]:
     """Plausible figures for Leverkusen with suppression flags set like the pipeline does."""
     rng = random.Random(seed)
@@ -502,4 +523,5 @@ def build_realistic(path: Path) -> duckdb.DuckDBPyConnection:
     con.executemany(
         "INSERT INTO marts.indicator_revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", REVISIONS
     )
+    add_release(con, RELEASED)
     return con

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.html_helpers import parse
+from tests.reports.monthly.hand_built import CITY, K
 from tests.reports.signs import HIDDEN
 
 
@@ -181,6 +182,28 @@ def test_corrections_against_previous_month(rich):
     # only the newest month's report has the section
     september = (out["monthly_all"][-2]).read_text(encoding="utf-8")
     assert 'id="korrekturen"' not in september and "Korrekturen gegenüber" not in september
+
+
+def test_corrections_only_against_figures_a_release_printed(rich, tmp_path):
+    """Issue 15 (a review of the published demo): "Bisher" printed figures of the data state of
+    the month before, which no release had printed: new figures beside the disclosure audit. Now a
+    correction is listed only where its earlier figure is the one the newest approved release
+    printed."""
+    from reports import render_reports
+
+    con, _, _ = rich
+    try:
+        con.execute("UPDATE publication.release_values SET shown = '8' WHERE indicator_id = 'cases_closed'")
+        html = render_reports(con, tmp_path / "changed", city=CITY, k=K)["monthly"].read_text(encoding="utf-8")
+        keys = re.findall(r'<tr data-key="([^"]+)">', _table(_section(html, "korrekturen"), "tabelle-korrekturen"))
+        assert keys == ["cases_active|2026-09"]  # 9 -> 11 is not listed: no release printed 9
+        con.execute("UPDATE publication.releases SET status = 'built'")
+        html = render_reports(con, tmp_path / "unapproved", city=CITY, k=K)["monthly"].read_text(encoding="utf-8")
+        assert 'id="tabelle-korrekturen"' not in html  # nothing published before: nothing to correct
+        assert "Keine stadtweite Kennzahl früherer Monate hat sich" in html
+    finally:
+        con.execute("UPDATE publication.releases SET status = 'approved'")
+        con.execute("UPDATE publication.release_values SET shown = '9' WHERE indicator_id = 'cases_closed'")
 
 
 def test_no_corrections_section_without_revisions_table(small):
