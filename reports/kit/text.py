@@ -19,6 +19,7 @@ def join_labels(items: Sequence[str]) -> str:
 # category, it would bound the hidden ones (a peak of 1.216 in August: no hidden month above it),
 # which the disclosure audit does not model; said of the shown values, it repeats printed figures.
 HIGHEST_SHOWN = "Höchster ausgewiesener Anteil"
+LONGEST_SHOWN = "Unter den ausgewiesenen Zielstellen am längsten"
 
 
 def among_shown(series: Mapping[str, Cell]) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from reports.kit import columns as cols
 from reports.kit import formatting as fmt
 from reports.kit.columns import ColumnSpec
-from reports.kit.text import HIGHEST_SHOWN
+from reports.kit.text import HIGHEST_SHOWN, LONGEST_SHOWN
 from reports.suppression import Kind
 
 TREND_SERIES = ("cases_active", "cases_new", "cases_closed")
@@ -73,7 +73,7 @@ def _describe_handovers(points: list[tuple[str, float]], month: str) -> str:
     shortest = min(points, key=lambda p: p[1])
     return (
         f"Balkendiagramm: Median der Wartezeit in Tagen je Zielstelle im {month}. "
-        f"Am längsten: {longest[0]} mit {fmt.decimal_fixed(longest[1])} Tagen; "
+        f"{LONGEST_SHOWN}: {longest[0]} mit {fmt.decimal_fixed(longest[1])} Tagen; "
         f"am kürzesten: {shortest[0]} mit {fmt.decimal_fixed(shortest[1])} Tagen. "
         "Die Werte stehen in der Tabelle unter der Grafik."
     )

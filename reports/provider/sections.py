@@ -16,7 +16,14 @@ from reports.kit.columns import ColumnSpec
 from reports.kit.figures import Figures, columns_of
 from reports.kit.publication import Publication
 from reports.kit.tables import ChartBlock, Column, Row, Table
-from reports.kit.text import HIGHEST_SHOWN, UNPUBLISHED, UNPUBLISHED_OWN, UNPUBLISHED_SERIES, omitted_note
+from reports.kit.text import (
+    HIGHEST_SHOWN,
+    LONGEST_SHOWN,
+    UNPUBLISHED,
+    UNPUBLISHED_OWN,
+    UNPUBLISHED_SERIES,
+    omitted_note,
+)
 from reports.provider.model import (
     CASE_SERIES,
     QUERIES,
@@ -151,7 +158,7 @@ def describe_handovers(points, reference, *, name: str, month: str) -> str:
     shortest = min(points, key=lambda p: p[1])
     text = (
         f"Balkendiagramm: Median der Wartezeit in Tagen je Zielstelle für Übergaben von "
-        f"{name} mit erstem Termin im {month}. Am längsten: {longest[0]} mit "
+        f"{name} mit erstem Termin im {month}. {LONGEST_SHOWN}: {longest[0]} mit "
         f"{fmt.decimal_fixed(longest[1])} Tagen; am kürzesten: {shortest[0]} mit "
         f"{fmt.decimal_fixed(shortest[1])} Tagen."
     )

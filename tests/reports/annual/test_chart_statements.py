@@ -42,3 +42,15 @@ def test_the_range_of_a_share_with_a_hidden_month_is_the_range_of_the_shown_mont
     text = description(needs_trend(MONTHS, series, span="2026"))
     assert "; am meisten im August 2026 mit 25" in text  # every count is shown
     assert "unter den ausgewiesenen Monaten zwischen 12,0 %" in text
+
+
+def test_the_longest_wait_is_the_longest_of_the_shown_services():
+    """The October 2026 demo said "Am längsten: … 37,0 Tage" while the hidden psychosocial median
+    was 48,5: said of the shown services only, it is true and repeats printed figures."""
+    from reports.monthly.spec import _describe_handovers
+    from reports.provider.sections import describe_handovers
+
+    points = [("Jugendmigrationsdienst", 37.0), ("Agentur für Arbeit", 24.0)]
+    for text in (_describe_handovers(points, "Oktober 2026"), describe_handovers(points, None, name="AWO", month="Oktober 2026")):  # fmt: skip
+        assert "Unter den ausgewiesenen Zielstellen am längsten: Jugendmigrationsdienst mit 37,0 Tagen" in text
+        assert "Am längsten" not in text

@@ -200,7 +200,7 @@ def test_corrections_only_against_figures_a_release_printed(rich, tmp_path):
         con.execute("UPDATE publication.releases SET status = 'built'")
         html = render_reports(con, tmp_path / "unapproved", city=CITY, k=K)["monthly"].read_text(encoding="utf-8")
         assert 'id="tabelle-korrekturen"' not in html  # nothing published before: nothing to correct
-        assert "Keine stadtweite Kennzahl früherer Monate hat sich" in html
+        assert "Keine stadtweite Kennzahl früherer Monate weicht sichtbar von der letzten Veröffentlichung ab" in html
     finally:
         con.execute("UPDATE publication.releases SET status = 'approved'")
         con.execute("UPDATE publication.release_values SET shown = '9' WHERE indicator_id = 'cases_closed'")
