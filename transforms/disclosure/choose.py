@@ -7,7 +7,7 @@ absorb a change of k get one more published row hidden, the one that loses least
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from functools import partial
 
 import numpy as np
@@ -15,6 +15,7 @@ import numpy as np
 from transforms.disclosure.audit import ReleaseSystem
 from transforms.disclosure.cells import ALL, HIDDEN, PUBLISHED, UNPRINTED, WITHDRAWN, CellTable, is_month
 from transforms.disclosure.system import RELATION_KINDS, RULE_KINDS
+from transforms.disclosure.witness import protection_lp
 from transforms.indicators.registry import KINDS
 
 # The count columns a report prints, by kind: a count prints its count (the numerator). Every other
@@ -36,6 +37,9 @@ DERIVED_STEPS = 2
 CLOSE_WAVES = 3
 PIN_STEPS = 20  # equations followed from a pinned cell to the next (_Chooser._movable)
 NEARBY_STEPS = 4  # rows walked out from a target whose own rows offer nothing to hide
+# Protection LPs per round (transforms.disclosure.witness): a count, not a time, so that the same
+# figures give the same release; the others of a round take the binding rows' cheapest cells.
+WITNESS_LPS = 200
 
 
 def hideable(table: CellTable) -> np.ndarray:
@@ -89,6 +93,7 @@ class Chooser:
         self.owner = self.table.cell_providers
         self.pattern = self.rows.copy()
         self.pattern.data = np.ones_like(self.pattern.data, dtype=np.int32)
+        self.witness_lps = 0  # protection LPs solved in this round's `choose`
 
     def derived(self, cells: set[int]) -> set[RowKey]:
         """The rows whose printed figure is tied to `cells` by a declared relation (two steps: a
@@ -171,6 +176,7 @@ class Chooser:
         *,
         totals: bool = False,
         readers: Iterable[str | None] = (),
+        stubborn: Collection[tuple[str, int]] = (),
     ) -> tuple[set[RowKey], set[GroupKey]]:
         """The rows to hide and the tables to withdraw this round. Per narrow target: in each
         equation without room, the best cell to hide; failing that, in each inequality without
@@ -182,12 +188,14 @@ class Chooser:
         Targets with the fewest choices go first, and a cell chosen for one gives room to the
         next: two small cells of one row and one column share the cell forced on them. A count
         chosen here is a hidden count itself: `_close` gives it its partners in the same round for
-        `readers` (None: the outside reader)."""
+        `readers` (None: the outside reader). `stubborn`: (reader, target) narrow in the round
+        before too; narrowed by several rows together, they get the protection LP."""
         chosen: set[RowKey] = set()
         withdrawn: set[GroupKey] = set()
         published = self.table.status == PUBLISHED
         chosen_cells = np.zeros(self.table.size, dtype=bool)
         self.hidden = self.hidden_before.copy()
+        self.witness_lps = 0
         for reader, target, binding in self._ordered(list(narrow), own, totals):
             mine = own.get(reader)
             unknown = ~published | chosen_cells
@@ -196,9 +204,7 @@ class Chooser:
             in_equations, in_inequalities, stuck = self._picks(target, unknown, eligible)
             found = in_equations or in_inequalities
             if not found and not stuck:
-                # no row narrows it alone: widen the rows that bind at the reader's optimum, or
-                # the nearest published figure its unknown neighbours lead to
-                found = self._in_binding(binding, eligible) or self._nearby(target, unknown, eligible)
+                found = self._jointly_narrowed(target, binding, unknown, eligible, (reader, target) in stubborn)
             rows = self.columns.indices[self.columns.indptr[target] : self.columns.indptr[target + 1]]
             if breakdown and (stuck or not found):
                 withdrawn.update(self._withdrawal(target, rows))
@@ -334,6 +340,30 @@ class Chooser:
             if not frontier:
                 break
         return []
+
+    def _jointly_narrowed(
+        self, target: int, binding: tuple[str, ...], unknown: np.ndarray, eligible: np.ndarray, stubborn: bool
+    ) -> list[int]:
+        """The cells to hide for a target no row narrows alone: for a stubborn one (narrow in the
+        round before too), what the protection LP moves (up to WITNESS_LPS per round); else, or
+        when it finds nothing, the cheapest cell of each row that binds at the reader's optimum,
+        or the nearest published figure its unknown neighbours lead to."""
+        if stubborn and self.witness_lps < WITNESS_LPS:
+            self.witness_lps += 1
+            found = self._witness(target, unknown, eligible)
+            if found:
+                return found
+        return self._in_binding(binding, eligible) or self._nearby(target, unknown, eligible)
+
+    def _witness(self, target: int, unknown: np.ndarray, eligible: np.ndarray) -> list[int]:
+        """The published cells whose hiding lets the target move by k for this reader
+        (transforms.disclosure.witness), or none when no such point lies near the target."""
+        floor = self.hidden.astype(np.float64)  # hidden now or chosen this round: at least 1
+        found = protection_lp(
+            self.rows, self.columns, (self.lower, self.upper), self.table.true.astype(np.float64),
+            unknown, eligible & ~unknown, floor, self.cost, target, self.k,
+        )  # fmt: skip
+        return found or []
 
     def _in_binding(self, binding: tuple[str, ...], eligible: np.ndarray) -> list[int]:
         """The cheapest eligible cell of each row that binds at the reader's optimum."""

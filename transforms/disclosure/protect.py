@@ -146,16 +146,15 @@ def protect_release(
     before (an earlier protection of a similar release), shared and extended. `history`: earlier
     releases (their cells cannot change: more of this release is hidden where they narrow a target)."""
     started, insiders, cells, deadline = time.perf_counter(), tuple(insiders), validate_cells(cells), _deadline(max_seconds)  # fmt: skip
-    start = cells
-    history = None if history is None else validate_history(history)  # once: its earlier systems are kept
+    start, history = cells, (None if history is None else validate_history(history))  # fmt: skip
     added: list[pl.DataFrame] = []
     withdrawn: list[pl.DataFrame] = []
     rounds: list[dict[str, float]] = []
     stages = [((), True), (insiders, True)] + ([(insiders, False)] if exact_stage else [])
-    stage = 0 if insiders else 1
-    final_passed = False
+    stage, final_passed = (0 if insiders else 1), False
     cache = {} if cache is None else cache  # blocks no round touched are not solved again
     settled: dict[str, set[tuple[str, ...]]] = {}  # per reader, targets protected (see _settle)
+    narrow_before: set[tuple[str, tuple]] = set()  # (reader, cell key) narrow in the round before
     for round_number in range(1, max_rounds + 1):
         begun = time.perf_counter()
         readers, lp_only = stages[stage]
@@ -173,8 +172,9 @@ def protect_release(
         if result.passed or round_number == max_rounds or time.perf_counter() - started > max_seconds:
             break
         chooser, own = Chooser(release, k), own_cells(release.table, insiders)
+        stubborn, narrow_before = _stubborn(narrow, release.table.keys, narrow_before)
         for totals in (False, True):
-            rows, groups = chooser.choose(narrow, own, totals=totals, readers=closing_for(readers))
+            rows, groups = chooser.choose(narrow, own, totals=totals, readers=closing_for(readers), stubborn=stubborn)
             hidden = pl.DataFrame(sorted(rows), schema=list(ROW_KEY), orient="row")
             gone = pl.DataFrame(sorted(groups), schema=list(GROUP_KEY), orient="row")
             changed = withdraw_groups(hide_rows(cells, hidden), gone)
@@ -227,6 +227,15 @@ def _give_back(
     kept = kept.join(given_rows, on=list(ROW_KEY), how="anti")
     rounds.append({"round": len(rounds) + 1, "stage": -1, "given_back": len(given), "batches": batches, "unprotected": result.counts["unprotected"], "seconds": time.perf_counter() - begun})  # fmt: skip
     return cells, kept, result
+
+
+def _stubborn(
+    narrow: list[Narrow], keys: list[tuple], before: set[tuple[str, tuple]]
+) -> tuple[set[tuple[str, int]], set[tuple[str, tuple]]]:
+    """The (reader, target) narrow in the round before too (by cell key: positions are per
+    table), and this round's narrow targets for the next."""
+    now = {(reader, keys[cell]) for reader, cell, _ in narrow}
+    return {(reader, cell) for reader, cell, _ in narrow if (reader, keys[cell]) in before}, now
 
 
 def _settle(settled: dict[str, set[tuple[str, ...]]], result: AuditResult) -> None:
