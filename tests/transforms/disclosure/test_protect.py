@@ -339,6 +339,13 @@ def providers_by_status() -> Release:
     return r
 
 
+def providers_by_status_hiding(hidden: set[str]) -> pl.DataFrame:
+    """providers_by_status with exactly the cells "provider|status" in `hidden` hidden."""
+    cells = providers_by_status().frame()
+    unit = pl.col("provider_id") + "|" + pl.col("dimension_value")
+    return cells.with_columns(status=pl.when(unit.is_in(list(hidden))).then(pl.lit("hidden")).otherwise(pl.lit("published")))  # fmt: skip
+
+
 def test_a_count_the_chooser_hides_gets_its_partners_in_the_same_round():
     """awo|duldung (2) is pinned by its row and its column. The cheapest partners with room for
     k = 5: awo|gestattung (10, not aufenthaltserlaubnis 12) and caritas|duldung (8, not diakonie
@@ -372,16 +379,7 @@ def test_a_chain_of_hidden_cells_that_does_not_close_is_pinned_cell_by_cell():
     from transforms.disclosure.choose import Chooser
 
     def movable(hidden: set[str]) -> set[str]:
-        frame = (
-            providers_by_status()
-            .frame()
-            .with_columns(
-                status=pl.when((pl.col("provider_id") + "|" + pl.col("dimension_value")).is_in(list(hidden)))
-                .then(pl.lit("hidden"))
-                .otherwise(pl.lit("published"))
-            )
-        )
-        release = build_system(frame)
+        release = build_system(providers_by_status_hiding(hidden))
         chooser = Chooser(release, K)
         free = chooser._movable(release.table.status != PUBLISHED)
         return {key[2] + "|" + key[4] for key, is_free in zip(release.table.keys, free, strict=True) if is_free}

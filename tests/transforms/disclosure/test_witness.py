@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from tests.transforms.disclosure.test_protect import K, providers_by_status
+from tests.transforms.disclosure.test_protect import K, providers_by_status_hiding
 from transforms.disclosure import audit_release
 from transforms.disclosure.cells import ROW_KEY
 from transforms.disclosure.protect import hide_rows
@@ -53,15 +53,7 @@ def test_a_stubborn_target_gets_the_cell_the_lp_finds_and_is_then_protected():
     from transforms.disclosure.protect import _narrow_targets
 
     chain = {"awo|duldung", "awo|gestattung", "caritas|duldung"}
-    cells = (
-        providers_by_status()
-        .frame()
-        .with_columns(
-            status=pl.when((pl.col("provider_id") + "|" + pl.col("dimension_value")).is_in(list(chain)))
-            .then(pl.lit("hidden"))
-            .otherwise(pl.lit("published"))
-        )
-    )
+    cells = providers_by_status_hiding(chain)
     release = build_system(cells)
     narrow = _narrow_targets(audit_release(cells, k=K), release.table)
     assert {release.table.keys[target][2] + "|" + release.table.keys[target][4] for _, target, _ in narrow} == chain
