@@ -9,7 +9,8 @@ accept once more is hidden: the release's true values, moved so that the target 
 does not know stay within their bounds, and published cells may move only at their hiding cost.
 The published cells the cheapest such point moves are the ones to hide. Hiding them makes the point
 one of the reader's (hiding only widens what the reader can exclude), so the target's interval is
-then at least k wide for this reader: one round instead of many.
+then at least k wide for this reader: one round instead of many. The next round's audit still
+decides; the point only guides the choice (solver tolerances do not matter for the verdict).
 
 Only cells within a few rows of the target move (at most `MAX_CELLS`); the others stay at their
 true values, which keeps the point valid for the whole system (every row a moved cell is part of is
@@ -98,9 +99,10 @@ def _solve(
     target: int,
     shift: int,
 ) -> tuple[float, np.ndarray] | None:
-    """min cost·|y| over the paid cells, with the rows' bounds on local·y (`equal`: equations), every cell above its floor
-    (a paid cell above 1) and y[target] = shift. Variables: y (one per cell), then u >= |y| per paid
-    cell. Returns the cost and the positions of the paid cells that move."""
+    """min cost·|y| over the paid cells, with the rows' bounds on local·y (`equal`: the equations),
+    every cell above its floor (a paid cell above 1) and y[target] = shift. Variables: y (one per
+    cell), then u >= |y| per paid cell. Returns the cost and the positions of the paid cells that
+    move."""
     n = local.shape[1]
     paid_ids = np.flatnonzero(paid)
     m = paid_ids.size
