@@ -188,8 +188,9 @@ class Chooser:
         Targets with the fewest choices go first, and a cell chosen for one gives room to the
         next: two small cells of one row and one column share the cell forced on them. A count
         chosen here is a hidden count itself: `_close` gives it its partners in the same round for
-        `readers` (None: the outside reader). `stubborn`: (reader, target) narrow in the round
-        before too; narrowed by several rows together, they get the protection LP."""
+        `readers` (None: the outside reader). `stubborn`: (reader, target) narrow in the rounds
+        before too (protect.STUBBORN_ROUNDS); narrowed by several rows together, they get the
+        protection LP."""
         chosen: set[RowKey] = set()
         withdrawn: set[GroupKey] = set()
         published = self.table.status == PUBLISHED
@@ -345,7 +346,7 @@ class Chooser:
         self, target: int, binding: tuple[str, ...], unknown: np.ndarray, eligible: np.ndarray, stubborn: bool
     ) -> list[int]:
         """The cells to hide for a target no row narrows alone: for a stubborn one (narrow in the
-        round before too), what the protection LP moves (up to WITNESS_LPS per round); else, or
+        rounds before too), what the protection LP moves (up to WITNESS_LPS per round); else, or
         when it finds nothing, the cheapest cell of each row that binds at the reader's optimum,
         or the nearest published figure its unknown neighbours lead to."""
         if stubborn and self.witness_lps < WITNESS_LPS:

@@ -51,6 +51,10 @@ from transforms.disclosure.unhide import give_back
 from transforms.indicators.registry import KINDS
 
 MAX_ROUNDS = 100
+# Rounds in a row a target must be narrow (for the same reader) before it gets the protection LP
+# (transforms.disclosure.witness); most narrow targets are protected by the next round's cheaper
+# choice. At tier M, 2 hid a third more rows in the outside reader's stage than the rounds alone.
+STUBBORN_ROUNDS = 3
 GROUP_KEY = ("indicator_id", "period", "dimension")
 
 
@@ -154,7 +158,7 @@ def protect_release(
     stage, final_passed = (0 if insiders else 1), False
     cache = {} if cache is None else cache  # blocks no round touched are not solved again
     settled: dict[str, set[tuple[str, ...]]] = {}  # per reader, targets protected (see _settle)
-    narrow_before: set[tuple[str, tuple]] = set()  # (reader, cell key) narrow in the round before
+    narrow_before: dict[tuple[str, tuple], int] = {}  # (reader, cell key) -> rounds narrow in a row
     for round_number in range(1, max_rounds + 1):
         begun = time.perf_counter()
         readers, lp_only = stages[stage]
@@ -230,12 +234,13 @@ def _give_back(
 
 
 def _stubborn(
-    narrow: list[Narrow], keys: list[tuple], before: set[tuple[str, tuple]]
-) -> tuple[set[tuple[str, int]], set[tuple[str, tuple]]]:
-    """The (reader, target) narrow in the round before too (by cell key: positions are per
-    table), and this round's narrow targets for the next."""
-    now = {(reader, keys[cell]) for reader, cell, _ in narrow}
-    return {(reader, cell) for reader, cell, _ in narrow if (reader, keys[cell]) in before}, now
+    narrow: list[Narrow], keys: list[tuple], before: dict[tuple[str, tuple], int]
+) -> tuple[set[tuple[str, int]], dict[tuple[str, tuple], int]]:
+    """The (reader, target) narrow in the last STUBBORN_ROUNDS rounds, this one included (by cell
+    key: positions are per table), and for the next round how many rounds in a row each narrow
+    target has been narrow."""
+    now = {(reader, keys[cell]): before.get((reader, keys[cell]), 0) + 1 for reader, cell, _ in narrow}
+    return {(reader, cell) for reader, cell, _ in narrow if now[(reader, keys[cell])] >= STUBBORN_ROUNDS}, now
 
 
 def _settle(settled: dict[str, set[tuple[str, ...]]], result: AuditResult) -> None:

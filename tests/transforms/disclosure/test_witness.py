@@ -45,7 +45,7 @@ def test_no_witness_when_the_cell_may_not_be_hidden_or_the_bounds_leave_no_room(
 def test_a_stubborn_target_gets_the_cell_the_lp_finds_and_is_then_protected():
     """providers_by_status with awo|duldung (2), awo|gestattung (10) and caritas|duldung (8)
     hidden: a chain that does not close. Every equation of awo|duldung has a second unknown, so no
-    equation alone narrows it; together they pin it. Narrow in two rounds in a row, it gets the
+    equation alone narrows it; together they pin it. Narrow three rounds in a row, it gets the
     protection LP: moving it up by 5 takes 5 from awo|gestattung and caritas|duldung and gives 5 to
     caritas|gestattung (9, cost 9 per unit) — cheaper than through diakonie (7 and 11)."""
     from transforms.disclosure.audit import build_system
