@@ -65,3 +65,22 @@ def test_a_stubborn_target_gets_the_cell_the_lp_finds_and_is_then_protected():
     assert {row[2] + "|" + row[4] for row in rows} == {"caritas|gestattung"}
     hidden = hide_rows(cells, pl.DataFrame(sorted(rows), schema=list(ROW_KEY), orient="row"))
     assert audit_release(hidden, k=K, exact=True).passed  # the 2 x 2 cycle: every cell moves by 5
+
+
+def test_a_target_is_stubborn_from_its_third_round_in_a_row_for_the_same_reader():
+    from transforms.disclosure.protect import STUBBORN_ROUNDS, _stubborn
+
+    assert STUBBORN_ROUNDS == 3
+    keys = [("a",), ("b",), ("c",)]
+    before: dict = {}
+    found = []
+    # a is narrow every round; b in rounds 1, 2 and 4; c for the insider only from round 2
+    for narrow in (
+        [("outside", 0, ()), ("outside", 1, ())],
+        [("outside", 0, ()), ("outside", 1, ()), ("awo", 2, ())],
+        [("outside", 0, ()), ("awo", 2, ())],
+        [("outside", 0, ()), ("outside", 1, ()), ("awo", 2, ())],
+    ):
+        stubborn, before = _stubborn(narrow, keys, before)
+        found.append(stubborn)
+    assert found == [set(), set(), {("outside", 0)}, {("outside", 0), ("awo", 2)}]
