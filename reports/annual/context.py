@@ -22,7 +22,7 @@ from reports.kit.cells import plain
 from reports.kit.publication import Publication
 from reports.kit.tables import Column, Definition, Table
 from reports.kit.targets import load_targets, target_lights
-from reports.kit.text import HIGHEST_SHOWN, LONGEST_SHOWN, method_note
+from reports.kit.text import HIGHEST_SHOWN, LONGEST_SHOWN, MOST_SHOWN, method_note
 from reports.suppression import Cell, display, indicator_kind
 
 
@@ -212,7 +212,7 @@ def _reach(
         chart_id="grafik-aufenthaltsstatus",
         title=f"Neue Fälle nach Aufenthaltsstatus bei Aufnahme, {span}",
         describe=lambda pts: (
-            "Balkendiagramm: neue Fälle je Aufenthaltsstatus bei Aufnahme. Unter den ausgewiesenen am häufigsten: "
+            f"Balkendiagramm: neue Fälle je Aufenthaltsstatus bei Aufnahme. {MOST_SHOWN}: "
             f"{max(pts, key=lambda p: p[1])[0]} mit {fmt.integer(max(p[1] for p in pts))} "
             "Fällen."
         ),

@@ -20,6 +20,7 @@ def join_labels(items: Sequence[str]) -> str:
 # which the disclosure audit does not model; said of the shown values, it repeats printed figures.
 HIGHEST_SHOWN = "Höchster ausgewiesener Anteil"
 LONGEST_SHOWN = "Unter den ausgewiesenen Zielstellen am längsten"
+MOST_SHOWN = "Unter den ausgewiesenen am häufigsten"
 
 
 def among_shown(series: Mapping[str, Cell]) -> str:

@@ -44,12 +44,14 @@ class MonthlyData:
             cell = display(row, indicator_kind(row["indicator_id"]), k)
             series.setdefault(row["indicator_id"], {})[row["period"]] = cell
         loaded = [d["loaded_local"] for d in deliveries.values() if d["loaded_local"]]
-        revisions = None
-        if QUERIES.run(con, "indicator_revisions_exists")[0]["n"]:
+        relations = {row["relation"] for row in QUERIES.run(con, "optional_relations")}
+        revisions, released = None, {}
+        if "marts.indicator_revisions" in relations:
             revisions = QUERIES.run(con, "indicator_revisions_city")
-        released = {}
-        if QUERIES.run(con, "release_values_exist")[0]["n"] == 2:
-            released = {(r["indicator_id"], r["period"]): r["shown"] for r in QUERIES.run(con, "released_city_figures")}
+            if {"publication.releases", "publication.release_values"} <= relations:
+                released = {
+                    (r["indicator_id"], r["period"]): r["shown"] for r in QUERIES.run(con, "released_city_figures")
+                }
         return cls(
             k=k,
             providers=providers,

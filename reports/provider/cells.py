@@ -9,8 +9,6 @@ figure and its own is the disclosure audit's insider reader (transforms.disclosu
 
 from __future__ import annotations
 
-from typing import Any
-
 from reports.kit import formatting as fmt
 from reports.kit.cells import hidden_cell, signed
 from reports.provider.model import PROVIDER_ID_RE
@@ -25,14 +23,6 @@ def check_provider_id(provider_id: str) -> str:
 
 def unit(kind: Kind) -> str:
     return "Tage" if kind is Kind.DAYS else ""
-
-
-def _number(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return 0.0
-    return 0.0 if number != number else number  # NaN -> 0
 
 
 def change(current: Cell, previous: Cell, kind: Kind, k: int) -> Cell:

@@ -27,6 +27,11 @@ STEPS = 4  # rows walked out from the target through cells that can move
 MOVED = 1e-7  # a published cell moved by more than this is hidden
 
 
+def _rows_of(columns: sp.csc_matrix, cells: np.ndarray) -> np.ndarray:
+    """The rows any of `cells` is part of, sorted."""
+    return np.unique(np.concatenate([columns.indices[columns.indptr[c] : columns.indptr[c + 1]] for c in cells]))
+
+
 def neighbourhood(rows: sp.csr_matrix, columns: sp.csc_matrix, target: int, movable: np.ndarray) -> np.ndarray:
     """The movable cells reached from `target` through at most STEPS rows (at most MAX_CELLS, the
     nearest first, in cell order within a step)."""
@@ -34,9 +39,7 @@ def neighbourhood(rows: sp.csr_matrix, columns: sp.csc_matrix, target: int, mova
     reached[target] = True
     frontier = np.array([target])
     for _ in range(STEPS):
-        row_ids = np.unique(
-            np.concatenate([columns.indices[columns.indptr[c] : columns.indptr[c + 1]] for c in frontier])
-        )
+        row_ids = _rows_of(columns, frontier)
         if not row_ids.size:
             break
         found = np.unique(np.concatenate([rows.indices[rows.indptr[r] : rows.indptr[r + 1]] for r in row_ids]))
@@ -70,7 +73,7 @@ def protection_lp(
     floor of 1); every other cell stays at its true value."""
     movable = unknown | eligible
     near = neighbourhood(rows, columns, target, movable)
-    row_ids = np.unique(np.concatenate([columns.indices[columns.indptr[c] : columns.indptr[c + 1]] for c in near]))
+    row_ids = _rows_of(columns, near)
     if not row_ids.size:
         return None
     touched = rows[row_ids]
