@@ -68,6 +68,27 @@ def print_failed_audit(console: Console, check) -> bool:
     return enforced
 
 
+def print_protection_budget(console: Console, result) -> None:
+    """When the protection step spent its seconds before the release passed: say so, and which
+    setting gives it more. The failed audit is then the budget's doing, not the data's."""
+    from babel.numbers import format_decimal
+
+    from pipelines.defs.disclosure import INDICATOR_PUBLICATION
+
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        spent = metadata.get("out_of_time")
+        if event.asset_key != INDICATOR_PUBLICATION or spent is None or not spent.value:
+            continue
+        budget = format_decimal(metadata["budget_seconds"].value, format="#,##0.###", locale="de_DE")
+        console.print(
+            f"[yellow]Ursache:[/yellow] Der Schutzschritt hat seine Zeit ({budget} s, KIM_PROTECTION_SECONDS) "
+            "aufgebraucht, bevor jede verdeckte Zahl geschützt war. Mehr Zeit geben (eine Großstadt braucht "
+            "auf 2 Kernen etwa 20 Minuten, docs/performance.md) und `kim run` erneut starten; schon gelöste "
+            "Teile werden wiederverwendet."
+        )
+
+
 def report_outcome(console: Console, run, expected_rejections: frozenset[str]) -> bool:
     """Print what the run did (deliveries, rejections, holds, failures, checks); whether it was
     clean. docs/operations.md: exit code 1 when a delivery was rejected (other than the demo's
@@ -99,6 +120,7 @@ def report_outcome(console: Console, run, expected_rejections: frozenset[str]) -
             continue
         if check.check_name == "release_is_protected":
             audit_failed = print_failed_audit(console, check)
+            print_protection_budget(console, result)
             continue
         if check.severity != dg.AssetCheckSeverity.ERROR:
             console.print(

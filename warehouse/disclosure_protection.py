@@ -254,4 +254,5 @@ def protect_warehouse(
             break
     _store(con, plan, pl.concat([published, alias_publication(grouped, published)]), grouped.select(yearly.columns))
     save_block_cache(con, cache)
+    protection.out_of_time = not protection.passed and time.perf_counter() - started >= budget
     return protection

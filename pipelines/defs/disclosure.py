@@ -10,7 +10,7 @@ KIM_DISCLOSURE_AUDIT=warn the check warns instead; `kim audit` runs the same aud
 
 import dagster as dg
 
-from kim.settings import disclosure_audit_enforced
+from kim.settings import disclosure_audit_enforced, protection_budget_seconds
 from pipelines.defs.marts import marts_key
 from pipelines.defs.resources import WAREHOUSE_POOL, WAREHOUSE_RETRY_POLICY, KimSettingsResource, WarehouseResource
 from warehouse.db import fetch_scalar
@@ -71,6 +71,9 @@ def indicator_publication(context: dg.AssetExecutionContext, warehouse: Warehous
             "rows_hidden_by_protection": protection.added.height,
             "passed": protection.passed,
             "seconds": round(protection.seconds, 1),
+            # kim run names the setting when a failed audit comes from the budget, not the data
+            "out_of_time": protection.out_of_time,
+            "budget_seconds": protection_budget_seconds(),
         }
     )
 

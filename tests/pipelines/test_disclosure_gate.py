@@ -8,7 +8,9 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 import pytest
+from rich.console import Console
 
+from kim.run_output import print_protection_budget
 from kim.settings import Settings, disclosure_audit_enforced
 from pipelines.definitions import defs as load_definitions
 from pipelines.runner import run_pipeline
@@ -88,6 +90,18 @@ def test_an_enforced_failing_audit_publishes_nothing(tmp_path, config, monkeypat
     assert ("dq", "disclosure_audit") in materialised and ("marts", "indicator_values") in materialised
     assert not list(settings.reports_dir.glob("monatsbericht_*.html"))
     assert not list(settings.reports_dir.glob("jahresbericht_*.html"))
+    # kim run tells the steward why: the protection's budget, and the setting that gives it more
+    console = Console(record=True, width=400)
+    print_protection_budget(console, result)
+    said = console.export_text()
+    assert "Schutzschritt hat seine Zeit (0,001 s, KIM_PROTECTION_SECONDS) aufgebraucht" in said
+
+
+def test_a_protection_within_its_budget_blames_no_budget(enforced_run):
+    result, _ = enforced_run
+    console = Console(record=True, width=400)
+    print_protection_budget(console, result)
+    assert console.export_text() == ""
 
 
 @pytest.mark.parametrize(

@@ -70,6 +70,9 @@ class Protection:
     rounds: list[dict[str, float]] = field(default_factory=list)
     seconds: float = 0.0
     withdrawn: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=[*GROUP_KEY, "round"]))
+    # set by the caller that owns the budget (warehouse.disclosure_protection): the seconds ran
+    # out before the release passed, so a failed audit is the budget's doing, not the data's
+    out_of_time: bool = False
 
     @property
     def passed(self) -> bool:
