@@ -80,7 +80,7 @@ AUDIT_MODES = ("enforce", "warn")
 
 
 # Sized for a large city (tier M, docs/performance.md): its protection passed after 1,158 s and its
-# gate audit after 520 s on 2 cores; the demo needs about 90 s and 35 s.
+# gate audit after 520 s on 2 cores; the demo needs about 135 s and 40 s.
 DEFAULT_PROTECTION_SECONDS = 1800.0
 DEFAULT_AUDIT_SECONDS = 1200.0
 

@@ -142,6 +142,7 @@ def protect_release(
     on_round: Callable[[dict[str, float]], Any] | None = None,
     exact_stage: bool = True,
     give_back_batches: int = 0,
+    give_back_rows: pl.Expr | None = None,
     cache: BlockCache | None = None,
     history: History | None = None,
 ) -> Protection:
@@ -149,14 +150,13 @@ def protect_release(
     reader and every insider, or the budget (rounds, seconds) is spent: the outside reader with LP
     bounds, then every insider too, then (`exact_stage`) integer verdicts. The returned audit is
     the last round's, passed only when the last stage passed. Then up to `give_back_batches`
-    batches publish again rows hidden without need (LP stage only). `cache`: blocks solved
-    before (an earlier protection of a similar release), shared and extended. `history`: earlier
-    releases (their cells cannot change: more of this release is hidden where they narrow a target)."""
+    batches publish again rows hidden without need (LP stage only) that `give_back_rows` selects
+    (None: all). `cache`: blocks solved before (an earlier protection of a similar release), shared
+    and extended. `history`: earlier releases (their cells cannot change: more of this is hidden)."""
     started, insiders, cells, deadline = time.perf_counter(), tuple(insiders), validate_cells(cells), _deadline(max_seconds)  # fmt: skip
     start, history = cells, (None if history is None else validate_history(history))  # fmt: skip
-    added: list[pl.DataFrame] = []
-    withdrawn: list[pl.DataFrame] = []
-    rounds: list[dict[str, float]] = []
+    # per round: the rows hidden, the breakdowns withdrawn, its figures
+    added, withdrawn, rounds = list[pl.DataFrame](), list[pl.DataFrame](), list[dict[str, float]]()
     stages = [((), True), (insiders, True)] + ([(insiders, False)] if exact_stage else [])
     stage, final_passed = (0 if insiders else 1), False
     cache = {} if cache is None else cache  # blocks no round touched are not solved again
@@ -200,8 +200,8 @@ def protect_release(
     result.passed = final_passed  # a verdict on the cells returned, at the last stage
     kept = _stacked(added, [*ROW_KEY, "round"])
     seconds = max_seconds - (time.perf_counter() - started)
-    if final_passed and give_back_batches > 0 and seconds > 0 and not exact_stage and kept.height and not history:
-        cells, kept, result = _give_back(start, cells, kept, public, k, insiders, (give_back_batches, seconds), cache, workers, rounds, result)  # fmt: skip
+    if final_passed and give_back_batches > 0 and seconds > 0 and not exact_stage and kept.height:
+        cells, kept, result = _give_back(start, cells, kept, public, k, insiders, (give_back_batches, seconds, give_back_rows), cache, workers, rounds, result, (history, settled))  # fmt: skip
     return Protection(
         cells,
         kept,
@@ -219,16 +219,20 @@ def _give_back(
     public: pl.DataFrame | None,
     k: int,
     insiders: tuple[str, ...],
-    limits: tuple[int, float],
+    limits: tuple[int, float, pl.Expr | None],
     cache: BlockCache,
     workers: int | None,
     rounds: list[dict[str, float]],
     result: AuditResult,
+    known: tuple[History | None, dict[str, set[tuple[str, ...]]]],
 ) -> tuple[pl.DataFrame, pl.DataFrame, AuditResult]:
-    """transforms.disclosure.unhide on the rows the rounds hid; the rows still hidden and the audit."""
+    """transforms.disclosure.unhide on the rows the rounds hid (those `limits[2]` selects); the
+    rows still hidden and the audit. `known`: the earlier releases and, per reader, the targets the
+    rounds proved."""
     begun = time.perf_counter()
-    candidates = {tuple(row) for row in kept.select(ROW_KEY).iter_rows()}
-    cells, given, after, batches = give_back(start, cells, candidates, public, k, insiders, batches=limits[0], seconds=limits[1], cache=cache, cost=hiding_cost, workers=workers)  # fmt: skip
+    offered = kept if limits[2] is None else kept.filter(limits[2])
+    candidates = {tuple(row) for row in offered.select(ROW_KEY).iter_rows()}
+    cells, given, after, batches = give_back(start, cells, candidates, public, k, insiders, batches=limits[0], seconds=limits[1], cache=cache, cost=hiding_cost, workers=workers, history=known[0], settled=known[1])  # fmt: skip
     result = after if after is not None else result
     given_rows = pl.DataFrame(sorted(given), schema=dict.fromkeys(ROW_KEY, pl.String), orient="row")
     kept = kept.join(given_rows, on=list(ROW_KEY), how="anti")

@@ -14,13 +14,14 @@ in the block of exactly one candidate, which is hidden again; the other candidat
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import polars as pl
 
 from transforms.disclosure.audit import AuditResult, audit_release, build_system, count_cells, known_cells
 from transforms.disclosure.cells import CELL_KEY, HIDDEN, ROW_KEY, CellTable
+from transforms.disclosure.history import History
 from transforms.disclosure.solve import BlockCache, reader_view
 
 RowKey = tuple[str, ...]
@@ -28,11 +29,11 @@ Cost = Callable[[CellTable], np.ndarray]  # per cell, the information lost by hi
 
 
 def _batch(
-    cells: pl.DataFrame, public: pl.DataFrame | None, candidates: set[RowKey], cost: Cost
+    cells: pl.DataFrame, public: pl.DataFrame | None, candidates: set[RowKey], cost: Cost, history: History | None
 ) -> tuple[dict[RowKey, int], dict[tuple[str, ...], int]]:
     """One candidate row per block of the outside reader, the costliest (most informative) first;
     and every unknown cell's block."""
-    release = build_system(cells, public)
+    release = build_system(cells, public, history=history)
     table = release.table
     view = reader_view(table, release.system, known_cells(table, None))
     block_of: dict[tuple[str, ...], int] = {
@@ -50,6 +51,18 @@ def _batch(
             taken.add(block)
             batch[table.keys[cell][:5]] = block
     return batch, block_of
+
+
+def _outside_blocks(
+    settled: Mapping[str, set[tuple[str, ...]]] | None, block_of: dict[tuple[str, ...], int], blocks: set[int]
+) -> dict[str, set[tuple[str, ...]]] | None:
+    """The settled targets whose block holds no candidate: publishing a candidate changes only its
+    own block, so they stay proven (a target in no block of the outside reader is solved again)."""
+    if settled is None:
+        return None
+    return {
+        reader: {t for t in targets if block_of.get(t, -1) not in blocks | {-1}} for reader, targets in settled.items()
+    }
 
 
 def publish_rows(start: pl.DataFrame, cells: pl.DataFrame, rows: Iterable[RowKey]) -> pl.DataFrame:
@@ -83,27 +96,50 @@ def give_back(
     cache: BlockCache,
     cost: Cost,
     workers: int | None = None,
+    history: History | None = None,
+    settled: Mapping[str, set[tuple[str, ...]]] | None = None,
 ) -> tuple[pl.DataFrame, set[RowKey], AuditResult | None, int]:
     """Publish again, in at most `batches` batches (a count, not a time: the same release gives the
     same result) and within `seconds` (the rest of the budget), every candidate row (hidden by the
     protection) whose block still passes the audit without it. Returns the cells, the rows given
-    back, the audit of the returned cells (None: nothing was tried) and the number of batches."""
+    back, the audit of the returned cells (None: nothing was tried, or the last batch was not kept
+    whole; the returned cells then pass by the blocks' independence, see the module, and the
+    caller's last verdict stands) and the number of batches.
+    `history`: the earlier releases the reader also holds (in the blocks and every audit).
+    `settled`: per reader, the targets the protection proved for `cells`; a trial solves again only
+    those in a candidate's block (the other blocks are the same problems), and the result then
+    lists only what it solved."""
     deadline = time.perf_counter() + seconds
+    wall_deadline = time.time() + seconds  # a trial cut off by it keeps nothing (unsolved = narrow)
     remaining, given, result, done = set(candidates), set[RowKey](), None, 0
     while remaining and done < batches and time.perf_counter() < deadline:
-        batch, block_of = _batch(cells, public, remaining, cost)
+        batch, block_of = _batch(cells, public, remaining, cost, history)
         if not batch:
             break
         trial = publish_rows(start, cells, batch)
-        result = audit_release(trial, public, k, insiders, exact=False, lp_only=True, workers=workers, cache=cache)
+        outside = _outside_blocks(settled, block_of, set(batch.values()))
+        result = audit_release(
+            trial,
+            public,
+            k,
+            insiders,
+            exact=False,
+            lp_only=True,
+            workers=workers,
+            cache=cache,
+            history=history,
+            settled=outside,
+            deadline=wall_deadline,
+        )
         narrowed = {block_of.get(tuple(key), -1) for key in result.unprotected.select(CELL_KEY).iter_rows()}
-        kept = {row for row, block in batch.items() if block not in narrowed}
+        # a reader the deadline left unread has no rows to point at a block: keep nothing
+        kept = set() if result.counts.get("unread") else {row for row, block in batch.items() if block not in narrowed}
         cells = publish_rows(start, cells, kept) if kept != set(batch) else trial
         given |= kept
         remaining -= set(batch)
         done += 1
         if kept != set(batch):
-            result = None  # the audit above was of the trial, not of the cells returned
-    if done and result is None:
-        result = audit_release(cells, public, k, insiders, exact=False, lp_only=True, workers=workers, cache=cache)
+            # the audit above was of the trial, not of the cells returned; those pass without
+            # another audit: the kept rows' blocks passed in the trial, the others are as before
+            result = None
     return cells, given, result, done

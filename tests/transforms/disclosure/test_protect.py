@@ -690,7 +690,8 @@ def _reasons(hidden: set[str]) -> Release:
 def test_give_back_publishes_a_cell_hidden_without_need_and_keeps_the_needed_one():
     """a is small; b and c were hidden beside it. With b alone a keeps [1, 12], so c (the most
     informative, tried first) is published again; b is needed (without it a is exactly 3) and
-    stays hidden. The audit of what is returned passes."""
+    stays hidden. What is returned passes an audit of its own; give_back runs none for it (its
+    last batch was not kept whole: the kept row's block passed in that batch's trial)."""
     from transforms.disclosure.choose import hiding_cost
     from transforms.disclosure.unhide import give_back
 
@@ -700,10 +701,27 @@ def test_give_back_publishes_a_cell_hidden_without_need_and_keeps_the_needed_one
     candidates = {(*row, "b"), (*row, "c")}
     cells, given, result, batches = give_back(start, protected, candidates, None, 5, (), batches=10, seconds=600.0, cache={}, cost=hiding_cost)  # fmt: skip
     assert given == {(*row, "c")}
-    assert batches == 2 and result is not None and result.passed
+    assert batches == 2 and result is None
+    assert audit_release(cells, None, 5, (), exact=False, lp_only=True).passed
     status = dict(cells.filter(pl.col("dimension") == "closing_reason").select("dimension_value", "status").iter_rows())
     assert status == {"a": "hidden", "b": "hidden", "c": "published", "d": "published"}
     assert cells.filter(pl.col("dimension_value") == "c")["value"].to_list() == start.filter(pl.col("dimension_value") == "c")["value"].to_list()  # fmt: skip
+
+
+def test_a_give_back_trial_cut_off_by_the_budget_gives_nothing_back(monkeypatch):
+    """A trial audit past its deadline reads no reader, so nothing points at a candidate's block:
+    it must keep nothing (as if every candidate narrowed a target), never everything."""
+    from transforms.disclosure import unhide
+    from transforms.disclosure.choose import hiding_cost
+
+    real = time.time
+    first = iter([0.0])  # the budget is computed from 0.0, every later reading is far past it
+    monkeypatch.setattr(unhide.time, "time", lambda: next(first, real() + 1e6))
+    start, protected = _reasons({"a"}).frame(), _reasons({"a", "b", "c"}).frame()
+    row = ("cases_closed", "2025-03", "all", "closing_reason")
+    cells, given, _, batches = unhide.give_back(start, protected, {(*row, "b"), (*row, "c")}, None, 5, (), batches=10, seconds=600.0, cache={}, cost=hiding_cost)  # fmt: skip
+    assert batches == 2 and given == set()  # both were tried, one batch each (one block)
+    assert cells.select("status").equals(protected.select("status"))
 
 
 def test_protect_release_gives_back_only_what_the_audit_allows():
@@ -729,6 +747,15 @@ def test_protect_release_gives_back_only_what_the_audit_allows():
     hidden = lambda p: set(p.cells.filter(pl.col("status") == "hidden").select(CELL_KEY).iter_rows())  # noqa: E731
     assert hidden(back) <= hidden(plain)
     assert back.added.height <= plain.added.height
+    # the trials re-solved only the candidates' blocks: what is returned passes a whole audit
+    assert audit_release(back.cells, k=5, insiders=("caritas", "diakonie"), exact=False, lp_only=True).passed
+    # only the rows `give_back_rows` selects are offered: here the city's, which are all needed,
+    # so diakonie's reason c, which the unrestricted give-back publishes again, stays hidden
+    rows = lambda p: set(p.added.select(ROW_KEY).iter_rows())  # noqa: E731
+    diakonie_c = ("cases_closed", "2025-01", "diakonie", "closing_reason", "c")
+    assert rows(plain) - rows(back) == {diakonie_c}
+    city = protect_release(cells, k=5, insiders=("caritas", "diakonie"), exact_stage=False, give_back_batches=5, give_back_rows=pl.col("provider_id") == "all")  # fmt: skip
+    assert city.passed and rows(city) == rows(plain)
 
 
 def test_an_audit_out_of_time_reads_no_reader_and_fails():
