@@ -70,6 +70,11 @@ def is_month(period: str) -> bool:
     return len(period) == 7
 
 
+def month_rows() -> pl.Expr:
+    """`is_month` on a frame's `period` column (YYYY-MM; a year is YYYY)."""
+    return pl.col("period").str.len_chars() == 7
+
+
 def shift_month(period: str, months: int) -> str:
     year, month = divmod(int(period[:4]) * 12 + int(period[5:]) - 1 + months, 12)
     return f"{year:04d}-{month + 1:02d}"

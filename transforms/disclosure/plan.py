@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.disclosure.cells import month_rows
 from transforms.disclosure.grouping import GROUPED_SUFFIX
 from transforms.indicators.registry import KINDS
 from transforms.suppression import BASE_KINDS, COUNT_KINDS, CROSSED_DIMENSIONS, primary_suppression
@@ -114,7 +115,7 @@ def mostly_hidden(publication: pl.DataFrame) -> set[tuple[str, str, str]]:
     """The monthly tables (TABLE_KEY) of which the protection hid more than PROTECTED_MAX_HIDDEN
     of the printed rows, from marts.indicator_publication's rows (ROW_KEY, status). The city's
     totals stay monthly whatever they cost (the monthly report is built on them)."""
-    printed = publication.filter(pl.col("period").str.len_chars() == 7, pl.col("status") != "unpublished")
+    printed = publication.filter(month_rows(), pl.col("status") != "unpublished")
     shares = (
         printed.with_columns(level=_level())
         .filter(~((pl.col("level") == "city") & (pl.col("dimension") == "all")))

@@ -226,13 +226,13 @@ def _give_back(
     result: AuditResult,
     known: tuple[History | None, dict[str, set[tuple[str, ...]]]],
 ) -> tuple[pl.DataFrame, pl.DataFrame, AuditResult]:
-    """transforms.disclosure.unhide on the rows the rounds hid (those `limits[2]` selects); the
-    rows still hidden and the audit. `known`: the earlier releases and, per reader, the targets the
+    """transforms.disclosure.unhide on the rows the rounds hid (those `limits`' expression selects);
+    the rows still hidden and the audit. `known`: the earlier releases and, per reader, the targets the
     rounds proved."""
-    begun = time.perf_counter()
-    offered = kept if limits[2] is None else kept.filter(limits[2])
+    begun, (most, seconds, only), (history, settled) = time.perf_counter(), limits, known
+    offered = kept if only is None else kept.filter(only)
     candidates = {tuple(row) for row in offered.select(ROW_KEY).iter_rows()}
-    cells, given, after, batches = give_back(start, cells, candidates, public, k, insiders, batches=limits[0], seconds=limits[1], cache=cache, cost=hiding_cost, workers=workers, history=known[0], settled=known[1])  # fmt: skip
+    cells, given, after, batches = give_back(start, cells, candidates, public, k, insiders, batches=most, seconds=seconds, cache=cache, cost=hiding_cost, workers=workers, history=history, settled=settled)  # fmt: skip
     result = after if after is not None else result
     given_rows = pl.DataFrame(sorted(given), schema=dict.fromkeys(ROW_KEY, pl.String), orient="row")
     kept = kept.join(given_rows, on=list(ROW_KEY), how="anti")

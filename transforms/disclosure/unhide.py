@@ -60,9 +60,8 @@ def _outside_blocks(
     own block, so they stay proven (a target in no block of the outside reader is solved again)."""
     if settled is None:
         return None
-    return {
-        reader: {t for t in targets if block_of.get(t, -1) not in blocks | {-1}} for reader, targets in settled.items()
-    }
+    changed = blocks | {-1}
+    return {reader: {t for t in targets if block_of.get(t, -1) not in changed} for reader, targets in settled.items()}
 
 
 def publish_rows(start: pl.DataFrame, cells: pl.DataFrame, rows: Iterable[RowKey]) -> pl.DataFrame:
