@@ -22,7 +22,7 @@ demo: $(STAMP)
 ## test: lint (ruff, mypy, the import contract), the Dagster definitions check, then the whole
 ## test suite (unit, end-to-end, browser)
 test: $(STAMP) lint check-defs
-	$(BIN)/python -m pytest -n 2 --dist loadscope -q
+	$(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder -q
 
 ## lint: ruff (lint + format), the type checker and the import contract of docs/architecture.md
 lint: $(STAMP)

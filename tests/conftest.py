@@ -36,6 +36,15 @@ TEST_KEY = "test-key"  # for loading directly (warehouse.load), where no strengt
 POLARS_TYPES = {"id": pl.String, "code": pl.String, "text": pl.String, "date": pl.Date, "int": pl.Int32}
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Modules with end-to-end pipeline runs (marker e2e) first, each kept whole and in place
+    otherwise. `make test` hands whole modules to two workers (--dist loadscope
+    --no-loadscope-reorder, which keeps this order): a module of several minutes handed out
+    last would leave the other worker idle at the end."""
+    slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow)
+
+
 @pytest.fixture(scope="session")
 def config() -> ProgrammeConfig:
     return load_config()

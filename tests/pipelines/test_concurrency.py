@@ -105,6 +105,7 @@ def test_the_lock_is_reentrant_in_one_process_and_times_out_for_another(tmp_path
     assert lock_path(warehouse).read_text() == ""
 
 
+@pytest.mark.e2e
 def test_kim_run_gives_up_after_the_timeout_with_a_clear_error(tmp_path, config):
     env = environment(tmp_path, config)
     env["KIM_LOCK_TIMEOUT"] = "2"
@@ -129,6 +130,7 @@ def test_kim_run_gives_up_after_the_timeout_with_a_clear_error(tmp_path, config)
     assert not (tmp_path / "w.duckdb").exists()
 
 
+@pytest.mark.e2e
 def test_kim_run_and_kim_report_refuse_clearly_while_an_analyst_has_the_file_open(tmp_path, config):
     """A DuckDB session outside the run lock (an analyst's notebook): `kim report` stops at once,
     `kim run` after its connection attempts (about 25 s); both say who to ask, exit 75, no traceback."""
@@ -164,6 +166,7 @@ def test_kim_run_and_kim_report_refuse_clearly_while_an_analyst_has_the_file_ope
 # --- two `kim run` at once ----------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_two_kim_runs_at_once_the_second_waits_for_the_first(tmp_path, config):
     env = environment(tmp_path, config)
     generate(config, tmp_path / "landing", months=2, seed=8, total_cases=120, end_period=END)
@@ -213,6 +216,7 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
+@pytest.mark.e2e
 def test_a_load_run_and_a_marts_run_launched_together_run_one_after_the_other(tmp_path, config):
     """`dagster job launch` puts both runs in the queue at once; the daemon starts them."""
     env = environment(tmp_path, config)

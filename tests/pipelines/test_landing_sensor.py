@@ -161,6 +161,7 @@ def test_a_rejected_delivery_fails_its_run_with_the_reason(settings):
         assert observation.asset_observation.metadata["state"].value == "rejected"
 
 
+@pytest.mark.e2e
 def test_a_full_run_records_every_delivery_under_its_partition(settings):
     with dg.instance_for_test() as instance:
         run = run_pipeline(load_definitions(), settings, instance)
@@ -174,6 +175,7 @@ def test_a_full_run_records_every_delivery_under_its_partition(settings):
         assert "change no indicator month" in skipped(result)
 
 
+@pytest.mark.e2e
 def test_after_loads_one_update_runs_for_the_months_they_change(settings, monkeypatch):
     """update_after_deliveries waits for queued loads, then requests kim_full_run with the months
     the loads planned; executing that request (as the daemon would) rebuilds staging, runs the

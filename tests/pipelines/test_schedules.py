@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import pytest
 
 from pipelines.defs.jobs import (
     PARTITION_RANGE_END,
@@ -35,6 +36,7 @@ def test_the_annual_run_follows_the_january_monthly_run():
     assert isinstance(annual_report_schedule(context), dg.RunRequest)
 
 
+@pytest.mark.e2e
 def test_the_scheduled_jobs_run_on_a_loaded_warehouse(tmp_path, monkeypatch, config):
     """Load a small landing folder, then execute kim_full_run with the monthly schedule's tags and
     the annual job, as the daemon would."""

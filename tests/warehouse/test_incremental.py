@@ -189,6 +189,7 @@ def test_a_partial_range_leaves_the_rest_planned(built, config):
     assert settled == [(True,), (False,)]
 
 
+@pytest.mark.e2e
 def test_the_pipeline_recomputes_only_new_months_and_matches_a_full_rebuild(definitions, config, tmp_path):
     """Through Dagster: `run_pipeline` materialises the indicator partitions the plan names."""
     from pipelines.runner import run_pipeline
