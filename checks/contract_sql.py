@@ -58,9 +58,10 @@ def _condition(rule: ContractRule) -> tuple[str, list[Any]]:
     if condition.operator in ("null", "not_null"):
         return f"{column} IS {'NOT ' if condition.operator == 'not_null' else ''}NULL", []
     marks = ", ".join("?" for _ in condition.values)
-    negated = "NOT " if condition.operator == "not_in" else ""
-    # a null status is neither in nor outside a list (GX's pandas row conditions drop it too)
-    return f"({column} IS NOT NULL AND {column} {negated}IN ({marks}))", list(condition.values)
+    # as GX's pandas row conditions read it: a null value is not in the list, so "not in" selects it
+    if condition.operator == "not_in":
+        return f"({column} IS NULL OR {column} NOT IN ({marks}))", list(condition.values)
+    return f"({column} IS NOT NULL AND {column} IN ({marks}))", list(condition.values)
 
 
 def _broken(rule: ContractRule, group: str | None) -> tuple[str, list[Any], str]:

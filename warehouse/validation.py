@@ -5,9 +5,8 @@ Every outcome is kept in dq.check_results."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
-from functools import cache
 
 import duckdb
 import polars as pl
@@ -24,7 +23,9 @@ from checks.sql_checks import (
     ROW_COUNTS_SQL,
 )
 from kim.contract import PRIMARY_KEYS, TABLES
+from warehouse.check_outcome import CheckOutcome
 from warehouse.db import exists, fetch_polars, fetch_scalar
+from warehouse.validation_gx import column_of, validate_deliveries, validate_rows
 
 SAMPLE_KEYS = 5
 ROW_DROP_WARNING = 0.20  # a delivery with 20 % fewer rows than the one before
@@ -35,7 +36,15 @@ CURRENT_DELIVERIES_SQL = (
     "SELECT delivery_id, provider_id, exported_at FROM staging.current_deliveries ORDER BY provider_id"
 )
 # Rows of one delivery in a staging table (the table name comes from exchange_format.TABLES).
-DELIVERY_ROWS_SQL = "SELECT * EXCLUDE (delivery_id, provider_id, source_row) FROM staging.{table} WHERE delivery_id = ?"
+DELIVERY_ROWS_SQL = (
+    "SELECT * EXCLUDE (delivery_id, provider_id, source_row) FROM staging.{table} WHERE delivery_id = ? "
+    "ORDER BY source_row"
+)
+# The rows of several deliveries for one GX suite run, each delivery's in the order of DELIVERY_ROWS_SQL.
+DELIVERIES_ROWS_SQL = """
+SELECT * EXCLUDE (provider_id, source_row) FROM staging.{table}
+WHERE delivery_id IN (SELECT unnest(?)) ORDER BY delivery_id, source_row
+"""
 DATA_VERSION_SQL = """
 SELECT sha256(? || ':' || coalesce(sum(hash(t)), 0)::VARCHAR) FROM staging.{table} t WHERE t.delivery_id = ?
 """
@@ -46,7 +55,7 @@ FROM staging.{table} t WHERE t.delivery_id IN (SELECT unnest(?)) GROUP BY t.deli
 """
 # From this many deliveries of a table to validate at once (a first load, tier L), the contract's
 # rules run as one SQL batch per rule (checks.contract_sql, equal to the GX suite rule by rule)
-# instead of one GX suite per delivery (~1 s each).
+# instead of one GX suite run over all of them (its pandas frame would hold every row).
 GX_MAX_DELIVERIES = 25
 RESULT_IS_RECORDED = "SELECT 1 FROM dq.check_results WHERE data_version = ? AND suite_name = ? LIMIT 1"
 RECORDED_OUTCOMES = """
@@ -81,49 +90,6 @@ SELECT now(), {", ".join(RESULT_SCHEMA)} FROM new_results
 """
 
 
-@dataclass(frozen=True)
-class CheckOutcome:
-    delivery_id: str
-    provider_id: str
-    table: str
-    suite_name: str
-    expectation: str
-    column: str | None
-    description: str
-    severity: str  # "error" blocks the marts; "warning" is reported only
-    success: bool
-    observed_value: str | None = None
-    unexpected_count: int | None = None
-    element_count: int | None = None
-    sample_keys: list[str] = field(default_factory=list)
-    duration_ms: float = 0.0
-    data_version: str | None = None  # the state of the delivery's rows it was made on (validate_staging)
-
-
-@cache
-def _batch_definition():
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas("staging")
-    return source.add_dataframe_asset("delivery_rows").add_batch_definition_whole_dataframe("one_delivery")
-
-
-def _column_of(kwargs) -> str | None:
-    """The column(s) an outcome names, from a rule's or a GX configuration's arguments."""
-    if "column" in kwargs:
-        return kwargs["column"]
-    columns = kwargs.get("column_list") or [kwargs.get("column_A"), kwargs.get("column_B")]
-    return ",".join(c for c in columns if c) or None
-
-
-def _sample_keys(result: dict, key: str) -> list[str]:
-    rows = result.get("unexpected_index_list") or []
-    return [str(row[key]) for row in rows[:SAMPLE_KEYS] if isinstance(row, dict) and key in row]
-
-
 def validate_delivery_sql(
     con: duckdb.DuckDBPyConnection, table: str, delivery_id: str, provider_id: str, export_date: date
 ) -> list[CheckOutcome]:
@@ -140,7 +106,7 @@ def _recorded_for_version(
     rows = con.execute(RECORDED_OUTCOMES, [version, suite_name]).fetchall()
     if not rows:
         return None
-    rules = sorted((rule.kind, _column_of(rule.kwargs)) for rule in contract_rules(table, export_date))
+    rules = sorted((rule.kind, column_of(rule.kwargs)) for rule in contract_rules(table, export_date))
     if sorted((row[2], row[3]) for row in rows) != rules:
         return None
     return [
@@ -162,57 +128,6 @@ def _recorded_for_version(
         )
         for row in rows
     ]
-
-
-def validate_rows(
-    rows, table: str, delivery_id: str, provider_id: str, export_date: date, rules: list[ContractRule] | None = None
-) -> list[CheckOutcome]:
-    """The GX contract suite (or some of its rules) on a pandas frame of one delivery's rows."""
-    import great_expectations as gx
-
-    key = PRIMARY_KEYS[table][0]
-    rules = contract_rules(table, export_date) if rules is None else rules
-    for rule in rules:
-        # the German text travels with the expectation, so results map back to it whatever their order
-        rule.expectation.meta = {"description_de": rule.description_de}
-    suite = gx.ExpectationSuite(name=f"contract_{table}", expectations=[rule.expectation for rule in rules])
-    started = time.perf_counter()
-    result = (
-        _batch_definition()
-        .get_batch(batch_parameters={"dataframe": rows})
-        .validate(
-            suite,
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": [key],
-                "partial_unexpected_count": SAMPLE_KEYS,
-            },
-        )
-    )
-    per_rule_ms = (time.perf_counter() - started) * 1000 / max(len(rules), 1)
-    outcomes = []
-    for expectation_result in result.results:
-        details = expectation_result.result or {}
-        observed = details.get("observed_value")
-        outcomes.append(
-            CheckOutcome(
-                delivery_id=delivery_id,
-                provider_id=provider_id,
-                table=table,
-                suite_name=suite.name,
-                expectation=expectation_result.expectation_config.type,
-                column=_column_of(expectation_result.expectation_config.kwargs),
-                description=(expectation_result.expectation_config.meta or {}).get("description_de", ""),
-                severity="error",
-                success=bool(expectation_result.success),
-                observed_value=None if observed is None else str(observed),
-                unexpected_count=details.get("unexpected_count"),
-                element_count=details.get("element_count", len(rows)),
-                sample_keys=_sample_keys(details, key),
-                duration_ms=per_rule_ms,
-            )
-        )
-    return outcomes
 
 
 def validate_rows_sql(
@@ -256,15 +171,11 @@ def _sql_rule_outcomes(
             elements, unexpected, samples = found.get(delivery_id if group else None, (0, 0, []))
             typed = query.type_check is not None
             outcomes.append(
-                CheckOutcome(
-                    delivery_id=delivery_id,
-                    provider_id=provider_id,
-                    table=table,
-                    suite_name=f"contract_{table}",
-                    expectation=rule.kind,
-                    column=_column_of(rule.kwargs),
-                    description=rule.description_de,
-                    severity="error",
+                CheckOutcome.of_rule(
+                    rule,
+                    table,
+                    delivery_id,
+                    provider_id,
                     success=(observed in (query.type_check or ())) if typed else unexpected == 0,
                     observed_value=observed,
                     unexpected_count=None if typed else unexpected,
@@ -404,9 +315,10 @@ def validate_staging(con: duckdb.DuckDBPyConnection, table: str, engine: str = "
     """Errors for `table`: the contract suite per current delivery (with rows) and references.
 
     A delivery whose rows were checked in exactly this state reuses its recorded outcomes (one
-    grouped scan finds every delivery's state). The others: `engine` "gx" one GX suite each,
-    "batch" one SQL query per rule over all of them, "auto" GX up to GX_MAX_DELIVERIES of them,
-    else the batch (a first load at tier L), "sql" the rules in DuckDB per delivery without the
+    grouped scan finds every delivery's state). The others: `engine` "gx" one GX suite each (the
+    reference), "gx_batch" one GX suite run over all of them (warehouse.validation_gx), "batch" one
+    SQL query per rule over all of them, "auto" the GX batch up to GX_MAX_DELIVERIES of them, else
+    the SQL batch (a first load at tier L), "sql" the rules in DuckDB per delivery without the
     recorded results (`kim check`, an in-memory warehouse)."""
     delivering = set(fetch_polars(con, f"SELECT DISTINCT delivery_id FROM staging.{table}")["delivery_id"].to_list())
     current = [delivery for delivery in current_deliveries(con) if delivery[0] in delivering]
@@ -424,10 +336,13 @@ def validate_staging(con: duckdb.DuckDBPyConnection, table: str, engine: str = "
             outcomes += recorded
     if engine == "batch" or (engine == "auto" and len(pending) > GX_MAX_DELIVERIES):
         outcomes += _validate_batch(con, table, pending)
-    else:
+    elif engine == "gx":
         for delivery_id, provider_id, export_date in pending:
             rows = con.execute(DELIVERY_ROWS_SQL.format(table=table), [delivery_id]).df()
             outcomes += validate_rows(rows, table, delivery_id, provider_id, export_date)
+    elif pending:
+        rows = con.execute(DELIVERIES_ROWS_SQL.format(table=table), [[d for d, _, _ in pending]]).df()
+        outcomes += validate_deliveries(rows, table, pending)
     outcomes = [replace(o, data_version=versions[o.delivery_id]) for o in outcomes]
     return outcomes + reference_outcomes(con, table)
 

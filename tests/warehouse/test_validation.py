@@ -206,12 +206,12 @@ def test_unchanged_deliveries_reuse_their_recorded_outcomes_and_changed_ones_are
     first = validation.validate_staging(staged, "assignments")
     validation.record_outcomes(staged, first)
     suite_runs = []
-    real_validate_rows = validation.validate_rows
+    real_validate_deliveries = validation.validate_deliveries
     monkeypatch.setattr(
         validation,
-        "validate_rows",
-        lambda rows, table, delivery_id, *args, **kwargs: (
-            suite_runs.append(delivery_id) or real_validate_rows(rows, table, delivery_id, *args, **kwargs)
+        "validate_deliveries",
+        lambda rows, table, deliveries, *args: (
+            suite_runs.extend(d for d, _, _ in deliveries) or real_validate_deliveries(rows, table, deliveries, *args)
         ),
     )
     again = validation.validate_staging(staged, "assignments")
@@ -271,19 +271,39 @@ def _comparable(outcomes) -> list[tuple]:
     )
 
 
-def test_the_sql_batch_over_all_deliveries_gives_the_gx_suites_outcomes(staged):
-    """Issue 17 (validation at L): from GX_MAX_DELIVERIES deliveries on, the contract runs as one SQL
-    query per rule over every delivery at once. Per delivery and rule it gives what the GX suites
-    give, on clean rows and after breaking rules in two deliveries."""
+BATCHES = ("batch", "gx_batch")
+
+
+def _samples(outcomes, engine: str) -> list[tuple]:
+    """Each outcome's sample keys: as GX lists them for the GX batch; for SQL as a set without the
+    missing key that GX lists as 'nan' (it identifies nothing) and in no particular order."""
+
+    def keys(outcome) -> list[str]:
+        return outcome.sample_keys if engine != "batch" else sorted(k for k in outcome.sample_keys if k != "nan")
+
+    return sorted((o.delivery_id, o.expectation, o.column or "", o.description, keys(o)) for o in outcomes)
+
+
+def test_the_batches_over_all_deliveries_give_the_gx_suites_outcomes(staged):
+    """Issue 17: the contract runs over every pending delivery of a table at once, as one SQL query
+    per rule (from GX_MAX_DELIVERIES deliveries on, tier L) or as one GX suite run (below). Per
+    delivery and rule both give what one GX suite per delivery gives (sample keys included), on
+    clean rows and after breaking rules in three deliveries: a value outside the code list, a key
+    repeated within a delivery and one repeated across two deliveries (no duplicate: each
+    delivery's keys are its own), a reason where the status forbids one, a date after the export
+    (the rule's bound is the delivery's own export date), a missing status, two missing keys."""
     # outcomes recorded by other tests would be reused instead of computed: set them aside
     staged.execute("CREATE TEMP TABLE needs_saved AS SELECT * FROM staging.needs")
     staged.execute("CREATE TEMP TABLE results_saved AS SELECT * FROM dq.check_results")
     staged.execute("DELETE FROM dq.check_results")
     try:
         for table in TABLES:
-            assert _comparable(validate_staging(staged, table, engine="batch")) == _comparable(
-                validate_staging(staged, table, engine="gx")
-            ), table
+            reference = validate_staging(staged, table, engine="gx")
+            for engine in BATCHES:
+                assert _comparable(validate_staging(staged, table, engine=engine)) == _comparable(reference), (
+                    table,
+                    engine,
+                )
         staged.execute(
             "UPDATE staging.needs SET category = 'gibt_es_nicht' WHERE provider_id = 'caritas' AND source_row IN (2, 3)"
         )
@@ -291,11 +311,31 @@ def test_the_sql_batch_over_all_deliveries_gives_the_gx_suites_outcomes(staged):
             "UPDATE staging.needs SET need_id = (SELECT min(need_id) FROM staging.needs WHERE provider_id = 'awo') "
             "WHERE provider_id = 'awo' AND source_row = 4"
         )
-        batch, gx = validate_staging(staged, "needs", engine="batch"), validate_staging(staged, "needs", engine="gx")
-        assert _comparable(batch) == _comparable(gx)
-        failed = {(o.provider_id, o.expectation, o.unexpected_count) for o in batch if not o.success}
+        staged.execute(
+            "UPDATE staging.needs SET need_id = (SELECT min(need_id) FROM staging.needs WHERE provider_id = 'awo') "
+            "WHERE provider_id = 'drk' AND source_row = 2"
+        )
+        staged.execute(
+            "UPDATE staging.needs SET unmet_reason = 'kein_angebot', identified_on = DATE '2027-01-01' "
+            "WHERE provider_id = 'diakonie' AND source_row = 3 AND status <> 'nicht_gedeckt'"
+        )
+        # a missing status: the rules that depend on it (required iff) apply to that row neither way
+        staged.execute("UPDATE staging.needs SET status = NULL WHERE provider_id = 'stadt' AND source_row = 2")
+        # two rows without a key: not-null fails, uniqueness ignores them (as GX does on the delivery alone)
+        staged.execute("UPDATE staging.needs SET need_id = NULL WHERE provider_id = 'stadt' AND source_row IN (3, 4)")
+        gx = validate_staging(staged, "needs", engine="gx")
+        for engine in BATCHES:
+            batch = validate_staging(staged, "needs", engine=engine)
+            assert _comparable(batch) == _comparable(gx), engine
+            assert _samples(batch, engine) == _samples(gx, engine), engine
+        failed = {(o.provider_id, o.expectation, o.unexpected_count) for o in gx if not o.success}
         assert ("caritas", "expect_column_values_to_be_in_set", 2) in failed
         assert ("awo", "expect_column_values_to_be_unique", 2) in failed
+        assert ("diakonie", "expect_column_values_to_be_null", 1) in failed
+        assert ("diakonie", "expect_column_values_to_be_between", 1) in failed
+        assert not [o for o in gx if o.provider_id == "drk" and not o.success]
+        assert ("stadt", "expect_column_values_to_not_be_null", 2) in failed
+        assert not [o for o in gx if o.provider_id == "stadt" and "unique" in o.expectation and not o.success]
     finally:
         staged.execute("DELETE FROM staging.needs")
         staged.execute("INSERT INTO staging.needs SELECT * FROM needs_saved")
