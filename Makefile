@@ -20,9 +20,11 @@ demo: $(STAMP)
 	$(BIN)/kim demo
 
 ## test: lint (ruff, mypy, the import contract), the Dagster definitions check, then the whole
-## test suite (unit, end-to-end, browser)
+## test suite (unit, end-to-end, browser). Three workers on two cores: the end-to-end tests spend
+## much of their time waiting (for `kim run` processes, locks, retries, the Dagster daemon), and
+## a third worker fills it (on 2 cores 541.6 s against 665.0 s with two; docs/architecture.md).
 test: $(STAMP) lint check-defs
-	$(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder -q
+	$(BIN)/python -m pytest -n 3 --dist loadscope --no-loadscope-reorder -q
 
 ## lint: ruff (lint + format), the type checker and the import contract of docs/architecture.md
 lint: $(STAMP)
