@@ -57,6 +57,13 @@ FROM staging.{table} t WHERE t.delivery_id IN (SELECT unnest(?)) GROUP BY t.deli
 # rules run as one SQL batch per rule (checks.contract_sql, equal to the GX suite rule by rule)
 # instead of one GX suite run over all of them (its pandas frame would hold every row).
 GX_MAX_DELIVERIES = 25
+# Rows of one GX suite run over several deliveries (a delivery is never split): bounds the pandas
+# frame, which GX copies for rules with a row condition (a large city's first load: 13 providers'
+# contacts at once).
+GX_BATCH_ROWS = 250_000
+ROWS_PER_DELIVERY_SQL = (
+    "SELECT delivery_id, count(*) FROM staging.{table} WHERE delivery_id IN (SELECT unnest(?)) GROUP BY ALL"
+)
 RESULT_IS_RECORDED = "SELECT 1 FROM dq.check_results WHERE data_version = ? AND suite_name = ? LIMIT 1"
 RECORDED_OUTCOMES = """
 SELECT delivery_id, provider_id, expectation, column_name, description, severity, success, observed_value,
@@ -340,11 +347,31 @@ def validate_staging(con: duckdb.DuckDBPyConnection, table: str, engine: str = "
         for delivery_id, provider_id, export_date in pending:
             rows = con.execute(DELIVERY_ROWS_SQL.format(table=table), [delivery_id]).df()
             outcomes += validate_rows(rows, table, delivery_id, provider_id, export_date)
-    elif pending:
-        rows = con.execute(DELIVERIES_ROWS_SQL.format(table=table), [[d for d, _, _ in pending]]).df()
-        outcomes += validate_deliveries(rows, table, pending)
+    else:
+        for batch in _gx_batches(con, table, pending):
+            rows = con.execute(DELIVERIES_ROWS_SQL.format(table=table), [[d for d, _, _ in batch]]).df()
+            outcomes += validate_deliveries(rows, table, batch)
     outcomes = [replace(o, data_version=versions[o.delivery_id]) for o in outcomes]
     return outcomes + reference_outcomes(con, table)
+
+
+def _gx_batches(
+    con: duckdb.DuckDBPyConnection, table: str, pending: list[tuple[str, str, date]]
+) -> list[list[tuple[str, str, date]]]:
+    """The pending deliveries in batches of at most GX_BATCH_ROWS rows (or one delivery)."""
+    if not pending:
+        return []
+    sizes = dict(con.execute(ROWS_PER_DELIVERY_SQL.format(table=table), [[d for d, _, _ in pending]]).fetchall())
+    batches: list[list[tuple[str, str, date]]] = [[]]
+    rows = 0
+    for delivery in pending:
+        size = sizes.get(delivery[0], 0)
+        if batches[-1] and rows + size > GX_BATCH_ROWS:
+            batches.append([])
+            rows = 0
+        batches[-1].append(delivery)
+        rows += size
+    return batches
 
 
 def record_outcomes(con: duckdb.DuckDBPyConnection, outcomes: list[CheckOutcome]) -> None:

@@ -342,3 +342,32 @@ def test_the_batches_over_all_deliveries_give_the_gx_suites_outcomes(staged):
         staged.execute("INSERT INTO dq.check_results SELECT * FROM results_saved")
         staged.execute("DROP TABLE needs_saved")
         staged.execute("DROP TABLE results_saved")
+
+
+def test_the_gx_batch_stops_at_its_row_limit_and_gives_the_same_outcomes(staged, monkeypatch):
+    """GX_BATCH_ROWS bounds the frame of one GX suite run; a delivery is never split."""
+    import warehouse.validation as validation
+
+    staged.execute("CREATE TEMP TABLE results_saved AS SELECT * FROM dq.check_results")
+    staged.execute("DELETE FROM dq.check_results")
+    runs: list[tuple[int, int]] = []
+    real_validate_deliveries = validation.validate_deliveries
+    monkeypatch.setattr(
+        validation,
+        "validate_deliveries",
+        lambda rows, table, batch: runs.append((len(rows), len(batch))) or real_validate_deliveries(rows, table, batch),
+    )
+    try:
+        whole = validate_staging(staged, "needs", engine="gx_batch")
+        sizes = [n for (n,) in staged.execute("SELECT count(*) FROM staging.needs GROUP BY delivery_id").fetchall()]
+        assert runs == [(sum(sizes), len(sizes))] and len(sizes) == 5  # every provider but abh has needs
+        limit = 2 * max(sizes)  # two deliveries at most
+        runs.clear()
+        monkeypatch.setattr(validation, "GX_BATCH_ROWS", limit)
+        split = validate_staging(staged, "needs", engine="gx_batch")
+        assert sum(deliveries for _, deliveries in runs) == 5 and 1 < len(runs) < 5, runs
+        assert all(rows <= limit for rows, _ in runs)
+        assert _comparable(split) == _comparable(whole) and _samples(split, "gx_batch") == _samples(whole, "gx_batch")
+    finally:
+        staged.execute("INSERT INTO dq.check_results SELECT * FROM results_saved")
+        staged.execute("DROP TABLE results_saved")
