@@ -25,18 +25,6 @@ def workers_for(items: int, from_items: int, beside: int = 0) -> int:
     return 0 if items < from_items or cores < 2 else max(1, cores - beside)
 
 
-# Modules the workers' tasks need, imported once by the forkserver (kim.workers.preload_in_workers).
-_PRELOAD: set[str] = set()
-
-
-def preload_in_workers(*modules: str) -> None:
-    """Have `modules` imported in the forkserver, so that each worker, a fork of it, starts with
-    them in milliseconds instead of importing them (about a second: the disclosure audit starts a
-    pool in every round of the protection). Call it when the module defining the tasks is
-    imported: the list is read when the process's forkserver starts, at its first pool."""
-    _PRELOAD.update(modules)
-
-
 def _exit_with_the_run(run_alive: Connection) -> None:
     def watch() -> None:
         with contextlib.suppress(EOFError, OSError):
@@ -51,9 +39,6 @@ def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of `workers` fresh processes that exit with this one, shut down on leaving."""
     watched, alive = multiprocessing.Pipe(duplex=False)
     context = multiprocessing.get_context("forkserver")
-    # Importing is safe in the forkserver (it starts no HiGHS or DuckDB threads; Polars' pool
-    # starts at its first use); "__main__" is the default preload.
-    context.set_forkserver_preload(["__main__", *sorted(_PRELOAD)])
     pool = ProcessPoolExecutor(workers, context, initializer=_exit_with_the_run, initargs=(watched,))
     try:
         yield pool

@@ -21,7 +21,7 @@ from kim.config import ProgrammeConfig
 from kim.contract import column_names
 from kim.errors import DeliveryRejected, unreadable_workbook, workbook_library_errors
 from kim.settings import MissingPseudonymKey, arrival_from_file_times
-from kim.workers import preload_in_workers, worker_pool, workers_for
+from kim.workers import worker_pool, workers_for
 from transforms.delivery import (
     DEFAULT_MAX_BAD_ROW_SHARE,
     DecodedDelivery,
@@ -32,9 +32,6 @@ from transforms.delivery import (
 )
 from transforms.pseudonymise import Pseudonymiser, fingerprint_matches, is_legacy_fingerprint, key_fingerprint
 from warehouse.db import exists, fetch_scalar, transaction
-
-# its functions run in worker processes: imported once in their forkserver (kim.workers)
-preload_in_workers(__name__)
 
 DELIVERY_IS_KNOWN = "SELECT 1 FROM raw.deliveries WHERE content_key = ?"
 REGISTER_DELIVERY = """

@@ -20,11 +20,8 @@ from typing import Any
 
 import duckdb
 
-from kim.workers import preload_in_workers, worker_pool, workers_for
+from kim.workers import worker_pool, workers_for
 from reports.kit.chart_cache import active_cache_folder, chart_cache
-
-# its functions run in worker processes: imported once in their forkserver (kim.workers)
-preload_in_workers(__name__)
 
 # From this many reports of one kind on, they are rendered in worker processes (starting one, and
 # the snapshot, cost about two seconds).

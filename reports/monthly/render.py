@@ -36,7 +36,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from kim.workers import preload_in_workers
 from reports.kit import formatting as fmt
 from reports.kit.downloads import write_report
 from reports.kit.index import render_index
@@ -46,9 +45,6 @@ from reports.kit.sql import latest_period
 from reports.kit.templating import environment
 from reports.monthly.context import build_monthly_context
 from reports.monthly.data import QUERIES, MonthlyData
-
-# its functions run in worker processes: imported once in their forkserver (kim.workers)
-preload_in_workers(__name__)
 
 log = logging.getLogger(__name__)
 

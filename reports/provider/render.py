@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from kim.workers import preload_in_workers
 from reports.kit import formatting as fmt
 from reports.kit.downloads import write_report
 from reports.kit.parallel import render_chunks
@@ -15,9 +14,6 @@ from reports.kit.templating import environment
 from reports.provider.cells import check_provider_id
 from reports.provider.context import build_provider_context
 from reports.provider.model import PREFIX, QUERIES, TEMPLATE, TEMPLATES
-
-# its functions run in worker processes: imported once in their forkserver (kim.workers)
-preload_in_workers(__name__)
 
 
 def report_path(reports_dir: Path, provider_id: str, period: str) -> Path:

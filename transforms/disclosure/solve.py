@@ -19,7 +19,6 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from kim.workers import preload_in_workers
 from transforms.disclosure.block import (
     BINDING_LABELS,
     BUDGET_METHOD,
@@ -33,9 +32,6 @@ from transforms.disclosure.block import (
 from transforms.disclosure.cells import HIDDEN, CellTable, cell_name
 from transforms.disclosure.presolve import Reduced, presolve
 from transforms.disclosure.system import LinearSystem
-
-# its functions run in worker processes: imported once in their forkserver (kim.workers)
-preload_in_workers(__name__)
 
 __all__ = [
     "BlockCache",
