@@ -57,6 +57,7 @@ FROM staging.{table} t WHERE t.delivery_id IN (SELECT unnest(?)) GROUP BY t.deli
 # rules run as one SQL batch per rule (checks.contract_sql, equal to the GX suite rule by rule)
 # instead of one GX suite run over all of them (its pandas frame would hold every row).
 GX_MAX_DELIVERIES = 25
+ENGINES = ("auto", "gx", "gx_batch", "batch", "sql")  # validate_staging
 # Rows of one GX suite run over several deliveries (a delivery is never split): bounds the pandas
 # frame, which GX copies for rules with a row condition (a large city's first load: 13 providers'
 # contacts at once).
@@ -327,6 +328,8 @@ def validate_staging(con: duckdb.DuckDBPyConnection, table: str, engine: str = "
     SQL query per rule over all of them, "auto" the GX batch up to GX_MAX_DELIVERIES of them, else
     the SQL batch (a first load at tier L), "sql" the rules in DuckDB per delivery without the
     recorded results (`kim check`, an in-memory warehouse)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown validation engine {engine!r}: one of {', '.join(ENGINES)}")
     delivering = set(fetch_polars(con, f"SELECT DISTINCT delivery_id FROM staging.{table}")["delivery_id"].to_list())
     current = [delivery for delivery in current_deliveries(con) if delivery[0] in delivering]
     if engine == "sql":

@@ -130,7 +130,13 @@ def validate_rows(
 
 
 def _sample_keys(rows: list[dict], key: str) -> list[str]:
-    return [str(row[key]) for row in rows[:SAMPLE_KEYS] if key in row]
+    """The keys of the first flagged rows that have one: a missing key identifies no row (and GX
+    lists it as 'None' or 'nan' by the column's dtype, which differs between a delivery and a batch;
+    the SQL rules leave it out too)."""
+    import pandas as pd
+
+    keys = (row[key] for row in rows if key in row)
+    return [str(value) for value in keys if not pd.isna(value)][:SAMPLE_KEYS]
 
 
 def condition_mask(rows: pd.DataFrame, condition: Condition | None) -> pd.Series:
