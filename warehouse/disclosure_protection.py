@@ -32,6 +32,7 @@ import duckdb
 import polars as pl
 
 from kim.settings import protection_budget_seconds
+from transforms.disclosure.audit import shared_workers
 from transforms.disclosure.cells import ALL, ROW_KEY, month_rows
 from transforms.disclosure.grouping import ALIAS_COLUMNS, grouped_rows, grouped_tables, pooled_fine_rows
 from transforms.disclosure.history import History
@@ -232,33 +233,34 @@ def protect_warehouse(
     budget = protection_budget_seconds() if max_seconds is None else max_seconds
     started, cache = time.perf_counter(), load_block_cache(con)  # blocks solved before stay solved
     release_cached_pages(con)  # from here on the memory goes to the reader's system
-    for plan_pass in range(PLAN_PASSES):
-        if plan_pass and time.perf_counter() - started > budget:
-            break  # no time for another pass (at tier L the system alone takes a minute to build)
-        rows = without_pooled(planned_rows(fine[0], fine[1], plan, k), fine[2])
-        cells = start_cells(rows)
-        readers = insiders(con, cells)
-        probe = plan_pass == 0 and bool(readers)  # the outside reader alone: a third of the time
-        protection = protect_release(
-            cells,
-            public,
-            k,
-            () if probe else readers,
-            max_rounds=MAX_ROUNDS,
-            max_seconds=budget - (time.perf_counter() - started),
-            on_round=None if on_round is None else partial(_with_pass, on_round, plan_pass + 1),
-            exact_stage=False,  # the audit after this step gives the verdict (dq/disclosure_audit)
-            give_back_batches=0 if probe else GIVE_BACK_BATCHES,
-            give_back_rows=HEADLINE_ROWS,
-            cache=cache,
-            history=history,
-        )
-        published = publication(rows, protection.added, protection.withdrawn)
-        walls = mostly_hidden(published) if plan_pass < PLAN_PASSES - 1 else set()
-        if walls:
-            plan = demoted(plan, walls)
-        elif not probe:
-            break
+    with shared_workers():  # one pool of solver processes for every round and pass
+        for plan_pass in range(PLAN_PASSES):
+            if plan_pass and time.perf_counter() - started > budget:
+                break  # no time for another pass (at tier L the system alone takes a minute to build)
+            rows = without_pooled(planned_rows(fine[0], fine[1], plan, k), fine[2])
+            cells = start_cells(rows)
+            readers = insiders(con, cells)
+            probe = plan_pass == 0 and bool(readers)  # the outside reader alone: a third of the time
+            protection = protect_release(
+                cells,
+                public,
+                k,
+                () if probe else readers,
+                max_rounds=MAX_ROUNDS,
+                max_seconds=budget - (time.perf_counter() - started),
+                on_round=None if on_round is None else partial(_with_pass, on_round, plan_pass + 1),
+                exact_stage=False,  # the audit after this step gives the verdict (dq/disclosure_audit)
+                give_back_batches=0 if probe else GIVE_BACK_BATCHES,
+                give_back_rows=HEADLINE_ROWS,
+                cache=cache,
+                history=history,
+            )
+            published = publication(rows, protection.added, protection.withdrawn)
+            walls = mostly_hidden(published) if plan_pass < PLAN_PASSES - 1 else set()
+            if walls:
+                plan = demoted(plan, walls)
+            elif not probe:
+                break
     _store(con, plan, pl.concat([published, alias_publication(grouped, published)]), grouped.select(yearly.columns))
     save_block_cache(con, cache)
     protection.out_of_time = not protection.passed and time.perf_counter() - started >= budget
