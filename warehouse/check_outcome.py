@@ -9,6 +9,14 @@ if TYPE_CHECKING:
     from checks.contract import ContractRule
 
 
+def column_of(kwargs) -> str | None:
+    """The column(s) an outcome names, from a rule's or a GX configuration's arguments."""
+    if "column" in kwargs:
+        return kwargs["column"]
+    columns = kwargs.get("column_list") or [kwargs.get("column_A"), kwargs.get("column_B")]
+    return ",".join(c for c in columns if c) or None
+
+
 @dataclass(frozen=True)
 class CheckOutcome:
     delivery_id: str
@@ -32,8 +40,6 @@ class CheckOutcome:
         cls, rule: ContractRule, table: str, delivery_id: str, provider_id: str, **figures: Any
     ) -> CheckOutcome:
         """The outcome of a contract rule (suite `contract_<table>`, blocking) with its figures."""
-        from warehouse.validation_gx import column_of
-
         return cls(
             delivery_id=delivery_id,
             provider_id=provider_id,

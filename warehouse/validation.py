@@ -23,11 +23,10 @@ from checks.sql_checks import (
     ROW_COUNTS_SQL,
 )
 from kim.contract import PRIMARY_KEYS, TABLES
-from warehouse.check_outcome import CheckOutcome
+from warehouse.check_outcome import CheckOutcome, column_of
 from warehouse.db import exists, fetch_polars, fetch_scalar
-from warehouse.validation_gx import column_of, validate_deliveries, validate_rows
+from warehouse.validation_gx import validate_deliveries, validate_rows
 
-SAMPLE_KEYS = 5
 ROW_DROP_WARNING = 0.20  # a delivery with 20 % fewer rows than the one before
 SHARE_JUMP_WARNING = 0.15  # a code value's share moving by 15 percentage points
 SHARE_JUMP_MIN_ROWS = 30  # below this, shares jump by chance

@@ -12,20 +12,19 @@ export date (date bounds) counts only for the deliveries of that date.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from checks.contract import Condition, ContractRule, contract_rules
+from checks.contract_sql import SAMPLE_KEYS
 from kim.contract import PRIMARY_KEYS
 from warehouse.check_outcome import CheckOutcome
 
 if TYPE_CHECKING:  # pandas and GX load only where a suite runs (`kim check` needs neither)
     import pandas as pd
 
-SAMPLE_KEYS = 5
 # A column of the batch frame: the delivery, on rows whose key has a value (null where it has
 # none). The key's uniqueness rule becomes compound uniqueness over (DELIVERY_KEY, key): a row
 # without any key value is all-missing and ignored as GX ignores it alone, and equal keys of two
@@ -61,14 +60,6 @@ def _batch_definition():
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("staging")
     return source.add_dataframe_asset("delivery_rows").add_batch_definition_whole_dataframe("one_delivery")
-
-
-def column_of(kwargs) -> str | None:
-    """The column(s) an outcome names, from a rule's or a GX configuration's arguments."""
-    if "column" in kwargs:
-        return kwargs["column"]
-    columns = kwargs.get("column_list") or [kwargs.get("column_A"), kwargs.get("column_B")]
-    return ",".join(c for c in columns if c) or None
 
 
 def _run_suite(table: str, rows: pd.DataFrame, expectations: list, index_columns: list[str]) -> list[RuleResult]:
@@ -172,32 +163,26 @@ def _with_delivery_key(rows: pd.DataFrame, table: str) -> pd.DataFrame:
     return rows.assign(**{DELIVERY_KEY: rows["delivery_id"].where(has_key, None)})
 
 
-def validate_deliveries(
-    rows: pd.DataFrame,
-    table: str,
-    deliveries: list[tuple[str, str, date]],
-    rules_for: Callable[[str, date], list[ContractRule]] = contract_rules,
-) -> list[CheckOutcome]:
+def validate_deliveries(rows: pd.DataFrame, table: str, deliveries: list[tuple[str, str, date]]) -> list[CheckOutcome]:
     """The contract suite of `table` over the rows of many deliveries at once (`rows` with a
     `delivery_id` column, each delivery's rows in source order), one outcome per delivery and rule
     as `validate_rows` gives it on that delivery's rows alone."""
     key = PRIMARY_KEYS[table][0]
-    rules_of = {delivery_id: rules_for(table, export_date) for delivery_id, _, export_date in deliveries}
+    rules_of = {delivery_id: contract_rules(table, export_date) for delivery_id, _, export_date in deliveries}
     distinct = {_identity(rule): rule for rules in rules_of.values() for rule in rules}
     frame = _with_delivery_key(rows, table)
     started = time.perf_counter()
     expectations = [_batch_expectation(rule) for rule in distinct.values()]
     results = dict(zip(distinct, _run_suite(table, frame, expectations, [key, "delivery_id"]), strict=True))
     per_rule_ms = (time.perf_counter() - started) * 1000 / max(len(distinct) * len(deliveries), 1)
-    in_delivery = {delivery_id: frame["delivery_id"] == delivery_id for delivery_id in rules_of}
+    split = {identity: _per_delivery(frame, rule, results[identity], table) for identity, rule in distinct.items()}
     outcomes = []
     for delivery_id, provider_id, _ in deliveries:
         for rule in rules_of[delivery_id]:
             result = results[_identity(rule)]
-            flagged = [row for row in result.unexpected_rows if row.get("delivery_id") == delivery_id]
+            flagged_by, elements = split[_identity(rule)]
+            flagged = flagged_by.get(delivery_id, [])
             row_wise = result.details.get("unexpected_count") is not None
-            if row_wise and len(result.unexpected_rows) != result.details["unexpected_count"]:
-                raise RuntimeError(f"GX listed not every row it flagged for {rule.kind} on {table}: cannot split")
             outcomes.append(
                 CheckOutcome.of_rule(
                     rule,
@@ -207,12 +192,27 @@ def validate_deliveries(
                     success=not flagged if row_wise else result.success,
                     observed_value=result.observed_value,
                     unexpected_count=len(flagged) if row_wise else None,
-                    element_count=int((in_delivery[delivery_id] & condition_mask(frame, rule.condition)).sum()),
+                    element_count=elements.get(delivery_id, 0),
                     sample_keys=_sample_keys(flagged, key),
                     duration_ms=per_rule_ms,
                 )
             )
     return outcomes
+
+
+def _per_delivery(
+    frame: pd.DataFrame, rule: ContractRule, result: RuleResult, table: str
+) -> tuple[dict[str, list[dict]], dict[str, int]]:
+    """One rule's batch result by delivery: the rows it flagged (in frame order) and the rows it
+    applies to."""
+    flagged_by: dict[str, list[dict]] = {}
+    for row in result.unexpected_rows:
+        flagged_by.setdefault(str(row.get("delivery_id")), []).append(row)
+    expected = result.details.get("unexpected_count")
+    if expected is not None and sum(map(len, flagged_by.values())) != expected:
+        raise RuntimeError(f"GX listed not every row it flagged for {rule.kind} on {table}: cannot split")
+    applies = frame["delivery_id"][condition_mask(frame, rule.condition)]
+    return flagged_by, {str(d): int(n) for d, n in applies.value_counts().items()}
 
 
 def _identity(rule: ContractRule) -> str:
