@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from kim.cli_releases import demo_release, register_release_commands
 from kim.run_output import StageProgress, format_audit, report_outcome
-from kim.settings import PROJECT_ROOT, MissingPseudonymKey, Settings, WeakPseudonymKey
+from kim.settings import PROJECT_ROOT, MissingPseudonymKey, SettingError, Settings, WeakPseudonymKey
 from kim.sql_prompt import SQL_HELP, prompt_loop, run_query
 from kim.text import for_terminal
 
@@ -51,6 +51,7 @@ def _options(
 
 
 CONFIG_ERROR = "Die Konfiguration ist nicht verwendbar: {error}. Korrigieren Sie sie (KIM_CONFIG oder --config) und starten Sie erneut; es wurde nichts geladen."
+SETTING_ERROR = "Die Einstellung {name} ist nicht verwendbar: „{value}“; erwartet wird {rule}. Korrigieren Sie sie (Umgebungsvariable {name}) und starten Sie erneut; es wurde nichts geladen."
 NO_LANDING = "Der Landing-Ordner {path} existiert nicht: legen Sie ihn an oder setzen Sie KIM_LANDING_DIR (oder --landing-dir) auf den Ordner der Lieferungen; es wurde nichts geladen."
 
 
@@ -95,7 +96,13 @@ def _settings(**overrides: object) -> Settings:
     for name, value in overrides.items():
         if value is not None:
             os.environ[ENV_NAMES[name]] = str(Path(value).resolve() if isinstance(value, Path) else value)
-    return Settings.from_env()
+    try:
+        return Settings.from_env()
+    except SettingError as error:
+        if _DEBUG["on"]:
+            raise
+        console.print(SETTING_ERROR.format(name=error.variable, value=error.raw, rule=error.german), markup=False, soft_wrap=True)  # fmt: skip
+        raise typer.Exit(EXIT_SETUP) from None
 
 
 def _progress() -> Progress:

@@ -85,14 +85,31 @@ DEFAULT_PROTECTION_SECONDS = 1800.0
 DEFAULT_AUDIT_SECONDS = 1200.0
 
 
+class SettingError(ValueError):
+    """An environment setting that cannot be used: names the variable, its value and the rule
+    (`german`: the rule for the user, printed by the CLI)."""
+
+    def __init__(self, variable: str, raw: object, rule: str, german: str):
+        super().__init__(f"{variable} must be {rule}, not {raw!r}")
+        self.variable, self.raw, self.german = variable, raw, german
+
+
+def _number(variable: str, raw: str) -> float:
+    """`raw` as a finite number of seconds, else a SettingError."""
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds):
+        raise SettingError(variable, raw, "a number of seconds", "eine Zahl von Sekunden")
+    return seconds
+
+
 def _seconds_setting(variable: str, default: float) -> float:
     raw = os.environ.get(variable, "").strip()
-    try:
-        seconds = float(raw) if raw else default
-    except ValueError:
-        raise ValueError(f"{variable} must be a number of seconds, not {raw!r}") from None
+    seconds = _number(variable, raw) if raw else default
     if seconds <= 0:
-        raise ValueError(f"{variable} must be positive, not {raw!r}")
+        raise SettingError(variable, raw, "positive", "eine positive Zahl von Sekunden")
     return seconds
 
 
@@ -109,12 +126,43 @@ def audit_budget_seconds() -> float:
     return _seconds_setting("KIM_AUDIT_SECONDS", DEFAULT_AUDIT_SECONDS)
 
 
+# A run's stages besides the two disclosure stages (load, validation, indicators, reports): about
+# 5 minutes at tier M on 2 cores (docs/performance.md), with room to spare.
+RUN_WITHOUT_DISCLOSURE_SECONDS = 1800.0
+
+
+def lock_timeout_seconds() -> float:
+    """How long `kim run`, `kim report`, `kim publish` and `kim audit` wait for another process
+    writing the same warehouse (KIM_LOCK_TIMEOUT; 0: do not wait). Default: as long as one whole
+    run may take within its budgets (the protection's, the audit's and the other stages'), so that
+    a scheduled run waits for one that is still within its budgets instead of giving up."""
+    raw = os.environ.get("KIM_LOCK_TIMEOUT", "").strip()
+    if not raw:
+        return protection_budget_seconds() + audit_budget_seconds() + RUN_WITHOUT_DISCLOSURE_SECONDS
+    seconds = _number("KIM_LOCK_TIMEOUT", raw)
+    if seconds < 0:
+        raise SettingError("KIM_LOCK_TIMEOUT", raw, "0 or more", "0 oder mehr Sekunden")
+    return seconds
+
+
+def _suppression_k(raw: str) -> int:
+    """KIM_SUPPRESSION_K: a whole number, at least 2."""
+    try:
+        k = int(raw)
+    except ValueError:
+        k = 0
+    if k < 2:
+        raise SettingError("KIM_SUPPRESSION_K", raw, "a whole number, at least 2", "eine ganze Zahl ab 2")
+    return k
+
+
 def disclosure_audit_enforced() -> bool:
     """Whether a failed disclosure audit stops publication (KIM_DISCLOSURE_AUDIT=enforce|warn).
     Default: enforced, except in demo mode (synthetic data: nobody real to protect)."""
     mode = os.environ.get("KIM_DISCLOSURE_AUDIT", "").strip().lower()
     if mode and mode not in AUDIT_MODES:
-        raise ValueError(f"KIM_DISCLOSURE_AUDIT must be one of {', '.join(AUDIT_MODES)}, not {mode!r}")
+        choices = ", ".join(AUDIT_MODES)
+        raise SettingError("KIM_DISCLOSURE_AUDIT", mode, f"one of {choices}", f"einer der Werte {choices}")
     return mode == "enforce" if mode else not demo_mode()
 
 
@@ -134,7 +182,8 @@ class Settings:
     # `kim approve`; default: folders "releases" and "published" beside the reports folder.
     releases_dir: Path | None = None
     published_dir: Path | None = None
-    # How long `kim run` / `kim report` wait for another one writing the same warehouse (seconds).
+    # How long `kim run` / `kim report` wait for another one writing the same warehouse (seconds;
+    # from the environment: lock_timeout_seconds).
     lock_timeout: float = 1800.0
 
     @property
@@ -170,13 +219,13 @@ class Settings:
             "releases_dir": Path(env["KIM_RELEASES_DIR"]) if env.get("KIM_RELEASES_DIR", "").strip() else None,
             "published_dir": Path(env["KIM_PUBLISHED_DIR"]) if env.get("KIM_PUBLISHED_DIR", "").strip() else None,
             "pseudonym_key": env.get("KIM_PSEUDONYM_KEY") or (DEMO_PSEUDONYM_KEY if demo_mode() else None),
-            "suppression_k": int(env.get("KIM_SUPPRESSION_K", "5")),
-            "lock_timeout": float(env.get("KIM_LOCK_TIMEOUT", "1800")),
+            "suppression_k": _suppression_k(env.get("KIM_SUPPRESSION_K", "5").strip()),
+            "lock_timeout": lock_timeout_seconds(),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)  # type: ignore[arg-type]
-        if settings.suppression_k < 2:
-            raise ValueError("KIM_SUPPRESSION_K must be at least 2")
+        if settings.suppression_k < 2:  # an override (--suppression-k)
+            raise SettingError("KIM_SUPPRESSION_K", settings.suppression_k, "a whole number, at least 2", "eine ganze Zahl ab 2")  # fmt: skip
         if settings.lock_timeout < 0:
-            raise ValueError("KIM_LOCK_TIMEOUT must be a number of seconds, 0 or more")
+            raise SettingError("KIM_LOCK_TIMEOUT", settings.lock_timeout, "0 or more", "0 oder mehr Sekunden")
         return settings

@@ -43,3 +43,23 @@ def test_kim_sql_answers_read_only_queries(tmp_path, monkeypatch):
     assert formula.stdout.splitlines()[1] == "'=HYPERLINK(1),'-2+3,a=b,-2"
     prompt = runner.invoke(app, ["sql", "--csv"], input="SELECT 1 AS one\n;\n.quit\n")
     assert prompt.exit_code == 0 and "one" in prompt.stdout
+
+
+def test_a_setting_that_cannot_be_used_is_named_in_german_before_anything_is_loaded(tmp_path, monkeypatch):
+    """A misspelt environment setting gives one German line naming the variable, the value and
+    the rule, exit code 2, and no traceback; nothing is created."""
+    monkeypatch.setenv("KIM_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    cases = {
+        "KIM_LOCK_TIMEOUT": ("lange", "eine Zahl von Sekunden"),
+        "KIM_PROTECTION_SECONDS": ("-5", "eine positive Zahl von Sekunden"),
+        "KIM_SUPPRESSION_K": ("fünf", "eine ganze Zahl ab 2"),
+    }
+    for variable, (value, rule) in cases.items():
+        with monkeypatch.context() as scoped:
+            scoped.setenv(variable, value)
+            result = runner.invoke(app, ["check", str(tmp_path)])
+        said = " ".join(result.output.split())
+        assert result.exit_code == 2, said
+        assert f"Die Einstellung {variable} ist nicht verwendbar: „{value}“; erwartet wird {rule}." in said
+        assert "Traceback" not in said and not isinstance(result.exception, ValueError)
+    assert list(tmp_path.iterdir()) == []
