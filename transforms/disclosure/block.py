@@ -38,7 +38,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import highspy
 import numpy as np
@@ -268,6 +268,36 @@ class BlockModel:
         seen = self.seen_min[variable] if sign > 0 else self.seen_max[variable]
         return rounded, bool(seen == rounded), self._binding(solution)
 
+    def canonical_bindings(self, variables: list[int], stats: SolveStats) -> dict[int, tuple[str, ...]]:
+        """The binding constraints of both LP bounds of the narrow targets `variables`, solved in a
+        model of their own: from the basis of its first solve without an objective, then one
+        target after the other in ascending order, each from where the one before left. In a
+        degenerate LP which rows bind depends on the start, and the protection hides in those rows
+        (transforms.disclosure.choose); so the rows named must not depend on which solves came
+        before (the sweeps' random directions, the other targets, their order). Which targets are
+        narrow does not (their LP intervals are optimal values), so this sequence depends only on
+        the block. A target whose canonical solve does not end optimal keeps its own binding."""
+        highs = self._model(integer=False)
+        highs.run()
+        stats.lp_solves += 1
+        found: dict[int, tuple[str, ...]] = {}
+        if highs.getModelStatus() != _OPTIMAL:
+            return found
+        for variable in sorted(variables):
+            labels: list[str] = []
+            for sign in (1.0, -1.0):  # lower, then upper (as _lp_phase joins them)
+                highs.changeColCost(variable, sign)
+                highs.run()
+                stats.lp_solves += 1
+                optimal = highs.getModelStatus() == _OPTIMAL
+                highs.changeColCost(variable, 0.0)
+                if not optimal:
+                    break
+                labels.extend(self._binding(highs.getSolution()))
+            else:
+                found[variable] = tuple(dict.fromkeys(labels))[:BINDING_LABELS]
+        return found
+
     def open_targets(self, targets: np.ndarray, k: int) -> np.ndarray:
         """The targets whose seen range (rounded inwards, see `seen_range`) is narrower than k."""
         low, high = self.seen_min[targets], self.seen_max[targets]
@@ -457,6 +487,25 @@ def _milp_phase(model: BlockModel, target: _Open, options: SolveOptions, stats: 
     return Interval(lower, upper, method, target.binding)
 
 
+def _name_canonical_bindings(
+    model: BlockModel, results: dict[int, Interval], open_targets: list[_Open], k: int, stats: SolveStats
+) -> None:
+    """Every target whose LP interval is narrower than k names the rows that bind from the block's
+    canonical start (BlockModel.canonical_bindings), not from the path its own LPs came by."""
+    narrow = [
+        v for v, found in results.items() if found.method in ("lp", "lp_rounded") and found.upper - found.lower < k
+    ]
+    narrow += [t.variable for t in open_targets if t.upper - t.lower < k]
+    if not narrow:
+        return
+    canonical = model.canonical_bindings(narrow, stats)
+    for variable, binding in canonical.items():
+        if variable in results:
+            results[variable] = replace(results[variable], binding=binding)
+    for target in open_targets:
+        target.binding = canonical.get(target.variable, target.binding)
+
+
 def solve_block(problem: BlockProblem, options: SolveOptions) -> tuple[dict[int, Interval], SolveStats]:
     """The interval of every target column of one block: LP bounds for each; then, while it pays,
     one MILP for all open targets together (every point it finds is a possible truth: the bounds
@@ -476,6 +525,7 @@ def solve_block(problem: BlockProblem, options: SolveOptions) -> tuple[dict[int,
             results[variable] = found
         else:
             open_targets.append(found)
+    _name_canonical_bindings(model, results, open_targets, options.k, stats)
     if options.lp_only:
         results.update({t.variable: Interval(t.lower, t.upper, "lp_relaxed", t.binding) for t in open_targets})
         return results, stats
