@@ -25,7 +25,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from kim.settings import PROJECT_ROOT
+from kim.settings import (
+    DEFAULT_AUDIT_SECONDS,
+    DEFAULT_PROTECTION_SECONDS,
+    PROJECT_ROOT,
+    RUN_WITHOUT_DISCLOSURE_SECONDS,
+)
 from pipelines.defs.partitions import DELIVERY_PARTITIONS_NAME
 from pipelines.warehouse_lock import lock_path, warehouse_lock
 from synthetic import generate
@@ -189,7 +194,9 @@ def test_two_kim_runs_at_once_the_second_waits_for_the_first(tmp_path, config):
     waited = [o for o in outputs if "is writing" in o]
     assert len(waited) == 1, outputs  # exactly one of them found the other one writing
     first_pid = runs[1 - outputs.index(waited[0])].pid
-    assert f"another kim run (pid {first_pid}, since" in waited[0] and "waiting up to 1800 s" in waited[0]
+    # by default as long as a run may take within its budgets (kim.settings.lock_timeout_seconds)
+    wait = DEFAULT_PROTECTION_SECONDS + DEFAULT_AUDIT_SECONDS + RUN_WITHOUT_DISCLOSURE_SECONDS
+    assert f"another kim run (pid {first_pid}, since" in waited[0] and f"waiting up to {wait:.0f} s" in waited[0]
     assert all("Traceback" not in o and LOCK_ERROR not in o for o in outputs)
     # the first loaded everything; the second found it all loaded: no delivery twice, a sound file
     assert "Lieferungen: 12 angenommen" in " ".join(outputs) and "0 angenommen, 12 bereits geladen" in waited[0]
