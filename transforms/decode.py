@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Sequence
@@ -31,6 +32,10 @@ from kim.errors import DeliveryRejected, Problems, noted
 FIRST_DATA_LINE = 2
 # A field larger than this is no code, id or date: a sign of a broken or hostile export.
 MAX_FIELD_CHARS = 10_000
+# A workbook column without any value is read as text, as in a CSV. fastexcel warns about it in
+# English on stderr ("Could not determine dtype for column 6"), which `kim run` and `kim check`
+# would print to the user between their German lines.
+logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
 
 
 @dataclass

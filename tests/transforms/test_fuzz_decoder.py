@@ -386,3 +386,21 @@ def test_a_sheet_missing_from_the_archive_is_a_rejection_not_a_crash(originals, 
         decode_for_load(read_verified_manifest(folder, config))
     assert (caught.value.rule, caught.value.file_name) == ("xlsx_unreadable", "export.xlsx")
     assert "cannot be read" in caught.value.message
+
+
+def test_a_workbook_column_without_values_is_read_without_an_english_warning(tmp_path):
+    """A sheet column left empty by the export is text, as in a CSV; fastexcel's warning about it
+    ("Could not determine dtype…") reached the terminal of `kim run` and `kim check`."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "export.xlsx"
+    pl.DataFrame({"case_id": ["K1", "K2"], "closed_on": [None, None]}).write_excel(path, worksheet="cases")
+    script = (
+        "import sys; from pathlib import Path; from transforms.decode import read_xlsx_tables;"
+        "frame = read_xlsx_tables(Path(sys.argv[1]))['cases'];"
+        "print(frame.schema['closed_on'], frame['closed_on'].null_count())"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["String", "2"]
+    assert result.stderr == ""
