@@ -554,3 +554,19 @@ def solve_block(problem: BlockProblem, options: SolveOptions) -> tuple[dict[int,
             continue
         results[target.variable] = _milp_phase(model, target, options, stats)
     return results, stats
+
+
+def solve_problem(problem: BlockProblem, options: SolveOptions) -> tuple[dict[int, Interval], SolveStats]:
+    """One block's intervals; what the audit's worker processes run (this module imports only
+    NumPy, SciPy and HiGHS, so a fresh worker is ready in a fraction of a second)."""
+    if problem.matrix.shape[0] == 0:  # no rows: the bounds are the interval (integers: presolve)
+        stats = SolveStats()
+        found = {}
+        for j in problem.targets.tolist():
+            upper = float(problem.col_upper[j])
+            method = "trivial" if math.isinf(upper) else "presolve"
+            found[j] = Interval(float(problem.col_lower[j]), upper, method, problem.bound_reasons[j])
+        return found, stats
+    if options.out_of_time():  # not even started: every target's truth is all that is known
+        return {j: out_of_budget(problem.truth[j], problem.truth[j]) for j in problem.targets.tolist()}, SolveStats()
+    return solve_block(problem, options)

@@ -9,7 +9,6 @@ blocks are solved in a process pool when there are several large ones.
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 from collections import Counter
 from concurrent.futures import Executor, Future
@@ -26,8 +25,7 @@ from transforms.disclosure.block import (
     Interval,
     SolveOptions,
     SolveStats,
-    out_of_budget,
-    solve_block,
+    solve_problem,
 )
 from transforms.disclosure.cells import HIDDEN, CellTable, cell_name
 from transforms.disclosure.presolve import Reduced, presolve
@@ -222,7 +220,7 @@ def start_targets(
     keys = [fingerprint(problem, options) for _, _, problem in problems] if cache is not None else None
     known = [keys is not None and cache is not None and keys[i] in cache for i in range(len(problems))]
     outputs: list[Future | None] = [
-        pool.submit(_solve_one, problem, options)
+        pool.submit(solve_problem, problem, options)
         if pool is not None and problem.matrix.nnz >= POOLED_NONZEROS and not known[i]
         else None
         for i, (_, _, problem) in enumerate(problems)
@@ -242,7 +240,7 @@ def finish_targets(pending: Pending, stats: SolveStats) -> dict[int, Bound]:
             found, _ = pending.cache[key]
             stats.blocks_reused += 1
         else:
-            found, block_stats = output.result() if output is not None else _solve_one(problem, pending.options)
+            found, block_stats = output.result() if output is not None else solve_problem(problem, pending.options)
             stats.add(block_stats)
             finished = all(interval.method != BUDGET_METHOD for interval in found.values())
             if key is not None and pending.cache is not None and finished:  # never keep a cut-off block
@@ -307,20 +305,6 @@ def _problems(table: CellTable, view: ReaderView, columns: np.ndarray) -> list[t
         )
         problems.append((block, block_columns, problem))
     return problems
-
-
-def _solve_one(problem: BlockProblem, options: SolveOptions) -> tuple[dict[int, Interval], SolveStats]:
-    if problem.matrix.shape[0] == 0:  # no rows: the bounds are the interval (integers: presolve)
-        stats = SolveStats()
-        found = {}
-        for j in problem.targets.tolist():
-            upper = float(problem.col_upper[j])
-            method = "trivial" if math.isinf(upper) else "presolve"
-            found[j] = Interval(float(problem.col_lower[j]), upper, method, problem.bound_reasons[j])
-        return found, stats
-    if options.out_of_time():  # not even started: every target's truth is all that is known
-        return {j: out_of_budget(problem.truth[j], problem.truth[j]) for j in problem.targets.tolist()}, SolveStats()
-    return solve_block(problem, options)
 
 
 def prior_from(view: ReaderView, bounds: dict[int, Bound]) -> Prior:

@@ -38,3 +38,22 @@ def test_audits_in_a_shared_scope_start_one_pool_and_give_the_intervals_of_fresh
         for mine, theirs in zip(results, here, strict=True):
             assert mine.equals(theirs)
     assert here[0].height > 0 and not here[0]["protected"].all()  # the gap matrix is pinned: real work
+
+
+def test_a_solver_worker_imports_only_what_a_block_needs():
+    """A worker unpickles `solve_problem` and its block: that must not pull in Polars, the
+    indicator registry or the audit (about 1 s more for every fresh worker of every pool)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import pickle, sys; from transforms.disclosure.solve import solve_problem;"
+        "sys.stdout.buffer.write(pickle.dumps(solve_problem))"
+    )
+    pickled = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True).stdout
+    worker = (
+        "import pickle, sys; pickle.loads(sys.stdin.buffer.read());"
+        "print(sorted(m for m in ('polars', 'transforms.indicators', 'transforms.disclosure.audit') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", worker], input=pickled, capture_output=True, check=True).stdout
+    assert loaded.decode().strip() == "[]"
