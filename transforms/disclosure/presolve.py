@@ -63,8 +63,10 @@ class _State:
         self.matrix = sp.csc_matrix(matrix, dtype=np.float64)
         self.row_lower = np.asarray(row_lower, dtype=np.float64).copy()
         self.row_upper = np.asarray(row_upper, dtype=np.float64).copy()
-        self.labels = list(labels)
-        self.row_reasons: list[tuple[str, ...]] = [()] * len(self.labels)
+        # object arrays: dropping rows is one fancy index instead of a list comprehension
+        self.labels = np.array(labels, dtype=object)
+        self.row_reasons = np.empty(len(self.labels), dtype=object)
+        self.row_reasons.fill(())
         n = self.matrix.shape[1]
         self.truth = np.asarray(truth, dtype=np.float64)
         self.col_lower = np.maximum(np.asarray(col_lower, dtype=np.float64), 0.0)  # counts are >= 0
@@ -86,9 +88,8 @@ class _State:
     def keep_rows(self, keep: np.ndarray) -> None:
         self.matrix = self.matrix.tocsr()[keep].tocsc()
         self.row_lower, self.row_upper = self.row_lower[keep], self.row_upper[keep]
-        rows = np.flatnonzero(keep)
-        self.labels = [self.labels[i] for i in rows]
-        self.row_reasons = [self.row_reasons[i] for i in rows]
+        self.labels = self.labels[keep]
+        self.row_reasons = self.row_reasons[keep]
 
     def tighten(self, variable: int, low: float, high: float, reasons: tuple[str, ...]) -> None:
         """Integer bounds from a row with this one variable, never past the true value."""
@@ -136,29 +137,49 @@ class _State:
         shift = self.matrix @ offsets
         self.row_lower -= shift
         self.row_upper -= shift
-        sub = self.matrix[:, gone].tocsr()
-        for row in np.flatnonzero(np.diff(sub.indptr)):
-            for position in sub.indices[sub.indptr[row] : sub.indptr[row + 1]]:
-                self.row_reasons[row] = _join(self.row_reasons[row], self.reasons[int(gone[position])])
+        self._collect_row_reasons(self.matrix[:, gone].tocsr(), gone)
         keep = np.ones(self.matrix.shape[1])
         keep[gone] = 0.0
         self.matrix = (self.matrix @ (sp.diags(keep) + transfer)).tocsc()
         self.alive[gone] = False
 
+    def _collect_row_reasons(self, sub: sp.csr_matrix, gone: np.ndarray) -> None:
+        """Each row that held a gone column takes that column's reasons, in column order. One
+        join per row gives what a join per entry gave (first BINDING_LABELS distinct labels of the
+        concatenation); rows already full and columns without reasons change nothing."""
+        gone_reasons = [self.reasons[int(g)] for g in gone]
+        with_reasons = np.array([bool(r) for r in gone_reasons], dtype=bool)
+        if not with_reasons.any():
+            return
+        per_row = np.bincount(
+            np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr)),
+            weights=with_reasons[sub.indices],
+            minlength=sub.shape[0],
+        )
+        rows_with = np.flatnonzero(per_row > 0)
+        for row in rows_with.tolist():
+            if len(self.row_reasons[row]) >= BINDING_LABELS:
+                continue
+            positions = sub.indices[sub.indptr[row] : sub.indptr[row + 1]].tolist()
+            self.row_reasons[row] = _join(self.row_reasons[row], *(gone_reasons[p] for p in positions))
+
     def _follow(self, gone: np.ndarray, into: np.ndarray, signs: np.ndarray, constants: np.ndarray, pinned: bool):
         """Every view variable expressed in a gone column is re-expressed (pinned: as a value)."""
-        where = {int(g): i for i, g in enumerate(gone)}
-        for variable in np.flatnonzero(np.isin(self.column, gone) & ~self.pinned):
-            i = where[int(self.column[variable])]
-            if pinned:
-                self.offset[variable] += self.sign[variable] * constants[i]
-                self.pinned[variable] = True
-                self.column[variable] = -1
-            else:
-                self.offset[variable] += self.sign[variable] * constants[i]
-                self.sign[variable] *= signs[i]
-                self.column[variable] = into[i]
-            self.reasons[variable] = _join(self.reasons[variable], self.reasons[int(gone[i])])
+        position = np.full(self.column.size, -1)
+        position[gone] = np.arange(gone.size)
+        variables = np.flatnonzero((position[np.maximum(self.column, 0)] >= 0) & (self.column >= 0) & ~self.pinned)
+        i = position[self.column[variables]]
+        self.offset[variables] += self.sign[variables] * constants[i]
+        if pinned:
+            self.pinned[variables] = True
+            self.column[variables] = -1
+        else:
+            self.sign[variables] *= signs[i]
+            self.column[variables] = into[i]
+        # a gone variable is expressed in itself, so its own reasons stay as they are
+        for variable, source in zip(variables.tolist(), gone[i].tolist(), strict=True):
+            if variable != source and self.reasons[source] and len(self.reasons[variable]) < BINDING_LABELS:
+                self.reasons[variable] = _join(self.reasons[variable], self.reasons[source])
 
     def merge(self, entries: sp.csr_matrix) -> bool:
         """Tie the variables of two-variable equality rows with coefficients of equal size."""
@@ -230,7 +251,7 @@ def presolve(
         matrix=entries[:, columns].tocsr(),
         row_lower=state.row_lower,
         row_upper=state.row_upper,
-        labels=state.labels,
+        labels=state.labels.tolist(),
         col_lower=state.col_lower[columns],
         col_upper=state.col_upper[columns],
         col_truth=state.truth[columns],
