@@ -6,7 +6,9 @@ the marts and stores the result).
 
 The names below are imported on first use: the audit's worker processes import only
 `transforms.disclosure.block` (NumPy, SciPy, HiGHS), and every fresh worker would otherwise pay for
-Polars and the indicator registry too (about 1 s of each pool's start).
+Polars and the indicator registry too (about 1 s of each pool's start). The function `audit` is
+not among them: its name is the submodule's, which an import of the submodule would put in its
+place (`from transforms.disclosure.audit import audit`).
 """
 
 from __future__ import annotations
@@ -21,13 +23,12 @@ if TYPE_CHECKING:
         RESULT_SCHEMA,
         AuditResult,
         ReleaseSystem,
-        audit,
         audit_release,
         build_system,
     )
     from transforms.disclosure.cells import CELL_SCHEMA, PUBLIC_SCHEMA, STATUSES, cell_name
 
-_AUDIT_NAMES = ("ENGINE_VERSION", "OUTSIDE", "RESULT_SCHEMA", "AuditResult", "ReleaseSystem", "audit", "audit_release", "build_system")  # fmt: skip
+_AUDIT_NAMES = ("ENGINE_VERSION", "OUTSIDE", "RESULT_SCHEMA", "AuditResult", "ReleaseSystem", "audit_release", "build_system")  # fmt: skip
 _CELL_NAMES = ("CELL_SCHEMA", "PUBLIC_SCHEMA", "STATUSES", "cell_name")
 _HOME = {**dict.fromkeys(_AUDIT_NAMES, "transforms.disclosure.audit"), **dict.fromkeys(_CELL_NAMES, "transforms.disclosure.cells")}  # fmt: skip
 
@@ -40,7 +41,6 @@ __all__ = [
     "STATUSES",
     "AuditResult",
     "ReleaseSystem",
-    "audit",
     "audit_release",
     "build_system",
     "cell_name",

@@ -10,7 +10,8 @@ import polars as pl
 import pytest
 
 from tests.transforms.disclosure.release import Release, intervals
-from transforms.disclosure import audit, audit_release, build_system
+from transforms.disclosure import audit_release, build_system
+from transforms.disclosure.audit import audit
 
 K = 5
 OCT = "2026-10"

@@ -15,7 +15,8 @@ import polars as pl
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from transforms.disclosure import CELL_SCHEMA, audit
+from transforms.disclosure import CELL_SCHEMA
+from transforms.disclosure.audit import audit
 
 INDICATOR = "cases_closed"  # a flow: adds up over providers, closing reasons and months
 MONTHS = ("2025-01", "2025-02")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 
 from tests.transforms.disclosure.release import Release
-from transforms.disclosure import audit
+from transforms.disclosure.audit import audit
 from transforms.disclosure.cells import ROW_KEY
 from transforms.disclosure.grouping import grouped_rows, grouped_tables, members, pooled_fine_rows, pools, unsafe
 

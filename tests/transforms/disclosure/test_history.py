@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 
 from tests.transforms.disclosure.release import Release, intervals
-from transforms.disclosure import audit, audit_release, build_system
+from transforms.disclosure import audit_release, build_system
+from transforms.disclosure.audit import audit
 from transforms.disclosure.history import RELEASE_ID, History
 from transforms.disclosure.protect import protect_release
 

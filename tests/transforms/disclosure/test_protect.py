@@ -29,7 +29,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from tests.transforms.disclosure.release import Release
 from tests.transforms.disclosure.test_brute_force import cells_frame, eliminate, margins
-from transforms.disclosure import audit, audit_release
+from transforms.disclosure import audit_release
+from transforms.disclosure.audit import audit
 from transforms.disclosure.cells import CELL_KEY, ROW_KEY
 from transforms.disclosure.protect import GROUP_KEY, HIDDEN_COLUMNS, hide_rows, protect_release
 from transforms.indicators.registry import KINDS

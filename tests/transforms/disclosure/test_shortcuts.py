@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.transforms.disclosure.release import Release, intervals
-from transforms.disclosure import audit
 from transforms.disclosure import block as block_module
+from transforms.disclosure.audit import audit
 from transforms.disclosure.block import SolveOptions, SolveStats
 from transforms.disclosure.cells import HIDDEN, CellTable
 from transforms.disclosure.presolve import presolve
