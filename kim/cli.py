@@ -147,7 +147,9 @@ EXIT_BUSY = 75
 
 
 def _waiting(message: str) -> None:
-    console.print(f"[yellow]{message}[/yellow]")
+    from pipelines.warehouse_lock import german
+
+    console.print(f"[yellow]{for_terminal(german(message))}[/yellow]")
 
 
 # Text a provider controls (folder names, manifest strings, messages quoting them) for the terminal.
@@ -168,7 +170,9 @@ WEAK_KEY = (
 
 
 def _busy(busy: Exception) -> None:
-    console.print(f"[red]Warehouse busy:[/red] {busy}")
+    from pipelines.warehouse_lock import german
+
+    console.print(f"[red]Warehouse belegt:[/red] {for_terminal(german(busy))}", soft_wrap=True)
     raise typer.Exit(EXIT_BUSY)
 
 
@@ -260,10 +264,10 @@ def generate(
 
         chosen = SCALES.get(scale.upper())
         if chosen is None:
-            console.print(f"[red]--scale must be one of {', '.join(SCALES)}, not {scale!r}[/red]")
+            console.print(f"[red]--scale ist eine der Stufen {', '.join(SCALES)}, nicht {for_terminal(scale)!r}[/red]")
             raise typer.Exit(2)
         if config is not None:
-            console.print("[red]--scale sets the configuration itself: leave out --config[/red]")
+            console.print("[red]--scale bringt seine eigene Konfiguration mit: --config weglassen[/red]")
             raise typer.Exit(2)
         config = chosen.config
     settings = _settings(landing_dir=out, config=config)
@@ -271,7 +275,10 @@ def generate(
     cases = cases or (chosen.cases if chosen else 3000)
     started = time.perf_counter()
     written = _generate(settings, months, seed, cases, end_period, newest_only=bool(chosen and chosen.newest_only))
-    console.print(f"{len(written)} deliveries in {settings.landing_dir} ({time.perf_counter() - started:.1f} s)")
+    from babel.numbers import format_decimal
+
+    seconds = format_decimal(time.perf_counter() - started, format="#,##0.0", locale="de_DE")
+    console.print(f"{len(written)} Lieferungen in {settings.landing_dir} ({seconds} s)")
 
 
 @app.command()
@@ -315,7 +322,7 @@ def demo(
     """Generate the default synthetic deliveries (Leverkusen, 24 months), run everything, show the reports."""
     os.environ["KIM_DEMO_MODE"] = "1"
     if not os.environ.get("KIM_PSEUDONYM_KEY"):
-        console.print("Demo mode: synthetic data, pseudonyms made with the public demo key.")
+        console.print("Demo-Modus: synthetische Daten, Pseudonyme mit dem öffentlichen Demo-Schlüssel.")
     settings = _settings(landing_dir=landing_dir, warehouse=warehouse, reports_dir=reports_dir)
     started = time.perf_counter()
     written = _generate(settings, months=24, seed=seed, cases=3000, end_period=None)
@@ -394,8 +401,9 @@ def report(
             raise
         _busy(
             RuntimeError(
-                f"another process has {settings.warehouse} open: {error}. Nothing was changed. Close it (an "
-                "analyst's DuckDB session?) or wait for the run that holds it, then run `kim report` again."
+                f"ein anderer Prozess hat {settings.warehouse} geöffnet: {error}. Es wurde nichts geändert. "
+                "Schließen Sie ihn (eine DuckDB-Sitzung?) oder warten Sie auf den Lauf, der es hält, und starten "
+                "Sie dann `kim report` erneut."
             )
         )
     _print_reports(settings)

@@ -89,6 +89,15 @@ def print_protection_budget(console: Console, result) -> None:
         )
 
 
+def rejection_text(rejection) -> str:
+    """A rejected delivery as `kim check` shows it to the provider (place, German rule and what to
+    do, the technical detail last), so the KI and the provider read the same words."""
+    from pipelines.self_check import format_rejection
+
+    place, *lines = format_rejection(rejection).splitlines()[:-1]  # the verdict: "abgelehnt" is said already
+    return "\n".join([place, *("  " + line for line in lines)])
+
+
 def report_outcome(console: Console, run, expected_rejections: frozenset[str]) -> bool:
     """Print what the run did (deliveries, rejections, holds, failures, checks); whether it was
     clean. docs/operations.md: exit code 1 when a delivery was rejected (other than the demo's
@@ -96,14 +105,15 @@ def report_outcome(console: Console, run, expected_rejections: frozenset[str]) -
     import dagster as dg
 
     ingest, result = run.ingest, run.result
+    quarantined = "1 Zeile" if ingest.quarantined_rows == 1 else f"{ingest.quarantined_rows} Zeilen"
     console.print(
         f"Lieferungen: {len(ingest.accepted)} angenommen, {len(ingest.duplicates)} bereits geladen, "
-        f"{len(ingest.rejected)} abgelehnt; {ingest.quarantined_rows} Zeilen in Quarantäne"
+        f"{len(ingest.rejected)} abgelehnt; {quarantined} in Quarantäne"
     )
     unexpected = [r for r in ingest.rejected if folder_name(r.delivery_dir) not in expected_rejections]
     for rejection in ingest.rejected:
         seeded = " (Demo: absichtlich eingebaut)" if rejection not in unexpected else ""
-        console.print(f"[yellow]abgelehnt{seeded}:[/yellow] {for_terminal(rejection)}")
+        console.print(f"[yellow]abgelehnt{seeded}:[/yellow] {for_terminal(rejection_text(rejection))}")
     held = held_deliveries(result)
     for delivery_id in held:
         console.print(

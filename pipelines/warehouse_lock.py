@@ -34,6 +34,24 @@ _held: dict[str, int] = {}
 _held_guard = threading.Lock()
 
 
+class Bilingual(str):
+    """An English message (Dagster's log, developers) that carries its German text for the terminal
+    of `kim run`, `kim report` and the other commands (kim.cli prints `.german`)."""
+
+    german: str
+
+    def __new__(cls, english: str, german: str) -> Bilingual:
+        message = super().__new__(cls, english)
+        message.german = german
+        return message
+
+
+def german(message: object) -> str:
+    """The German text of a Bilingual message or of an exception raised with one."""
+    text = message.args[0] if isinstance(message, BaseException) and message.args else message
+    return text.german if isinstance(text, Bilingual) else str(text)
+
+
 class WarehouseLocked(RuntimeError):
     """A Dagster step found the warehouse file locked by another process for longer than its
     connection attempts (transient: the step's retry policy tries again)."""
@@ -58,15 +76,18 @@ def held_here(warehouse: Path | str) -> bool:
         return _key(warehouse) in _held
 
 
-def describe_holder(warehouse: Path | str) -> str:
+def describe_holder(warehouse: Path | str) -> Bilingual:
     """Who holds the lock, as the holder wrote it: 'kim run (pid 4711, since 10:02:03 UTC)'."""
     try:
         info = json.loads(lock_path(warehouse).read_text(encoding="utf-8") or "{}")
     except (OSError, ValueError):
         info = {}
     if not info.get("pid"):
-        return "another process"
-    return f"another {info.get('holder', 'process')} (pid {info['pid']}, since {info.get('since', '?')})"
+        return Bilingual("another process", "ein anderer Prozess")
+    holder, pid, since = info.get("holder", "process"), info["pid"], info.get("since", "?")
+    return Bilingual(
+        f"another {holder} (pid {pid}, since {since})", f"ein anderer Prozess „{holder}“ (PID {pid}, seit {since})"
+    )
 
 
 def holder_pid(warehouse: Path | str) -> int | None:
@@ -95,13 +116,17 @@ def is_locked_elsewhere(warehouse: Path | str) -> bool:
         os.close(fd)
 
 
-def busy_message(warehouse: Path | str, waited: float, command: str) -> str:
-    pid = holder_pid(warehouse)
+def busy_message(warehouse: Path | str, waited: float, command: str) -> Bilingual:
+    pid, who = holder_pid(warehouse), describe_holder(warehouse)
     check = f" (`ps -p {pid} -o user,etime,cmd` shows it)" if pid else ""
-    return (
-        f"gave up after {waited:.0f} s: {describe_holder(warehouse)} is still writing {warehouse}{check}. "
+    check_de = f" (`ps -p {pid} -o user,etime,cmd` zeigt ihn)" if pid else ""
+    return Bilingual(
+        f"gave up after {waited:.0f} s: {who} is still writing {warehouse}{check}. "
         f"Nothing was changed. Wait until it has finished and start `{command}` again, or let it wait "
-        "longer with KIM_LOCK_TIMEOUT=<seconds>."
+        "longer with KIM_LOCK_TIMEOUT=<seconds>.",
+        f"nach {waited:.0f} s aufgegeben: {who.german} schreibt noch in {warehouse}{check_de}. Es wurde nichts "
+        f"geändert. Warten Sie, bis er fertig ist, und starten Sie `{command}` erneut, oder lassen Sie ihn mit "
+        "KIM_LOCK_TIMEOUT=<Sekunden> länger warten.",
     )
 
 
@@ -139,7 +164,13 @@ def warehouse_lock(
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if on_wait:
-                on_wait(f"{describe_holder(warehouse)} is writing {warehouse}; waiting up to {timeout:.0f} s …")
+                who = describe_holder(warehouse)
+                on_wait(
+                    Bilingual(
+                        f"{who} is writing {warehouse}; waiting up to {timeout:.0f} s …",
+                        f"{who.german} schreibt gerade in {warehouse}; es wird bis zu {timeout:.0f} s gewartet …",
+                    )
+                )
             while True:
                 if time.monotonic() - started >= timeout:
                     raise WarehouseBusy(busy_message(warehouse, time.monotonic() - started, command)) from None

@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from kim.config import ProgrammeConfig, load_config
 from kim.settings import DEMO_PSEUDONYM_KEY, Settings, demo_mode, require_pseudonym_key
-from pipelines.warehouse_lock import WarehouseLocked, describe_holder, is_locked_elsewhere
+from pipelines.warehouse_lock import Bilingual, WarehouseLocked, describe_holder, is_locked_elsewhere
 from reports.kit.chart_cache import CacheStats, chart_cache
 from warehouse.load import pseudonym_key_value
 from warehouse.migrate import prepare
@@ -47,24 +47,35 @@ class WarehouseResource(DuckDBResource):
     connect_retries: int = 8
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        delay, reason = 0.1, ""
+        delay, reason = 0.1, Bilingual("", "")
         for attempt in range(self.connect_retries + 1):
             if is_locked_elsewhere(self.database):  # `kim run`/`kim report` holds the run lock
-                reason = f"{describe_holder(self.database)} is writing it (run lock {self.database}.lock)"
+                who = describe_holder(self.database)
+                reason = Bilingual(
+                    f"{who} is writing it (run lock {self.database}.lock)",
+                    f"{who.german} schreibt hinein (Sperre {self.database}.lock)",
+                )
             else:
                 try:
                     return duckdb.connect(self.database, config=dict(self.connection_config))
                 except duckdb.IOException as error:
                     if not _is_lock_error(error):
                         raise
-                    reason = f"another process has it open: {error}"
+                    reason = Bilingual(
+                        f"another process has it open: {error}", f"ein anderer Prozess hat es geöffnet: {error}"
+                    )
             if attempt < self.connect_retries:
                 time.sleep(delay)
                 delay *= 2
         raise WarehouseLocked(
-            f"The warehouse {self.database} is busy: {reason}. A Dagster step is tried again with "
-            "backoff. If it stays busy, find the process (`fuser -v` on the file, or the pid named "
-            "here): an analyst's DuckDB session must be closed; a `kim run` must finish first."
+            Bilingual(
+                f"The warehouse {self.database} is busy: {reason}. A Dagster step is tried again with "
+                "backoff. If it stays busy, find the process (`fuser -v` on the file, or the pid named "
+                "here): an analyst's DuckDB session must be closed; a `kim run` must finish first.",
+                f"Das Warehouse {self.database} ist belegt: {reason.german}. Den Prozess finden (`fuser -v` "
+                "auf die Datei, oder die genannte PID): eine DuckDB-Sitzung einer Analystin oder eines "
+                "Analysten schließen; ein laufendes `kim run` erst fertig werden lassen. Es wurde nichts geändert.",
+            )
         )
 
     @contextmanager

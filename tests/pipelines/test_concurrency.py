@@ -125,12 +125,14 @@ def test_kim_run_gives_up_after_the_timeout_with_a_clear_error(tmp_path, config)
     # `kim report` waits for the same lock and gives up the same way
     reported = flat(report.stdout + report.stderr)
     assert report.returncode == 75, reported
-    assert "gave up after 2 s" in reported and "start `kim report` again" in reported
+    assert "nach 2 s aufgegeben" in reported and "starten Sie `kim report` erneut" in reported
     assert "Traceback" not in reported
     output = flat(result.stdout + result.stderr)
     assert result.returncode == 75, output
-    assert f"another kim run (pid {os.getpid()}, since" in output and "waiting up to 2 s" in output
-    assert "gave up after 2 s" in output and "Nothing was changed" in output and "KIM_LOCK_TIMEOUT" in output
+    # in German, as everything the terminal says (the exception itself stays English for the logs)
+    assert f"ein anderer Prozess „kim run“ (PID {os.getpid()}, seit" in output
+    assert "es wird bis zu 2 s gewartet" in output and "Warehouse belegt: nach 2 s aufgegeben" in output
+    assert "Es wurde nichts geändert" in output and "KIM_LOCK_TIMEOUT" in output
     assert "Traceback" not in output and LOCK_ERROR not in output
     assert not (tmp_path / "w.duckdb").exists()
 
@@ -161,8 +163,8 @@ def test_kim_run_and_kim_report_refuse_clearly_while_an_analyst_has_the_file_ope
             )
             output = flat(result.stdout + result.stderr)
             assert result.returncode == 75, output
-            assert "Warehouse busy:" in output and f"(PID {session.pid})" in output, output
-            assert "analyst's DuckDB session" in output and "Traceback" not in output
+            assert "Warehouse belegt:" in output and f"(PID {session.pid})" in output, output
+            assert "DuckDB-Sitzung" in output and "Es wurde nichts geändert" in output and "Traceback" not in output
     finally:
         session.kill()
         session.wait(timeout=10)
@@ -191,12 +193,13 @@ def test_two_kim_runs_at_once_the_second_waits_for_the_first(tmp_path, config):
         out, err = run.communicate(timeout=RUN_TIMEOUT)
         outputs.append(flat(out + err))
         assert run.returncode == 0, outputs[-1]
-    waited = [o for o in outputs if "is writing" in o]
+    waited = [o for o in outputs if "schreibt gerade in" in o]
     assert len(waited) == 1, outputs  # exactly one of them found the other one writing
     first_pid = runs[1 - outputs.index(waited[0])].pid
     # by default as long as a run may take within its budgets (kim.settings.lock_timeout_seconds)
     wait = DEFAULT_PROTECTION_SECONDS + DEFAULT_AUDIT_SECONDS + RUN_WITHOUT_DISCLOSURE_SECONDS
-    assert f"another kim run (pid {first_pid}, since" in waited[0] and f"waiting up to {wait:.0f} s" in waited[0]
+    assert f"ein anderer Prozess „kim run“ (PID {first_pid}, seit" in waited[0]
+    assert f"es wird bis zu {wait:.0f} s gewartet" in waited[0]
     assert all("Traceback" not in o and LOCK_ERROR not in o for o in outputs)
     # the first loaded everything; the second found it all loaded: no delivery twice, a sound file
     assert "Lieferungen: 12 angenommen" in " ".join(outputs) and "0 angenommen, 12 bereits geladen" in waited[0]

@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from checks.rules import DELIVERY_RULE_ACTIONS, delivery_rule_title
 from kim.settings import PROJECT_ROOT
 from synthetic import generate
 from tests.pipelines.test_concurrency import BIN, END, RUN_TIMEOUT, environment, flat
@@ -26,6 +27,12 @@ def test_a_rejected_delivery_makes_kim_run_exit_1_after_building_the_rest(tmp_pa
     output = flat(result.stdout + result.stderr)
     assert result.returncode == 1, output
     assert "1 abgelehnt" in output and "abgelehnt:" in output
+    # in the words `kim check` gives the provider: German rule, what to do, the English detail last
+    rejected_line = output[output.index("abgelehnt:") :]
+    assert f"caritas/{END}/cases.csv [checksum_mismatch]" in rejected_line
+    assert delivery_rule_title("checksum_mismatch", "de") in rejected_line
+    assert f"Was tun: {flat(DELIVERY_RULE_ACTIONS['checksum_mismatch'])}" in rejected_line
+    assert "Einzelheiten (technische Meldung, englisch):" in rejected_line
     assert (tmp_path / "reports" / "index.html").exists()  # the others' reports are written
     assert "Traceback" not in output
     # a quiet run (issue 18): progress and the outcome, not Dagster's log, warnings or solver banners
