@@ -29,10 +29,12 @@ from benchmarks.stages import Stages
 from benchmarks.steps import Validate, build_downstream, render_reports
 from benchmarks.tiers import SEED, SUPPRESSION_K, Tier
 from kim.config import ProgrammeConfig
+from warehouse.protection_runs import FORGET_RUNS
 
 PASSES = ("initial", "new_month", "correction", "full_recompute")
-# What a first run would not have: the blocks the disclosure engine kept and the stored audits.
-FORGET_DISCLOSURE_WORK = ("DELETE FROM dq.disclosure_block_cache", "DELETE FROM dq.disclosure_audit_cells", "DELETE FROM dq.disclosure_audits")  # fmt: skip
+# What a first run would not have: the blocks the disclosure engine kept, the stored audits and
+# the stored protections (warehouse.protection_runs).
+FORGET_DISCLOSURE_WORK = ("DELETE FROM dq.disclosure_block_cache", "DELETE FROM dq.disclosure_audit_cells", "DELETE FROM dq.disclosure_audits", FORGET_RUNS)  # fmt: skip
 
 
 def hold_back_newest_delivery(config: ProgrammeConfig, landing: Path, work: Path) -> tuple[Path, Path]:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -172,11 +174,16 @@ def release_fingerprint(
     public quantities, k, the insiders (order-independent) and the earlier releases."""
     digest = hashlib.sha256(f"engine={ENGINE_VERSION}|k={k}|readers={','.join(sorted(readers))}|".encode())
     earlier = () if history is None else (history.cells, history.public)
-    for frame in (cells, public, *earlier):
+    digest_frames(digest, (cells, public, *earlier))
+    return digest.hexdigest()
+
+
+def digest_frames(digest: Any, frames: Iterable[pl.DataFrame]) -> None:
+    """Add each frame to the hash, independent of its row order."""
+    for frame in frames:
         ordered = frame.sort(frame.columns, nulls_last=True)
         digest.update(ordered.hash_rows(seed=0).to_numpy().tobytes())
         digest.update(str(ordered.height).encode())
-    return digest.hexdigest()
 
 
 def _stored_result(con: duckdb.DuckDBPyConnection, fingerprint: str, k: int) -> AuditResult | None:

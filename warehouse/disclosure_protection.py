@@ -32,7 +32,8 @@ import duckdb
 import polars as pl
 
 from kim.settings import protection_budget_seconds
-from transforms.disclosure.audit import shared_workers
+from transforms.disclosure import RESULT_SCHEMA
+from transforms.disclosure.audit import AuditResult, shared_workers
 from transforms.disclosure.cells import ALL, ROW_KEY, month_rows
 from transforms.disclosure.grouping import ALIAS_COLUMNS, grouped_rows, grouped_tables, pooled_fine_rows
 from transforms.disclosure.history import History
@@ -42,6 +43,7 @@ from warehouse.db import fetch_polars, transaction
 from warehouse.disclosure_audit import SELECT_PUBLIC, insiders, release_cells
 from warehouse.disclosure_cache import load_block_cache, save_block_cache
 from warehouse.migrate import release_cached_pages
+from warehouse.protection_runs import ProtectionRun, protection_fingerprint, record_run, reusable, stored_publication
 from warehouse.releases import approved_history
 
 SELECT_MONTHLY = """
@@ -89,6 +91,8 @@ HEADLINE_ROWS = (pl.col("provider_id") == ALL) & (pl.col("dimension") == ALL) & 
 PLAN_PASSES = 3
 SELECT_PUBLICATION_ROWS = "SELECT count(*) FROM marts.indicator_publication"
 VALUE_TABLES = ("indicator_values", "indicator_values_yearly")
+# The step's own constants, part of what a stored protection was protected with (protection_runs).
+STEP_SETTINGS = f"passes={PLAN_PASSES}|max_rounds={MAX_ROUNDS}|give_back={GIVE_BACK_BATCHES}"
 PUBLICATION_COLUMNS = [*ROW_KEY, "status", "reason"]
 
 
@@ -192,7 +196,13 @@ def publication(rows: pl.DataFrame, added: pl.DataFrame, withdrawn: pl.DataFrame
     return marked.select(*ROW_KEY, status=status, reason=reason).sort(list(ROW_KEY))
 
 
-def _store(con: duckdb.DuckDBPyConnection, plan: pl.DataFrame, published: pl.DataFrame, grouped: pl.DataFrame) -> None:
+def _store(
+    con: duckdb.DuckDBPyConnection,
+    plan: pl.DataFrame,
+    published: pl.DataFrame,
+    grouped: pl.DataFrame,
+    run: ProtectionRun | None,
+) -> None:
     con.register("new_plan", plan.to_arrow())
     con.register("new_publication", published.select(PUBLICATION_COLUMNS).to_arrow())
     con.register("new_grouped", grouped.to_arrow())
@@ -202,6 +212,8 @@ def _store(con: duckdb.DuckDBPyConnection, plan: pl.DataFrame, published: pl.Dat
                 con.execute(statement)
             for table in VALUE_TABLES:  # names from the constant above, never from input
                 con.execute(UPDATE_SUPPRESSED.format(table=table))
+            if run is not None:
+                record_run(con, run)
     finally:
         con.unregister("new_plan")
         con.unregister("new_publication")
@@ -229,13 +241,19 @@ def protect_warehouse(
     pools_only = grouped.filter(pl.col(ALIAS_COLUMNS[0]).is_null()).select(yearly.columns)
     fine = (monthly, pl.concat([yearly, pools_only]), pooled_fine_rows(grouped))
     public = fetch_polars(con, SELECT_PUBLIC)
-    history = without_aliases(approved_history(con), grouped)  # what earlier releases printed stays known
+    approved = approved_history(con)
+    history = without_aliases(approved, grouped)  # what earlier releases printed stays known
+    started = time.perf_counter()
+    fingerprint = protection_fingerprint(con, (monthly, yearly, public), approved, k, STEP_SETTINGS)
+    if reusable(con, fingerprint):  # nothing it depends on changed since it last passed
+        return _stored_protection(con, k, grouped.select(yearly.columns), started)
     budget = protection_budget_seconds() if max_seconds is None else max_seconds
-    started, cache = time.perf_counter(), load_block_cache(con)  # blocks solved before stay solved
+    cache, cut_short = load_block_cache(con), False  # blocks solved before stay solved
     release_cached_pages(con)  # from here on the memory goes to the reader's system
     with shared_workers():  # one pool of solver processes for every round and pass
         for plan_pass in range(PLAN_PASSES):
             if plan_pass and time.perf_counter() - started > budget:
+                cut_short = True
                 break  # no time for another pass (at tier L the system alone takes a minute to build)
             rows = without_pooled(planned_rows(fine[0], fine[1], plan, k), fine[2])
             cells = start_cells(rows)
@@ -261,7 +279,28 @@ def protect_warehouse(
                 plan = demoted(plan, walls)
             elif not probe:
                 break
-    _store(con, plan, pl.concat([published, alias_publication(grouped, published)]), grouped.select(yearly.columns))
-    save_block_cache(con, cache)
     protection.out_of_time = not protection.passed and time.perf_counter() - started >= budget
+    run = ProtectionRun(
+        fingerprint,
+        protection.passed,
+        complete=not cut_short and not protection.out_of_time,
+        rounds=len(protection.rounds),
+        rows_hidden=protection.added.height,
+        seconds=time.perf_counter() - started,
+    )
+    _store(con, plan, pl.concat([published, alias_publication(grouped, published)]), grouped.select(yearly.columns), run)  # fmt: skip
+    save_block_cache(con, cache)
     return protection
+
+
+def _stored_protection(con: duckdb.DuckDBPyConnection, k: int, grouped: pl.DataFrame, started: float) -> Protection:
+    """The publication the last step stored, written again with the flags of the value marts and
+    the grouped rows (a rebuilt mart has lost them); no round, no audit."""
+    plan, published = stored_publication(con)
+    _store(con, plan, published, grouped, None)
+    by_protection = published.filter(pl.col("reason") == "protection")
+    added = by_protection.filter(pl.col("status") == "hidden").select(*ROW_KEY, round=pl.lit(0))
+    withdrawn = by_protection.filter(pl.col("status") == "unpublished").select(*GROUP_KEY, round=pl.lit(0)).unique()
+    audit = AuditResult(cells=pl.DataFrame(schema=RESULT_SCHEMA), passed=True, k=k, seconds={"reused": 1.0})
+    seconds = time.perf_counter() - started
+    return Protection(cells=pl.DataFrame(), added=added, audit=audit, seconds=seconds, withdrawn=withdrawn, reused=True)

@@ -70,6 +70,8 @@ def indicator_publication(context: dg.AssetExecutionContext, warehouse: Warehous
             "rounds": len(protection.rounds),
             "rows_hidden_by_protection": protection.added.height,
             "passed": protection.passed,
+            # nothing it depends on changed since the last protection passed: that one was taken
+            "reused": protection.reused,
             "seconds": round(protection.seconds, 1),
             # kim run names the setting when a failed audit comes from the budget, not the data
             "out_of_time": protection.out_of_time,

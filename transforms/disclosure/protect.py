@@ -73,6 +73,9 @@ class Protection:
     # set by the caller that owns the budget (warehouse.disclosure_protection): the seconds ran
     # out before the release passed, so a failed audit is the budget's doing, not the data's
     out_of_time: bool = False
+    # set by warehouse.disclosure_protection: nothing it depends on changed since the stored
+    # protection passed, which was taken instead of protecting again (no rounds, no audit)
+    reused: bool = False
 
     @property
     def passed(self) -> bool:
