@@ -11,12 +11,15 @@ never reused: more time may give another release.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from transforms import disclosure
 from transforms.disclosure import ENGINE_VERSION
 from transforms.disclosure.history import History
 from warehouse.db import fetch_polars
@@ -54,6 +57,17 @@ class ProtectionRun:
         }
 
 
+@functools.cache
+def protection_code() -> str:
+    """A hash of the code that decides the protection (the disclosure package, this step): an
+    upgrade that changes it protects again even where ENGINE_VERSION was not raised."""
+    digest = hashlib.sha256()
+    sources = sorted(Path(disclosure.__file__).parent.glob("*.py"))
+    for path in [*sources, Path(__file__).with_name("disclosure_protection.py"), Path(__file__)]:
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
 def protection_fingerprint(
     con: duckdb.DuckDBPyConnection,
     frames: tuple[pl.DataFrame, ...],
@@ -63,9 +77,10 @@ def protection_fingerprint(
 ) -> str:
     """A hash of everything the protection depends on: `frames` (the monthly and yearly values and
     the public quantities), the approved releases, the providers and their kinds, k, the engine
-    version and `settings` (the step's own constants)."""
+    version, its code and `settings` (the step's own constants)."""
     providers = con.execute(SELECT_PROVIDERS).fetchall()
-    digest = hashlib.sha256(f"engine={ENGINE_VERSION}|k={k}|{settings}|providers={providers!r}|".encode())
+    head = f"engine={ENGINE_VERSION}|code={protection_code()}|k={k}|{settings}|providers={providers!r}|"
+    digest = hashlib.sha256(head.encode())
     digest_frames(digest, (*frames, history.cells, history.public))
     return digest.hexdigest()
 
