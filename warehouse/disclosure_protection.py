@@ -237,16 +237,16 @@ def protect_warehouse(
     yearly = fetch_polars(con, SELECT_YEARLY)
     tables = grouped_tables(yearly, k)
     grouped = grouped_rows(yearly, tables, k)
-    plan = with_groups(plan_publication(monthly, yearly, k), tables)
-    pools_only = grouped.filter(pl.col(ALIAS_COLUMNS[0]).is_null()).select(yearly.columns)
-    fine = (monthly, pl.concat([yearly, pools_only]), pooled_fine_rows(grouped))
     public = fetch_polars(con, SELECT_PUBLIC)
     approved = approved_history(con)
-    history = without_aliases(approved, grouped)  # what earlier releases printed stays known
     started = time.perf_counter()
     fingerprint = protection_fingerprint(con, (monthly, yearly, public), approved, k, STEP_SETTINGS)
     if reusable(con, fingerprint):  # nothing it depends on changed since it last passed
         return _stored_protection(con, k, grouped.select(yearly.columns), started)
+    plan = with_groups(plan_publication(monthly, yearly, k), tables)
+    pools_only = grouped.filter(pl.col(ALIAS_COLUMNS[0]).is_null()).select(yearly.columns)
+    fine = (monthly, pl.concat([yearly, pools_only]), pooled_fine_rows(grouped))
+    history = without_aliases(approved, grouped)  # what earlier releases printed stays known
     budget = protection_budget_seconds() if max_seconds is None else max_seconds
     cache, cut_short = load_block_cache(con), False  # blocks solved before stay solved
     release_cached_pages(con)  # from here on the memory goes to the reader's system

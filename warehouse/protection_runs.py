@@ -11,9 +11,9 @@ never reused: more time may give another release.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -37,7 +37,7 @@ SELECT_STORED_PUBLICATION = "SELECT * FROM marts.indicator_publication"
 FORGET_RUNS = "DELETE FROM dq.protection_runs"
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class ProtectionRun:
     fingerprint: str
     passed: bool
@@ -45,16 +45,6 @@ class ProtectionRun:
     rounds: int
     rows_hidden: int
     seconds: float
-
-    def parameters(self) -> dict[str, object]:
-        return {
-            "fingerprint": self.fingerprint,
-            "passed": self.passed,
-            "complete": self.complete,
-            "rounds": self.rounds,
-            "rows_hidden": self.rows_hidden,
-            "seconds": self.seconds,
-        }
 
 
 @functools.cache
@@ -99,4 +89,4 @@ def stored_publication(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl
 def record_run(con: duckdb.DuckDBPyConnection, run: ProtectionRun) -> None:
     """Inside the transaction that stores the publication: the stored run always describes what
     marts.indicator_publication holds."""
-    con.execute(INSERT_RUN, run.parameters())
+    con.execute(INSERT_RUN, dataclasses.asdict(run))
