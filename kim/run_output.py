@@ -46,6 +46,36 @@ def held_deliveries(result) -> list[str]:
     return held
 
 
+# What the data checks of pipelines/defs (staging, marts) test, as data stewards read it
+CHECK_KIND_TEXT = {
+    "contract": "{table} verletzen das Austauschformat",
+    "shifts": "{table} weichen auffällig von der vorigen Lieferung ab",
+}
+
+
+def _metadata_text(check, key: str) -> str:
+    entry = check.metadata.get(key)
+    return str(entry.value) if entry is not None and entry.value else ""
+
+
+def check_text(check) -> str:
+    """A failed data check in German: what it found and whose deliveries; a check this does not
+    know keeps its technical name (asset and check), so that nothing is hidden."""
+    from reports.labels import EXCHANGE_TABLE
+
+    if check.check_name == "no_delivery_overdue":
+        late = _metadata_text(check, "overdue_list")
+        period, due = _metadata_text(check, "overdue_period"), _metadata_text(check, "overdue_due_on")
+        if late:
+            return f"Lieferung für {period} überfällig (fällig bis {due}): {late}"
+    kind, _, table = check.check_name.partition("_")
+    if kind in CHECK_KIND_TEXT and table in EXCHANGE_TABLE:
+        text = CHECK_KIND_TEXT[kind].format(table=f"{EXCHANGE_TABLE[table]} ({table})")
+        providers = _metadata_text(check, "providers_failed")
+        return f"{text}: {providers}" if providers else text
+    return f"{check.asset_key.to_user_string()} {check.check_name}"
+
+
 def print_failed_audit(console: Console, check) -> bool:
     """The disclosure audit's verdict in German; True when it stopped publication."""
     import dagster as dg
@@ -133,14 +163,11 @@ def report_outcome(console: Console, run, expected_rejections: frozenset[str]) -
             print_protection_budget(console, result)
             continue
         if check.severity != dg.AssetCheckSeverity.ERROR:
-            console.print(
-                f"[yellow]Warnung:[/yellow] {check.asset_key.to_user_string()} {check.check_name}: "
-                "siehe Datenqualitätsbericht"
-            )
+            console.print(f"[yellow]Warnung:[/yellow] {for_terminal(check_text(check))}; siehe Datenqualitätsbericht")
             continue
         blocking_failed = True
         console.print(
-            f"[red]Prüfung nicht bestanden:[/red] {check.asset_key.to_user_string()} {check.check_name}: "
+            f"[red]Prüfung nicht bestanden:[/red] {for_terminal(check_text(check))}: "
             "die abhängigen Daten wurden nicht neu gebaut; siehe dq.check_results"
         )
     # docs/operations.md: exit code 1 when a delivery was rejected or held or a blocking check failed,

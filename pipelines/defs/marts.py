@@ -199,6 +199,10 @@ def no_delivery_overdue(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "overdue_providers": len(overdue),
+            # for the terminal line of `kim run` (kim.run_output.check_text); one period is due at a time
+            "overdue_list": ", ".join(provider for provider, _, _ in overdue),
+            "overdue_period": overdue[0][1] if overdue else "",
+            "overdue_due_on": f"{overdue[0][2]:%d.%m.%Y}" if overdue else "",
             "overdue": dg.MetadataValue.md(
                 "\n".join(f"- {provider}: {period} was due on {due:%d.%m.%Y}" for provider, period, due in overdue)
                 or "none"

@@ -63,6 +63,8 @@ def check_metadata(outcomes: list[CheckOutcome]) -> dict:
         "checks": len(outcomes),
         "failed": len(failed),
         "unexpected_rows": sum(o.unexpected_count or 0 for o in failed),
+        # for the terminal line of `kim run` (kim.run_output.check_text): whose delivery failed
+        "providers_failed": ", ".join(sorted({o.provider_id for o in failed})),
         "failures": dg.MetadataValue.md(
             "\n".join(
                 f"- {o.provider_id}: {o.description} (`{o.expectation}` on `{o.column}`): "

@@ -3,11 +3,15 @@ temporary warehouse → indicator values and the German report."""
 
 from __future__ import annotations
 
+import shutil
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from rich.console import Console
 
+from kim.run_output import report_outcome
 from kim.settings import Settings
 from pipelines.definitions import defs as load_definitions
 from pipelines.defs.raw import RAW_DELIVERIES
@@ -156,12 +160,26 @@ def test_rerun_on_the_same_landing_folder_changes_no_row_count(first_run, defini
     assert all_table_counts(settings.warehouse) == before
 
 
+def newest_due_period(today: date) -> str:
+    """The newest month whose delivery was due before today (by the 10th of the next month)."""
+    months_back = 1 if today.day > 10 else 2
+    month_index = today.year * 12 + today.month - 1 - months_back
+    return f"{month_index // 12}-{month_index % 12 + 1:02d}"
+
+
+def due_month(period: str) -> str:
+    year, month = map(int, period.split("-"))
+    return f"{month % 12 + 1:02d}.{year + month // 12}"
+
+
 def test_a_delivery_failing_a_blocking_check_is_held_and_the_others_are_built(definitions, config, tmp_path):
     """The GX suite guards the marts against anything wrong in staging that ingestion did not stop
     (here: a raw row of caritas's current delivery corrupted after loading). Containment (issue
     16): that delivery is held, caritas falls back to its previous passing delivery, and the marts
     of every provider are built from deliveries that pass."""
-    generate(config, tmp_path / "landing", months=2, seed=5, total_cases=150)
+    due = newest_due_period(date.today())
+    generate(config, tmp_path / "landing", months=2, seed=5, total_cases=150, end_period=due)
+    shutil.rmtree(tmp_path / "landing" / "awo" / due)  # and awo's newest delivery is overdue: a warning
     settings = Settings(
         landing_dir=tmp_path / "landing",
         warehouse=tmp_path / "w.duckdb",
@@ -170,7 +188,14 @@ def test_a_delivery_failing_a_blocking_check_is_held_and_the_others_are_built(de
         pseudonym_key=STRONG_TEST_KEY,
         suppression_k=5,
     )
-    assert materialize_all(definitions, settings).success
+    with dg.instance_for_test() as instance:
+        first = run_pipeline(definitions, settings, instance)
+    assert first.result.success
+    console = Console(record=True, width=400)
+    assert report_outcome(console, first, frozenset()) is True  # a warning does not fail the exit code
+    assert f"Warnung: Lieferung für {due} überfällig (fällig bis 10.{due_month(due)}): awo; siehe" in (
+        console.export_text()
+    )
     con = connect(settings.warehouse)
     current = dict(
         con.execute("SELECT provider_id, delivery_id FROM raw.deliveries WHERE state = 'accepted'").fetchall()
@@ -186,7 +211,9 @@ def test_a_delivery_failing_a_blocking_check_is_held_and_the_others_are_built(de
     con.execute("DELETE FROM raw.handovers WHERE source_row % 2 = 0 AND delivery_id = ?", [current["stadt"]])
     con.close()
 
-    result = materialize_all(definitions, settings)
+    with dg.instance_for_test() as instance:
+        run = run_pipeline(definitions, settings, instance)
+    result = run.result
     assert result.success
     staged = next(
         e
@@ -199,6 +226,13 @@ def test_a_delivery_failing_a_blocking_check_is_held_and_the_others_are_built(de
     warning = next(c for c in result.get_asset_check_evaluations() if c.check_name == "shifts_handovers")
     assert not warning.passed and warning.severity == dg.AssetCheckSeverity.WARN
     assert "stadt: Zeilenzahl fällt" in warning.metadata["failures"].value
+    # what `kim run` prints about it: German, naming the table and whose delivery, no check name
+    console = Console(record=True, width=400)
+    assert report_outcome(console, run, frozenset()) is False  # a held delivery fails the run's exit code
+    printed = console.export_text()
+    assert "Warnung: Übergaben (handovers) weichen auffällig von der vorigen Lieferung ab: stadt; siehe" in printed
+    assert f"zurückgehalten: {current['caritas']} hat nach dem Laden" in printed
+    assert "shifts_" not in printed and "contract_" not in printed
     materialised = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
     assert {"staging/cases", "marts/fct_cases", "marts/fct_handovers"} <= materialised
     con = connect(settings.warehouse)
