@@ -122,9 +122,9 @@ def print_protection_budget(console: Console, result) -> None:
 def rejection_text(rejection) -> str:
     """A rejected delivery as `kim check` shows it to the provider (place, German rule and what to
     do, the technical detail last), so the KI and the provider read the same words."""
-    from pipelines.self_check import format_rejection
+    from pipelines.self_check import format_rejection_finding
 
-    place, *lines = format_rejection(rejection).splitlines()[:-1]  # the verdict: "abgelehnt" is said already
+    place, *lines = format_rejection_finding(rejection).splitlines()
     return "\n".join([place, *("  " + line for line in lines)])
 
 

@@ -232,8 +232,8 @@ def report_result(report: SelfCheckReport, language: str = "de") -> CheckResult:
     return CheckResult(folder, findings, verdict, summary, language)
 
 
-def format_result(result: CheckResult) -> str:
-    """The result as terminal text: one block per finding, the verdict last."""
+def finding_lines(result: CheckResult) -> list[str]:
+    """One block per finding: its place and rule, then the message, what to do and the detail."""
     words = WORDS[result.language]
     lines = []
     for finding in result.findings:
@@ -243,12 +243,21 @@ def format_result(result: CheckResult) -> str:
             lines.append(f"  {words['action']}: {finding.action}")
         if finding.detail:
             lines.append(f"  {words['detail']}: {finding.detail}")
-    lines.append(result.summary)
-    return printable("\n".join(lines))
+    return lines
+
+
+def format_result(result: CheckResult) -> str:
+    """The result as terminal text: one block per finding, the verdict last."""
+    return printable("\n".join([*finding_lines(result), result.summary]))
 
 
 def format_rejection(rejection: DeliveryRejected, language: str = "de") -> str:
     return format_result(rejection_result(rejection, language))
+
+
+def format_rejection_finding(rejection: DeliveryRejected, language: str = "de") -> str:
+    """The rejection's finding without the verdict line, for a caller that says "abgelehnt" itself."""
+    return printable("\n".join(finding_lines(rejection_result(rejection, language))))
 
 
 def format_report(report: SelfCheckReport, language: str = "de") -> str:

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
+import pytest
 from typer.testing import CliRunner
 
+from checks.rules import DELIVERY_RULE_ACTIONS, delivery_rule_title
 from kim.cli import app
+from kim.errors import DeliveryRejected
+from kim.run_output import rejection_text
+from pipelines.self_check import format_rejection
+from synthetic import generate
+from transforms.delivery import read_delivery
 
 runner = CliRunner()
 
@@ -63,3 +70,21 @@ def test_a_setting_that_cannot_be_used_is_named_in_german_before_anything_is_loa
         assert f"Die Einstellung {variable} ist nicht verwendbar: „{value}“; erwartet wird {rule}." in said
         assert "Traceback" not in said and not isinstance(result.exception, ValueError)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_rejection_is_printed_in_the_words_of_kim_check_without_its_verdict_line(tmp_path, config):
+    """`kim run` says "abgelehnt:" itself, then the block `kim check` shows the provider: the place
+    and rule, the German message, what to do, the technical detail; not the check's verdict line."""
+    generate(config, tmp_path, months=1, seed=3, total_cases=30, end_period="2026-10")
+    broken = tmp_path / "caritas" / "2026-10" / "cases.csv"
+    broken.write_bytes(broken.read_bytes() + b"\n")  # no longer the file the manifest lists
+    with pytest.raises(DeliveryRejected) as caught:
+        read_delivery(broken.parent, config)  # as `kim run` reads it
+    lines = rejection_text(caught.value).splitlines()
+    assert lines[0] == "caritas/2026-10/cases.csv [checksum_mismatch]"
+    assert all(line.startswith("    ") for line in lines[1:]) and len(lines) >= 3
+    said = " ".join(" ".join(lines).split())
+    assert delivery_rule_title("checksum_mismatch", "de") in said
+    assert f"Was tun: {' '.join(DELIVERY_RULE_ACTIONS['checksum_mismatch'].split())}" in said
+    verdict = format_rejection(caught.value).splitlines()[-1]
+    assert verdict.startswith("ABGELEHNT") and verdict not in lines
