@@ -243,6 +243,7 @@ def run_disclosure_audit(
         deadline=time.time() + budget,
     )
     save_block_cache(con, cache)
+    result.counts["blocks"] = cache.figures
     cut_off = bool(result.counts.get("unread")) or bool((result.cells["method"] == BUDGET_METHOD).any())
     store(con, result, audited_at, fingerprint + (":cut-off" if cut_off else ""))
     return result

@@ -42,11 +42,22 @@ SCHEMA: dict[str, pl.DataType] = {
 
 
 class TrackedCache(BlockCache):
-    """A BlockCache that remembers which blocks were used (read or added) in this run."""
+    """A BlockCache that remembers which blocks were used (read or added) in this run, and which
+    of them earlier steps had kept."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.used: set[str] = set()
+        self.earlier: set[str] = set()  # the blocks loaded from dq.disclosure_block_cache
+
+    @property
+    def figures(self) -> dict[str, int]:
+        """Distinct blocks this step needed: solved by it (and kept), or taken from earlier steps.
+        Blocks cut off by a time budget are in neither (they are never kept)."""
+        return {
+            "blocks_solved": len(self.used - self.earlier),
+            "blocks_from_earlier_steps": len(self.used & self.earlier),
+        }
 
     def __contains__(self, key: object) -> bool:
         found = super().__contains__(key)
@@ -71,6 +82,7 @@ def load_block_cache(con: duckdb.DuckDBPyConnection) -> TrackedCache:
             ).iter_rows()
         }
         dict.__setitem__(cache, fingerprint, (intervals, SolveStats()))
+    cache.earlier = set(cache)
     return cache
 
 

@@ -290,6 +290,7 @@ def protect_warehouse(
     )
     _store(con, plan, pl.concat([published, alias_publication(grouped, published)]), grouped.select(yearly.columns), run)  # fmt: skip
     save_block_cache(con, cache)
+    protection.blocks = cache.figures
     return protection
 
 

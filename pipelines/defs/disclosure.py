@@ -76,6 +76,8 @@ def indicator_publication(context: dg.AssetExecutionContext, warehouse: Warehous
             # kim run names the setting when a failed audit comes from the budget, not the data
             "out_of_time": protection.out_of_time,
             "budget_seconds": protection_budget_seconds(),
+            # how much of the work earlier runs had done (dq.disclosure_block_cache)
+            **protection.blocks,
         }
     )
 
@@ -109,6 +111,7 @@ def disclosure_audit(warehouse: WarehouseResource, kim: KimSettingsResource):
         "unprotected_reader_rows": counts["unprotected"],
         "readers": len(counts["readers"]),
         "seconds": round(result.seconds["total"], 1),
+        **counts.get("blocks", {}),  # absent when the stored verdict of the same release was taken
     }
     yield dg.MaterializeResult(metadata=metadata)
     yield dg.AssetCheckResult(

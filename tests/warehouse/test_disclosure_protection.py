@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import build_warehouse_models
 from tests.transforms.indicators.hand_built import load_leap
 from transforms.disclosure.history import History
+from warehouse.disclosure_audit import run_disclosure_audit
 from warehouse.disclosure_protection import GIVE_BACK_BATCHES, HEADLINE_ROWS, protect_warehouse
 from warehouse.indicator_build import build_indicator_values, build_yearly_indicator_values
 from warehouse.migrate import connect
@@ -60,6 +61,10 @@ def test_a_protection_whose_inputs_did_not_change_is_taken_from_the_last_one(lea
     con = leap_warehouse
     first = protect_warehouse(con, K)
     assert first.passed and not first.reused and first.rounds
+    assert first.blocks["blocks_from_earlier_steps"] == 0 and first.blocks["blocks_solved"] > 0  # nothing kept yet
+    # the gate audit after it takes most of its blocks from the protection's last round
+    gate = run_disclosure_audit(con, K).counts["blocks"]
+    assert gate["blocks_from_earlier_steps"] > gate["blocks_solved"], gate
     protected = _published_state(con)
     # the indicator step rebuilds the value marts (flags and grouped rows gone); nothing changed
     build_indicator_values(con, K)
@@ -77,6 +82,8 @@ def test_a_protection_whose_inputs_did_not_change_is_taken_from_the_last_one(lea
     )
     changed = protect_warehouse(con, K)
     assert not changed.reused and changed.rounds
+    # the blocks that figure does not reach are taken from the first protection, the others solved
+    assert changed.blocks["blocks_from_earlier_steps"] > 0 and changed.blocks["blocks_solved"] > 0, changed.blocks
 
 
 def test_a_protection_cut_short_by_its_budget_is_never_taken_again(leap_warehouse):

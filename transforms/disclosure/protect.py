@@ -76,6 +76,8 @@ class Protection:
     # set by warehouse.disclosure_protection: nothing it depends on changed since the stored
     # protection passed, which was taken instead of protecting again (no rounds, no audit)
     reused: bool = False
+    # set by warehouse.disclosure_protection: distinct blocks solved, and taken from earlier steps
+    blocks: dict[str, int] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
