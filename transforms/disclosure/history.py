@@ -97,25 +97,32 @@ def merge_history(table: CellTable, system: LinearSystem, history: History, buil
     blocks = [system]
     for release_id in history.releases:
         earlier, earlier_rows = history.earlier(release_id, build_rows, cache_key)
+        # The protection merges the same history every round: the cells that are the same unknown
+        # in both releases are found with arrays, and only changed cells go through Python.
+        current = np.fromiter((table.index.get(key, -1) for key in earlier.keys), dtype=np.int64, count=earlier.size)
+        same = current >= 0
+        same[same] = table.true[current[same]] == earlier.true[same]
+        matched, was = current[same], earlier.status[same].astype(np.int8)
+        status[matched] = _raised_all(status[matched], was)
+        known[matched] |= was == PUBLISHED
         columns = np.empty(earlier.size, dtype=np.int64)
+        columns[same] = matched
         changed_rows: set[tuple[str, ...]] = set()
-        for position, cell_key in enumerate(earlier.keys):
-            truth, was = float(earlier.true[position]), int(earlier.status[position])
-            current = table.index.get(cell_key)
-            if current is not None and table.true[current] == truth:
-                columns[position] = current
-                status[current] = _raised(int(status[current]), was)
-                known[current] |= was == PUBLISHED
-                continue
+        for position in np.flatnonzero(~same).tolist():
+            cell_key, truth, was_then = (
+                earlier.keys[position],
+                float(earlier.true[position]),
+                int(earlier.status[position]),
+            )
             changed_rows.add(cell_key[:5])
             vintage = vintage_of.get((cell_key, truth))
             if vintage is None:
                 vintage = vintage_of[(cell_key, truth)] = len(keys)
                 keys.append((*cell_key[:5], f"{cell_key[5]}{VINTAGE_MARK}{release_id}"))
                 true.append(truth)
-                extra_status.append(was)
+                extra_status.append(was_then)
             else:
-                extra_status[vintage - table.size] = _raised(extra_status[vintage - table.size], was)
+                extra_status[vintage - table.size] = _raised(extra_status[vintage - table.size], was_then)
             columns[position] = vintage
         _figures_known(table, earlier, changed_rows, known)
         blocks.append(_remapped(earlier_rows, columns))
@@ -143,6 +150,13 @@ def _raised(now: int, before: int) -> int:
     if HIDDEN in (now, before):
         return HIDDEN
     return now
+
+
+def _raised_all(now: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """_raised for arrays of statuses."""
+    published = (now == PUBLISHED) | (before == PUBLISHED)
+    hidden = (now == HIDDEN) | (before == HIDDEN)
+    return np.where(published, PUBLISHED, np.where(hidden, HIDDEN, now)).astype(now.dtype)
 
 
 def _remapped(system: LinearSystem, columns: np.ndarray) -> LinearSystem:
