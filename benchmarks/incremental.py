@@ -32,7 +32,6 @@ from kim.config import ProgrammeConfig
 from warehouse.protection_runs import FORGET_RUNS
 
 PASSES = ("initial", "new_month", "correction", "full_recompute")
-BLOCK_FIGURES = ("blocks_solved", "blocks_from_earlier_steps")  # warehouse.disclosure_cache.TrackedCache
 # What a first run would not have: the blocks the disclosure engine kept, the stored audits and
 # the stored protections (warehouse.protection_runs).
 FORGET_DISCLOSURE_WORK = ("DELETE FROM dq.disclosure_block_cache", "DELETE FROM dq.disclosure_audit_cells", "DELETE FROM dq.disclosure_audits", FORGET_RUNS)  # fmt: skip
@@ -96,8 +95,8 @@ def run_incremental(
             "protection_passed": protection["passed"],
             "audit_passed": audit["passed"],
             # how much of each step earlier passes had done (dq.disclosure_block_cache)
-            "protection_blocks": {key: protection.get(key) for key in BLOCK_FIGURES},
-            "audit_blocks": {key: audit.get(key) for key in BLOCK_FIGURES},
+            "protection_blocks": protection["blocks"],
+            "audit_blocks": audit["blocks"],
         }
         stages.run("reports", lambda: render_reports(con, config, reports_dir, since=since))
 

@@ -180,7 +180,7 @@ def protection_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "rounds": len(protection.rounds),
         "rows_hidden_by_protection": protection.added.height,
         "breakdowns_withdrawn": protection.withdrawn.height,
-        **protection.blocks,
+        "blocks": protection.blocks,
         "information_loss": information_loss_rows(con),
     }
 
@@ -199,7 +199,7 @@ def audit_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "targets": counts.get("targets"),
         "unprotected_distinct": distinct_unprotected(result),
         "readers": len(counts.get("readers", {})),
-        **counts.get("blocks", {}),
+        "blocks": counts.get("blocks", {}),
         "seconds": result.seconds,
     }
 

@@ -144,16 +144,12 @@ def _figures_known(table: CellTable, earlier: CellTable, changed_rows: set[tuple
 
 
 def _raised(now: int, before: int) -> int:
-    """What the reader knows of an unchanged cell: published in either, else hidden in either."""
-    if PUBLISHED in (now, before):
-        return PUBLISHED
-    if HIDDEN in (now, before):
-        return HIDDEN
-    return now
+    """_raised_all for one cell."""
+    return int(_raised_all(np.array([now], dtype=np.int8), np.array([before], dtype=np.int8))[0])
 
 
 def _raised_all(now: np.ndarray, before: np.ndarray) -> np.ndarray:
-    """_raised for arrays of statuses."""
+    """What the reader knows of unchanged cells: published in either, else hidden in either."""
     published = (now == PUBLISHED) | (before == PUBLISHED)
     hidden = (now == HIDDEN) | (before == HIDDEN)
     return np.where(published, PUBLISHED, np.where(hidden, HIDDEN, now)).astype(now.dtype)
