@@ -235,6 +235,7 @@ def test_sweeps_of_a_large_block_settle_the_wide_targets_and_keep_every_narrow_o
     table = CellTable(keys=keys, true=truth.astype(float), status=np.full(truth.size, HIDDEN, dtype=np.int8))
     view = reader_view(table, system, np.zeros(truth.size, dtype=bool))
     targets = np.flatnonzero(truth >= 1)
+    assert targets.size >= block_module.SWEEP_MIN_TARGETS  # a block that is swept
     narrow, solves, found = {}, {}, {}
     for witnesses in (True, False):
         stats = SolveStats()
@@ -312,3 +313,36 @@ def test_the_rows_that_bind_at_a_narrow_target_do_not_depend_on_the_solves_befor
     assert len(bindings[0]) == 4 and all(bindings[0].values())
     assert bindings[1] == bindings[0]
     assert bindings[2] == bindings[0]
+
+
+def test_a_block_with_few_targets_is_not_swept_and_finds_the_same_narrow_targets(monkeypatch):
+    """Below SWEEP_MIN_TARGETS a block's targets get their own LP bounds without sweeps (a sweep
+    is a solve from scratch, a target's bound a warm one): the narrow targets, their intervals and
+    the rows named for them are those of the same block swept, and of every target's own two LPs."""
+    truth, system = _large_table(40, 30, seed=3)
+    keys = [("cases_new", "2025-01", "all", "d", f"v{i}", "numerator") for i in range(truth.size)]
+    table = CellTable(keys=keys, true=truth.astype(float), status=np.full(truth.size, HIDDEN, dtype=np.int8))
+    view = reader_view(table, system, np.zeros(truth.size, dtype=bool))
+    targets = np.flatnonzero(truth >= 1)[:60]
+    assert 2 < targets.size < block_module.SWEEP_MIN_TARGETS
+    sweeps = []
+    original_sweep = block_module.BlockModel.sweep
+
+    def counted_sweep(model, *args):
+        sweeps.append(model.p.targets.size)
+        return original_sweep(model, *args)
+
+    monkeypatch.setattr(block_module.BlockModel, "sweep", counted_sweep)
+    narrow = {}
+    for run, (witnesses, threshold) in {"default": (True, None), "swept": (True, 1), "own": (False, None)}.items():
+        if threshold is not None:
+            monkeypatch.setattr(block_module, "SWEEP_MIN_TARGETS", threshold)
+        options = SolveOptions(5, exact=False, witnesses=witnesses, workers=1, lp_only=True)
+        found = solve_targets(table, view, targets, SolveStats(), options)
+        narrow[run] = {c: (b.lower, b.upper, b.binding) for c, b in found.items() if b.upper - b.lower < 5}
+        monkeypatch.undo()
+        monkeypatch.setattr(block_module.BlockModel, "sweep", counted_sweep)
+        if run == "default":
+            assert sweeps == []  # not swept
+    assert sweeps and narrow["default"]
+    assert narrow["default"] == narrow["swept"] == narrow["own"]
