@@ -61,10 +61,10 @@ MIN_SWEEPS = 4
 SWEEP_GAIN = 0.05
 # Blocks with fewer targets are not swept: each sweep is a solve from scratch (0.2-0.4 s on a
 # block of 5,000 columns) where a target's own bound, warm from the last one, takes about 0.01 s.
-# On 40 demo blocks a block below 400 targets took 30-75 % less time without the sweep (e.g.
-# 8 targets: 2.0 s against 0.9 s) and the same or more above it (3,067 targets: 8.9 s against
-# 16.0 s). Which targets are narrow does not depend on the sweep (LP optima), only how fast.
-SWEEP_MIN_TARGETS = 400
+# On 40 demo blocks one below 100 targets took 30-75 % less time without the sweeps (8 targets:
+# 2.0 s against 0.9 s); from a few hundred targets on the sweeps pay (3,067 targets: 8.9 s against
+# 16.0 s). Which targets are narrow does not depend on the sweeps (LP optima), only how fast.
+SWEEP_MIN_TARGETS = 100
 # From this many columns a sweep runs HiGHS's interior point method (with crossover): the same
 # block's sweep took 1.2 s instead of 14 s with simplex, whose warm start wins on small blocks.
 IPM_SWEEP_COLUMNS = 1000
