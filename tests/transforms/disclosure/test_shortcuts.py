@@ -333,15 +333,17 @@ def test_a_block_with_few_targets_is_not_swept_and_finds_the_same_narrow_targets
         return original_sweep(model, *args)
 
     monkeypatch.setattr(block_module.BlockModel, "sweep", counted_sweep)
+    shipped = block_module.SWEEP_MIN_TARGETS
     narrow = {}
-    for run, (witnesses, threshold) in {"default": (True, None), "swept": (True, 1), "own": (False, None)}.items():
-        if threshold is not None:
-            monkeypatch.setattr(block_module, "SWEEP_MIN_TARGETS", threshold)
+    for run, (witnesses, threshold) in {
+        "default": (True, shipped),
+        "swept": (True, 1),
+        "own": (False, shipped),
+    }.items():
+        monkeypatch.setattr(block_module, "SWEEP_MIN_TARGETS", threshold)
         options = SolveOptions(5, exact=False, witnesses=witnesses, workers=1, lp_only=True)
         found = solve_targets(table, view, targets, SolveStats(), options)
         narrow[run] = {c: (b.lower, b.upper, b.binding) for c, b in found.items() if b.upper - b.lower < 5}
-        monkeypatch.undo()
-        monkeypatch.setattr(block_module.BlockModel, "sweep", counted_sweep)
         if run == "default":
             assert sweeps == []  # not swept
     assert sweeps and narrow["default"]
