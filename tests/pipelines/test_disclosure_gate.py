@@ -16,6 +16,7 @@ from pipelines.definitions import defs as load_definitions
 from pipelines.runner import run_pipeline
 from synthetic import generate
 from tests.conftest import STRONG_TEST_KEY
+from tests.dagster_runs import in_memory_instance
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +35,7 @@ def _run(tmp_path, config, monkeypatch, mode: str):
         suppression_k=5,
     )
     definitions = load_definitions()
-    with dg.instance_for_test() as instance:
+    with in_memory_instance() as instance:
         return run_pipeline(definitions, settings, instance).result, settings
 
 

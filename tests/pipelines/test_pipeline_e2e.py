@@ -18,6 +18,7 @@ from pipelines.defs.raw import RAW_DELIVERIES
 from pipelines.runner import run_pipeline
 from synthetic import generate
 from tests.conftest import STRONG_TEST_KEY
+from tests.dagster_runs import in_memory_instance
 from transforms.indicators import INDICATORS
 from warehouse.migrate import connect
 
@@ -47,7 +48,7 @@ def settings(tmp_path_factory, config) -> Settings:
 
 
 def materialize_all(definitions: dg.Definitions, settings: Settings) -> dg.ExecuteInProcessResult:
-    with dg.instance_for_test() as instance:
+    with in_memory_instance() as instance:
         return run_pipeline(definitions, settings, instance).result
 
 
@@ -188,7 +189,7 @@ def test_a_delivery_failing_a_blocking_check_is_held_and_the_others_are_built(de
         pseudonym_key=STRONG_TEST_KEY,
         suppression_k=5,
     )
-    with dg.instance_for_test() as instance:
+    with in_memory_instance() as instance:
         first = run_pipeline(definitions, settings, instance)
     assert first.result.success
     console = Console(record=True, width=400)
@@ -211,7 +212,7 @@ def test_a_delivery_failing_a_blocking_check_is_held_and_the_others_are_built(de
     con.execute("DELETE FROM raw.handovers WHERE source_row % 2 = 0 AND delivery_id = ?", [current["stadt"]])
     con.close()
 
-    with dg.instance_for_test() as instance:
+    with in_memory_instance() as instance:
         run = run_pipeline(definitions, settings, instance)
     result = run.result
     assert result.success

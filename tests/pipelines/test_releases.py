@@ -11,7 +11,6 @@ import shutil
 import stat
 from pathlib import Path
 
-import dagster as dg
 import polars as pl
 import pytest
 
@@ -22,6 +21,7 @@ from pipelines.runner import run_pipeline
 from reports.release import ReleaseError
 from synthetic import generate
 from tests.conftest import STRONG_TEST_KEY
+from tests.dagster_runs import in_memory_instance
 from tests.html_helpers import chromium_page
 from warehouse.migrate import connect
 
@@ -32,7 +32,7 @@ HEX_TOKEN = re.compile(r"[0-9a-fA-F]{16,}")
 
 
 def run(settings: Settings) -> None:
-    with dg.instance_for_test() as instance:
+    with in_memory_instance() as instance:
         assert run_pipeline(load_definitions(), settings, instance).result.success
 
 

@@ -16,6 +16,7 @@ from pipelines.defs.jobs import (
 )
 from synthetic import generate
 from tests.conftest import STRONG_TEST_KEY
+from tests.dagster_runs import in_memory_instance
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -59,7 +60,7 @@ def test_the_scheduled_jobs_run_on_a_loaded_warehouse(tmp_path, monkeypatch, con
     request = monthly_report_schedule(
         dg.build_schedule_context(scheduled_execution_time=datetime(2024, 4, 11, 6, 0, tzinfo=BERLIN))
     )
-    with dg.instance_for_test() as instance:
+    with in_memory_instance() as instance:
         monthly = definitions.resolve_job_def("kim_full_run").execute_in_process(instance=instance, tags=request.tags)
         assert monthly.success
         annual = definitions.resolve_job_def("annual_report_run").execute_in_process(instance=instance)

@@ -14,6 +14,7 @@ import pytest
 from kim.settings import Settings
 from synthetic.generator import generate
 from tests.conftest import STRONG_TEST_KEY, d, load_hand_built_delivery
+from tests.dagster_runs import in_memory_instance
 from warehouse.disclosure_protection import protect_warehouse
 from warehouse.incremental import config_fingerprint, plan_indicator_recompute, record_indicator_build
 from warehouse.indicator_build import build_indicator_values
@@ -209,7 +210,7 @@ def test_the_pipeline_recomputes_only_new_months_and_matches_a_full_rebuild(defi
         pseudonym_key=STRONG_TEST_KEY,
         suppression_k=K,
     )
-    with dg.instance_for_test() as instance:
+    with in_memory_instance() as instance:
         first = run_pipeline(definitions, settings, instance)
         assert first.result.success and first.plan.full
         for folder in folders:
