@@ -20,6 +20,7 @@ from pipelines.defs.sensors import landing_sensor, update_after_deliveries
 from pipelines.runner import run_pipeline
 from synthetic import generate
 from tests.conftest import STRONG_TEST_KEY, age_files
+from tests.dagster_runs import in_memory_instance
 from warehouse.migrate import connect
 
 END = "2026-10"
@@ -163,7 +164,7 @@ def test_a_rejected_delivery_fails_its_run_with_the_reason(settings):
 
 @pytest.mark.e2e
 def test_a_full_run_records_every_delivery_under_its_partition(settings):
-    with dg.instance_for_test() as instance:
+    with in_memory_instance() as instance:
         run = run_pipeline(load_definitions(), settings, instance)
         assert run.result.success
         keys = instance.get_dynamic_partitions(DELIVERY_PARTITIONS_NAME)
@@ -192,7 +193,7 @@ def test_after_loads_one_update_runs_for_the_months_they_change(settings, monkey
         monkeypatch.setenv(name, str(value))
     definitions = load_definitions()  # its resources: the settings above, from the environment
     resources = build_resources(settings)
-    with dg.instance_for_test() as instance:
+    with in_memory_instance() as instance:
         keys = [f"{p}/{period}" for p in PROVIDERS for period in ("2026-09", END)]
         instance.add_dynamic_partitions(DELIVERY_PARTITIONS_NAME, keys)
         assert skipped(evaluate(update_after_deliveries, settings, instance, None)).startswith("no delivery")
