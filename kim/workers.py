@@ -4,7 +4,11 @@ Every process pool of the pipeline (decoding deliveries, the disclosure audit's 
 reports) starts fresh interpreters through a forkserver: a fork would inherit DuckDB's and
 HiGHS's threads without the threads. A run killed with SIGKILL (or crashing) cannot shut its pool
 down, and the forkserver lives as long as any of its workers; so each worker watches a pipe whose
-only writing end the run holds, and exits at its end of file."""
+only writing end the run holds, and exits at its end of file.
+
+Nothing is preloaded into the forkserver (which would spare each new pool's workers about 2 s of
+imports): importing Polars starts threads (jemalloc's, an out-of-core cleaner), and forking a
+process with threads is what the forkserver is there to avoid."""
 
 from __future__ import annotations
 
