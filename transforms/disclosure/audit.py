@@ -59,7 +59,7 @@ from transforms.indicators.spec import Indicator
 
 # Part of what a stored audit result depends on: raise it whenever the engine may give other
 # intervals, methods or verdicts for the same release (warehouse.disclosure_audit reuses results).
-ENGINE_VERSION = "7"
+ENGINE_VERSION = "8"
 OUTSIDE = "outside"  # the reader without a provider's own figures
 PARALLEL_HIDDEN = 1_000  # targets from which the blocks are solved in worker processes
 READERS_IN_FLIGHT = 2  # insiders whose blocks are queued while an earlier one is collected

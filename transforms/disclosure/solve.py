@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 
@@ -27,7 +28,8 @@ from transforms.disclosure.block import (
     SolveStats,
     solve_problem,
 )
-from transforms.disclosure.cells import HIDDEN, CellTable, cell_name
+from transforms.disclosure.cells import ALL, HIDDEN, CellTable, cell_name
+from transforms.disclosure.parts import NO_UNIT, PART_MIN_COLUMNS
 from transforms.disclosure.presolve import Reduced, presolve
 from transforms.disclosure.system import LinearSystem
 
@@ -289,7 +291,8 @@ def _problems(table: CellTable, view: ReaderView, columns: np.ndarray) -> list[t
     for block, part in _group(view.reduced_block[columns]).items() if columns.size else []:
         block_columns = cols_by_block[block]
         rows = rows_by_block.get(block, np.array([], dtype=np.int64))
-        names = [cell_name(table.keys[int(view.variables[red.columns[c]])]) for c in block_columns]
+        keys = [table.keys[int(view.variables[red.columns[c]])] for c in block_columns]
+        names = [cell_name(key) for key in keys]
         local = np.searchsorted(block_columns, columns[part])
         problem = BlockProblem(
             matrix=red.matrix[rows][:, block_columns].tocsc(),
@@ -302,9 +305,17 @@ def _problems(table: CellTable, view: ReaderView, columns: np.ndarray) -> list[t
             names=names,
             bound_reasons=[red.bound_reasons[c] for c in block_columns],
             targets=local,
+            units=_units(keys) if block_columns.size >= PART_MIN_COLUMNS else None,
         )
         problems.append((block, block_columns, problem))
     return problems
+
+
+def _units(keys: Sequence[tuple[str, ...]]) -> np.ndarray:
+    """Each column's provider as a code for the parts of a large block (transforms.disclosure.parts);
+    the city's columns get NO_UNIT. A presolved column stands for its first cell's provider."""
+    codes: dict[str, int] = {ALL: NO_UNIT}
+    return np.array([codes.setdefault(key[2], len(codes) - 1) for key in keys], dtype=np.int64)
 
 
 def prior_from(view: ReaderView, bounds: dict[int, Bound]) -> Prior:
