@@ -256,7 +256,9 @@ class BlockModel:
         seen = self.seen_min[variable] if sign > 0 else self.seen_max[variable]
         return rounded, bool(seen == rounded), self._binding(solution)
 
-    def canonical_bindings(self, variables: list[int], stats: SolveStats) -> dict[int, tuple[str, ...]]:
+    def canonical_bindings(
+        self, variables: list[int], stats: SolveStats, out_of_time: Callable[[], bool]
+    ) -> dict[int, tuple[str, ...]]:
         """The binding constraints of both LP bounds of the narrow targets `variables`, solved in a
         model of their own: from the basis of its first solve without an objective, then one
         target after the other in ascending order, each from where the one before left. In a
@@ -264,14 +266,21 @@ class BlockModel:
         (transforms.disclosure.choose); so the rows named must not depend on which solves came
         before (the sweeps' random directions, the other targets, their order). Which targets are
         narrow does not (their LP intervals are optimal values), so this sequence depends only on
-        the block. A target whose canonical solve does not end optimal keeps its own binding."""
+        the block. A target whose canonical solve does not end optimal, or that the audit's time
+        leaves no solve for, keeps its own binding."""
         highs = self._model(integer=False)
+        large = self.p.matrix.shape[1] >= PART_MIN_COLUMNS
+        if large:  # from scratch, simplex took 700 s on a tier-L block of 82,333 columns
+            highs.setOptionValue("solver", "ipm")
         highs.run()
+        highs.setOptionValue("solver", "choose")
         stats.lp_solves += 1
         found: dict[int, tuple[str, ...]] = {}
         if highs.getModelStatus() != _OPTIMAL:
             return found
         for variable in sorted(variables):
+            if out_of_time():
+                break
             labels: list[str] = []
             for sign in (1.0, -1.0):  # lower, then upper (as _lp_phase joins them)
                 highs.changeColCost(variable, sign)
@@ -488,17 +497,18 @@ def _milp_phase(model: BlockModel, target: _Open, options: SolveOptions, stats: 
 
 
 def _name_canonical_bindings(
-    model: BlockModel, results: dict[int, Interval], open_targets: list[_Open], k: int, stats: SolveStats
+    model: BlockModel, results: dict[int, Interval], open_targets: list[_Open], options: SolveOptions, stats: SolveStats
 ) -> None:
     """Every target whose LP interval is narrower than k names the rows that bind from the block's
     canonical start (BlockModel.canonical_bindings), not from the path its own LPs came by."""
+    k = options.k
     narrow = [
         v for v, found in results.items() if found.method in ("lp", "lp_rounded") and found.upper - found.lower < k
     ]
     narrow += [t.variable for t in open_targets if t.upper - t.lower < k]
-    if not narrow:
+    if not narrow or options.out_of_time():
         return
-    canonical = model.canonical_bindings(narrow, stats)
+    canonical = model.canonical_bindings(narrow, stats, options.out_of_time)
     for variable, binding in canonical.items():
         if variable in results:
             results[variable] = replace(results[variable], binding=binding)
@@ -533,7 +543,7 @@ def solve_block(problem: BlockProblem, options: SolveOptions) -> tuple[dict[int,
             results[variable] = found
         else:
             open_targets.append(found)
-    _name_canonical_bindings(model, results, open_targets, options.k, stats)
+    _name_canonical_bindings(model, results, open_targets, options, stats)
     if options.lp_only:
         results.update({t.variable: Interval(t.lower, t.upper, "lp_relaxed", t.binding) for t in open_targets})
         return results, stats

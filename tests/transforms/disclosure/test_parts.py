@@ -192,3 +192,27 @@ def test_a_target_proven_wide_before_the_deadline_stays_proven_after_it(parts_fr
     assert all(found[j].upper - found[j].lower >= K for j in proven)
     assert all(found[j].upper - found[j].lower < K for j, method in methods.items() if method == "budget")
     assert stats.lp_solves > 0  # the parts' LPs only
+
+
+def test_no_canonical_solve_is_started_once_the_deadline_has_passed(monkeypatch):
+    """The rows named for a narrow target come from a solve of the whole block from its canonical
+    start; on a tier-L block that solve ran for minutes past the audit's deadline. Once the
+    deadline has passed the narrow targets keep the rows of their own LPs."""
+    problem = table_problem(units=False)
+    passed = [False]
+    monkeypatch.setattr(SolveOptions, "out_of_time", lambda self: passed[0])
+    lp_phase = block_module._lp_phase
+    last = int(problem.targets[-1])
+
+    def then_the_deadline(model, variable, options, stats):
+        found = lp_phase(model, variable, options, stats)
+        passed[0] = passed[0] or variable == last
+        return found
+
+    canonical: list[list[int]] = []
+    monkeypatch.setattr(block_module, "_lp_phase", then_the_deadline)
+    monkeypatch.setattr(BlockModel, "canonical_bindings", lambda self, variables, *rest: canonical.append(variables))
+    found, _ = solve_block(problem, SolveOptions(K, exact=False, workers=1, lp_only=True))
+    narrow = {j: i for j, i in found.items() if i.upper - i.lower < K}
+    assert narrow and all(i.method in ("lp", "lp_rounded", "lp_relaxed") and i.binding for i in narrow.values())
+    assert canonical == []
