@@ -10,9 +10,9 @@ that LP, with the fixed columns at their true values, satisfies every row of the
 without a column of the part hold on the true values, the others are the part's rows. So it is a
 point of the reader's feasible set like any other, and counts as seen only after
 `BlockModel.seen_if_feasible` has checked it against every row and bound of the whole block. A part
-can only prove a target wide; it never narrows one. Targets it leaves open go on to the sweeps over
-the whole block and their own LP bounds as before, so which targets are narrow, their LP intervals
-and the rows named for them are the same with and without parts.
+can only prove a target wide; it never narrows one. Targets it leaves open go on to one sweep over
+the whole block (a warm basis) and their own LP bounds, so which targets are narrow, their LP
+intervals and the rows named for them are the same with and without parts.
 
 **The parts** are groups of a few providers (each with every period and breakdown of its cells),
 drawn at random, deterministically per block, in a few rounds with fresh groups. A count of one
