@@ -88,7 +88,7 @@ def _sweep_part(
     in random mixes; stops when none is left open."""
     p = model.p
     part = columns[:, free]
-    rows = np.flatnonzero(np.diff(part.tocsr().indptr) > 0)
+    rows = np.unique(part.indices)  # the rows with a column of the part
     shift = activity[rows] - part[rows] @ p.truth[free]  # what the fixed columns contribute
     highs = highs_lp(part[rows], p.row_lower[rows] - shift, p.row_upper[rows] - shift, p.col_lower[free], p.col_upper[free])  # fmt: skip
     n = free.size

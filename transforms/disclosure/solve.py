@@ -29,7 +29,7 @@ from transforms.disclosure.block import (
     solve_problem,
 )
 from transforms.disclosure.cells import ALL, HIDDEN, CellTable, cell_name
-from transforms.disclosure.parts import NO_UNIT, PART_MIN_COLUMNS
+from transforms.disclosure.parts import NO_UNIT
 from transforms.disclosure.presolve import Reduced, presolve
 from transforms.disclosure.system import LinearSystem
 
@@ -305,15 +305,15 @@ def _problems(table: CellTable, view: ReaderView, columns: np.ndarray) -> list[t
             names=names,
             bound_reasons=[red.bound_reasons[c] for c in block_columns],
             targets=local,
-            units=_units(keys) if block_columns.size >= PART_MIN_COLUMNS else None,
+            units=_units(keys),
         )
         problems.append((block, block_columns, problem))
     return problems
 
 
 def _units(keys: Sequence[tuple[str, ...]]) -> np.ndarray:
-    """Each column's provider as a code for the parts of a large block (transforms.disclosure.parts);
-    the city's columns get NO_UNIT. A presolved column stands for its first cell's provider."""
+    """Each column's provider as a code for the parts of a large block (transforms.disclosure.parts,
+    which decides when a block is large); the city's columns get NO_UNIT. A presolved column stands for its first cell's provider."""
     codes: dict[str, int] = {ALL: NO_UNIT}
     return np.array([codes.setdefault(key[2], len(codes) - 1) for key in keys], dtype=np.int64)
 

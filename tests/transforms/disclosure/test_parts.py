@@ -72,7 +72,6 @@ def table_problem(units: bool = True) -> BlockProblem:
 def parts_from_any_size(monkeypatch):
     """The table is far below PART_MIN_COLUMNS (a tier-L block has 10,000 columns or more)."""
     monkeypatch.setattr(block_module, "PART_MIN_COLUMNS", 0)
-    monkeypatch.setattr(solve_module, "PART_MIN_COLUMNS", 0)
 
 
 def test_every_point_from_a_part_satisfies_the_whole_block_and_most_targets_are_settled(monkeypatch):
@@ -152,7 +151,6 @@ def test_a_large_block_of_a_reader_view_is_solved_in_parts(parts_from_any_size, 
     found = solve_targets(table, reader_view(table, system, np.zeros(truth.size, dtype=bool)), targets, SolveStats(), options)  # fmt: skip
     assert len(calls) == 1 and set(np.unique(calls[0]).tolist()) == set(range(PROVIDERS))
     monkeypatch.setattr(block_module, "PART_MIN_COLUMNS", 10**9)
-    monkeypatch.setattr(solve_module, "PART_MIN_COLUMNS", 10**9)
     whole = solve_targets(table, reader_view(table, system, np.zeros(truth.size, dtype=bool)), targets, SolveStats(), options)  # fmt: skip
     assert len(calls) == 1
     assert {c for c, b in found.items() if b.upper - b.lower < K} == {
